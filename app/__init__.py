@@ -1,0 +1,72 @@
+"""The application factory."""
+
+import logging
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import bootstrap, csrf, db, login_manager, migrate
+
+
+def create_app(config=None, overrides=None):
+    """Build the app. `config` is a Config class (default: from APP_ENV); `overrides` a dict on top."""
+    from config import INSTANCE_DIR, config_for
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config or config_for())
+    if overrides:
+        app.config.update(overrides)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from app.core.clock import SystemClock
+
+    app.extensions["clock"] = SystemClock(app.config["TIMEZONE"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    bootstrap.init_app(app)
+
+    from app import models  # noqa: F401  (register every model with the metadata)
+    from app.api import bp as api_bp
+    from app.auth import views as auth_views
+    from app.core import views as core_views
+    from app.core.errors import register_error_handlers
+    from app.core.security import register_security
+    from app.org import views as org_views
+
+    app.register_blueprint(core_views.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(org_views.bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
+
+    register_error_handlers(app)
+    register_security(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, write-ahead log, wait on locks; let SQLAlchemy drive transactions."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None  # so that SAVEPOINT and BEGIN work as documented
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,119 @@
+"""API of the organisation: units, plans, people, and the caller's own account."""
+
+import sqlalchemy as sa
+from flask import g, request
+from sqlalchemy.orm import selectinload
+
+from app.api.base import json_body, ok, route, text_field
+from app.core.clock import today
+from app.core.errors import ServiceError
+from app.extensions import db
+from app.org import queries, services
+from app.org.models import Person, Unit, UnitGroup
+
+UNIT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "short_name": {"type": "string"},
+        "kind": {"type": "string"}, "group": {"type": "string", "nullable": True},
+        "group_label": {"type": "string", "nullable": True}, "is_active": {"type": "boolean"},
+        "superior_report": {"type": "string", "nullable": True},
+    },
+}
+PERSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "is_active": {"type": "boolean"},
+        "positions": {"type": "array", "items": {"type": "object"}},
+        "portfolio_unit_ids": {"type": "array", "items": {"type": "integer"}},
+    },
+}
+
+
+def unit_json(unit):
+    return {
+        "id": unit.id, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind.value,
+        "group": unit.group.value if unit.group else None, "group_label": unit.group.label if unit.group else None,
+        "is_active": unit.is_active,
+        "superior_report": unit.superior_report.value if unit.superior_report else None,
+    }
+
+
+@route("/units", summary="单位列表（可按考评组筛选）", response={"type": "array", "items": UNIT_SCHEMA},
+       parameters=[{"name": "group", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": [g.value for g in UnitGroup]}}])
+def units():
+    query = sa.select(Unit).order_by(Unit.sort_order, Unit.id)
+    group = request.args.get("group")
+    if group:
+        try:
+            query = query.where(Unit.group == UnitGroup(group))
+        except ValueError:
+            raise ServiceError(f"未知的考评组“{group[:20]}”，可选：" + "、".join(g.value for g in UnitGroup),
+                               field="group", status=400, code="bad_parameter") from None
+    return ok([unit_json(u) for u in db.session.scalars(query)])
+
+
+@route("/units/<int:unit_id>", summary="单位详情", response=UNIT_SCHEMA)
+def unit(unit_id):
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise ServiceError("单位不存在。", status=404, code="not_found")
+    data = unit_json(unit)
+    data["lead_plans"] = [p.code for p in queries.plans_led_by(unit.id)]
+    return ok(data)
+
+
+@route("/plans", summary="八大计划和六项工作举措（含牵头单位和量化目标）",
+       response={"type": "array", "items": {"type": "object"}})
+def plans():
+    return ok([{
+        "code": p.code, "kind": p.kind.value, "name": p.name, "summary": p.summary,
+        "lead_units": [{"id": u.id, "name": u.name} for u in p.lead_units],
+        "targets": [{"text": t.text, "value": str(t.value) if t.value is not None else None,
+                     "unit": t.unit_label, "period": t.period} for t in p.targets],
+    } for p in queries.plans_with_leads()])
+
+
+def person_json(person, portfolio_ids):
+    return {
+        "id": person.id, "name": person.name, "is_active": person.is_active,
+        "positions": [{"title": pos.title, "unit_id": pos.unit_id, "starts_on": pos.starts_on.isoformat(),
+                       "ends_on": pos.ends_on.isoformat() if pos.ends_on else None,
+                       "is_vice_mayor": pos.is_vice_mayor} for pos in person.positions],
+        "portfolio_unit_ids": sorted(portfolio_ids.get(person.id, ())),
+    }
+
+
+@route("/people", summary="人员及其任职、分管单位", response={"type": "array", "items": PERSON_SCHEMA})
+def people():
+    on = today()
+    people = db.session.scalars(sa.select(Person).options(selectinload(Person.positions))
+                                .order_by(Person.id)).all()
+    portfolio_ids = {}
+    for person, items in queries.portfolios(on).items():
+        portfolio_ids[person.id] = [i.unit_id for i in items]
+    return ok([person_json(p, portfolio_ids) for p in people])
+
+
+@route("/people", method="POST", permission="admin", summary="新增人员（千百十办管理员）", status=201,
+       body={"type": "object", "required": ["name"],
+             "properties": {"name": {"type": "string", "maxLength": 50}, "note": {"type": "string", "maxLength": 200}}},
+       response=PERSON_SCHEMA)
+def people_create():
+    data = json_body()
+    name = text_field(data, "name", "姓名", 50)
+    note = text_field(data, "note", "备注", 200, required=False)
+    person = services.create_person(g.api_user, name, note)
+    db.session.commit()
+    return ok(person_json(person, {}), 201)
+
+
+@route("/me", summary="当前令牌对应的账号", response={"type": "object"})
+def me():
+    user = g.api_user
+    return ok({"id": user.id, "username": user.username, "display_name": user.display_name,
+               "role": user.role.value, "role_label": user.role.label, "unit_id": user.unit_id,
+               "person_id": user.person_id})
+
+

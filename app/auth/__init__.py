@@ -1,0 +1,1 @@
+"""Users, roles, sign-in with throttling, and API tokens."""

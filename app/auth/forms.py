@@ -1,0 +1,83 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, EqualTo, Length, Optional, Regexp
+
+from app.auth.models import Role
+from app.core.forms import max_length, required, strip
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[required("用户名"), max_length("用户名", 50)], filters=[strip])
+    password = PasswordField("密码", validators=[required("密码"), max_length("密码", 128)])
+    remember = BooleanField("在本机保持登录")
+    submit = SubmitField("登录")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("当前密码", validators=[required("当前密码")])
+    new_password = PasswordField("新密码", validators=[required("新密码"),
+                                                    Length(min=8, max=128, message="新密码长度应为 8 到 128 个字符。")])
+    confirm = PasswordField("再次输入新密码", validators=[EqualTo("new_password", message="两次输入的新密码不一致。")])
+    submit = SubmitField("修改密码")
+
+
+def _coerce_id(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # never a valid id; pre_validate reports it in Chinese
+
+
+class _IdSelect(SelectField):
+    def __init__(self, label, **kwargs):
+        super().__init__(label, coerce=_coerce_id, validate_choice=True, **kwargs)
+
+    def pre_validate(self, form):
+        values = {v for v, *_ in self.iter_choices()}
+        if self.data not in values and str(self.data) not in {str(v) for v in values}:
+            raise ValueError(f"请从列表中选择有效的{self.label.text}。")
+
+
+class UserForm(FlaskForm):
+    username = StringField("用户名", validators=[
+        required("用户名"), max_length("用户名", 50),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含英文字母、数字、下划线、点和减号。")], filters=[strip])
+    display_name = StringField("姓名", validators=[required("姓名"), max_length("姓名", 50)], filters=[strip])
+    role = SelectField("角色", choices=Role.choices(), validate_choice=True)
+    unit_id = _IdSelect("所属单位")
+    person_id = _IdSelect("关联领导")
+    email = EmailField("电子邮箱", validators=[Optional(), Email(message="电子邮箱格式不正确。"),
+                                           max_length("电子邮箱", 120)], filters=[strip])
+    phone = StringField("电话", validators=[Optional(), max_length("电话", 30)], filters=[strip])
+    password = PasswordField("初始密码", validators=[Optional()])
+    submit = SubmitField("保存")
+
+    def __init__(self, *args, units=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = Role.choices()
+        self.unit_id.choices = [(None, "（无）")] + [(u.id, u.name) for u in units]
+        self.person_id.choices = [(None, "（无）")] + [(p.id, p.name) for p in people]
+        self.role.pre_validate = self._role_pre_validate
+
+    def _role_pre_validate(self, form):
+        if self.role.data not in {v for v, _ in Role.choices()}:
+            raise ValueError("请从列表中选择有效的角色。")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("新密码", validators=[required("新密码"),
+                                                Length(min=8, max=128, message="新密码长度应为 8 到 128 个字符。")])
+    submit = SubmitField("重置密码")
+
+
+class TokenForm(FlaskForm):
+    name = StringField("用途", validators=[required("令牌用途"), max_length("令牌用途", 100)], filters=[strip])
+    submit = SubmitField("创建令牌")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected POST button."""
+
+    submit = SubmitField("确定")

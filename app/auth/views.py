@@ -1,0 +1,220 @@
+"""Sign-in, sign-out, own password and tokens, and user administration."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import services
+from app.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, ResetPasswordForm, TokenForm, UserForm
+from app.auth.models import ApiToken, Role, User
+from app.core.errors import ServiceError
+from app.core.forms import apply_service_error
+from app.core.pagination import paginate
+from app.core.permissions import PUBLIC, require
+from app.core.urls import safe_next
+from app.extensions import db, login_manager
+from app.org.models import Person, Unit
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+login_manager.login_message_category = "warning"
+
+
+@login_manager.user_loader
+def load_user(session_id):
+    try:
+        user_id, version = (int(x) for x in session_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.is_active_account:
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@require(PUBLIC)
+def login():
+    target = safe_next(request.args.get("next"), url_for("core.home"))
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "-")
+        except ServiceError as error:
+            db.session.commit()  # the failure is counted even though sign-in is refused
+            form.form_errors.append(error.message)
+            return render_template("auth/login.html", form=form), error.status
+        login_user(user, remember=form.remember.data)
+        db.session.commit()
+        flash(f"欢迎，{user.display_name}。", "success")
+        return redirect(target)
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@require("signed_in")
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@require("signed_in")
+def account():
+    form = ChangePasswordForm()
+    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
+                                .order_by(ApiToken.created_at.desc())).all()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session version changed; keep this session
+            flash("密码已修改，其他设备上的登录已失效。", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(),
+                           confirm=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/tokens", methods=["POST"])
+@require("signed_in")
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(url_for("auth.account"))
+    token, plain = services.create_token(current_user, current_user, form.name.data)
+    db.session.commit()
+    flash(f"令牌已创建，请立即复制保存（只显示这一次）：{plain}", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@require("signed_in")
+def revoke_token(token_id):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != current_user.id and not current_user.is_admin):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.revoke_token(current_user, token)
+    except ServiceError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    flash("令牌已吊销。", "success")
+    return redirect(request.referrer if safe_next(request.referrer, None) else url_for("auth.account"))
+
+
+# --- user administration (千百十办) ---------------------------------------------------------------------
+
+def _choices():
+    units = db.session.scalars(sa.select(Unit).where(Unit.is_active).order_by(Unit.sort_order)).all()
+    people = db.session.scalars(sa.select(Person).where(Person.is_active).order_by(Person.name)).all()
+    return units, people
+
+
+@bp.route("/users")
+@require("admin")
+def users():
+    query = sa.select(User).order_by(User.role, User.username)
+    text = request.args.get("q", "").strip()[:50]
+    if text:
+        query = query.where(sa.or_(User.username.contains(text), User.display_name.contains(text)))
+    page = paginate(query)
+    return render_template("auth/users.html", page=page, q=text, confirm=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require("admin")
+def create_user():
+    units, people = _choices()
+    form = UserForm(units=units, people=people)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                current_user, form.username.data, form.display_name.data, form.password.data or "",
+                Role(form.role.data), _get(Unit, form.unit_id.data), _get(Person, form.person_id.data),
+                form.email.data, form.phone.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"已创建账号“{user.username}”。", "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require("admin")
+def edit_user(user_id):
+    user = db.get_or_404(User, user_id)
+    units, people = _choices()
+    form = UserForm(obj=user, units=units, people=people)
+    del form.username, form.password
+    if request.method == "GET":
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, user, form.display_name.data, Role(form.role.data),
+                                 _get(Unit, form.unit_id.data), _get(Person, form.person_id.data),
+                                 form.email.data, form.phone.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            db.session.commit()
+            flash("账号信息已保存。", "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
+                           confirm=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@require("admin")
+def reset_password(user_id):
+    user = db.get_or_404(User, user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(current_user, user, form.password.data)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已重置“{user.username}”的密码，原有登录已全部失效。", "success")
+    else:
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+    return redirect(url_for("auth.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@require("admin")
+def set_active(user_id):
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        services.set_active(current_user, user, active)
+        if active:
+            services.unlock(current_user, user)
+    except ServiceError as error:
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"账号“{user.username}”已{'启用' if active else '停用'}。", "success")
+    return redirect(url_for("auth.users"))
+
+
+def _get(model, ident):
+    return db.session.get(model, ident) if ident else None

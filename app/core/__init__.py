@@ -1,0 +1,1 @@
+"""Shared plumbing: models, clock, audit, permissions, pagination, errors."""

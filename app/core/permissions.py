@@ -1,0 +1,52 @@
+"""Who may do what: every view names one permission here, through `require`.
+
+A permission is a named predicate on the user. Object-level rules (may this user see this task?) live in
+each package's services and turn into 404 so that ids cannot be probed.
+"""
+
+from functools import wraps
+
+from flask import abort, request, url_for, redirect
+from flask_login import current_user
+
+from app.auth.models import Role
+
+PUBLIC = "public"
+
+# name -> (Chinese description, predicate(user))
+PERMISSIONS = {
+    PUBLIC: ("无需登录", lambda user: True),
+    "signed_in": ("已登录用户", lambda user: True),
+    "read_all": ("查看全市数据（千百十办、市领导、观察员）",
+                 lambda user: user.role in (Role.admin, Role.leader, Role.observer)),
+    "admin": ("千百十办管理员", lambda user: user.role is Role.admin),
+}
+
+
+def allowed(user, permission: str) -> bool:
+    if permission == PUBLIC:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    return PERMISSIONS[permission][1](user)
+
+
+def require(permission: str):
+    """Declare and enforce a page view's permission: anonymous → sign-in page, not allowed → 403."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if permission != PUBLIC:
+                if not current_user.is_authenticated:
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                if not allowed(current_user, permission):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator

@@ -1,0 +1,14 @@
+"""Imports every model so that the metadata (and Alembic) sees all tables."""
+
+from app.auth.models import ApiToken, SignInAttempt, User  # noqa: F401
+from app.core.models import AuditEntry  # noqa: F401
+from app.org.models import (  # noqa: F401
+    Chain,
+    GroupMembership,
+    Person,
+    Plan,
+    PortfolioItem,
+    Position,
+    Target,
+    Unit,
+)

@@ -1,0 +1,1 @@
+"""The organisation: units and groups, people and positions, leadership, portfolios, chains, plans."""

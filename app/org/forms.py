@@ -1,0 +1,91 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import NumberRange, Optional
+
+from app.auth.forms import _IdSelect
+from app.core.forms import ValidationError, max_length, required, strip
+from app.org.models import GroupRole
+
+DATE_MESSAGE = "日期格式不正确，请使用 2026-03-01 这样的格式。"
+
+
+class ChineseDateField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(DATE_MESSAGE) from None
+
+
+def _end_after_start(form, field):
+    if field.data and form.starts_on.data and field.data < form.starts_on.data:
+        raise ValidationError("结束日期不能早于开始日期。")
+
+
+class UnitForm(FlaskForm):
+    name = StringField("单位全称", validators=[required("单位全称"), max_length("单位全称", 100)], filters=[strip])
+    short_name = StringField("简称", validators=[required("简称"), max_length("简称", 50)], filters=[strip])
+    contact = StringField("联系人及电话", validators=[Optional(), max_length("联系人及电话", 200)], filters=[strip])
+    sort_order = IntegerField("排序", validators=[NumberRange(0, 9999, message="排序应为 0 到 9999 的整数。")])
+    is_active = BooleanField("启用")
+    submit = SubmitField("保存")
+
+
+class PersonForm(FlaskForm):
+    name = StringField("姓名", validators=[required("姓名"), max_length("姓名", 50)], filters=[strip])
+    note = StringField("备注", validators=[Optional(), max_length("备注", 200)], filters=[strip])
+    is_active = BooleanField("在任", default=True)
+    submit = SubmitField("保存")
+
+
+class PeriodForm(FlaskForm):
+    starts_on = ChineseDateField("开始日期", validators=[required("开始日期")])
+    ends_on = ChineseDateField("结束日期", validators=[Optional(), _end_after_start])
+
+
+class PositionForm(PeriodForm):
+    unit_id = _IdSelect("单位")
+    title = StringField("职务", validators=[required("职务"), max_length("职务", 100)], filters=[strip])
+    is_vice_mayor = BooleanField("副市长（主持旬调度）")
+    is_mayor = BooleanField("市长（主持月分析）")
+    is_secretary = BooleanField("市委书记（主持季考核）")
+    is_unit_head = BooleanField("单位主要负责人")
+    submit = SubmitField("添加职务")
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_id.choices = [(u.id, u.name) for u in units]
+
+
+class MembershipForm(PeriodForm):
+    role = SelectField("领导小组职务", choices=GroupRole.choices())
+    title = StringField("名单中的职务表述", validators=[required("职务表述"), max_length("职务表述", 200)],
+                        filters=[strip])
+    sort_order = IntegerField("名单排序", default=100,
+                              validators=[NumberRange(0, 9999, message="排序应为 0 到 9999 的整数。")])
+    submit = SubmitField("添加")
+
+
+class PortfolioForm(PeriodForm):
+    unit_id = _IdSelect("分管单位")
+    submit = SubmitField("添加分管单位")
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_id.choices = [(u.id, u.name) for u in units]
+
+
+class EndForm(FlaskForm):
+    ends_on = ChineseDateField("结束日期", validators=[required("结束日期")])
+    submit = SubmitField("结束")
+
+
+class ChainLeaderForm(FlaskForm):
+    leader_id = _IdSelect("链长")
+    leader_unit_id = _IdSelect("述职材料报送单位")
+    submit = SubmitField("保存")
+
+    def __init__(self, *args, people=(), units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.leader_id.choices = [(None, "（未指定）")] + [(p.id, p.name) for p in people]
+        self.leader_unit_id.choices = [(None, "（未指定）")] + [(u.id, u.name) for u in units]

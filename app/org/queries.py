@@ -1,0 +1,97 @@
+"""Reads of the organisation, with explicit eager loading."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.org.models import (
+    Chain, GroupMembership, Person, Plan, PortfolioItem, Position, Target, Unit, UnitGroup, plan_lead_units,
+)
+
+
+def units_by_group():
+    units = db.session.scalars(sa.select(Unit).order_by(Unit.sort_order, Unit.id)).all()
+    groups = {g: [] for g in UnitGroup}
+    others = []
+    for unit in units:
+        (groups[unit.group] if unit.group else others).append(unit)
+    return groups, others
+
+
+def plans_with_leads():
+    return db.session.scalars(sa.select(Plan).options(selectinload(Plan.lead_units), selectinload(Plan.targets))
+                              .order_by(Plan.sort_order, Plan.id)).all()
+
+
+def plans_led_by(unit_id):
+    return db.session.scalars(
+        sa.select(Plan).join(plan_lead_units).where(plan_lead_units.c.unit_id == unit_id)
+        .options(selectinload(Plan.lead_units)).order_by(Plan.sort_order)).all()
+
+
+def city_goals():
+    return db.session.scalars(sa.select(Target).where(Target.plan_id.is_(None)).order_by(Target.sort_order)).all()
+
+
+def leadership(on: date):
+    """Current members of the leadership group, in the annex's order, with their people loaded."""
+    return db.session.scalars(
+        sa.select(GroupMembership).where(GroupMembership.current_on(on))
+        .options(selectinload(GroupMembership.person))
+        .order_by(GroupMembership.sort_order, GroupMembership.id)).all()
+
+
+def portfolio_units(person_id, on: date):
+    return db.session.scalars(
+        sa.select(Unit).join(PortfolioItem, PortfolioItem.unit_id == Unit.id)
+        .where(PortfolioItem.person_id == person_id, PortfolioItem.current_on(on))
+        .order_by(Unit.sort_order)).all()
+
+
+def portfolio_unit_ids(person_id, on: date):
+    return set(db.session.scalars(
+        sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == person_id, PortfolioItem.current_on(on))))
+
+
+def vice_mayors(on: date):
+    return db.session.scalars(
+        sa.select(Person).join(Position).where(Position.is_vice_mayor, Position.current_on(on))
+        .distinct().order_by(Person.id)).all()
+
+
+def portfolios(on: date):
+    """{person: [units]} for the current portfolio of every leader who has one, in two queries."""
+    items = db.session.scalars(
+        sa.select(PortfolioItem).where(PortfolioItem.current_on(on))
+        .options(selectinload(PortfolioItem.unit), selectinload(PortfolioItem.person))).all()
+    result = {}
+    for item in items:
+        result.setdefault(item.person, []).append(item)
+    for values in result.values():
+        values.sort(key=lambda i: i.unit.sort_order)
+    return result
+
+
+def leader_of_unit(unit_id, on: date):
+    return db.session.scalar(sa.select(Person).join(PortfolioItem, PortfolioItem.person_id == Person.id)
+                             .where(PortfolioItem.unit_id == unit_id, PortfolioItem.current_on(on)))
+
+
+def chains():
+    return db.session.scalars(sa.select(Chain).options(selectinload(Chain.leader), selectinload(Chain.leader_unit))
+                              .order_by(Chain.sort_order)).all()
+
+
+def person_detail(person_id):
+    return db.session.scalar(
+        sa.select(Person).where(Person.id == person_id).options(
+            selectinload(Person.positions).selectinload(Position.unit), selectinload(Person.memberships)))
+
+
+def people_list():
+    return db.session.scalars(
+        sa.select(Person).options(selectinload(Person.positions).selectinload(Position.unit),
+                                  selectinload(Person.memberships))
+        .order_by(Person.is_active.desc(), Person.id)).all()

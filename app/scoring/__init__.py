@@ -1,0 +1,1 @@
+"""Assessment (考核评价): rules, entries, the pure engine and results."""
