@@ -82,7 +82,8 @@ def route(rule, method="GET", permission="signed_in", summary="", parameters=(),
 
 
 def _error(description):
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def json_body():

@@ -9,8 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from app.core.clock import utcnow
+from app.core.models import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from app.extensions import db
 
 # argon2id with the library's RFC 9106 "low memory" defaults.

@@ -1,8 +1,8 @@
 """Writing the audit log. Services call `record_change` after they mutate a row; nothing commits here."""
 
+import enum
 from datetime import date, datetime
 from decimal import Decimal
-import enum
 
 from app.core.models import AuditEntry
 from app.extensions import db

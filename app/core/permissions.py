@@ -6,7 +6,7 @@ each package's services and turn into 404 so that ids cannot be probed.
 
 from functools import wraps
 
-from flask import abort, request, url_for, redirect
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.models import Role

@@ -7,7 +7,16 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.org.models import (
-    Chain, GroupMembership, Person, Plan, PortfolioItem, Position, Target, Unit, UnitGroup, plan_lead_units,
+    Chain,
+    GroupMembership,
+    Person,
+    Plan,
+    PortfolioItem,
+    Position,
+    Target,
+    Unit,
+    UnitGroup,
+    plan_lead_units,
 )
 
 

@@ -14,7 +14,13 @@ from app.core.permissions import require
 from app.extensions import db
 from app.org import queries, services
 from app.org.forms import (
-    ChainLeaderForm, EndForm, MembershipForm, PersonForm, PortfolioForm, PositionForm, UnitForm,
+    ChainLeaderForm,
+    EndForm,
+    MembershipForm,
+    PersonForm,
+    PortfolioForm,
+    PositionForm,
+    UnitForm,
 )
 from app.org.models import Chain, GroupMembership, GroupRole, Person, Plan, PortfolioItem, Position, Unit
 

@@ -49,13 +49,13 @@ def naive_between(cal: WorkdayCalendar, a: date, b: date) -> int:
 
 def test_library_range_is_read_from_the_installed_library():
     years = {day.year for day in chinese_calendar.holidays}
-    assert LIBRARY_FIRST_YEAR == min(years)
-    assert LIBRARY_LAST_YEAR == max(years)
-    assert LIBRARY_YEARS == frozenset(years)
+    assert min(years) == LIBRARY_FIRST_YEAR
+    assert max(years) == LIBRARY_LAST_YEAR
+    assert frozenset(years) == LIBRARY_YEARS
     assert LIBRARY_LAST_YEAR >= 2026
     assert library_covers(2026)
     assert not library_covers(FIRST_UNCOVERED_YEAR)
-    assert workdays.LIBRARY_VERSION == chinese_calendar.__version__
+    assert chinese_calendar.__version__ == workdays.LIBRARY_VERSION
 
 
 def test_lookups_outside_the_library_range_never_raise():

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`) runs this: lint, then the suite on SQLite, then on PostgreSQL.
+# PostgreSQL: TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/qbs_test). In CI (CI=true) the
+# PostgreSQL run is mandatory; elsewhere it is skipped, with a clear message, when no server answers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL="${TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/qbs_test}"
+
+echo "== ruff check"
+$BIN/ruff check .
+
+echo "== test suite on SQLite"
+env -u TEST_DATABASE_URL $BIN/pytest "$@"
+
+echo "== test suite on PostgreSQL ($PG_URL)"
+if $BIN/python scripts/ensure_pg.py "$PG_URL"; then
+  TEST_DATABASE_URL="$PG_URL" $BIN/pytest "$@"
+else
+  if [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL is required in CI but is not reachable at $PG_URL" >&2
+    exit 1
+  fi
+  echo "!! PostgreSQL run SKIPPED: no server answers at $PG_URL (set TEST_PG_URL, or start PostgreSQL)."
+fi
