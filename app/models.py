@@ -1,7 +1,11 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
 from app.auth.models import ApiToken, SignInAttempt, User  # noqa: F401
-from app.core.models import AuditEntry  # noqa: F401
+from app.core.models import (  # noqa: F401, E402
+    AuditEntry,  # noqa: F401
+    CalendarOverride,
+    CalendarYear,
+)
 from app.org.models import (  # noqa: F401
     Chain,
     GroupMembership,
@@ -11,4 +15,14 @@ from app.org.models import (  # noqa: F401
     Position,
     Target,
     Unit,
+)
+from app.tasks.models import (  # noqa: F401, E402
+    CompletionRequest,
+    Evidence,
+    ExtensionRequest,
+    FollowUp,
+    Task,
+    TaskEvent,
+    TaskParty,
+    Urge,
 )

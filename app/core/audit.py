@@ -4,6 +4,8 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import inspect as sa_inspect
+
 from app.core.models import AuditEntry
 from app.extensions import db
 
@@ -31,12 +33,19 @@ def diff(before: dict, after: dict):
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def _identity(obj):
+    ident = getattr(obj, "id", None)
+    if ident is None:
+        ident = "/".join(str(v) for v in (sa_inspect(obj).identity or ()))
+    return str(ident)
+
+
 def record_change(actor, action, obj, before=None, after=None, reason=None, object_type=None):
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,
         object_type=object_type or obj.__tablename__,
-        object_id=str(obj.id),
+        object_id=_identity(obj),
         before=before,
         after=after,
         reason=reason,

@@ -1,7 +1,7 @@
 """Base column types, mixins and the audit log shared by every package."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -89,3 +89,23 @@ class AuditEntry(db.Model):
     actor = db.relationship("User", lazy="joined")
 
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+
+class CalendarOverride(TimestampMixin, db.Model):
+    """An administrator's decision for one day: a working day or a day off (wins over the library)."""
+
+    __tablename__ = "calendar_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True, comment="the date")
+    is_workday: Mapped[bool] = mapped_column(comment="True: working day (调休上班); False: day off")
+    note: Mapped[str | None] = mapped_column(sa.String(200), comment="e.g. 国庆节 or 调休上班")
+
+
+class CalendarYear(TimestampMixin, db.Model):
+    """A year whose holidays an administrator has entered in full, so its dates are no longer provisional."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, comment="the year")
+    source: Mapped[str | None] = mapped_column(sa.String(200), comment="e.g. 国办发明电〔2026〕x号")

@@ -1,0 +1,76 @@
+"""The working-day calendar as the app uses it: the library plus the administrator's override table.
+
+`get_calendar()` builds one `WorkdayCalendar` per request (or job) from two small queries and caches it on
+`g`; every "N working days" question in the app goes through it.
+"""
+
+import sqlalchemy as sa
+from flask import g
+
+from app.core.audit import record_change
+from app.core.errors import ServiceError
+from app.core.models import CalendarOverride, CalendarYear
+from app.core.workdays import NoticeImportError, WorkdayCalendar, decode_notice_upload, parse_notice_csv
+from app.extensions import db
+
+
+def load_calendar() -> WorkdayCalendar:
+    overrides = dict(db.session.execute(sa.select(CalendarOverride.day, CalendarOverride.is_workday)).all())
+    years = db.session.scalars(sa.select(CalendarYear.year)).all()
+    return WorkdayCalendar(overrides, years)
+
+
+def get_calendar() -> WorkdayCalendar:
+    calendar = g.get("_workday_calendar")
+    if calendar is None:
+        calendar = g._workday_calendar = load_calendar()
+    return calendar
+
+
+def _invalidate():
+    g.pop("_workday_calendar", None)
+
+
+def set_override(actor, day, is_workday: bool, note=None):
+    row = db.session.scalar(sa.select(CalendarOverride).where(CalendarOverride.day == day))
+    before = {"is_workday": row.is_workday, "note": row.note} if row else None
+    if row is None:
+        row = CalendarOverride(day=day, is_workday=is_workday, note=note)
+        db.session.add(row)
+    else:
+        row.is_workday, row.note = is_workday, note
+    db.session.flush()
+    record_change(actor, "calendar.set", row, before, {"day": day.isoformat(), "is_workday": is_workday,
+                                                       "note": note})
+    _invalidate()
+    return row
+
+
+def delete_override(actor, row):
+    record_change(actor, "calendar.delete", row, {"day": row.day.isoformat(), "is_workday": row.is_workday,
+                                                  "note": row.note}, None)
+    db.session.delete(row)
+    db.session.flush()
+    _invalidate()
+
+
+def import_notice(actor, data: bytes, year: int | None, source: str | None):
+    """Import the State Council notice (CSV). All rows or none; marks `year` as entered when given."""
+    try:
+        rows = parse_notice_csv(decode_notice_upload(data))
+    except NoticeImportError as error:
+        raise ServiceError("；".join(error.messages), field="file") from None
+    if year is not None:
+        strays = [r.day.isoformat() for r in rows if r.day.year != year]
+        if strays:
+            raise ServiceError(f"文件中有不属于 {year} 年的日期：{'、'.join(strays[:5])}。请检查年份。", field="year")
+    for row in rows:
+        set_override(actor, row.day, row.is_workday, row.note or None)
+    if year is not None and db.session.get(CalendarYear, year) is None:
+        entry = CalendarYear(year=year, source=source or None)
+        db.session.add(entry)
+        db.session.flush()
+        record_change(actor, "calendar.year", entry, None, {"year": year, "source": source},
+                      object_type="calendar_years")
+    _invalidate()
+    return len(rows)

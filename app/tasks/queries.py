@@ -1,0 +1,314 @@
+"""Reads for task pages: each returns rows with explicit eager loading, in a constant number of queries."""
+
+import calendar as pycalendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.core.calendar import get_calendar
+from app.extensions import db
+from app.org.models import Person, PortfolioItem, Unit
+from app.tasks.models import (
+    OPEN_STATES,
+    CompletionRequest,
+    Evidence,
+    ExtensionRequest,
+    FollowUp,
+    Light,
+    Task,
+    TaskEvent,
+    TaskParty,
+    TaskState,
+    Urge,
+)
+
+# --- lights -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LightWindow:
+    """The light thresholds for one day: overdue before `today`, yellow up to `yellow_limit`."""
+
+    today: date
+    yellow_limit: date
+    provisional: bool
+
+    def of(self, task) -> Light:
+        return task.light(self.today, self.yellow_limit)
+
+
+def light_window(today: date, workdays=None) -> LightWindow:
+    """Yellow = due within N working days (N from settings, default 3): up to the day before the (N+1)th
+    working day after today, so a due date on a weekend just after the Nth working day is yellow too."""
+    n = workdays if workdays is not None else current_app.config.get("LIGHT_YELLOW_WORKDAYS", 3)
+    cal = get_calendar()
+    limit = cal.add_workdays(today, n + 1) - timedelta(days=1)
+    return LightWindow(today, limit, cal.range_is_provisional(today, limit))
+
+
+def light_expression(window: LightWindow):
+    """The same rule as Task.light, in SQL, for filtering and counting."""
+    return sa.case(
+        (Task.state == TaskState.cancelled, sa.literal(Light.cancelled.value)),
+        (sa.and_(Task.state == TaskState.completed, Task.completed_on <= Task.due_on),
+         sa.literal(Light.done_on_time.value)),
+        (Task.state == TaskState.completed, sa.literal(Light.done_late.value)),
+        (Task.due_on < window.today, sa.literal(Light.red.value)),
+        (Task.due_on <= window.yellow_limit, sa.literal(Light.yellow.value)),
+        else_=sa.literal(Light.green.value),
+    )
+
+
+def light_counts(query_filter, window):
+    """{Light: count} over the tasks matching `query_filter` (a list of WHERE clauses), in one query."""
+    expr = light_expression(window).label("light")
+    rows = db.session.execute(sa.select(expr, sa.func.count()).select_from(Task).where(*query_filter)
+                              .group_by(expr)).all()
+    counts = {light: 0 for light in Light}
+    for value, count in rows:
+        counts[Light(value)] = count
+    return counts
+
+
+def units_with_red_tasks(today: date, unit_ids=None):
+    """Ids of the units leading at least one overdue open task (shown with a red mark wherever they appear)."""
+    query = sa.select(Task.lead_unit_id).where(Task.state.in_(OPEN_STATES), Task.due_on < today).distinct()
+    if unit_ids is not None:
+        query = query.where(Task.lead_unit_id.in_(unit_ids))
+    return set(db.session.scalars(query))
+
+
+def _list_options():
+    return (
+        joinedload(Task.lead_unit),
+        selectinload(Task.parties).joinedload(TaskParty.unit),
+        selectinload(Task.parties).joinedload(TaskParty.last_follow_up),
+        joinedload(Task.plan),
+    )
+
+
+# --- the unit's inbox ---------------------------------------------------------------------------------------
+
+def inbox_filter(unit_id, closed=False):
+    member = sa.select(TaskParty.task_id).where(TaskParty.unit_id == unit_id)
+    states = (TaskState.completed, TaskState.cancelled) if closed else OPEN_STATES
+    return [Task.id.in_(member), Task.state.in_(states)]
+
+
+def inbox_query(unit_id, window, light=None, closed=False):
+    where = inbox_filter(unit_id, closed)
+    if light is not None:
+        where.append(light_expression(window) == light.value)
+    order = (Task.completed_on.desc(), Task.id.desc()) if closed else (Task.due_on, Task.id)
+    return sa.select(Task).where(*where).options(*_list_options()).order_by(*order)
+
+
+# --- the office's overview ----------------------------------------------------------------------------------
+
+@dataclass
+class TaskFilter:
+    plan_id: int | None = None
+    unit_id: int | None = None
+    group: str | None = None
+    light: Light | None = None
+    state: TaskState | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    text: str | None = None
+    unit_ids: list = field(default_factory=list)  # restrict to these lead units (e.g. a portfolio)
+
+    def clauses(self, window):
+        where = []
+        if self.plan_id:
+            where.append(Task.plan_id == self.plan_id)
+        if self.unit_id:
+            where.append(Task.id.in_(sa.select(TaskParty.task_id).where(TaskParty.unit_id == self.unit_id)))
+        if self.group:
+            where.append(Task.lead_unit_id.in_(sa.select(Unit.id).where(Unit.group == self.group)))
+        if self.state:
+            where.append(Task.state == self.state)
+        if self.light:
+            where.append(light_expression(window) == self.light.value)
+        if self.due_from:
+            where.append(Task.due_on >= self.due_from)
+        if self.due_to:
+            where.append(Task.due_on <= self.due_to)
+        if self.text:
+            pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(sa.or_(Task.title.ilike(pattern, escape="\\"), Task.content.ilike(pattern, escape="\\")))
+        if self.unit_ids:
+            where.append(Task.lead_unit_id.in_(self.unit_ids))
+        return where
+
+
+def overview_query(task_filter: TaskFilter, window):
+    return sa.select(Task).where(*task_filter.clauses(window)).options(*_list_options()) \
+        .order_by(Task.due_on, Task.id)
+
+
+# --- a task's detail ----------------------------------------------------------------------------------------
+
+def task_for_detail(task_id):
+    return db.session.scalar(sa.select(Task).where(Task.id == task_id).options(
+        joinedload(Task.lead_unit), joinedload(Task.assigner), joinedload(Task.assigner_unit), joinedload(Task.plan),
+        selectinload(Task.parties).joinedload(TaskParty.unit),
+        selectinload(Task.parties).joinedload(TaskParty.last_follow_up)))
+
+
+def timeline(task_id):
+    return db.session.scalars(sa.select(TaskEvent).where(TaskEvent.task_id == task_id)
+                              .options(joinedload(TaskEvent.actor), joinedload(TaskEvent.unit))
+                              .order_by(TaskEvent.at, TaskEvent.id)).all()
+
+
+def follow_ups(task_id):
+    return db.session.scalars(sa.select(FollowUp).where(FollowUp.task_id == task_id)
+                              .options(joinedload(FollowUp.unit), joinedload(FollowUp.author),
+                                       selectinload(FollowUp.files))
+                              .order_by(FollowUp.created_at.desc(), FollowUp.id.desc())).all()
+
+
+def requests_of(task_id):
+    extensions = db.session.scalars(sa.select(ExtensionRequest).where(ExtensionRequest.task_id == task_id)
+                                    .options(joinedload(ExtensionRequest.requested_by),
+                                             joinedload(ExtensionRequest.decided_by))
+                                    .order_by(ExtensionRequest.id)).all()
+    completions = db.session.scalars(sa.select(CompletionRequest).where(CompletionRequest.task_id == task_id)
+                                     .options(joinedload(CompletionRequest.requested_by),
+                                              joinedload(CompletionRequest.decided_by))
+                                     .order_by(CompletionRequest.id)).all()
+    urges = db.session.scalars(sa.select(Urge).where(Urge.task_id == task_id).options(joinedload(Urge.by))
+                               .order_by(Urge.id)).all()
+    return extensions, completions, urges
+
+
+def evidence(file_id):
+    return db.session.get(Evidence, file_id)
+
+
+# --- the 10-day dispatch list (旬调度清单) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Xun:
+    """A 旬: days 1–10, 11–20 or 21–month end."""
+
+    year: int
+    month: int
+    index: int  # 1 上旬, 2 中旬, 3 下旬
+
+    LABELS = {1: "上旬", 2: "中旬", 3: "下旬"}
+
+    @classmethod
+    def of(cls, day: date):
+        return cls(day.year, day.month, 1 if day.day <= 10 else 2 if day.day <= 20 else 3)
+
+    @classmethod
+    def parse(cls, text: str):
+        """'2026-11-3' → the 下旬 of November 2026; None when malformed."""
+        try:
+            year, month, index = (int(x) for x in text.split("-"))
+            if not (2000 <= year <= 2100 and 1 <= month <= 12 and index in (1, 2, 3)):
+                return None
+        except (ValueError, AttributeError):
+            return None
+        return cls(year, month, index)
+
+    @property
+    def start(self):
+        return date(self.year, self.month, (self.index - 1) * 10 + 1)
+
+    @property
+    def end(self):
+        if self.index < 3:
+            return date(self.year, self.month, self.index * 10)
+        return date(self.year, self.month, pycalendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def code(self):
+        return f"{self.year}-{self.month:02d}-{self.index}"
+
+    @property
+    def label(self):
+        return f"{self.year}年{self.month}月{self.LABELS[self.index]}"
+
+    def previous(self):
+        return Xun.of(self.start - timedelta(days=1))
+
+    def next(self):
+        return Xun.of(self.end + timedelta(days=1))
+
+
+@dataclass
+class DispatchRow:
+    task: Task
+    light: Light
+    days_overdue: int
+    lead_progress: FollowUp | None
+    co_progress: list  # [(Unit, FollowUp | None)]
+    stale: bool  # no follow-up by the lead unit since the previous 旬 began
+
+
+@dataclass
+class DispatchList:
+    person: Person
+    xun: Xun
+    as_of: date
+    units: list  # [(Unit, [DispatchRow])]
+    provisional: bool
+
+    @property
+    def rows(self):
+        return [row for _, rows in self.units for row in rows]
+
+    @property
+    def title(self):
+        return f"副市长{self.person.name} {self.xun.label}调度清单"
+
+
+def dispatch_list(person: Person, xun: Xun, as_of: date) -> DispatchList:
+    """Every task led by a unit of the leader's portfolio that is open, or due or completed within the 旬,
+    grouped by unit, with light, working days overdue, the latest follow-up of the lead unit and of each
+    co-unit, and a `stale` flag when the lead unit has reported nothing since the previous 旬 began.
+
+    The portfolio is the one in force on the 旬's last day (or `as_of`, if earlier). Constant queries."""
+    on = min(as_of, xun.end)
+    unit_ids = sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == person.id,
+                                                       PortfolioItem.current_on(on))
+    units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.sort_order)).all()
+    tasks = db.session.scalars(
+        sa.select(Task).where(
+            Task.lead_unit_id.in_(unit_ids),
+            Task.assigned_on <= xun.end,
+            sa.or_(Task.state.in_(OPEN_STATES),
+                   Task.due_on.between(xun.start, xun.end),
+                   Task.completed_on.between(xun.start, xun.end)),
+            Task.state != TaskState.cancelled,
+        ).options(*_list_options()).order_by(Task.due_on, Task.id)).all()
+    window = light_window(as_of)
+    cal = get_calendar()
+    stale_before = xun.previous().start
+    by_unit = {u.id: [] for u in units}
+    for task in tasks:
+        lead_party = task.party_for(task.lead_unit_id)
+        by_unit.setdefault(task.lead_unit_id, []).append(DispatchRow(
+            task=task,
+            light=window.of(task),
+            days_overdue=cal.workdays_overdue(task.due_on, as_of) if task.is_open else 0,
+            lead_progress=lead_party.last_follow_up if lead_party else None,
+            co_progress=[(p.unit, p.last_follow_up) for p in task.parties if not p.is_lead],
+            stale=task.is_open and (lead_party is None or lead_party.last_reported_on is None
+                                    or lead_party.last_reported_on < stale_before),
+        ))
+    return DispatchList(person=person, xun=xun, as_of=as_of,
+                        units=[(u, by_unit.get(u.id, [])) for u in units],
+                        provisional=window.provisional or cal.range_is_provisional(xun.start, xun.end))
+
+
+def plan_tasks(plan_id, window, limit=200):
+    where = [Task.plan_id == plan_id]
+    counts = light_counts(where, window)
+    tasks = db.session.scalars(sa.select(Task).where(*where, Task.state.in_(OPEN_STATES))
+                               .options(*_list_options()).order_by(Task.due_on, Task.id).limit(limit)).all()
+    return counts, tasks

@@ -1,0 +1,422 @@
+"""The task workflow (交办 → 签收 → 办理中 → 申请办结 → 已办结; 退回; 申请延期; 催办; 撤销).
+
+Pure of HTTP: every function takes the acting user, the task and plain values, checks who may do it and
+whether the state allows it, changes the rows, writes the timeline event and the audit entry, and flushes.
+It never commits; a refusal raises ServiceError (Chinese) before anything is written.
+
+Concurrency: `Task.version` is SQLAlchemy's version counter and every action touches the task, so two people
+acting on the same task at once cannot both win: the second UPDATE matches no row and becomes a Conflict.
+"""
+
+import logging
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import Role
+from app.core.audit import record_change, snapshot
+from app.core.clock import utcnow
+from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.extensions import db
+from app.org.queries import portfolio_unit_ids
+from app.tasks.models import (
+    CLOSED_STATES,
+    CompletionRequest,
+    EventKind,
+    ExtensionRequest,
+    FollowUp,
+    RequestStatus,
+    Task,
+    TaskEvent,
+    TaskParty,
+    TaskPriority,
+    TaskSource,
+    TaskState,
+    Urge,
+)
+
+log = logging.getLogger(__name__)
+
+TASK_FIELDS = ("title", "state", "due_on", "completed_on", "lead_unit_id", "priority", "urge_count")
+MAX_CO_UNITS = 40
+TITLE_MAX = 200
+TEXT_MAX = 5000
+
+
+# --- who may do what ----------------------------------------------------------------------------------------
+
+def is_party_staff(user, task):
+    return user.role in (Role.staff, Role.admin) and user.unit_id is not None and \
+        task.party_for(user.unit_id) is not None
+
+
+def is_lead_staff(user, task):
+    return user.role in (Role.staff, Role.admin) and user.unit_id == task.lead_unit_id
+
+
+def can_view(user, task):
+    if user.role in (Role.admin, Role.leader, Role.observer):
+        return True
+    return is_party_staff(user, task) or (user.unit_id is not None and user.unit_id == task.assigner_unit_id)
+
+
+def can_assign(user):
+    return user.role in (Role.admin, Role.leader)
+
+
+def can_decide(user, task):
+    """The assigning office or leader approves, returns, decides extensions and cancels — never the lead unit."""
+    if user.unit_id is not None and user.unit_id == task.lead_unit_id:
+        return False
+    if user.role is Role.admin:
+        return True
+    return user.role is Role.leader and task.assigner_id == user.id
+
+
+def can_urge(user, task, today):
+    if can_decide(user, task):
+        return True
+    return user.role is Role.leader and user.person_id is not None and \
+        task.lead_unit_id in portfolio_unit_ids(user.person_id, today)
+
+
+def allowed_actions(user, task, today):
+    """The actions the detail page offers this user (the services check again)."""
+    actions = set()
+    state = task.state
+    if is_lead_staff(user, task):
+        if state is TaskState.assigned:
+            actions.add("accept")
+        if state in (TaskState.accepted, TaskState.in_progress):
+            actions |= {"follow_up", "request_completion", "request_extension"}
+    elif is_party_staff(user, task) and state in (TaskState.accepted, TaskState.in_progress,
+                                                  TaskState.completion_requested):
+        actions.add("follow_up")
+    if can_decide(user, task):
+        if state is TaskState.completion_requested:
+            actions |= {"approve_completion", "return"}
+        if state not in CLOSED_STATES:
+            actions.add("cancel")
+            if _pending_extension(task) is not None:
+                actions.add("decide_extension")
+    if state not in CLOSED_STATES and can_urge(user, task, today):
+        actions.add("urge")
+    return actions
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+def _text(value, label, max_length, required=True):
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(f"请填写{label}。", field=label)
+    if len(value) > max_length:
+        raise ServiceError(f"{label}不能超过 {max_length} 个字符（当前 {len(value)} 个）。")
+    return value
+
+
+def _check_version(task, expected_version):
+    if expected_version is not None and int(expected_version) != task.version:
+        raise Conflict("该事项已被他人更新，请刷新页面查看最新情况后再操作。")
+
+
+def _event(task, actor, kind, from_state=None, note=None, unit_id=None):
+    db.session.add(TaskEvent(task=task, kind=kind, actor_id=getattr(actor, "id", None), unit_id=unit_id,
+                             from_state=from_state.value if from_state else None,
+                             to_state=task.state.value if from_state else None, note=note))
+
+
+def _flush():
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("该事项刚被他人修改，您的操作未保存。请刷新页面后重试。") from None
+
+
+def _touch(task):
+    """Every action changes the task row, so the version check covers it."""
+    task.updated_at = utcnow()
+
+
+def _audit(actor, action, task, before, reason=None):
+    after = snapshot(task, TASK_FIELDS)
+    changed = {k for k in after if before.get(k) != after[k]}
+    record_change(actor, action, task, {k: before.get(k) for k in changed} or None,
+                  {k: after[k] for k in changed} or None, reason=reason)
+
+
+def _pending_extension(task):
+    return db.session.scalar(sa.select(ExtensionRequest).where(
+        ExtensionRequest.task_id == task.id, ExtensionRequest.status == RequestStatus.pending))
+
+
+def _pending_completion(task):
+    return db.session.scalar(sa.select(CompletionRequest).where(
+        CompletionRequest.task_id == task.id, CompletionRequest.status == RequestStatus.pending))
+
+
+def _require(condition, message):
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def _require_state(task, states, message):
+    if task.state not in states:
+        raise ServiceError(f"{message}（当前状态：{task.state.label}）。", code="bad_state", status=409)
+
+
+# --- actions ------------------------------------------------------------------------------------------------
+
+def validate_units(lead_unit, co_units):
+    if lead_unit is None:
+        raise ServiceError("请选择牵头单位。", field="lead_unit_id")
+    if not lead_unit.is_active:
+        raise ServiceError(f"牵头单位“{lead_unit.name}”已停用，不能交办。", field="lead_unit_id")
+    seen = set()
+    result = []
+    for unit in co_units:
+        if unit is None:
+            raise ServiceError("配合单位中有不存在的单位。", field="co_unit_ids")
+        if not unit.is_active:
+            raise ServiceError(f"配合单位“{unit.name}”已停用。", field="co_unit_ids")
+        if unit.id == lead_unit.id or unit.id in seen:
+            continue
+        seen.add(unit.id)
+        result.append(unit)
+    if len(result) > MAX_CO_UNITS:
+        raise ServiceError(f"配合单位最多 {MAX_CO_UNITS} 个。", field="co_unit_ids")
+    return result
+
+
+def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="", co_units=(),
+                source=TaskSource.free, plan=None, source_ref=None, priority=TaskPriority.normal,
+                meeting_ref_id=None):
+    """交办: create a task for a lead unit (and co-units) with a deadline that is not in the past."""
+    _require(can_assign(actor), "只有千百十办和市领导可以交办事项。")
+    title = _text(title, "事项名称", TITLE_MAX)
+    content = _text(content, "具体内容", TEXT_MAX, required=False)
+    co_units = validate_units(lead_unit, co_units)
+    if due_on is None:
+        raise ServiceError("请填写完成时限。", field="due_on")
+    if due_on < today:
+        raise ServiceError(f"完成时限 {due_on.isoformat()} 早于今天，请选择今天或以后的日期。", field="due_on")
+    if source is TaskSource.plan and plan is None:
+        raise ServiceError("来源为计划举措时，请选择具体的计划或举措。", field="plan_id")
+    task = Task(title=title, content=content, source=source, plan=plan, source_ref=source_ref or None,
+                lead_unit_id=lead_unit.id, priority=priority, assigned_on=today, original_due_on=due_on,
+                due_on=due_on, assigner_unit_id=actor.unit_id, assigner_id=actor.id, state=TaskState.assigned,
+                meeting_ref_id=meeting_ref_id)
+    task.parties = [TaskParty(unit_id=lead_unit.id, is_lead=True)] + \
+        [TaskParty(unit_id=u.id, is_lead=False) for u in co_units]
+    db.session.add(task)
+    db.session.flush()
+    _event(task, actor, EventKind.assigned, note=f"牵头单位：{lead_unit.name}；完成时限：{due_on.isoformat()}"
+           + (f"；配合单位：{'、'.join(u.name for u in co_units)}" if co_units else ""))
+    record_change(actor, "task.assign", task, None,
+                  dict(snapshot(task, TASK_FIELDS), co_unit_ids=[u.id for u in co_units]))
+    return task
+
+
+def accept_task(actor, task, expected_version=None):
+    """签收: the lead unit acknowledges the task."""
+    _check_version(task, expected_version)
+    _require(is_lead_staff(actor, task), "只有牵头单位可以签收该事项。")
+    _require_state(task, (TaskState.assigned,), "该事项不在待签收状态")
+    before = snapshot(task, TASK_FIELDS)
+    task.state = TaskState.accepted
+    _touch(task)
+    _event(task, actor, EventKind.accepted, TaskState.assigned, unit_id=actor.unit_id)
+    _audit(actor, "task.accept", task, before)
+    _flush()
+
+
+def record_follow_up(actor, task, text, percent, today: date, expected_version=None):
+    """进展反馈: the lead unit or a co-unit reports its own progress. Returns the FollowUp."""
+    _check_version(task, expected_version)
+    _require(is_party_staff(actor, task), "只有该事项的牵头单位或配合单位可以反馈进展。")
+    lead = is_lead_staff(actor, task)
+    allowed = (TaskState.accepted, TaskState.in_progress) if lead else \
+        (TaskState.accepted, TaskState.in_progress, TaskState.completion_requested)
+    if task.state is TaskState.assigned and lead:
+        raise ServiceError("请先签收该事项，再反馈进展。", code="bad_state", status=409)
+    _require_state(task, allowed, "该事项当前不能反馈进展")
+    text = _text(text, "进展情况", TEXT_MAX)
+    try:
+        percent = int(percent)
+    except (TypeError, ValueError):
+        raise ServiceError("完成进度必须是 0 到 100 的整数。", field="percent") from None
+    if not 0 <= percent <= 100:
+        raise ServiceError("完成进度必须是 0 到 100 的整数。", field="percent")
+    before = snapshot(task, TASK_FIELDS)
+    follow_up = FollowUp(task_id=task.id, unit_id=actor.unit_id, author_id=actor.id, text=text, percent=percent,
+                         reported_on=today)
+    db.session.add(follow_up)
+    db.session.flush()
+    party = task.party_for(actor.unit_id)
+    party.last_follow_up_id = follow_up.id
+    party.last_reported_on = today
+    from_state = task.state
+    if lead and task.state is TaskState.accepted:
+        task.state = TaskState.in_progress
+    _touch(task)
+    _event(task, actor, EventKind.follow_up, from_state if task.state is not from_state else None,
+           note=f"{percent}%：{text[:200]}", unit_id=actor.unit_id)
+    record_change(actor, "follow_up.create", follow_up, None,
+                  {"task_id": task.id, "unit_id": actor.unit_id, "percent": percent, "text": text})
+    if task.state is not from_state:
+        _audit(actor, "task.start", task, before)
+    _flush()
+    return follow_up
+
+
+def request_completion(actor, task, completed_on: date, summary, today: date, expected_version=None):
+    """申请办结: the lead unit states the day it completed the task (never in the future)."""
+    _check_version(task, expected_version)
+    _require(is_lead_staff(actor, task), "只有牵头单位可以申请办结。")
+    _require_state(task, (TaskState.accepted, TaskState.in_progress), "该事项当前不能申请办结")
+    summary = _text(summary, "办结情况", TEXT_MAX)
+    if completed_on is None:
+        raise ServiceError("请填写完成日期。", field="completed_on")
+    if completed_on > today:
+        raise ServiceError(f"完成日期 {completed_on.isoformat()} 晚于今天，不能预报办结。", field="completed_on")
+    if completed_on < task.assigned_on:
+        raise ServiceError(f"完成日期不能早于交办日期 {task.assigned_on.isoformat()}。", field="completed_on")
+    before = snapshot(task, TASK_FIELDS)
+    db.session.add(CompletionRequest(task_id=task.id, completed_on=completed_on, summary=summary,
+                                     requested_by_id=actor.id))
+    from_state = task.state
+    task.state = TaskState.completion_requested
+    _touch(task)
+    _event(task, actor, EventKind.completion_requested, from_state,
+           note=f"完成日期：{completed_on.isoformat()}；{summary[:200]}", unit_id=actor.unit_id)
+    _audit(actor, "task.request_completion", task, before)
+    _flush()
+
+
+def approve_completion(actor, task, note=None, expected_version=None):
+    """审核办结: the assigner approves; the completion date is the one in the request."""
+    _check_version(task, expected_version)
+    _require(can_decide(actor, task), "只有交办单位（千百十办）或交办领导可以审核办结，牵头单位不能审核自己的申请。")
+    _require_state(task, (TaskState.completion_requested,), "该事项没有待审核的办结申请")
+    request = _pending_completion(task)
+    if request is None:
+        raise ServiceError("没有找到待审核的办结申请。", code="bad_state", status=409)
+    before = snapshot(task, TASK_FIELDS)
+    request.status, request.decided_by_id, request.decided_at = RequestStatus.approved, actor.id, utcnow()
+    request.decision_note = _text(note, "审核意见", TEXT_MAX, required=False) or None
+    task.state = TaskState.completed
+    task.completed_on = request.completed_on
+    for pending in db.session.scalars(sa.select(ExtensionRequest).where(
+            ExtensionRequest.task_id == task.id, ExtensionRequest.status == RequestStatus.pending)):
+        pending.status = RequestStatus.withdrawn
+    _touch(task)
+    _event(task, actor, EventKind.completed, TaskState.completion_requested,
+           note=f"办结日期：{request.completed_on.isoformat()}" + (f"；{request.decision_note}" if note else ""))
+    _audit(actor, "task.approve_completion", task, before)
+    _flush()
+
+
+def return_task(actor, task, note, expected_version=None):
+    """退回: the assigner sends a completion request back; the task is in progress again."""
+    _check_version(task, expected_version)
+    _require(can_decide(actor, task), "只有交办单位或交办领导可以退回。")
+    _require_state(task, (TaskState.completion_requested,), "只有申请办结的事项可以退回")
+    note = _text(note, "退回理由", TEXT_MAX)
+    request = _pending_completion(task)
+    before = snapshot(task, TASK_FIELDS)
+    if request is not None:
+        request.status, request.decided_by_id, request.decided_at = RequestStatus.returned, actor.id, utcnow()
+        request.decision_note = note
+    task.state = TaskState.in_progress
+    _touch(task)
+    _event(task, actor, EventKind.returned, TaskState.completion_requested, note=note)
+    _audit(actor, "task.return", task, before, reason=note)
+    _flush()
+
+
+def request_extension(actor, task, new_due_on: date, reason, today: date, expected_version=None):
+    """申请延期: the lead unit asks for a later deadline; one pending request at a time."""
+    _check_version(task, expected_version)
+    _require(is_lead_staff(actor, task), "只有牵头单位可以申请延期。")
+    _require_state(task, (TaskState.assigned, TaskState.accepted, TaskState.in_progress), "该事项当前不能申请延期")
+    reason = _text(reason, "延期理由", TEXT_MAX)
+    if new_due_on is None:
+        raise ServiceError("请填写申请延期到的日期。", field="new_due_on")
+    if new_due_on <= task.due_on:
+        raise ServiceError(f"延期后的时限必须晚于当前时限 {task.due_on.isoformat()}。", field="new_due_on")
+    if new_due_on < today:
+        raise ServiceError("延期后的时限不能早于今天。", field="new_due_on")
+    if _pending_extension(task) is not None:
+        raise ServiceError("已有一份待审核的延期申请，请等待审核结果。", code="duplicate", status=409)
+    db.session.add(ExtensionRequest(task_id=task.id, requested_due_on=new_due_on, previous_due_on=task.due_on,
+                                    reason=reason, requested_by_id=actor.id))
+    _touch(task)
+    _event(task, actor, EventKind.extension_requested, note=f"申请延期至 {new_due_on.isoformat()}：{reason[:200]}",
+           unit_id=actor.unit_id)
+    record_change(actor, "task.request_extension", task, None, {"requested_due_on": new_due_on.isoformat(),
+                                                                "reason": reason})
+    _flush()
+
+
+def decide_extension(actor, task, approve: bool, note=None, expected_version=None):
+    """同意 / 不同意延期: an approval moves the effective due date (which scoring uses)."""
+    _check_version(task, expected_version)
+    _require(can_decide(actor, task), "只有交办单位或交办领导可以审核延期申请。")
+    request = _pending_extension(task)
+    if request is None:
+        raise ServiceError("没有待审核的延期申请。", code="bad_state", status=409)
+    if task.state in CLOSED_STATES:
+        raise ServiceError(f"该事项已{task.state.label}，不能再审核延期。", code="bad_state", status=409)
+    note = _text(note, "审核意见", TEXT_MAX, required=not approve)
+    before = snapshot(task, TASK_FIELDS)
+    request.decided_by_id, request.decided_at, request.decision_note = actor.id, utcnow(), note or None
+    if approve:
+        request.status = RequestStatus.approved
+        task.due_on = request.requested_due_on
+        kind, text = EventKind.extension_approved, f"时限由 {request.previous_due_on} 延至 {task.due_on}"
+    else:
+        request.status = RequestStatus.refused
+        kind, text = EventKind.extension_refused, f"不同意延期：{note}"
+    _touch(task)
+    _event(task, actor, kind, note=text)
+    _audit(actor, "task.extension_" + ("approve" if approve else "refuse"), task, before, reason=note or None)
+    _flush()
+
+
+def urge_task(actor, task, level: int, note, today: date, expected_version=None):
+    """催办 (level 1), 督办 (2) or 通报 (3), by the assigner or a leader whose portfolio has the lead unit."""
+    _check_version(task, expected_version)
+    _require(can_urge(actor, task, today), "只有交办单位、交办领导或分管市领导可以催办。")
+    if task.state in CLOSED_STATES:
+        raise ServiceError(f"该事项已{task.state.label}，无需催办。", code="bad_state", status=409)
+    if level not in Urge.LEVELS:
+        raise ServiceError("催办级别不正确（1 催办、2 督办、3 通报）。", field="level")
+    note = _text(note, "催办说明", TEXT_MAX, required=False)
+    before = snapshot(task, TASK_FIELDS)
+    db.session.add(Urge(task_id=task.id, level=level, note=note, by_id=actor.id))
+    task.urge_count += 1
+    task.last_urged_at = utcnow()
+    _event(task, actor, EventKind.urged, note=f"{Urge.LEVELS[level]}" + (f"：{note}" if note else ""))
+    _audit(actor, "task.urge", task, before, reason=note or None)
+    _flush()
+
+
+def cancel_task(actor, task, reason, expected_version=None):
+    """撤销: the assigner withdraws an unfinished task, with a reason."""
+    _check_version(task, expected_version)
+    _require(can_decide(actor, task), "只有交办单位或交办领导可以撤销事项。")
+    if task.state in CLOSED_STATES:
+        raise ServiceError(f"该事项已{task.state.label}，不能撤销。", code="bad_state", status=409)
+    reason = _text(reason, "撤销理由", TEXT_MAX)
+    before = snapshot(task, TASK_FIELDS)
+    from_state = task.state
+    task.state = TaskState.cancelled
+    for model in (ExtensionRequest, CompletionRequest):
+        db.session.execute(sa.update(model).where(model.task_id == task.id, model.status == RequestStatus.pending)
+                           .values(status=RequestStatus.withdrawn))
+    _touch(task)
+    _event(task, actor, EventKind.cancelled, from_state, note=reason)
+    _audit(actor, "task.cancel", task, before, reason=reason)
+    _flush()
