@@ -25,12 +25,13 @@ Ties (DOMAIN.md §4): competition ranking, 1, 2, 2, 4 — tied units share the b
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from itertools import accumulate
-from typing import Any, TypeAlias
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 UnitId: TypeAlias = str | int
 TaskId: TypeAlias = str | int
@@ -40,6 +41,20 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 _CONTEXT = Context(prec=28)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _exact(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run in the engine's own decimal context, whatever context the caller has set."""
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(_CONTEXT):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 class ScoringError(ValueError):
@@ -226,6 +241,7 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     return result
 
 
+@_exact
 def quantize_score(value: Decimal) -> Decimal:
     """The presentation rounding: two places, ROUND_HALF_UP (DOMAIN.md §4)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -245,7 +261,11 @@ def _fmt(value: Decimal) -> str:
 
 @dataclass(frozen=True)
 class SubItem:
-    """A sub-item of a component from an assessor's 考评细则 (附件2 六(一)), with its own maximum."""
+    """A sub-item of a component, with its own maximum.
+
+    附件2 六(一): “每年3月底前,各考评单位要明确各项指标年度发展目标,细化工作举措,完善考评细则,报市产业强市
+    “千百十”工程工作领导小组审定后,统一行文下发。”
+    """
 
     code: str
     name: str
@@ -313,22 +333,60 @@ def _c(assessor: Assessor, maximum: int) -> ComponentRule:
 def default_profiles() -> dict[str, Profile]:
     """The component table of 附件2 四(一)–(四), exactly as written.
 
-    (一) 湘潭县、湘乡市、雨湖区: 工信局25 + 发改委20 + 科技局15 + 商务局10 + 市场监管局5 + 经研金融办5 + 文旅广体局5 + 千百十办15;
-    韶山市: 25 + 15 + 10 + 10 + 5 + 5 + 文旅广体局15 + 15; 岳塘区: 25 + 20 + 10 + 10 + 5 + 5 + 文旅广体局10 + 15.
-    (二) 湘潭高新区、湘潭经开区、二类园区: 工信局25 + 发改委25 + 科技局15 + 商务局10 + 市场监管局5 + 经研金融办5 + 千百十办15.
+    (一) 湘潭县、湘乡市、雨湖区: 工信局25 + 发改委20 + 科技局15 + 商务局10 + 市场监管局5 + 经研金融办5
+         + 文旅广体局5 + 千百十办15;
+         韶山市: 工信局25 + 发改委15 + 科技局10 + 商务局10 + 市场监管局5 + 经研金融办5 + 文旅广体局15 + 千百十办15;
+         岳塘区: 工信局25 + 发改委20 + 科技局10 + 商务局10 + 市场监管局5 + 经研金融办5 + 文旅广体局10 + 千百十办15.
+    (二) 湘潭高新区、湘潭经开区、二类园区: 工信局25 + 发改委25 + 科技局15 + 商务局10 + 市场监管局5 + 经研金融办5
+         + 千百十办15.
     (三) 湘潭综保区、岳塘经开区: 发改委40 + 商务局20 + 市场监管局15 + 千百十办25.
     (四) 市直单位及相关企业: 千百十办70 + 工信局30.
     """
     a = Assessor
     rows = {
-        PROFILE_COUNTY_A: ("湘潭县、湘乡市、雨湖区", [(a.miit, 25), (a.ndrc, 20), (a.most, 15), (a.commerce, 10),
-                                                (a.samr, 5), (a.finance, 5), (a.culture, 5), (a.office, 15)]),
-        PROFILE_SHAOSHAN: ("韶山市", [(a.miit, 25), (a.ndrc, 15), (a.most, 10), (a.commerce, 10),
-                                   (a.samr, 5), (a.finance, 5), (a.culture, 15), (a.office, 15)]),
-        PROFILE_YUETANG: ("岳塘区", [(a.miit, 25), (a.ndrc, 20), (a.most, 10), (a.commerce, 10),
-                                  (a.samr, 5), (a.finance, 5), (a.culture, 10), (a.office, 15)]),
-        PROFILE_PARK_A: ("湘潭高新区、湘潭经开区、二类园区", [(a.miit, 25), (a.ndrc, 25), (a.most, 15), (a.commerce, 10),
-                                                     (a.samr, 5), (a.finance, 5), (a.office, 15)]),
+        PROFILE_COUNTY_A: (
+            "湘潭县、湘乡市、雨湖区",
+            [
+                (a.miit, 25),
+                (a.ndrc, 20),
+                (a.most, 15),
+                (a.commerce, 10),
+                (a.samr, 5),
+                (a.finance, 5),
+                (a.culture, 5),
+                (a.office, 15),
+            ],
+        ),
+        PROFILE_SHAOSHAN: (
+            "韶山市",
+            [
+                (a.miit, 25),
+                (a.ndrc, 15),
+                (a.most, 10),
+                (a.commerce, 10),
+                (a.samr, 5),
+                (a.finance, 5),
+                (a.culture, 15),
+                (a.office, 15),
+            ],
+        ),
+        PROFILE_YUETANG: (
+            "岳塘区",
+            [
+                (a.miit, 25),
+                (a.ndrc, 20),
+                (a.most, 10),
+                (a.commerce, 10),
+                (a.samr, 5),
+                (a.finance, 5),
+                (a.culture, 10),
+                (a.office, 15),
+            ],
+        ),
+        PROFILE_PARK_A: (
+            "湘潭高新区、湘潭经开区、二类园区",
+            [(a.miit, 25), (a.ndrc, 25), (a.most, 15), (a.commerce, 10), (a.samr, 5), (a.finance, 5), (a.office, 15)],
+        ),
         PROFILE_PARK_B: ("湘潭综保区、岳塘经开区", [(a.ndrc, 40), (a.commerce, 20), (a.samr, 15), (a.office, 25)]),
         PROFILE_CITY: ("市直单位及相关企业", [(a.office, 70), (a.miit, 30)]),
     }
@@ -355,8 +413,7 @@ def _default_quarter_weights() -> dict[Group, tuple[Decimal, ...]]:
 
 
 def _default_grade_percentages() -> dict[Grade, Decimal]:
-    return {Grade.excellent: HUNDRED, Grade.good: Decimal(90), Grade.qualified: Decimal(80),
-            Grade.failed: Decimal(60)}
+    return {Grade.excellent: HUNDRED, Grade.good: Decimal(90), Grade.qualified: Decimal(80), Grade.failed: Decimal(60)}
 
 
 def _default_award_counts() -> dict[Group, int]:
@@ -414,6 +471,9 @@ class Unit:
 def default_rules(units: Iterable[Unit] = ()) -> RuleSet:
     """The annex-2 defaults, with the blends (四(四)) and report flags (五(一)3) of the units given.
 
+    附件2 五(一)3: “市税务局、湘潭银保监分局、人民银行市中心支行、市通管办、国防光缆湘潭维护站年度考评结果报上级
+    主管部门;国网湘潭供电公司、湘潭新奥燃气有限公司、湘潭中环水务有限公司年度考评结果报上级公司。”
+
     Units are recognised by their exact annex-2 names; a blend whose two units are not both present, or a
     report flag whose unit is absent, is left out (demo data may hold a subset of the 59 units).
     """
@@ -427,6 +487,7 @@ def default_rules(units: Iterable[Unit] = ()) -> RuleSet:
     return RuleSet(blends=blends, reports=reports)
 
 
+@_exact
 def validate_rules(rules: RuleSet, units: Iterable[Unit] = ()) -> list[str]:
     """Every problem with a rule set, as Chinese messages that say what to fix; empty when it is usable.
 
@@ -485,9 +546,7 @@ def validate_rules(rules: RuleSet, units: Iterable[Unit] = ()) -> list[str]:
         if blend.target_percent < 0 or blend.source_percent < 0:
             errors.append("折算比例不能为负数。")
         if blend.target_percent + blend.source_percent != HUNDRED:
-            errors.append(
-                f"折算比例{_fmt(blend.target_percent)}%与{_fmt(blend.source_percent)}%之和应为100%。"
-            )
+            errors.append(f"折算比例{_fmt(blend.target_percent)}%与{_fmt(blend.source_percent)}%之和应为100%。")
         if blend.target in targets:
             errors.append("同一个行业指导单位只能折算一个单位的得分。")
         if blend.source in sources:
@@ -632,6 +691,7 @@ class QuarterTotal:
         return not self.missing
 
 
+@_exact
 def sum_sub_items(
     unit: Unit, comp: ComponentRule, values: Mapping[str, Decimal | int | str | None]
 ) -> tuple[Decimal, tuple[str, ...]]:
@@ -657,6 +717,7 @@ def sum_sub_items(
     return total, tuple(missing)
 
 
+@_exact
 def quarter_total(rules: RuleSet, unit: Unit, entries: Mapping[str, ComponentInput]) -> QuarterTotal:
     """季度得分 = the sum of the unit's components.
 
@@ -719,6 +780,7 @@ class FinalScore:
         return quantize_score(self.exact)
 
 
+@_exact
 def blend_finals(rules: RuleSet, totals: Mapping[UnitId, QuarterTotal]) -> dict[UnitId, FinalScore]:
     """季度最终得分 with the utility companies' 15%.
 
@@ -733,17 +795,16 @@ def blend_finals(rules: RuleSet, totals: Mapping[UnitId, QuarterTotal]) -> dict[
     """
     by_target = {blend.target: blend for blend in rules.blends}
     finals: dict[UnitId, FinalScore] = {}
-    with localcontext(_CONTEXT):
-        for unit_id, total in totals.items():
-            blend = by_target.get(unit_id)
-            if blend is None:
-                finals[unit_id] = FinalScore(unit_id, total.exact, total.exact, total.complete)
-                continue
-            source = totals.get(blend.source)
-            source_exact = source.exact if source is not None else ZERO
-            exact = (total.exact * blend.target_percent + source_exact * blend.source_percent) / HUNDRED
-            complete = total.complete and source is not None and source.complete
-            finals[unit_id] = FinalScore(unit_id, exact, total.exact, complete, blend.source, source_exact)
+    for unit_id, total in totals.items():
+        blend = by_target.get(unit_id)
+        if blend is None:
+            finals[unit_id] = FinalScore(unit_id, total.exact, total.exact, total.complete)
+            continue
+        source = totals.get(blend.source)
+        source_exact = source.exact if source is not None else ZERO
+        exact = (total.exact * blend.target_percent + source_exact * blend.source_percent) / HUNDRED
+        complete = total.complete and source is not None and source.complete
+        finals[unit_id] = FinalScore(unit_id, exact, total.exact, complete, blend.source, source_exact)
     return finals
 
 
@@ -801,6 +862,7 @@ class QuarterResult:
         return tuple(unit_id for unit_id, final in self.finals.items() if not final.complete)
 
 
+@_exact
 def assess_quarter(
     rules: RuleSet, units: Sequence[Unit], entries: Mapping[UnitId, Mapping[str, ComponentInput]]
 ) -> QuarterResult:
@@ -837,6 +899,7 @@ class AnnualScore:
         return quantize_score(self.exact)
 
 
+@_exact
 def annual_score(weights: Sequence[Decimal], quarter_finals: Sequence[Decimal | int | str | None]) -> AnnualScore:
     """年度得分 from the four quarterly finals and the group's quarter weights (percent).
 
@@ -847,11 +910,11 @@ def annual_score(weights: Sequence[Decimal], quarter_finals: Sequence[Decimal | 
     if len(quarter_finals) != len(weights):
         raise ScoringError(f"年度得分需要{len(weights)}个季度的得分,收到{len(quarter_finals)}个。")
     values = tuple(ZERO if q is None else to_decimal(q) for q in quarter_finals)
-    with localcontext(_CONTEXT):
-        exact = sum((v * w for v, w in zip(values, weights, strict=True)), ZERO) / HUNDRED
+    exact = sum((v * w for v, w in zip(values, weights, strict=True)), ZERO) / HUNDRED
     return AnnualScore(exact, values, all(q is not None for q in quarter_finals))
 
 
+@_exact
 def rank_points(rules: RuleSet, rank: int) -> Decimal:
     """County/park points for a rank, out of ``rank_points_total`` (15).
 
@@ -941,6 +1004,7 @@ def assign_grades(
     return GradeAssignment(grades, quotas, counts)
 
 
+@_exact
 def grade_points(rules: RuleSet, grade: Grade) -> Decimal:
     """附件2 五(一)2: “在市直单位绩效考核总分中设置10分的权重。…‘优秀’等次得满分,‘良好’等次得90%分,‘合格’等次
     得80%分,不合格等次得60%分。” Exact (10 × p%)."""
@@ -1008,6 +1072,7 @@ class YearResult:
         return tuple(u.unit_id for u in self.units.values() if u.group is group and u.awarded)
 
 
+@_exact
 def assess_year(
     rules: RuleSet,
     units: Sequence[Unit],
@@ -1164,6 +1229,7 @@ def task_credit(settings: TaskSettings, fact: TaskFact, evaluated_on: date) -> t
     return TaskOutcome.late, settings.late_credit
 
 
+@_exact
 def office_component(
     tasks: Iterable[TaskFact],
     settings: TaskSettings,
@@ -1195,12 +1261,11 @@ def office_component(
     earned = sum((w * c for _, _, w, _, c in weighted), ZERO)
     if not weighted:
         return OfficeComponent(maximum, maximum, ZERO, ZERO, ())
-    with localcontext(_CONTEXT):
-        lines = tuple(
-            TaskLine(f.task_id, p, f.due_on, f.completed_on, o, w, c, maximum * w * c / weight_total)
-            for f, p, w, o, c in weighted
-        )
-        exact = maximum * earned / weight_total
+    lines = tuple(
+        TaskLine(f.task_id, p, f.due_on, f.completed_on, o, w, c, maximum * w * c / weight_total)
+        for f, p, w, o, c in weighted
+    )
+    exact = maximum * earned / weight_total
     return OfficeComponent(exact, maximum, weight_total, earned, lines)
 
 
@@ -1239,8 +1304,12 @@ def rules_to_dict(rules: RuleSet) -> dict[str, Any]:
             for p in rules.profiles.values()
         ],
         "blends": [
-            {"target": b.target, "source": b.source, "target_percent": str(b.target_percent),
-             "source_percent": str(b.source_percent)}
+            {
+                "target": b.target,
+                "source": b.source,
+                "target_percent": str(b.target_percent),
+                "source_percent": str(b.source_percent),
+            }
             for b in rules.blends
         ],
         "quarter_weights": {str(g): [str(w) for w in ws] for g, ws in rules.quarter_weights.items()},
