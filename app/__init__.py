@@ -38,10 +38,12 @@ def create_app(config=None, overrides=None):
     from app.core.errors import register_error_handlers
     from app.core.security import register_security
     from app.org import views as org_views
+    from app.tasks import views as task_views
 
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(org_views.bp)
+    app.register_blueprint(task_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 

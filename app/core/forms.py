@@ -1,7 +1,9 @@
 """Form helpers shared by every package: Chinese messages for the common validators."""
 
-from wtforms import ValidationError
-from wtforms.validators import DataRequired, Length
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 def required(what):
@@ -25,4 +27,49 @@ def apply_service_error(form, error):
         form.form_errors.append(error.message)
 
 
-__all__ = ["ValidationError", "apply_service_error", "max_length", "required", "strip"]
+DATE_MESSAGE = "日期格式不正确，请使用 2026-03-01 这样的格式。"
+
+
+class ChineseDateField(DateField):
+    """A date field whose parse error is Chinese and says what to type."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not "".join(valuelist).strip():
+            self.data = None  # blank: `required` or `Optional` says what to do, not a format message
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(DATE_MESSAGE) from None
+
+
+class ChineseIntegerField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"“{self.label.text}”必须是整数。") from None
+
+
+__all__ = ["ChineseDateField", "ChineseIntegerField", "ValidationError", "apply_service_error", "max_length",
+           "required", "strip"]
+
+
+class CalendarOverrideForm(FlaskForm):
+    day = ChineseDateField("日期", validators=[DataRequired(message="请填写日期。")])
+    is_workday = SelectField("类型", choices=[("0", "休息（放假）"), ("1", "上班（调休上班）")])
+    note = StringField("说明", validators=[Optional(), Length(max=200, message="说明不能超过 200 个字符。")])
+    submit = SubmitField("保存")
+
+
+class NoticeImportForm(FlaskForm):
+    file = FileField("放假安排（CSV：日期,类型,说明）")
+    year = ChineseIntegerField("年份（填写后该年视为已完整录入）", validators=[
+        Optional(), NumberRange(2000, 2100, message="年份应在 2000 到 2100 之间。")])
+    source = StringField("文件依据（如国办发明电文号）",
+                         validators=[Optional(), Length(max=200, message="不能超过 200 个字符。")])
+    submit = SubmitField("导入")
+
+    def validate_file(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("请选择 CSV 文件。")

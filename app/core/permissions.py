@@ -20,6 +20,11 @@ PERMISSIONS = {
     "read_all": ("查看全市数据（千百十办、市领导、观察员）",
                  lambda user: user.role in (Role.admin, Role.leader, Role.observer)),
     "admin": ("千百十办管理员", lambda user: user.role is Role.admin),
+    "assign": ("交办事项（千百十办、市领导）", lambda user: user.role in (Role.admin, Role.leader)),
+    "unit_member": ("单位工作人员（有所属单位的账号）",
+                    lambda user: user.role in (Role.staff, Role.admin) and user.unit_id is not None),
+    "dispatch": ("查看旬调度清单（市领导本人、千百十办、观察员）",
+                 lambda user: user.role in (Role.admin, Role.leader, Role.observer)),
 }
 
 
@@ -41,7 +46,9 @@ def require(permission: str):
         def wrapped(*args, **kwargs):
             if permission != PUBLIC:
                 if not current_user.is_authenticated:
-                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                    # only a GET can be replayed after signing in; a POST-only URL would answer 405
+                    target = request.full_path.rstrip("?") if request.method == "GET" else None
+                    return redirect(url_for("auth.login", next=target))
                 if not allowed(current_user, permission):
                     abort(403)
             return view(*args, **kwargs)

@@ -1,20 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.forms import _IdSelect
-from app.core.forms import ValidationError, max_length, required, strip
+from app.core.forms import ChineseDateField, ChineseIntegerField, ValidationError, max_length, required, strip
 from app.org.models import GroupRole
-
-DATE_MESSAGE = "日期格式不正确，请使用 2026-03-01 这样的格式。"
-
-
-class ChineseDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(DATE_MESSAGE) from None
 
 
 def _end_after_start(form, field):
@@ -26,7 +17,7 @@ class UnitForm(FlaskForm):
     name = StringField("单位全称", validators=[required("单位全称"), max_length("单位全称", 100)], filters=[strip])
     short_name = StringField("简称", validators=[required("简称"), max_length("简称", 50)], filters=[strip])
     contact = StringField("联系人及电话", validators=[Optional(), max_length("联系人及电话", 200)], filters=[strip])
-    sort_order = IntegerField("排序", validators=[NumberRange(0, 9999, message="排序应为 0 到 9999 的整数。")])
+    sort_order = ChineseIntegerField("排序", validators=[NumberRange(0, 9999, message="排序应为 0 到 9999 的整数。")])
     is_active = BooleanField("启用")
     submit = SubmitField("保存")
 
@@ -58,10 +49,12 @@ class PositionForm(PeriodForm):
 
 
 class MembershipForm(PeriodForm):
-    role = SelectField("领导小组职务", choices=GroupRole.choices())
+    # SelectChoice, not (value, label) tuples: WTForms 3.3 deprecates tuples, and warnings are errors in tests.
+    role = SelectField("领导小组职务", choices=[SelectChoice(value, label) for value, label in GroupRole.choices()],
+                       invalid_choice_message="请从列表中选择有效的领导小组职务。")
     title = StringField("名单中的职务表述", validators=[required("职务表述"), max_length("职务表述", 200)],
                         filters=[strip])
-    sort_order = IntegerField("名单排序", default=100,
+    sort_order = ChineseIntegerField("名单排序", default=100,
                               validators=[NumberRange(0, 9999, message="排序应为 0 到 9999 的整数。")])
     submit = SubmitField("添加")
 

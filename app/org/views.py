@@ -79,7 +79,14 @@ def plans():
 def plan(code):
     plan = db.first_or_404(sa.select(Plan).where(Plan.code == code.upper()[:8])
                            .options(selectinload(Plan.lead_units), selectinload(Plan.targets)))
-    return render_template("org/plan.html", plan=plan)
+    from app.tasks.queries import light_window, plan_tasks, units_with_red_tasks
+
+    on = today()
+    window = light_window(on)
+    counts, tasks = plan_tasks(plan.id, window)
+    red_units = units_with_red_tasks(on, {p.unit_id for t in tasks for p in t.parties})
+    return render_template("org/plan.html", plan=plan, window=window, light_counts=counts, tasks=tasks,
+                           red_units=red_units)
 
 
 @bp.route("/leadership")
@@ -222,9 +229,11 @@ def end_record(person_id, kind, record_id):
         else:
             db.session.commit()
             flash("已结束该记录（历史保留）。", "success")
+            return redirect(url_for("org.person", person_id=person.id))
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
-    return redirect(url_for("org.person", person_id=person.id))
+    # Refused: show the person's page again with the message, as the other forms do (400, nothing written).
+    return _render_person(person, 400)
 
 
 @bp.route("/chains/<int:chain_id>", methods=["GET", "POST"])

@@ -1,0 +1,103 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from app.auth.forms import _coerce_id, _IdSelect
+from app.core.forms import ChineseDateField, ChineseIntegerField, ValidationError, max_length, required, strip
+from app.tasks.models import TaskPriority, TaskSource, Urge
+
+
+class UnitMultiSelect(SelectMultipleField):
+    def __init__(self, label, **kwargs):
+        super().__init__(label, coerce=_coerce_id, **kwargs)
+
+    def pre_validate(self, form):
+        valid = {v for v, *_ in self.iter_choices()}
+        bad = [v for v in (self.data or []) if v not in valid]
+        if bad:
+            raise ValidationError("配合单位中有无效或已停用的单位，请从列表中选择。")
+
+
+class AssignForm(FlaskForm):
+    title = StringField("事项名称", validators=[required("事项名称"), max_length("事项名称", 200)], filters=[strip])
+    content = TextAreaField("具体内容和要求", validators=[Optional(), max_length("具体内容", 5000)])
+    source = SelectField("来源", choices=TaskSource.choices(), default=TaskSource.plan.value)
+    plan_id = _IdSelect("计划或举措")
+    source_ref = StringField("来源说明（会议、批示文号等）", validators=[Optional(), max_length("来源说明", 200)],
+                             filters=[strip])
+    lead_unit_id = _IdSelect("牵头单位")
+    co_unit_ids = UnitMultiSelect("配合单位（可多选）")
+    priority = SelectField("优先级", choices=TaskPriority.choices(), default=TaskPriority.normal.value)
+    due_on = ChineseDateField("完成时限", validators=[required("完成时限")])
+    submit = SubmitField("交办")
+
+    def __init__(self, *args, units=(), plans=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan_id.choices = [(None, "（无）")] + [(p.id, f"{p.code} {p.name}") for p in plans]
+        unit_choices = [(u.id, u.name) for u in units]
+        self.lead_unit_id.choices = [(None, "（请选择）")] + unit_choices
+        self.co_unit_ids.choices = unit_choices
+
+    def validate_lead_unit_id(self, field):
+        if field.data is None:
+            raise ValidationError("请选择牵头单位。")
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField()
+
+    def version_value(self):
+        try:
+            return int(self.version.data) if self.version.data else None
+        except ValueError:
+            return -1
+
+
+class AcceptForm(VersionedForm):
+    submit = SubmitField("签收")
+
+
+class FollowUpForm(VersionedForm):
+    text = TextAreaField("进展情况", validators=[required("进展情况"), max_length("进展情况", 5000)])
+    percent = ChineseIntegerField("完成进度（%）", default=0, validators=[
+        NumberRange(0, 100, message="完成进度必须是 0 到 100 的整数。")])
+    files = MultipleFileField("佐证材料（可选，可多选）")
+    submit = SubmitField("提交进展")
+
+
+class CompletionForm(VersionedForm):
+    completed_on = ChineseDateField("完成日期", validators=[required("完成日期")])
+    summary = TextAreaField("办结情况", validators=[required("办结情况"), max_length("办结情况", 5000)])
+    submit = SubmitField("申请办结")
+
+
+class ExtensionForm(VersionedForm):
+    new_due_on = ChineseDateField("申请延期至", validators=[required("延期后的时限")])
+    reason = TextAreaField("延期理由", validators=[required("延期理由"), max_length("延期理由", 5000)])
+    submit = SubmitField("申请延期")
+
+
+class DecisionForm(VersionedForm):
+    note = TextAreaField("意见", validators=[Optional(), max_length("意见", 5000)])
+    submit = SubmitField("提交")
+
+
+class UrgeForm(VersionedForm):
+    level = SelectField("级别", choices=[(str(k), v) for k, v in Urge.LEVELS.items()], default="1")
+    note = TextAreaField("催办说明", validators=[Optional(), max_length("催办说明", 5000)])
+    submit = SubmitField("催办")
+
+
+class CancelForm(VersionedForm):
+    reason = TextAreaField("撤销理由", validators=[required("撤销理由"), max_length("撤销理由", 5000)])
+    submit = SubmitField("撤销事项")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("事项清单（.xlsx）")
+    submit = SubmitField("导入")
+
+    def validate_file(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("请选择要导入的 .xlsx 文件。")

@@ -1,0 +1,376 @@
+"""Task pages: the unit's inbox, the office's overview, assigning, a task's detail and actions, evidence,
+the 10-day dispatch list (page, print, Excel), and Excel import."""
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from app.core.calendar import get_calendar
+from app.core.clock import today
+from app.core.errors import ServiceError
+from app.core.forms import apply_service_error
+from app.core.pagination import paginate
+from app.core.permissions import require
+from app.extensions import db
+from app.org.models import Person, Plan, Unit, UnitGroup
+from app.org.queries import vice_mayors
+from app.tasks import queries, services
+from app.tasks.forms import (
+    AcceptForm,
+    AssignForm,
+    CancelForm,
+    CompletionForm,
+    DecisionForm,
+    ExtensionForm,
+    FollowUpForm,
+    ImportForm,
+    UrgeForm,
+)
+from app.tasks.models import Light, TaskPriority, TaskSource, TaskState
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _active_units():
+    return db.session.scalars(sa.select(Unit).where(Unit.is_active).order_by(Unit.sort_order)).all()
+
+
+def _plans():
+    return db.session.scalars(sa.select(Plan).order_by(Plan.sort_order)).all()
+
+
+def _enum_arg(enum_cls, name):
+    value = request.args.get(name) or None
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date_arg(name):
+    try:
+        return date.fromisoformat(request.args.get(name, "")) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+def _int_arg(name):
+    try:
+        return int(request.args.get(name)) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+@bp.route("/inbox")
+@require("unit_member")
+def inbox():
+    """My unit's tasks, as lead and as co-unit, by light, due soonest first, with counts."""
+    on = today()
+    window = queries.light_window(on)
+    light = _enum_arg(Light, "light")
+    closed = request.args.get("closed") == "1"
+    page = paginate(queries.inbox_query(current_user.unit_id, window, light, closed))
+    counts = queries.light_counts(queries.inbox_filter(current_user.unit_id), window)
+    closed_count = sum(queries.light_counts(queries.inbox_filter(current_user.unit_id, closed=True),
+                                            window).values())
+    return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
+                           closed=closed, closed_count=closed_count, unit=current_user.unit,
+                           red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
+
+
+def _unit_ids(tasks):
+    return {p.unit_id for t in tasks for p in t.parties}
+
+
+@bp.route("/")
+@require("read_all")
+def overview():
+    on = today()
+    window = queries.light_window(on)
+    task_filter = queries.TaskFilter(
+        plan_id=_int_arg("plan"), unit_id=_int_arg("unit"),
+        group=_enum_arg(UnitGroup, "group"), light=_enum_arg(Light, "light"), state=_enum_arg(TaskState, "state"),
+        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100])
+    page = paginate(queries.overview_query(task_filter, window))
+    counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
+    return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
+                           units=_active_units(), plans=_plans(), groups=list(UnitGroup), lights=list(Light),
+                           states=list(TaskState),
+                           red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("assign")
+def assign():
+    form = AssignForm(units=_active_units(), plans=_plans())
+    if request.method == "GET" and request.args.get("plan"):
+        plan = db.session.scalar(sa.select(Plan).where(Plan.code == request.args["plan"][:8]))
+        if plan:
+            form.plan_id.data = plan.id
+    if form.validate_on_submit():
+        try:
+            task = services.assign_task(
+                current_user, title=form.title.data, content=form.content.data, source=TaskSource(form.source.data),
+                plan=db.session.get(Plan, form.plan_id.data) if form.plan_id.data else None,
+                source_ref=form.source_ref.data, lead_unit=db.session.get(Unit, form.lead_unit_id.data),
+                co_units=[db.session.get(Unit, i) for i in form.co_unit_ids.data or []],
+                priority=TaskPriority(form.priority.data), due_on=form.due_on.data, today=today())
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"已交办：{task.title}", "success")
+            return redirect(url_for("tasks.detail", task_id=task.id))
+    cal = get_calendar()
+    due_warning = None
+    if form.due_on.data and not cal.is_workday(form.due_on.data):
+        due_warning = f"{form.due_on.data.isoformat()} 不是工作日，时限将按该日计算；如需顺延请改为工作日。"
+    return render_template("tasks/assign.html", form=form, due_warning=due_warning), 400 if form.errors else 200
+
+
+@bp.route("/workday")
+@require("assign")
+def workday():
+    """A small JSON check used by the assign form's date picker: is this a working day?"""
+    day = _date_arg("date")
+    if day is None:
+        return {"code": "invalid", "message": "日期格式不正确，请使用 2026-03-01 这样的格式。"}, 400
+    cal = get_calendar()
+    return {"date": day.isoformat(), "is_workday": cal.is_workday(day), "provisional": cal.is_provisional(day),
+            "next_workday": cal.next_workday(day).isoformat() if not cal.is_workday(day) else day.isoformat()}
+
+
+def _load_visible(task_id):
+    task = queries.task_for_detail(task_id)
+    if task is None or not services.can_view(current_user, task):
+        abort(404)  # the same answer for "absent" and "not yours": ids cannot be probed
+    return task
+
+
+@bp.route("/<int:task_id>")
+@require("signed_in")
+def detail(task_id):
+    task = _load_visible(task_id)
+    on = today()
+    window = queries.light_window(on)
+    extensions, completions, urges = queries.requests_of(task.id)
+    version = {"version": task.version}
+    forms = {
+        "accept_form": AcceptForm(data=version), "follow_up_form": FollowUpForm(data=version),
+        "completion_form": CompletionForm(data=dict(version, completed_on=on)),
+        "extension_form": ExtensionForm(data=version), "decision_form": DecisionForm(data=version),
+        "urge_form": UrgeForm(data=version), "cancel_form": CancelForm(data=version),
+    }
+    cal = get_calendar()
+    return render_template(
+        "tasks/detail.html", task=task, light=window.of(task), window=window,
+        days_overdue=cal.workdays_overdue(task.due_on, on) if task.is_open else 0,
+        timeline=queries.timeline(task.id), follow_ups=queries.follow_ups(task.id),
+        extensions=extensions, completions=completions, urges=urges,
+        actions=services.allowed_actions(current_user, task, on),
+        pending_extension=next((e for e in extensions if e.status.value == "pending"), None),
+        red_units=queries.units_with_red_tasks(on, {p.unit_id for p in task.parties}), **forms)
+
+
+def _act(task_id, form_cls, action, success, form_key):
+    """The shape of every task action: load (404 if not visible), validate, call one service, commit."""
+    task = _load_visible(task_id)
+    form = form_cls()
+    if form.validate_on_submit():
+        try:
+            action(task, form)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(success, "success")
+        return redirect(url_for("tasks.detail", task_id=task_id))
+    messages = [e for errors in form.errors.values() for e in errors]
+    flash("；".join(messages) or "提交的内容有误。", "danger")
+    return redirect(url_for("tasks.detail", task_id=task_id, _anchor=form_key))
+
+
+@bp.route("/<int:task_id>/accept", methods=["POST"])
+@require("signed_in")
+def accept(task_id):
+    return _act(task_id, AcceptForm, lambda t, f: services.accept_task(current_user, t, f.version_value()),
+                "已签收。", "accept")
+
+
+@bp.route("/<int:task_id>/follow-up", methods=["POST"])
+@require("signed_in")
+def follow_up(task_id):
+    def action(task, form):
+        from app.tasks.files import delete_stored, store_evidence
+
+        entry = services.record_follow_up(current_user, task, form.text.data, form.percent.data, today(),
+                                          form.version_value())
+        stored = []
+        try:
+            for upload in request.files.getlist(form.files.name):
+                if upload and upload.filename:
+                    stored.append(store_evidence(current_user, task, entry, upload).stored_name)
+        except ServiceError:
+            for name in stored:
+                delete_stored(name)
+            raise
+
+    return _act(task_id, FollowUpForm, action, "进展已提交。", "follow-up")
+
+
+@bp.route("/<int:task_id>/request-completion", methods=["POST"])
+@require("signed_in")
+def request_completion(task_id):
+    return _act(task_id, CompletionForm, lambda t, f: services.request_completion(
+        current_user, t, f.completed_on.data, f.summary.data, today(), f.version_value()),
+        "办结申请已提交，等待审核。", "completion")
+
+
+@bp.route("/<int:task_id>/approve-completion", methods=["POST"])
+@require("signed_in")
+def approve_completion(task_id):
+    return _act(task_id, DecisionForm, lambda t, f: services.approve_completion(
+        current_user, t, f.note.data, f.version_value()), "已审核办结。", "decide")
+
+
+@bp.route("/<int:task_id>/return", methods=["POST"])
+@require("signed_in")
+def return_task(task_id):
+    return _act(task_id, DecisionForm, lambda t, f: services.return_task(
+        current_user, t, f.note.data, f.version_value()), "已退回，事项回到办理中。", "decide")
+
+
+@bp.route("/<int:task_id>/request-extension", methods=["POST"])
+@require("signed_in")
+def request_extension(task_id):
+    return _act(task_id, ExtensionForm, lambda t, f: services.request_extension(
+        current_user, t, f.new_due_on.data, f.reason.data, today(), f.version_value()),
+        "延期申请已提交，等待审核。", "extension")
+
+
+@bp.route("/<int:task_id>/approve-extension", methods=["POST"])
+@require("signed_in")
+def approve_extension(task_id):
+    return _act(task_id, DecisionForm, lambda t, f: services.decide_extension(
+        current_user, t, True, f.note.data, f.version_value()), "已同意延期。", "decide-extension")
+
+
+@bp.route("/<int:task_id>/refuse-extension", methods=["POST"])
+@require("signed_in")
+def refuse_extension(task_id):
+    return _act(task_id, DecisionForm, lambda t, f: services.decide_extension(
+        current_user, t, False, f.note.data, f.version_value()), "已不同意延期。", "decide-extension")
+
+
+@bp.route("/<int:task_id>/urge", methods=["POST"])
+@require("signed_in")
+def urge(task_id):
+    return _act(task_id, UrgeForm, lambda t, f: services.urge_task(
+        current_user, t, int(f.level.data), f.note.data, today(), f.version_value()), "已催办。", "urge")
+
+
+@bp.route("/<int:task_id>/cancel", methods=["POST"])
+@require("signed_in")
+def cancel(task_id):
+    return _act(task_id, CancelForm, lambda t, f: services.cancel_task(
+        current_user, t, f.reason.data, f.version_value()), "事项已撤销。", "cancel")
+
+
+@bp.route("/<int:task_id>/files/<int:file_id>")
+@require("signed_in")
+def evidence(task_id, file_id):
+    from app.tasks.files import evidence_path
+
+    task = _load_visible(task_id)
+    item = queries.evidence(file_id)
+    if item is None or item.task_id != task.id:
+        abort(404)
+    try:
+        path = evidence_path(item)
+    except (OSError, ServiceError):
+        abort(404)
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+
+
+# --- the 10-day dispatch list -------------------------------------------------------------------------------
+
+def _dispatch_target():
+    """The leader and 旬 asked for; leaders see only their own list, the office and observers any."""
+    on = today()
+    xun = queries.Xun.parse(request.args.get("xun", "")) or queries.Xun.of(on)
+    if current_user.is_leader:
+        person = current_user.person
+        asked = _int_arg("person")
+        if asked is not None and asked != person.id:
+            abort(403)
+    else:
+        person_id = _int_arg("person")
+        leaders = vice_mayors(on)
+        person = db.session.get(Person, person_id) if person_id else (leaders[0] if leaders else None)
+        if person is None:
+            abort(404)
+    return person, xun, on
+
+
+@bp.route("/dispatch")
+@require("dispatch")
+def dispatch():
+    person, xun, on = _dispatch_target()
+    dl = queries.dispatch_list(person, xun, on)
+    leaders = [] if current_user.is_leader else vice_mayors(on)
+    return render_template("tasks/dispatch.html", dl=dl, leaders=leaders,
+                           red_units=queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]))
+
+
+@bp.route("/dispatch.xlsx")
+@require("dispatch")
+def dispatch_excel():
+    from app.tasks.excel import dispatch_workbook
+
+    person, xun, on = _dispatch_target()
+    dl = queries.dispatch_list(person, xun, on)
+    data = dispatch_workbook(dl)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{dl.title}.xlsx".replace(" ", "_"))
+
+
+# --- Excel import -------------------------------------------------------------------------------------------
+
+@bp.route("/import", methods=["GET", "POST"])
+@require("assign")
+def import_tasks():
+    from app.tasks.excel import TaskImportError, import_tasks, parse_task_workbook
+
+    form = ImportForm()
+    errors = []
+    if form.validate_on_submit():
+        units = {u.name: u for u in db.session.scalars(sa.select(Unit))}
+        plans = {p.code: p for p in _plans()}
+        try:
+            drafts = parse_task_workbook(form.file.data.read(), units, plans, today())
+            created = import_tasks(current_user, drafts, today())
+        except TaskImportError as error:
+            db.session.rollback()
+            errors = error.messages
+        else:
+            db.session.commit()
+            flash(f"已导入 {len(created)} 项交办事项。", "success")
+            return redirect(url_for("tasks.overview"))
+    status = 400 if (form.errors or errors) else 200
+    return render_template("tasks/import.html", form=form, errors=errors,
+                           max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)), status
+
+
+@bp.route("/import/template.xlsx")
+@require("assign")
+def import_template():
+    from app.tasks.excel import task_list_template
+
+    return send_file(io.BytesIO(task_list_template()), mimetype=XLSX, as_attachment=True,
+                     download_name="交办事项导入模板.xlsx")
