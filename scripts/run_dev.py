@@ -5,8 +5,12 @@ create_app or a web worker.
 """
 
 import argparse
+import sys
+from pathlib import Path
 
-from app import create_app
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
 
 
 def main():

@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -25,6 +26,11 @@ def apply_service_error(form, error):
         field.errors = list(field.errors) + [error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def options(pairs):
+    """Select choices as WTForms 3.3 wants them (tuples are deprecated): [(value, label)] → SelectChoice."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 DATE_MESSAGE = "日期格式不正确，请使用 2026-03-01 这样的格式。"
@@ -51,13 +57,13 @@ class ChineseIntegerField(IntegerField):
             raise ValueError(f"“{self.label.text}”必须是整数。") from None
 
 
-__all__ = ["ChineseDateField", "ChineseIntegerField", "ValidationError", "apply_service_error", "max_length",
+__all__ = ["options", "ChineseDateField", "ChineseIntegerField", "ValidationError", "apply_service_error", "max_length",
            "required", "strip"]
 
 
 class CalendarOverrideForm(FlaskForm):
     day = ChineseDateField("日期", validators=[DataRequired(message="请填写日期。")])
-    is_workday = SelectField("类型", choices=[("0", "休息（放假）"), ("1", "上班（调休上班）")])
+    is_workday = SelectField("类型", choices=options([("0", "休息（放假）"), ("1", "上班（调休上班）")]))
     note = StringField("说明", validators=[Optional(), Length(max=200, message="说明不能超过 200 个字符。")])
     submit = SubmitField("保存")
 

@@ -4,7 +4,15 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.forms import _coerce_id, _IdSelect
-from app.core.forms import ChineseDateField, ChineseIntegerField, ValidationError, max_length, required, strip
+from app.core.forms import (
+    ChineseDateField,
+    ChineseIntegerField,
+    ValidationError,
+    max_length,
+    options,
+    required,
+    strip,
+)
 from app.tasks.models import TaskPriority, TaskSource, Urge
 
 
@@ -13,7 +21,7 @@ class UnitMultiSelect(SelectMultipleField):
         super().__init__(label, coerce=_coerce_id, **kwargs)
 
     def pre_validate(self, form):
-        valid = {v for v, *_ in self.iter_choices()}
+        valid = {c.value for c in self.choices}
         bad = [v for v in (self.data or []) if v not in valid]
         if bad:
             raise ValidationError("配合单位中有无效或已停用的单位，请从列表中选择。")
@@ -22,22 +30,22 @@ class UnitMultiSelect(SelectMultipleField):
 class AssignForm(FlaskForm):
     title = StringField("事项名称", validators=[required("事项名称"), max_length("事项名称", 200)], filters=[strip])
     content = TextAreaField("具体内容和要求", validators=[Optional(), max_length("具体内容", 5000)])
-    source = SelectField("来源", choices=TaskSource.choices(), default=TaskSource.plan.value)
+    source = SelectField("来源", choices=options(TaskSource.choices()), default=TaskSource.plan.value)
     plan_id = _IdSelect("计划或举措")
     source_ref = StringField("来源说明（会议、批示文号等）", validators=[Optional(), max_length("来源说明", 200)],
                              filters=[strip])
     lead_unit_id = _IdSelect("牵头单位")
     co_unit_ids = UnitMultiSelect("配合单位（可多选）")
-    priority = SelectField("优先级", choices=TaskPriority.choices(), default=TaskPriority.normal.value)
+    priority = SelectField("优先级", choices=options(TaskPriority.choices()), default=TaskPriority.normal.value)
     due_on = ChineseDateField("完成时限", validators=[required("完成时限")])
     submit = SubmitField("交办")
 
     def __init__(self, *args, units=(), plans=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.plan_id.choices = [(None, "（无）")] + [(p.id, f"{p.code} {p.name}") for p in plans]
+        self.plan_id.choices = options([(None, "（无）")] + [(p.id, f"{p.code} {p.name}") for p in plans])
         unit_choices = [(u.id, u.name) for u in units]
-        self.lead_unit_id.choices = [(None, "（请选择）")] + unit_choices
-        self.co_unit_ids.choices = unit_choices
+        self.lead_unit_id.choices = options([(None, "（请选择）")] + unit_choices)
+        self.co_unit_ids.choices = options(unit_choices)
 
     def validate_lead_unit_id(self, field):
         if field.data is None:
@@ -84,7 +92,7 @@ class DecisionForm(VersionedForm):
 
 
 class UrgeForm(VersionedForm):
-    level = SelectField("级别", choices=[(str(k), v) for k, v in Urge.LEVELS.items()], default="1")
+    level = SelectField("级别", choices=options((str(k), v) for k, v in Urge.LEVELS.items()), default="1")
     note = TextAreaField("催办说明", validators=[Optional(), max_length("催办说明", 5000)])
     submit = SubmitField("催办")
 

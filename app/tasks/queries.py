@@ -270,7 +270,8 @@ class DispatchList:
 def dispatch_list(person: Person, xun: Xun, as_of: date) -> DispatchList:
     """Every task led by a unit of the leader's portfolio that is open, or due or completed within the 旬,
     grouped by unit, with light, working days overdue, the latest follow-up of the lead unit and of each
-    co-unit, and a `stale` flag when the lead unit has reported nothing since the previous 旬 began.
+    co-unit, and a `stale` flag when the lead unit has reported nothing since the previous 旬 began (tasks
+    assigned since then are not stale: they had no chance yet).
 
     The portfolio is the one in force on the 旬's last day (or `as_of`, if earlier). Constant queries."""
     on = min(as_of, xun.end)
@@ -298,8 +299,9 @@ def dispatch_list(person: Person, xun: Xun, as_of: date) -> DispatchList:
             days_overdue=cal.workdays_overdue(task.due_on, as_of) if task.is_open else 0,
             lead_progress=lead_party.last_follow_up if lead_party else None,
             co_progress=[(p.unit, p.last_follow_up) for p in task.parties if not p.is_lead],
-            stale=task.is_open and (lead_party is None or lead_party.last_reported_on is None
-                                    or lead_party.last_reported_on < stale_before),
+            stale=task.is_open and task.assigned_on < stale_before and (
+                lead_party is None or lead_party.last_reported_on is None
+                or lead_party.last_reported_on < stale_before),
         ))
     return DispatchList(person=person, xun=xun, as_of=as_of,
                         units=[(u, by_unit.get(u.id, [])) for u in units],
