@@ -16,6 +16,15 @@ from app.org.models import (  # noqa: F401
     Target,
     Unit,
 )
+from app.scoring.models import (  # noqa: F401, E402
+    FailDecision,
+    PolicyRate,
+    QuarterReopening,
+    RuleSetVersion,
+    ScoreEntry,
+    ScoringQuarter,
+    YearSetting,
+)
 from app.tasks.models import (  # noqa: F401, E402
     CompletionRequest,
     Evidence,
