@@ -12,6 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
 def _bool(name, default=False):
     value = os.environ.get(name)
     if value is None:
@@ -29,7 +32,7 @@ def _database_url(default):
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'qbs.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
@@ -50,6 +53,9 @@ class Config:
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
 
+    # Number of trusted reverse proxies in front of the app (0: none; set 1 behind nginx).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     PAGE_SIZE = 50
     TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Shanghai")
@@ -68,12 +74,15 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     @classmethod
-    def check(cls):
-        if not os.environ.get("SECRET_KEY"):
+    def check(cls, settings=None):
+        """Refuse to start without a real secret key (from the environment, or given to create_app)."""
+        key = (settings or {}).get("SECRET_KEY") if settings is not None else os.environ.get("SECRET_KEY")
+        if not key or key == DEV_SECRET_KEY:
             raise RuntimeError("生产环境必须设置环境变量 SECRET_KEY（SECRET_KEY is required in production）")
 
 

@@ -15,9 +15,19 @@ def create_app(config=None, overrides=None):
     from config import INSTANCE_DIR, config_for
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
-    app.config.from_object(config or config_for())
+    config = config or config_for()
+    app.config.from_object(config)
     if overrides:
         app.config.update(overrides)
+    if hasattr(config, "check"):
+        config.check(app.config)  # production refuses to start without SECRET_KEY, however it is built
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind the intranet's reverse proxy: trust its X-Forwarded-* headers so that sign-in throttling
+        # counts real client addresses rather than the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -38,12 +48,14 @@ def create_app(config=None, overrides=None):
     from app.core.errors import register_error_handlers
     from app.core.security import register_security
     from app.org import views as org_views
+    from app.scoring import views as scoring_views
     from app.tasks import views as task_views
 
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(org_views.bp)
     app.register_blueprint(task_views.bp)
+    app.register_blueprint(scoring_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 

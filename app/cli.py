@@ -29,15 +29,25 @@ def seed_command():
 
 
 @click.command("demo")
-def demo_command():
+@click.option("--scale", type=click.Choice(["demo", "stress"]), default="demo", show_default=True,
+              help="demo：约150条演示事项；stress：另加5万条压测事项及其反馈和记录")
+def demo_command(scale):
     """Create demo accounts and plausible demo data (idempotent)."""
+    from app.core.clock import today
     from app.org.demo import DEMO_PASSWORD, seed_demo_org
     from app.org.seed import seed_organisation
+    from app.tasks.demo import seed_demo_tasks, seed_stress_tasks
 
     seed_organisation()
     created = seed_demo_org()
     db.session.commit()
     click.echo("演示数据：" + "，".join(f"{k} 新增 {v}" for k, v in created.items()))
+    tasks = seed_demo_tasks(today())
+    db.session.commit()
+    click.echo("演示事项：" + "，".join(f"{k} 新增 {v}" for k, v in tasks.items()))
+    if scale == "stress":
+        seed_stress_tasks(today(), echo=click.echo)
+        db.session.commit()
     click.echo(f"演示账号密码均为：{DEMO_PASSWORD}")
 
 
@@ -46,20 +56,26 @@ def users():
     """Manage user accounts."""
 
 
+ROLE_CHOICES = "、".join(f"{r.value}（{r.label}）" for r in Role)
+
+
 @users.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="角色")
+@click.option("--role", "role_value", help=f"角色：{ROLE_CHOICES}")
 @click.option("--unit", "unit_name", help="所属单位全称（单位工作人员、管理员必填）")
 @click.option("--person", "person_name", help="关联的领导姓名（市领导必填）")
 @click.option("--display-name", default=None, help="显示的姓名")
-def create_user_command(username, role, unit_name, person_name, display_name):
+def create_user_command(username, role_value, unit_name, person_name, display_name):
     """Create a user; the password is read from a prompt, or from stdin when piped (never an argument)."""
     from app.auth.services import create_user
 
-    if sys.stdin.isatty():
-        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    # Checked here, in Chinese, before asking for the password (click's own messages are English).
+    if not role_value:
+        raise click.ClickException(f"请用 --role 指定角色，可选：{ROLE_CHOICES}。")
+    try:
+        role = Role(role_value)
+    except ValueError:
+        raise click.ClickException(f"未知的角色“{role_value}”，可选：{ROLE_CHOICES}。") from None
     unit = person = None
     if unit_name:
         unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
@@ -69,8 +85,12 @@ def create_user_command(username, role, unit_name, person_name, display_name):
         person = db.session.scalar(sa.select(Person).where(Person.name == person_name))
         if person is None:
             raise click.ClickException(f"找不到人员“{person_name}”。")
+    if sys.stdin.isatty():
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = create_user(None, username, display_name or username, password, Role(role), unit, person)
+        user = create_user(None, username, display_name or username, password, role, unit, person)
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

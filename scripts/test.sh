@@ -6,16 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 PG_URL="${TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/qbs_test}"
+WORKERS="${PYTEST_WORKERS:-2}"  # pytest-xdist workers; each gets its own database
 
 echo "== ruff check"
 $BIN/ruff check .
 
 echo "== test suite on SQLite"
-env -u TEST_DATABASE_URL $BIN/pytest "$@"
+env -u TEST_DATABASE_URL $BIN/pytest -n "$WORKERS" "$@"
 
 echo "== test suite on PostgreSQL ($PG_URL)"
 if $BIN/python scripts/ensure_pg.py "$PG_URL"; then
-  TEST_DATABASE_URL="$PG_URL" $BIN/pytest "$@"
+  TEST_DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" "$@"
 else
   if [ "${CI:-}" = "true" ]; then
     echo "PostgreSQL is required in CI but is not reachable at $PG_URL" >&2

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
@@ -25,10 +26,28 @@ _TMP = tempfile.mkdtemp(prefix="qbs-test-")
 
 
 def database_url():
+    """The test database; under pytest-xdist each worker gets its own PostgreSQL database (name_gw0, ...)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+        if url.startswith("postgresql://"):
+            url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker and url.startswith("postgresql"):
+            url = f"{url}_{worker}"
+        return url
     return f"sqlite:///{_TMP}/test.sqlite3"
+
+
+def _ensure_postgres_database(url):
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database)))
 
 
 def is_postgres():
@@ -53,12 +72,20 @@ def reset_database(engine):
 def app():
     from flask_migrate import upgrade
 
+    if is_postgres():
+        _ensure_postgres_database(database_url())
     app = create_app(TestingConfig, {
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "WTF_CSRF_ENABLED": False,  # tests/auth/test_security.py switches it on to test CSRF itself
         "UPLOAD_FOLDER": os.path.join(_TMP, "uploads"),
         "SERVER_NAME": None,
     })
+    @app.before_request
+    def _forget_cached_user():
+        # Tests hold one app context across their requests; production has a fresh `g` per request, so the
+        # user Flask-Login cached there must not leak from one request to the next.
+        g.pop("_login_user", None)
+
     with app.app_context():
         reset_database(db.engine)
         upgrade()
@@ -130,6 +157,9 @@ def login_as(client, user):
         with client.session_transaction() as sess:
             sess["_user_id"] = account.get_id()
             sess["_fresh"] = True
+        # The test holds one app context for all its requests, so Flask-Login's per-context cache of the
+        # current user must be cleared when the test switches users.
+        g.pop("_login_user", None)
         return account
 
     return sign_in

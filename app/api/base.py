@@ -7,7 +7,8 @@ from flask import Blueprint, g, jsonify, request
 
 from app.auth.services import user_for_token
 from app.core.errors import ServiceError, error_response
-from app.core.permissions import PUBLIC, allowed
+from app.core.permissions import PERMISSIONS, PUBLIC, allowed
+from app.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -29,6 +30,8 @@ def _openapi_path(rule):
 def route(rule, method="GET", permission="signed_in", summary="", parameters=(), body=None,
           response=None, status=200, tag="组织"):
     """Register an API operation: URL rule, permission (checked here), and its OpenAPI description."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
 
     def decorator(view):
         @wraps(view)
@@ -41,6 +44,10 @@ def route(rule, method="GET", permission="signed_in", summary="", parameters=(),
                     message = "缺少访问令牌，请在 Authorization 头中提供 Bearer 令牌。" if not token else \
                         "访问令牌无效、已吊销或账号已停用。"
                     return error_response(401, message, code="unauthorized")
+                if db.session.dirty:
+                    # user_for_token noted the token's last use; keep it even when the request only reads
+                    # (otherwise it is rolled back with every GET, and the row stays locked meanwhile).
+                    db.session.commit()
                 g.api_user = user
                 if not allowed(user, permission):
                     return error_response(403, "您的账号无权执行此操作。", code="forbidden")
@@ -116,12 +123,9 @@ def ok(payload, status=200):
     return jsonify(payload), status
 
 
-@bp.route("/openapi.json")
+@route("/openapi.json", permission=PUBLIC, summary="本接口的 OpenAPI 3 文档", response={"type": "object"}, tag="文档")
 def openapi():
     return jsonify(openapi_document())
-
-
-openapi.permission = PUBLIC
 
 
 def openapi_document():

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from app.auth.models import Role
-from app.core.forms import max_length, required, strip
+from app.core.forms import max_length, options, required, strip
 
 
 class LoginForm(FlaskForm):
@@ -37,7 +37,8 @@ class _IdSelect(SelectField):
     def pre_validate(self, form):
         values = {v for v, *_ in self.iter_choices()}
         if self.data not in values and str(self.data) not in {str(v) for v in values}:
-            raise ValueError(f"请从列表中选择有效的{self.label.text}。")
+            # ValidationError: WTForms 3.3 no longer turns a ValueError from pre_validate into a field error.
+            raise ValidationError(f"请从列表中选择有效的{self.label.text}。")
 
 
 class UserForm(FlaskForm):
@@ -45,7 +46,7 @@ class UserForm(FlaskForm):
         required("用户名"), max_length("用户名", 50),
         Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含英文字母、数字、下划线、点和减号。")], filters=[strip])
     display_name = StringField("姓名", validators=[required("姓名"), max_length("姓名", 50)], filters=[strip])
-    role = SelectField("角色", choices=Role.choices(), validate_choice=True)
+    role = SelectField("角色", choices=options(Role.choices()), validate_choice=True)
     unit_id = _IdSelect("所属单位")
     person_id = _IdSelect("关联领导")
     email = EmailField("电子邮箱", validators=[Optional(), Email(message="电子邮箱格式不正确。"),
@@ -63,7 +64,7 @@ class UserForm(FlaskForm):
 
     def _role_pre_validate(self, form):
         if self.role.data not in {v for v, _ in Role.choices()}:
-            raise ValueError("请从列表中选择有效的角色。")
+            raise ValidationError("请从列表中选择有效的角色。")
 
 
 class ResetPasswordForm(FlaskForm):

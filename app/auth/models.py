@@ -1,7 +1,10 @@
 """Users, their roles, sign-in failures and API tokens."""
 
 import hashlib
+import secrets
+from contextlib import suppress
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -22,6 +25,18 @@ class Role(LabelledEnum):
     leader = "leader", "市领导"
     staff = "staff", "单位工作人员"
     observer = "observer", "只读观察员"
+
+
+@cache
+def _unusable_hash():
+    return _hasher.hash(secrets.token_urlsafe(24))
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """Spend the time of a real check when the account does not exist, so timing does not reveal usernames."""
+    with suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_unusable_hash(), password)
+    return False
 
 
 class User(UserMixin, TimestampMixin, db.Model):

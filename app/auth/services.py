@@ -1,12 +1,13 @@
 """Sign-in with throttling, user administration and API tokens. Services flush and audit; never commit."""
 
+import re
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
-from app.auth.models import ApiToken, Role, SignInAttempt, User, hash_token
+from app.auth.models import ApiToken, Role, SignInAttempt, User, check_password_of_nobody, hash_token
 from app.core.audit import record_change, record_update, snapshot
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
@@ -14,6 +15,7 @@ from app.extensions import db
 
 USER_FIELDS = ("username", "display_name", "role", "unit_id", "person_id", "email", "phone", "is_active_account")
 MIN_PASSWORD = 8
+USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]+")
 
 
 class SignInRefused(ServiceError):
@@ -29,7 +31,8 @@ def authenticate(username: str, password: str, address: str):
     """Return the user for a right password; raise SignInRefused (in Chinese) otherwise.
 
     Failures are counted in the database, per account (users.failed_sign_ins, updated atomically so that
-    several workers count together) and per address (sign_in_attempts); too many lock the account.
+    several workers count together; it starts again after a quiet window) and per address (sign_in_attempts);
+    too many lock the account. An unknown username costs a password check too, so timing reveals no accounts.
     """
     cfg = current_app.config
     now = utcnow()
@@ -48,10 +51,13 @@ def authenticate(username: str, password: str, address: str):
         db.session.add(SignInAttempt(username=username, address=address, succeeded=False))
         raise SignInRefused(f"该账号因多次登录失败已被临时锁定，请约 {minutes} 分钟后再试，或联系千百十办解锁。",
                             status=429, code="locked")
+    if user is None:
+        check_password_of_nobody(password or "")
     if user is None or not user.check_password(password or ""):
-        db.session.add(SignInAttempt(username=username, address=address, succeeded=False))
+        attempt = SignInAttempt(username=username, address=address, succeeded=False)
+        db.session.add(attempt)
         if user is not None:
-            _count_failure(user, now)
+            _count_failure(user, attempt, now)
         raise SignInRefused("用户名或密码不正确。")
     if not user.is_active_account:
         db.session.add(SignInAttempt(username=username, address=address, succeeded=False))
@@ -63,11 +69,18 @@ def authenticate(username: str, password: str, address: str):
     return user
 
 
-def _count_failure(user, now):
+def _count_failure(user, attempt, now):
     cfg = current_app.config
-    # An atomic increment: concurrent workers cannot lose a failure.
+    db.session.flush()  # the attempt needs its id, to tell it from the account's earlier failures
+    window_start = now - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+    # The count starts again when the account has no other failure within the window, so that a typo a week
+    # ago does not help lock it today. One atomic UPDATE: concurrent workers cannot lose a failure.
+    earlier_failure = sa.exists().where(
+        SignInAttempt.username == user.username, SignInAttempt.succeeded.is_(False),
+        SignInAttempt.at >= window_start, SignInAttempt.id != attempt.id)
     db.session.execute(sa.update(User).where(User.id == user.id)
-                       .values(failed_sign_ins=User.failed_sign_ins + 1))
+                       .values(failed_sign_ins=sa.case((earlier_failure, User.failed_sign_ins + 1), else_=1))
+                       .execution_options(synchronize_session=False))
     db.session.refresh(user, ["failed_sign_ins"])
     if user.failed_sign_ins >= cfg["LOGIN_MAX_FAILURES"]:
         user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
@@ -83,6 +96,14 @@ def _check_password_strength(password):
         raise ServiceError("密码不能超过 128 个字符。", field="password")
     if password.isdigit() or password.isalpha():
         raise ServiceError("密码需同时包含字母和数字（或符号）。", field="password")
+
+
+def _check_lengths(display_name, email, phone):
+    # The columns' sizes: PostgreSQL would refuse longer values with an error page, SQLite would keep them.
+    for value, label, size, field in ((display_name, "姓名", 50, "display_name"), (email, "电子邮箱", 120, "email"),
+                                      (phone, "电话", 30, "phone")):
+        if value and len(value.strip()) > size:
+            raise ServiceError(f"{label}不能超过 {size} 个字符。", field=field)
 
 
 def _check_role_binding(role, unit, person):
@@ -101,11 +122,16 @@ def create_user(actor, username, display_name, password, role: Role, unit=None, 
     username = normalise_username(username)
     if not username:
         raise ServiceError("请填写用户名。", field="username")
+    if len(username) > 50:
+        raise ServiceError("用户名不能超过 50 个字符。", field="username")
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise ServiceError("用户名只能包含英文字母、数字、下划线、点和减号。", field="username")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise ServiceError(f"用户名“{username}”已被使用，请换一个。", field="username")
+    _check_lengths(display_name, email, phone)
     _check_password_strength(password)
     _check_role_binding(role, unit, person)
-    user = User(username=username, display_name=display_name.strip() or username, role=role,
+    user = User(username=username, display_name=(display_name or "").strip() or username, role=role,
                 unit=unit, person=person, email=email or None, phone=phone or None)
     user.set_password(password)
     db.session.add(user)
@@ -115,9 +141,10 @@ def create_user(actor, username, display_name, password, role: Role, unit=None, 
 
 
 def update_user(actor, user, display_name, role: Role, unit=None, person=None, email=None, phone=None):
+    _check_lengths(display_name, email, phone)
     _check_role_binding(role, unit, person)
     before = snapshot(user, USER_FIELDS)
-    user.display_name = display_name.strip() or user.username
+    user.display_name = (display_name or "").strip() or user.username
     user.role = role
     user.unit = unit
     user.person = person

@@ -78,7 +78,9 @@ def account():
             apply_service_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # the session version changed; keep this session
+            # The session version changed; keep this session. The user object, never the proxy: Flask-Login
+            # caches what it is given in `g`, and a proxy there recurses on the next look at current_user.
+            login_user(current_user._get_current_object())
             flash("密码已修改，其他设备上的登录已失效。", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(),

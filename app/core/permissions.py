@@ -6,7 +6,7 @@ each package's services and turn into 404 so that ids cannot be probed.
 
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth.models import Role
@@ -48,6 +48,7 @@ def require(permission: str):
                 if not current_user.is_authenticated:
                     # only a GET can be replayed after signing in; a POST-only URL would answer 405
                     target = request.full_path.rstrip("?") if request.method == "GET" else None
+                    flash("请先登录。", "warning")
                     return redirect(url_for("auth.login", next=target))
                 if not allowed(current_user, permission):
                     abort(403)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.auth.services import create_user
+from app.core.models import AuditEntry
 from app.extensions import db
 from app.org.models import Chain, Person, PortfolioItem, Position, Unit
 
@@ -70,8 +71,10 @@ def seed_demo_org():
             for unit_name in unit_names:
                 db.session.add(PortfolioItem(person=people[name], unit=units[unit_name], starts_on=DEMO_START))
                 created["portfolio"] += 1
+    # A chain whose leader an administrator set or cleared (audited as chain.update) is left as it is.
+    edited = set(db.session.scalars(sa.select(AuditEntry.object_id).where(AuditEntry.action == "chain.update")))
     for chain in db.session.scalars(sa.select(Chain).where(Chain.leader_id.is_(None))):
-        if chain.name in CHAIN_LEADERS:
+        if chain.name in CHAIN_LEADERS and str(chain.id) not in edited:
             person, unit = CHAIN_LEADERS[chain.name]
             chain.leader, chain.leader_unit = people[person], units[unit]
             created["chains"] += 1

@@ -1,11 +1,17 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.auth.forms import _IdSelect
 from app.core.forms import ChineseDateField, ChineseIntegerField, ValidationError, max_length, required, strip
 from app.org.models import GroupRole
+
+
+def _date_required(what):
+    """Like `required`, but keeps the date field's format message: DataRequired would clear it and ask the user
+    to fill in a date that was typed, only wrongly."""
+    return InputRequired(message=f"请填写{what}。")
 
 
 def _end_after_start(form, field):
@@ -30,7 +36,7 @@ class PersonForm(FlaskForm):
 
 
 class PeriodForm(FlaskForm):
-    starts_on = ChineseDateField("开始日期", validators=[required("开始日期")])
+    starts_on = ChineseDateField("开始日期", validators=[_date_required("开始日期")])
     ends_on = ChineseDateField("结束日期", validators=[Optional(), _end_after_start])
 
 
@@ -69,7 +75,7 @@ class PortfolioForm(PeriodForm):
 
 
 class EndForm(FlaskForm):
-    ends_on = ChineseDateField("结束日期", validators=[required("结束日期")])
+    ends_on = ChineseDateField("结束日期", validators=[_date_required("结束日期")])
     submit = SubmitField("结束")
 
 

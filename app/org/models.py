@@ -230,3 +230,10 @@ class Target(TimestampMixin, db.Model):
     sort_order: Mapped[int] = mapped_column(default=0, comment="order in the document")
 
     plan = relationship("Plan", back_populates="targets")
+
+    @property
+    def value_text(self):
+        """The number as the document writes it (25, 36.5), without trailing zeros; '—' when not numeric."""
+        if self.value is None:
+            return "—"
+        return f"{self.value.normalize():f}"

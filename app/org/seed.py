@@ -2,7 +2,8 @@
 
 Idempotent and respectful of edits: a record is created only when its natural key (a unit's name, a person's
 name, a plan's code, ...) is absent. An existing record is never changed, so running `flask seed` after an
-administrator edited or ended something changes nothing.
+administrator edited or ended something changes nothing. A unit or person that an administrator renamed is
+found under its old name through the audit log, so a rename is not undone by re-creating the old record.
 """
 
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.core.models import AuditEntry
 from app.extensions import db
 from app.org.models import (
     Chain,
@@ -49,6 +51,7 @@ def seed_organisation(data=None):
     created = {"units": 0, "people": 0, "chains": 0, "plans": 0, "targets": 0}
 
     units = {u.name: u for u in db.session.scalars(sa.select(Unit))}
+    units = _renamed(Unit, "unit.update") | units
     for row in data["units"]:
         if row["name"] in units:
             continue
@@ -66,6 +69,7 @@ def seed_organisation(data=None):
     db.session.flush()
 
     people = {p.name: p for p in db.session.scalars(sa.select(Person))}
+    people = _renamed(Person, "person.update") | people
     office = data["office"]
     for row in data["people"]:
         if row["name"] in people:
@@ -87,8 +91,7 @@ def seed_organisation(data=None):
         person.memberships.append(
             GroupMembership(
                 role=GroupRole(row["group_role"]),
-                title=" ".join(f"{p['unit']}{p['title']}" if p["unit"] not in p["title"] else p["title"]
-                               for p in row["positions"]),
+                title=row["annex_title"],
                 sort_order=row["sort_order"],
                 starts_on=DOCUMENT_DATE,
             )
@@ -134,6 +137,17 @@ def seed_organisation(data=None):
     db.session.flush()
     log.info("seed created %s", created)
     return created
+
+
+def _renamed(model, action):
+    """{former name: record} for the records an administrator renamed (the audit log keeps the old names)."""
+    entries = db.session.execute(
+        sa.select(AuditEntry.object_id, AuditEntry.before).where(AuditEntry.action == action)
+        .order_by(AuditEntry.id)).all()
+    ids = {int(object_id) for object_id, before in entries if before and "name" in before}
+    records = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))} if ids else {}
+    return {before["name"]: records[int(object_id)] for object_id, before in entries
+            if before and "name" in before and int(object_id) in records}
 
 
 def _target(row, index):

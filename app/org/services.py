@@ -81,6 +81,7 @@ def add_membership(actor, person, role: GroupRole, title, starts_on, ends_on=Non
     _check_period(starts_on, ends_on)
     overlapping = db.session.scalar(sa.select(GroupMembership.id).where(
         GroupMembership.person_id == person.id, GroupMembership.role == role,
+        GroupMembership.starts_on <= (ends_on or date.max),
         sa.or_(GroupMembership.ends_on.is_(None), GroupMembership.ends_on >= starts_on)))
     if overlapping:
         raise ServiceError(f"{person.name}已担任“{role.label}”，请先结束原任职再添加。", field="role")

@@ -143,7 +143,7 @@ def validate_rule_data(data, units=None):
     """Chinese messages for everything wrong with a rule set's data; [] when it can be saved."""
     try:
         candidate = _from_data(0, None, data)
-    except (KeyError, ValueError, TypeError, InvalidOperation, engine.ScoringError) as error:
+    except (KeyError, ValueError, TypeError, AttributeError, InvalidOperation, engine.ScoringError) as error:
         return [f"考评规则格式不正确：{error}"]
     units = units if units is not None else assessed_units()
     errors = engine.validate_rules(candidate.rules, candidate.engine_units(units))
@@ -228,11 +228,15 @@ def parse_score(raw, label):
         raise ServiceError(f"{label}：“{text[:20]}”不是数字。") from None
     if not value.is_finite():
         raise ServiceError(f"{label}：“{text[:20]}”不是有效数字。")
-    if value != value.quantize(TWO_PLACES):
-        raise ServiceError(f"{label}：得分最多保留两位小数（录入的是 {text[:20]}）。")
     if value < 0:
         raise ServiceError(f"{label}：得分不能为负数。")
-    return value.quantize(TWO_PLACES)
+    try:
+        rounded = value.quantize(TWO_PLACES)
+    except InvalidOperation:  # too many digits for the context (e.g. 1e30): no score is that large
+        raise ServiceError(f"{label}：“{text[:20]}”超出了得分的范围。") from None
+    if value != rounded:
+        raise ServiceError(f"{label}：得分最多保留两位小数（录入的是 {text[:20]}）。")
+    return abs(rounded)  # "-0" is stored as 0.00
 
 
 @dataclass
@@ -267,7 +271,7 @@ def enter_scores(actor, year, quarter, items: list[EntryItem]):
     units = {u.id: u for u in assessed_units()}
     existing = {(e.unit_id, e.assessor, e.sub_item): e for e in db.session.scalars(
         sa.select(ScoreEntry).where(ScoreEntry.year == year, ScoreEntry.quarter == quarter))}
-    errors, accepted = [], []
+    errors, accepted, seen = [], [], set()
     for item in items:
         unit = units.get(item.unit_id)
         if unit is None or item.unit_id not in year_rules.unit_profiles:
@@ -280,6 +284,11 @@ def enter_scores(actor, year, quarter, items: list[EntryItem]):
             errors.append(f"{unit.name}的季度得分不含“{assessor_label}{('·' + item.sub_item) if item.sub_item else ''}”"
                           "这一项，不能录入。")
             continue
+        if (unit.id, *key) in seen:  # two values for one cell would violate the unique constraint
+            errors.append(f"{unit.name}的“{assessor_label}{('·' + item.sub_item) if item.sub_item else ''}”"
+                          "在本次提交中出现了不止一次。")
+            continue
+        seen.add((unit.id, *key))
         maximum, computed = cells[key]
         if computed:
             errors.append(f"{unit.name}的千百十办交办事项得分由系统按交办事项办结情况计算，不能手工录入。")
@@ -345,9 +354,13 @@ def _entry_inputs(year, quarter, year_rules):
         comp = year_rules.profile_of(unit_id).component(assessor)
         if comp is None:
             continue
+        # An entry that no longer fits the rules (changed since it was entered) counts as missing, so the
+        # assessor enters it again; handed to the engine it would make the whole quarter fail to compute.
         if sub_item:
-            inputs.setdefault(unit_id, {}).setdefault(assessor, {})[sub_item] = value
-        elif not comp.sub_items:
+            sub = next((s for s in comp.sub_items if s.code == sub_item), None)
+            if sub is not None and value <= sub.maximum:
+                inputs.setdefault(unit_id, {}).setdefault(assessor, {})[sub_item] = value
+        elif not comp.sub_items and value <= comp.maximum:
             inputs.setdefault(unit_id, {})[assessor] = value
     return inputs
 
@@ -396,11 +409,11 @@ def compute_quarter(year, quarter, evaluated_on: date, year_rules=None):
                 continue
             result = engine.office_component(facts.get(unit.id, ()), year_rules.rules.tasks, evaluated_on,
                                              sub.maximum)
-            inputs.setdefault(unit.id, {}).setdefault("office", {})[TASK_ITEM] = result.exact
+            inputs.setdefault(unit.id, {}).setdefault("office", {})[TASK_ITEM] = result.value
         else:
             result = engine.office_component(facts.get(unit.id, ()), year_rules.rules.tasks, evaluated_on,
                                              comp.maximum)
-            inputs.setdefault(unit.id, {})["office"] = result.exact
+            inputs.setdefault(unit.id, {})["office"] = result.value  # stored two-place, like an entry
         office[unit.id] = result
     result = engine.assess_quarter(year_rules.rules, engine_units, inputs)
     rows = []
@@ -583,17 +596,18 @@ def delete_fail_decision(actor, row, reason):
     db.session.flush()
 
 
-def year_report(year, evaluated_on: date):
-    """The annual results: finalized quarters from their snapshots, open ones computed live (and marked)."""
+def year_quarter_reports(year, evaluated_on: date):
+    """{1..4: quarter_report, or None for a quarter that starts after `evaluated_on`}."""
+    return {q: None if engine.quarter_dates(year, q)[0] > evaluated_on else quarter_report(year, q, evaluated_on)
+            for q in (1, 2, 3, 4)}
+
+
+def year_report(year, evaluated_on: date, quarters=None):
+    """The annual results: finalized quarters from their snapshots, open ones computed live (and marked).
+    `quarters` may pass the `year_quarter_reports` a page has already computed, so they are not computed twice."""
     year_rules = load_year_rules(year)
     units = [u for u in assessed_units() if u.id in year_rules.unit_profiles]
-    quarters = {}
-    for q in (1, 2, 3, 4):
-        start, end = engine.quarter_dates(year, q)
-        if start > evaluated_on:
-            quarters[q] = None
-            continue
-        quarters[q] = quarter_report(year, q, evaluated_on)
+    quarters = quarters if quarters is not None else year_quarter_reports(year, evaluated_on)
     finals, complete = {}, {}
     rows_by_quarter = {q: {r["unit_id"]: r for r in rep["units"]} if rep else {} for q, rep in quarters.items()}
     for unit in units:

@@ -12,6 +12,7 @@ import logging
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Role
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 TASK_FIELDS = ("title", "state", "due_on", "completed_on", "lead_unit_id", "priority", "urge_count")
 MAX_CO_UNITS = 40
 TITLE_MAX = 200
+SOURCE_REF_MAX = 200
 TEXT_MAX = 5000
 
 
@@ -117,12 +119,18 @@ def _text(value, label, max_length, required=True):
 
 
 def _check_version(task, expected_version):
-    if expected_version is not None and int(expected_version) != task.version:
+    if expected_version is None:
+        return
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        expected = None  # a mangled form field is treated as a stale page, not a server error
+    if expected != task.version:
         raise Conflict("该事项已被他人更新，请刷新页面查看最新情况后再操作。")
 
 
 def _event(task, actor, kind, from_state=None, note=None, unit_id=None):
-    db.session.add(TaskEvent(task=task, kind=kind, actor_id=getattr(actor, "id", None), unit_id=unit_id,
+    db.session.add(TaskEvent(task_id=task.id, kind=kind, actor_id=getattr(actor, "id", None), unit_id=unit_id,
                              from_state=from_state.value if from_state else None,
                              to_state=task.state.value if from_state else None, note=note))
 
@@ -138,6 +146,9 @@ def _flush():
 def _touch(task):
     """Every action changes the task row, so the version check covers it."""
     task.updated_at = utcnow()
+    # Under a frozen clock (tests, the demo, --now) the value may equal the stored one, and SQLAlchemy would
+    # then skip the UPDATE and with it the version check; flagging the column always issues it.
+    flag_modified(task, "updated_at")
 
 
 def _audit(actor, action, task, before, reason=None):
@@ -197,6 +208,7 @@ def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="
     _require(can_assign(actor), "只有千百十办和市领导可以交办事项。")
     title = _text(title, "事项名称", TITLE_MAX)
     content = _text(content, "具体内容", TEXT_MAX, required=False)
+    source_ref = _text(source_ref, "来源说明", SOURCE_REF_MAX, required=False) or None  # the column is 200 wide
     co_units = validate_units(lead_unit, co_units)
     if due_on is None:
         raise ServiceError("请填写完成时限。", field="due_on")
@@ -204,7 +216,7 @@ def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="
         raise ServiceError(f"完成时限 {due_on.isoformat()} 早于今天，请选择今天或以后的日期。", field="due_on")
     if source is TaskSource.plan and plan is None:
         raise ServiceError("来源为计划举措时，请选择具体的计划或举措。", field="plan_id")
-    task = Task(title=title, content=content, source=source, plan=plan, source_ref=source_ref or None,
+    task = Task(title=title, content=content, source=source, plan=plan, source_ref=source_ref,
                 lead_unit_id=lead_unit.id, priority=priority, assigned_on=today, original_due_on=due_on,
                 due_on=due_on, assigner_unit_id=actor.unit_id, assigner_id=actor.id, state=TaskState.assigned,
                 meeting_ref_id=meeting_ref_id)
@@ -303,17 +315,21 @@ def approve_completion(actor, task, note=None, expected_version=None):
     request = _pending_completion(task)
     if request is None:
         raise ServiceError("没有找到待审核的办结申请。", code="bad_state", status=409)
+    note = _text(note, "审核意见", TEXT_MAX, required=False) or None
+    # Loaded before anything changes: a query after the changes would autoflush them, and a lost race would
+    # surface there as a bare StaleDataError instead of the Conflict that _flush() turns it into.
+    pending_extensions = db.session.scalars(sa.select(ExtensionRequest).where(
+        ExtensionRequest.task_id == task.id, ExtensionRequest.status == RequestStatus.pending)).all()
     before = snapshot(task, TASK_FIELDS)
     request.status, request.decided_by_id, request.decided_at = RequestStatus.approved, actor.id, utcnow()
-    request.decision_note = _text(note, "审核意见", TEXT_MAX, required=False) or None
+    request.decision_note = note
     task.state = TaskState.completed
     task.completed_on = request.completed_on
-    for pending in db.session.scalars(sa.select(ExtensionRequest).where(
-            ExtensionRequest.task_id == task.id, ExtensionRequest.status == RequestStatus.pending)):
+    for pending in pending_extensions:
         pending.status = RequestStatus.withdrawn
     _touch(task)
     _event(task, actor, EventKind.completed, TaskState.completion_requested,
-           note=f"办结日期：{request.completed_on.isoformat()}" + (f"；{request.decision_note}" if note else ""))
+           note=f"办结日期：{request.completed_on.isoformat()}" + (f"；{note}" if note else ""))
     _audit(actor, "task.approve_completion", task, before)
     _flush()
 
@@ -410,12 +426,14 @@ def cancel_task(actor, task, reason, expected_version=None):
     if task.state in CLOSED_STATES:
         raise ServiceError(f"该事项已{task.state.label}，不能撤销。", code="bad_state", status=409)
     reason = _text(reason, "撤销理由", TEXT_MAX)
-    before = snapshot(task, TASK_FIELDS)
-    from_state = task.state
-    task.state = TaskState.cancelled
+    # The bulk updates run before the task changes: run after, they would autoflush the task's versioned UPDATE
+    # outside _flush(), and a lost race would escape as StaleDataError rather than Conflict.
     for model in (ExtensionRequest, CompletionRequest):
         db.session.execute(sa.update(model).where(model.task_id == task.id, model.status == RequestStatus.pending)
                            .values(status=RequestStatus.withdrawn))
+    before = snapshot(task, TASK_FIELDS)
+    from_state = task.state
+    task.state = TaskState.cancelled
     _touch(task)
     _event(task, actor, EventKind.cancelled, from_state, note=reason)
     _audit(actor, "task.cancel", task, before, reason=reason)

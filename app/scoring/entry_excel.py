@@ -1,0 +1,320 @@
+"""An assessor's entry grid for a quarter, shown as a page and exchanged as an Excel file.
+
+`entry_grid` lays out the cells `services.cells_for_enterer` gives (the units the enterer assesses × its
+component or sub-items) with their current entries. `grid_workbook` writes the same grid as one row per cell
+with hidden id columns; `parse_entry_workbook` reads a filled copy back into `EntryItem`s. The upload is all or
+nothing because the items go to `services.enter_scores` together, which checks every one before writing any.
+"""
+
+import io
+import logging
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.scoring import engine
+from app.scoring.models import ScoreEntry
+from app.scoring.services import EntryItem, assessed_units, cells_for_enterer
+from app.tasks.excel import write_cell
+
+log = logging.getLogger(__name__)
+
+SHEET = "得分录入"
+META_SHEET = "meta"
+MAX_ROWS = 5000
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # refused before openpyxl expands a zip bomb
+HEADER_SEARCH_ROWS = 5
+UNREADABLE = "文件无法读取，请上传从本页面下载、填写后保存的 .xlsx 录入表。"
+
+# (key, header, width, hidden)
+COLUMNS = (
+    ("number", "序号", 6, False),
+    ("unit", "被考评单位", 30, False),
+    ("item", "考评项目", 30, False),
+    ("maximum", "满分", 8, False),
+    ("value", "得分", 10, False),
+    ("note", "扣分说明（未给满分时必填）", 50, False),
+    ("unit_id", "单位编号", 10, True),
+    ("assessor", "考评项代码", 12, True),
+    ("sub_item", "细项代码", 12, True),
+)
+HEADERS = {header: key for key, header, _, _ in COLUMNS}
+REQUIRED = ("value", "unit_id", "assessor", "sub_item")
+
+
+# --- the grid ----------------------------------------------------------------------------------------------
+
+@dataclass
+class GridCell:
+    unit: object
+    assessor: str
+    sub_item: str
+    maximum: Decimal
+    entry: ScoreEntry | None = None
+    sub_name: str = ""
+
+    @property
+    def label(self):
+        return item_label(self.assessor, self.sub_name)
+
+    @property
+    def key(self):
+        """What the grid's inputs are named after (`forms.cell_name`)."""
+        return f"{self.unit.id}:{self.assessor}:{self.sub_item}"
+
+
+@dataclass
+class GridColumn:
+    assessor: str
+    sub_item: str
+    label: str
+    maxima: set = field(default_factory=set)
+
+    @property
+    def key(self):
+        return (self.assessor, self.sub_item)
+
+    @property
+    def maximum_text(self):
+        values = sorted(self.maxima)
+        if len(values) == 1:
+            return f"满分 {engine.quantize_score(values[0])}"
+        return f"满分 {engine.quantize_score(values[0])}–{engine.quantize_score(values[-1])}（因单位而异）"
+
+
+@dataclass
+class GridRow:
+    unit: object
+    cells: dict  # column key -> GridCell
+
+
+@dataclass
+class EntryGrid:
+    year: int
+    quarter: int
+    enterer: object  # the Unit that enters
+    columns: list
+    rows: list
+
+    @property
+    def cells(self):
+        return [cell for row in self.rows for cell in row.cells.values()]
+
+    @property
+    def entered(self):
+        return sum(1 for cell in self.cells if cell.entry is not None)
+
+    def groups(self):
+        """[(group label, rows)] in unit order, for section headings."""
+        sections = []
+        for row in self.rows:
+            label = row.unit.group.label if row.unit.group else ""
+            if not sections or sections[-1][0] != label:
+                sections.append((label, []))
+            sections[-1][1].append(row)
+        return sections
+
+
+def item_label(assessor, sub_name):
+    return f"{engine.Assessor(assessor).label}·{sub_name}" if sub_name else engine.Assessor(assessor).label
+
+
+def entry_grid(year_rules, year, quarter, enterer) -> EntryGrid:
+    """The enterer's cells for the quarter with the current entries (two queries)."""
+    cells = cells_for_enterer(year_rules, enterer.id, assessed_units())
+    assessors = {assessor for _, assessor, _, _ in cells}
+    entries = {}
+    if cells:
+        entries = {(e.unit_id, e.assessor, e.sub_item): e for e in db.session.scalars(
+            sa.select(ScoreEntry).where(ScoreEntry.year == year, ScoreEntry.quarter == quarter,
+                                        ScoreEntry.assessor.in_(assessors))
+            .options(selectinload(ScoreEntry.entered_by)))}
+    columns, rows = {}, {}
+    for unit, assessor, sub_item, maximum in cells:
+        sub_name = ""
+        if sub_item:
+            comp = year_rules.profile_of(unit.id).component(assessor)
+            sub_name = next((s.name for s in comp.sub_items if s.code == sub_item), sub_item)
+        column = columns.setdefault((assessor, sub_item),
+                                    GridColumn(assessor, sub_item, item_label(assessor, sub_name)))
+        column.maxima.add(maximum)
+        row = rows.setdefault(unit.id, GridRow(unit, {}))
+        row.cells[column.key] = GridCell(unit, assessor, sub_item, maximum, entries.get((unit.id, assessor, sub_item)),
+                                         sub_name)
+    return EntryGrid(year, quarter, enterer, list(columns.values()), list(rows.values()))
+
+
+# --- writing -----------------------------------------------------------------------------------------------
+
+_thin = Side(style="thin", color="000000")
+BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+WRAP = Alignment(wrap_text=True, vertical="center")
+
+
+def grid_filename(grid: EntryGrid) -> str:
+    return f"{grid.year}年第{grid.quarter}季度考评得分录入表_{grid.enterer.short_name}.xlsx"
+
+
+def grid_workbook(grid: EntryGrid) -> bytes:
+    """One row per cell: unit, item, maximum, the current value and note (to fill), and hidden ids."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    font = Font(name="宋体", size=11)
+    bold = Font(name="宋体", size=11, bold=True)
+    title = f"{grid.year}年第{grid.quarter}季度 产业强市“千百十”工程考评得分录入表（{grid.enterer.name}）"
+    write_cell(ws, 1, 1, title, font=Font(name="黑体", size=14))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
+    write_cell(ws, 2, 1, "只填写“得分”和“扣分说明”两列；得分在 0 到满分之间，最多两位小数；未给满分须写扣分说明；"
+                         "得分留空的行不保存。请勿改动其他列、删除隐藏列。整份文件校验通过才会保存。", font=font,
+               alignment=WRAP)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
+    ws.row_dimensions[2].height = 32
+    for column, (_key, header, width, hidden) in enumerate(COLUMNS, start=1):
+        write_cell(ws, 3, column, header, font=bold, border=BORDER, fill=HEADER_FILL, alignment=WRAP)
+        letter = ws.cell(row=3, column=column).column_letter
+        ws.column_dimensions[letter].width = width
+        ws.column_dimensions[letter].hidden = hidden
+    row_number = 4
+    for number, cell in enumerate(grid.cells, start=1):
+        entry = cell.entry
+        values = (number, cell.unit.name, cell.label, engine.quantize_score(cell.maximum),
+                  entry.value if entry else None, entry.note if entry else None,
+                  cell.unit.id, cell.assessor, cell.sub_item)
+        for column, value in enumerate(values, start=1):
+            key = COLUMNS[column - 1][0]
+            if isinstance(value, Decimal):
+                value = float(value)  # an Excel number cell; read back through its shortest text form
+            write_cell(ws, row_number, column, value, font=font, border=BORDER,
+                       fill=INPUT_FILL if key in ("value", "note") else None,
+                       number_format="0.00" if key in ("maximum", "value") else None,
+                       alignment=WRAP if key in ("unit", "item", "note") else None)
+        row_number += 1
+    ws.freeze_panes = "A4"
+    meta = wb.create_sheet(META_SHEET)
+    for row, (key, value) in enumerate((("year", grid.year), ("quarter", grid.quarter),
+                                        ("enterer", grid.enterer.id)), start=1):
+        write_cell(meta, row, 1, key)
+        write_cell(meta, row, 2, value)
+    meta.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+class EntryImportError(ValueError):
+    """The file was refused; `messages` says why, in Chinese, naming rows as the spreadsheet numbers them."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        super().__init__("\n".join(self.messages))
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _load(data: bytes):
+    if not data:
+        raise EntryImportError(["上传的文件是空的，请选择填写好的录入表（.xlsx）。"])
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise EntryImportError([UNREADABLE]) from None
+    if expanded > MAX_UNCOMPRESSED_BYTES:
+        raise EntryImportError(["文件内容过大，无法读取；请使用从本页面下载的录入表。"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about features it drops; none matter here
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+                rows = []
+                for number, values in enumerate(ws.iter_rows(min_row=1, max_col=len(COLUMNS) + 5, values_only=True),
+                                                start=1):
+                    if any(_text(v) for v in values):
+                        rows.append((number, tuple(values)))
+                    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                        break
+                meta = {}
+                if META_SHEET in wb.sheetnames:
+                    for values in wb[META_SHEET].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True):
+                        if values and values[0]:
+                            meta[_text(values[0])] = _text(values[1] if len(values) > 1 else None)
+            finally:
+                wb.close()
+    except Exception:  # noqa: BLE001 - a malformed upload can fail anywhere inside openpyxl or the XML parser
+        log.info("unreadable score entry file", exc_info=True)
+        raise EntryImportError([UNREADABLE]) from None
+    return rows, meta
+
+
+def parse_entry_workbook(data: bytes, year: int, quarter: int, enterer) -> list[EntryItem]:
+    """The filled rows of a downloaded grid as EntryItems (rows with a blank value are skipped)."""
+    rows, meta = _load(data)
+    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise EntryImportError([f"文件超过 {MAX_ROWS} 行，请使用从本页面下载的录入表。"])
+    if meta.get("year") and (meta.get("year"), meta.get("quarter")) != (str(year), str(quarter)):
+        raise EntryImportError([f"这是{meta.get('year')}年第{meta.get('quarter')}季度的录入表，"
+                                f"不能上传到{year}年第{quarter}季度；请下载本季度的录入表填写。"])
+    if meta.get("enterer") and meta["enterer"] != str(enterer.id):
+        raise EntryImportError([f"这不是{enterer.name}的录入表，请下载本单位的录入表填写。"])
+    header_at, positions = None, {}
+    for index, (_number, values) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = {HEADERS[_text(v)]: i for i, v in enumerate(values) if _text(v) in HEADERS}
+        if "value" in found:
+            header_at, positions = index, found
+            break
+    if header_at is None:
+        raise EntryImportError(["找不到表头（应有“得分”“扣分说明”等列），请使用从本页面下载的录入表，不要改动表头。"])
+    missing = [header for key, header, _, _ in COLUMNS if key in REQUIRED and key not in positions]
+    if missing:
+        raise EntryImportError([f"表头缺少“{'”“'.join(missing)}”列（可能是隐藏列被删除了），"
+                                "请重新下载录入表填写，不要删除任何列。"])
+    items, errors = [], []
+    for number, values in rows[header_at + 1:]:
+        def cell(key, values=values):
+            position = positions.get(key)
+            return values[position] if position is not None and position < len(values) else None
+
+        value = cell("value")
+        if _text(value) == "":
+            continue
+        try:
+            unit_id = int(_text(cell("unit_id")))
+        except ValueError:
+            errors.append(f"第{number}行：单位编号缺失或被改动，无法识别是哪个单位；请重新下载录入表填写。")
+            continue
+        assessor, sub_item = _text(cell("assessor")), _text(cell("sub_item"))
+        if assessor not in {str(a) for a in engine.Assessor}:
+            errors.append(f"第{number}行：考评项代码缺失或被改动；请重新下载录入表填写。")
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            errors.append(f"第{number}行：得分“{_text(value)[:20]}”不是数字。")
+            continue
+        # a number cell is read through its shortest text form (12.35, not 12.3499999...): what was typed
+        raw = repr(value) if isinstance(value, float) else _text(value)
+        note = cell("note")
+        items.append(EntryItem(unit_id, assessor, sub_item, raw, _text(note) or None))
+    if errors:
+        more = [f"……另有 {len(errors) - 50} 处问题未列出。"] if len(errors) > 50 else []
+        raise EntryImportError(errors[:50] + more)
+    if not items:
+        raise EntryImportError(["文件中没有填写任何得分（“得分”列都是空的）。"])
+    return items

@@ -1,0 +1,224 @@
+"""Excel exports of the result pages, in the layout of a published assessment table.
+
+Each workbook has one sheet per assessment group: the title (“湘潭市产业强市“千百十”工程 2026年第三季度考评结果”),
+the group and status line, a header naming each component with its maximum, one row per unit in rank order, and
+the 注 lines (blends, status, reopenings, rules). The writers take the page models built in
+`app.scoring.views_results` (`QuarterPage`, `YearPage`), so the export shows exactly what the page shows.
+
+Text goes through `app.tasks.excel.write_cell` (always a text cell, never a formula); scores are written as
+Decimal numbers with a two-place format, which openpyxl stores as the decimal string itself (no binary float).
+"""
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from app.tasks.excel import (
+    BORDER,
+    FONT_NAME,
+    HEADER_FILL,
+    TITLE_FONT_NAME,
+    WRAP_CENTER,
+    WRAP_TOP,
+    _fit_row_height,
+    write_cell,
+)
+
+CREATOR = "湘潭市产业强市“千百十”工程督考系统"
+HEADER_ROW = 3
+SCORE_FORMAT = "0.00"
+BODY = Font(name=FONT_NAME, size=10.5)
+BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
+HEADER = Font(name=TITLE_FONT_NAME, size=10.5, bold=True)
+TITLE = Font(name=TITLE_FONT_NAME, size=16, bold=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+def write_score(ws, row, column, value, *, bold=False):
+    """A score cell: a Decimal number shown with two places; "—" when there is none."""
+    if value is None or value == "":
+        return write_cell(ws, row, column, "—", font=BODY, alignment=WRAP_CENTER, border=BORDER)
+    cell = ws.cell(row=row, column=column)
+    cell.value = Decimal(str(value))
+    cell.data_type = "n"
+    cell.number_format = SCORE_FORMAT
+    cell.font, cell.alignment, cell.border = (BOLD if bold else BODY), RIGHT, BORDER
+    return cell
+
+
+def _sheet_title(label, used):
+    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
+    name = "".join("·" if ch in "[]:*?/\\" else ch for ch in label)[:31] or "Sheet"
+    base, n = name, 2
+    while name in used:
+        name = f"{base[:28]}({n})"
+        n += 1
+    used.add(name)
+    return name
+
+
+def _title_rows(ws, title, subtitle, ncols):
+    write_cell(ws, 1, 1, title, font=TITLE, alignment=Alignment(horizontal="center", vertical="center",
+                                                                 wrap_text=True))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    ws.row_dimensions[1].height = 34
+    write_cell(ws, 2, 1, subtitle, font=BODY, alignment=LEFT_WRAP)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    ws.row_dimensions[2].height = 20
+
+
+def _header(ws, labels, widths):
+    for index, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
+        write_cell(ws, HEADER_ROW, index, label, font=HEADER, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+        ws.column_dimensions[get_column_letter(index)].width = width
+    _fit_row_height(ws, HEADER_ROW, list(zip(labels, widths, strict=True)), minimum=30)
+
+
+def _notes(ws, row_no, lines, ncols, width):
+    """The 注 block under the table, one merged row per line."""
+    for number, line in enumerate(lines, start=1):
+        row_no += 1
+        text = f"注：{number}. {line}" if number == 1 else f"　　{number}. {line}"
+        write_cell(ws, row_no, 1, text, font=BODY, alignment=LEFT_WRAP)
+        ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=ncols)
+        _fit_row_height(ws, row_no, [(text, width)], minimum=18)
+    return row_no
+
+
+def _print_setup(ws, ncols, last_row):
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
+    ws.print_title_rows = f"1:{HEADER_ROW}"
+    ws.print_area = f"A1:{get_column_letter(ncols)}{last_row}"
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _save(wb) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _workbook(title):
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = title
+    wb.properties.creator = CREATOR
+    return wb
+
+
+# --- a quarter --------------------------------------------------------------------------------------------
+
+def quarter_workbook(page) -> bytes:
+    """A quarter's results (`views_results.QuarterPage`): one sheet per group, columns 序号, 单位, each
+    component with its maximum, 季度得分, 最终得分, 排名, 备注; the page's 注 lines under each table."""
+    wb = _workbook(page.title)
+    used = set()
+    status = ("已审定" if page.is_finalized else "录入中（暂定）") + f"　评价日期：{page.evaluated_on.isoformat()}"
+    for group in page.groups:
+        ws = wb.create_sheet(_sheet_title(group.label, used))
+        labels = ["序号", "单位"] + [f"{c.label}\n（{c.maximum}分）" for c in group.columns] + \
+            ["季度得分\n（100分）", "最终得分", "排名", "备注"]
+        widths = [6, 24] + [11] * len(group.columns) + [11, 12, 7, 30]
+        ncols = len(labels)
+        _title_rows(ws, page.title, f"考评组：{group.label}（{len(group.rows)}家）　　{status}", ncols)
+        _header(ws, labels, widths)
+        row_no = HEADER_ROW
+        for number, row in enumerate(group.rows, start=1):
+            row_no += 1
+            write_cell(ws, row_no, 1, number, font=BODY, alignment=WRAP_CENTER, border=BORDER)
+            write_cell(ws, row_no, 2, row.name, font=BODY, alignment=WRAP_TOP, border=BORDER)
+            for offset, cell in enumerate(row.cells):
+                column = 3 + offset
+                if cell.value is None:
+                    write_cell(ws, row_no, column, "—", font=BODY, alignment=WRAP_CENTER, border=BORDER)
+                elif cell.missing:
+                    write_cell(ws, row_no, column, "未录入", font=BODY, alignment=WRAP_CENTER, border=BORDER)
+                else:
+                    write_score(ws, row_no, column, cell.value)
+            column = 3 + len(row.cells)
+            write_score(ws, row_no, column, row.total)
+            write_score(ws, row_no, column + 1, row.final, bold=True)
+            write_cell(ws, row_no, column + 2, row.rank, font=BODY, alignment=WRAP_CENTER, border=BORDER)
+            remarks = ([row.blend] if row.blend else []) + row.remarks
+            write_cell(ws, row_no, column + 3, "\n".join(remarks), font=BODY, alignment=WRAP_TOP, border=BORDER)
+            _fit_row_height(ws, row_no, [(row.name, widths[1]), ("\n".join(remarks), widths[-1])])
+        lines = group.notes + page.notes
+        last = _notes(ws, row_no, lines, ncols, sum(widths))
+        _print_setup(ws, ncols, last)
+    return _save(wb)
+
+
+# --- the year ---------------------------------------------------------------------------------------------
+
+def year_workbook(page) -> bytes:
+    """The annual results (`views_results.YearPage`): one sheet per group with the four quarterly finals, the
+    annual score, rank, then points by rank with the policy deduction (counties and parks) or the grade and its
+    points (市直 groups), awards and report flags; the status of each quarter and the rules as 注 lines."""
+    wb = _workbook(page.title)
+    used = set()
+    quarters = "；".join(f"{q.name}{q.label}" for q in page.quarters)
+    status = ("正式结果" if page.complete else "暂定结果") + f"（{quarters}）"
+    for group in page.groups:
+        ws = wb.create_sheet(_sheet_title(group.label, used))
+        labels = ["序号", "单位", "一季度", "二季度", "三季度", "四季度",
+                  "考评得分" if page.province_first else "年度得分"]
+        if page.province_first:
+            labels.append("年度得分\n（调整后）")
+        labels.append("排名")
+        if group.ranked:
+            labels += ["名次得分", "政策兑现率", "扣分", f"千百十工程得分\n（满分{group.points_total}分）"]
+        else:
+            labels += ["等次", f"等次得分\n（满分{group.points_total}分）"]
+        labels.append("备注")
+        widths = [6, 24] + [10] * (len(labels) - 3) + [26]
+        ncols = len(labels)
+        subtitle = f"考评组：{group.label}（{len(group.rows)}家）　　{status}"
+        if group.quota:
+            subtitle += f"　　等次名额：{group.quota}"
+        _title_rows(ws, page.title, subtitle, ncols)
+        _header(ws, labels, widths)
+        row_no = HEADER_ROW
+        for number, row in enumerate(group.rows, start=1):
+            row_no += 1
+            write_cell(ws, row_no, 1, number, font=BODY, alignment=WRAP_CENTER, border=BORDER)
+            write_cell(ws, row_no, 2, row.name, font=BODY, alignment=WRAP_TOP, border=BORDER)
+            column = 3
+            for value in row.quarters:
+                write_score(ws, row_no, column, value)
+                column += 1
+            write_score(ws, row_no, column, row.annual)
+            column += 1
+            if page.province_first:
+                write_score(ws, row_no, column, row.score, bold=True)
+                column += 1
+            write_cell(ws, row_no, column, row.rank, font=BODY, alignment=WRAP_CENTER, border=BORDER)
+            column += 1
+            if group.ranked:
+                write_score(ws, row_no, column, row.base_points)
+                write_cell(ws, row_no, column + 1, f"{row.policy_rate}%" if row.policy_rate else "未录入",
+                           font=BODY, alignment=WRAP_CENTER, border=BORDER)
+                write_score(ws, row_no, column + 2, row.deduction)
+                write_score(ws, row_no, column + 3, row.points, bold=True)
+                column += 4
+            else:
+                write_cell(ws, row_no, column, row.grade or "", font=BODY, alignment=WRAP_CENTER, border=BORDER)
+                write_score(ws, row_no, column + 1, row.points, bold=True)
+                column += 2
+            remarks = "\n".join(row.remarks)
+            write_cell(ws, row_no, column, remarks, font=BODY, alignment=WRAP_TOP, border=BORDER)
+            _fit_row_height(ws, row_no, [(row.name, widths[1]), (remarks, widths[-1])])
+        last = _notes(ws, row_no, page.notes, ncols, sum(widths))
+        _print_setup(ws, ncols, last)
+    return _save(wb)
