@@ -56,6 +56,23 @@ class Config:
     # Number of trusted reverse proxies in front of the app (0: none; set 1 behind nginx).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
 
+    # Reminder channels. Webhook base URLs are configurable for 政务微信 / 专有钉钉 deployments.
+    WECOM_BASE_URL = os.environ.get("WECOM_BASE_URL", "https://qyapi.weixin.qq.com")
+    DINGTALK_BASE_URL = os.environ.get("DINGTALK_BASE_URL", "https://oapi.dingtalk.com")
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "qbs-noreply@localhost")
+    MAIL_SENDER_NAME = os.environ.get("MAIL_SENDER_NAME", "千百十工程督考系统")
+    # Scheduler: how often the jobs run, and where the SQLite file lock lives.
+    SCHEDULER_SCAN_MINUTES = int(os.environ.get("SCHEDULER_SCAN_MINUTES", "5"))
+    SCHEDULER_DELIVER_SECONDS = int(os.environ.get("SCHEDULER_DELIVER_SECONDS", "60"))
+    SCHEDULER_LOCK_POLL_SECONDS = float(os.environ.get("SCHEDULER_LOCK_POLL_SECONDS", "2"))
+
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     PAGE_SIZE = 50
     TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Shanghai")

@@ -16,6 +16,10 @@ def register_cli(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users)
+    from app.reminders.cli import reminders_group, scheduler_command
+
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(reminders_group)
 
 
 @click.command("seed")

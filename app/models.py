@@ -16,6 +16,13 @@ from app.org.models import (  # noqa: F401
     Target,
     Unit,
 )
+from app.reminders.models import (  # noqa: E402, F401
+    ChannelPreference,
+    Notification,
+    OutboxMessage,
+    ReminderSetting,
+    SchedulerStatus,
+)
 from app.scoring.models import (  # noqa: F401, E402
     FailDecision,
     PolicyRate,

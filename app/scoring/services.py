@@ -647,3 +647,43 @@ def year_report(year, evaluated_on: date, quarters=None):
         "rule_version": year_rules.version.version if year_rules.version else None,
     }
 
+
+
+# --- what reminders need to know ----------------------------------------------------------------------------
+
+def missing_entries_by_enterer(year, quarter):
+    """{entering unit id: number of cells still empty} for a quarter (two queries)."""
+    year_rules = load_year_rules(year)
+    have = set(db.session.execute(sa.select(ScoreEntry.unit_id, ScoreEntry.assessor, ScoreEntry.sub_item)
+                                  .where(ScoreEntry.year == year, ScoreEntry.quarter == quarter)).all())
+    missing = {}
+    for unit in assessed_units():
+        if unit.id not in year_rules.unit_profiles:
+            continue
+        for assessor, sub_item, _maximum, computed in year_rules.entry_cells(unit.id):
+            if computed or (unit.id, assessor, sub_item) in have:
+                continue
+            enterer = year_rules.enterer_of(assessor, sub_item)
+            if enterer is not None:
+                missing[enterer] = missing.get(enterer, 0) + 1
+    return missing
+
+
+def office_unit_ids():
+    from app.org.models import UnitKind
+
+    return set(db.session.scalars(sa.select(Unit.id).where(Unit.kind == UnitKind.office)))
+
+
+def assessor_unit_ids(year):
+    year_rules = load_year_rules(year)
+    return set(year_rules.assessor_units.values()) | set(year_rules.sub_item_assessors.values())
+
+
+def policy_rates_missing(year):
+    from app.org.models import UnitGroup
+
+    ranked = db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(
+        Unit.group.in_((UnitGroup.county, UnitGroup.park1, UnitGroup.park2)), Unit.is_active.is_(True)))
+    have = db.session.scalar(sa.select(sa.func.count()).select_from(PolicyRate).where(PolicyRate.year == year))
+    return have < ranked

@@ -1,0 +1,292 @@
+"""Scheduler jobs. Each asks the database what is due *now* (an injected clock), enqueues what has not been
+enqueued yet (insert-if-absent on the outbox's unique key), and commits once — so running a job twice, or
+after two days of downtime, does no harm: each reminder occasion is enqueued once, and after downtime only
+the current occasion of a reminder is enqueued (not one per missed tick).
+
+Occasions:
+- a task due soon: the latest stage reached ("before-3", "before-1", "due"), so a scan that missed the
+  3-day mark but runs at the 1-day mark sends one reminder, for the 1-day mark;
+- a task overdue: the latest working day (one reminder per working day, none for weekends);
+- periodic duties (scoring entry, annual results, 考评细则, policy rates): the period.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.auth.models import Role, User
+from app.core.calendar import load_calendar
+from app.extensions import db
+from app.org.models import PortfolioItem, Unit
+from app.reminders.models import Channel, ChannelPreference, OutboxMessage
+from app.reminders.rules import load_settings
+from app.tasks.models import OPEN_STATES, CompletionRequest, ExtensionRequest, RequestStatus, Task, TaskParty
+from app.tasks.queries import Xun
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder to one recipient (a user), before channels are chosen."""
+
+    rule: str
+    subject_type: str
+    subject_id: str
+    occasion: str
+    user_id: int
+    title: str
+    body: str
+    link: str | None = None
+    unit_id: int | None = None  # the unit the reminder is about, for the unit's group robot
+
+
+# --- recipients -----------------------------------------------------------------------------------------
+
+class Recipients:
+    """Who receives what, loaded in three queries for the whole scan."""
+
+    def __init__(self, on: date):
+        users = db.session.execute(sa.select(User.id, User.role, User.unit_id, User.person_id)
+                                   .where(User.is_active_account.is_(True))).all()
+        self.staff_by_unit = defaultdict(list)
+        self.admins = []
+        self.users_by_person = defaultdict(list)
+        for user_id, role, unit_id, person_id in users:
+            if role is Role.staff and unit_id:
+                self.staff_by_unit[unit_id].append(user_id)
+            if role is Role.admin:
+                self.admins.append(user_id)
+            if role is Role.leader and person_id:
+                self.users_by_person[person_id].append(user_id)
+        self.leader_of_unit = dict(db.session.execute(
+            sa.select(PortfolioItem.unit_id, PortfolioItem.person_id).where(PortfolioItem.current_on(on))).all())
+        self.unit_names = dict(db.session.execute(sa.select(Unit.id, Unit.short_name)).all())
+
+    def staff(self, unit_id):
+        return self.staff_by_unit.get(unit_id, [])
+
+    def vice_mayor_users(self, unit_id):
+        person = self.leader_of_unit.get(unit_id)
+        return self.users_by_person.get(person, []) if person else []
+
+
+# --- what is due ----------------------------------------------------------------------------------------
+
+def _task_stage(task_due: date, today: date, cal, settings):
+    """The reminder stage a task has reached today, or None."""
+    if task_due < today:
+        return None
+    if task_due == today:
+        return "due" if settings["task_due_day"] else None
+    reached = [n for n in settings["task_days_before"] if cal.workdays_before(task_due, n) <= today]
+    return f"before-{min(reached)}" if reached else None
+
+
+def due_task_reminders(today: date, cal, settings, recipients):
+    """Deadline, overdue and escalation reminders for open tasks (one query for the tasks)."""
+    horizon = cal.add_workdays(today, max(settings["task_days_before"] or [0]) + 1)
+    rows = db.session.execute(
+        sa.select(Task.id, Task.title, Task.due_on, Task.lead_unit_id, Task.assigner_id)
+        .where(Task.state.in_(OPEN_STATES), Task.due_on <= horizon)).all()
+    last_workday = today if cal.is_workday(today) else cal.previous_workday(today)
+    reminders = []
+    for task_id, title, due_on, lead_unit_id, assigner_id in rows:
+        link = f"/tasks/{task_id}"
+        unit = recipients.unit_names.get(lead_unit_id, "")
+        if due_on >= today:
+            stage = _task_stage(due_on, today, cal, settings)
+            if stage is None:
+                continue
+            left = "今天到期" if stage == "due" else f"还有 {stage.split('-')[1]} 个工作日到期"
+            for user_id in recipients.staff(lead_unit_id):
+                reminders.append(Reminder("task_due", "task", str(task_id), stage, user_id,
+                                          f"交办事项{left}：{title[:60]}",
+                                          f"**{title}**\n\n牵头单位：{unit}；完成时限：{due_on.isoformat()}（{left}）。"
+                                          "请抓紧办理并及时反馈进展。", link, lead_unit_id))
+            continue
+        if not settings["task_overdue_daily"]:
+            continue
+        overdue = cal.workdays_overdue(due_on, today)
+        occasion = last_workday.isoformat()
+        for user_id in recipients.staff(lead_unit_id):
+            reminders.append(Reminder("task_overdue", "task", str(task_id), occasion, user_id,
+                                      f"交办事项已逾期 {overdue} 个工作日：{title[:60]}",
+                                      f"**{title}**\n\n牵头单位：{unit}；完成时限：{due_on.isoformat()}，"
+                                      f"已逾期 {overdue} 个工作日（红灯）。请尽快办结或申请延期。", link, lead_unit_id))
+        if overdue >= settings["escalate_after_workdays"]:
+            escalate_to = set(recipients.admins) | set(recipients.vice_mayor_users(lead_unit_id))
+            if assigner_id:
+                escalate_to.add(assigner_id)
+            for user_id in escalate_to:
+                reminders.append(Reminder("task_escalation", "task", str(task_id), occasion, user_id,
+                                          f"逾期督办：{unit}“{title[:40]}”已逾期 {overdue} 个工作日",
+                                          f"**{title}**\n\n牵头单位：{unit}；完成时限：{due_on.isoformat()}，"
+                                          f"已逾期 {overdue} 个工作日，请督促办理。", link))
+    return reminders
+
+
+def follow_up_reminders(today: date, cal, settings, recipients):
+    """Units whose open tasks have had no follow-up since the current 旬 began, shortly before the next 旬."""
+    next_xun = Xun.of(today).next()
+    remind_from = cal.workdays_before(next_xun.start, settings["follow_up_workdays_before_xun"])
+    if today < remind_from:
+        return []
+    since = Xun.of(today).start
+    rows = db.session.execute(
+        sa.select(TaskParty.unit_id, sa.func.count())
+        .join(Task, Task.id == TaskParty.task_id)
+        .where(TaskParty.is_lead.is_(True), Task.state.in_(OPEN_STATES), Task.assigned_on < since,
+               sa.or_(TaskParty.last_reported_on.is_(None), TaskParty.last_reported_on < since))
+        .group_by(TaskParty.unit_id)).all()
+    reminders = []
+    for unit_id, count in rows:
+        for user_id in recipients.staff(unit_id):
+            reminders.append(Reminder("follow_up_stale", "unit", str(unit_id), next_xun.code, user_id,
+                                      f"请在{next_xun.label}调度前反馈进展：{count} 项事项本旬未反馈",
+                                      f"本单位牵头的 {count} 项在办事项自 {since.isoformat()} 以来没有进展反馈，"
+                                      f"请在{next_xun.label}旬调度（{next_xun.start.isoformat()}）前补充反馈。",
+                                      "/tasks/inbox", unit_id))
+    return reminders
+
+
+def pending_request_reminders(today: date, cal, settings, recipients, now: datetime):
+    """Extension and completion requests waiting for a decision for N working days or more."""
+    threshold = cal.workdays_before(today, settings["pending_request_workdays"])
+    reminders = []
+    occasion = (today if cal.is_workday(today) else cal.previous_workday(today)).isoformat()
+    for model, rule, label in ((ExtensionRequest, "extension_pending", "延期申请"),
+                               (CompletionRequest, "completion_pending", "办结申请")):
+        rows = db.session.execute(
+            sa.select(model.id, model.task_id, Task.title, Task.assigner_id)
+            .join(Task, Task.id == model.task_id)
+            .where(model.status == RequestStatus.pending,
+                   model.requested_at < datetime.combine(threshold + timedelta(days=1), datetime.min.time(),
+                                                         tzinfo=now.tzinfo))).all()
+        for request_id, task_id, title, assigner_id in rows:
+            deciders = set(recipients.admins)
+            if assigner_id:
+                deciders.add(assigner_id)
+            for user_id in deciders:
+                reminders.append(Reminder(rule, label, str(request_id), occasion, user_id,
+                                          f"{label}待审核：{title[:60]}",
+                                          f"**{title}** 的{label}已等待 {settings['pending_request_workdays']} 个"
+                                          "工作日以上，请及时审核。", f"/tasks/{task_id}"))
+    return reminders
+
+
+def scoring_reminders(today: date, cal, settings, recipients):
+    """Assessors with missing entries after the quarter ends; the annual results before 30 January; the
+    考评细则 before 31 March; policy fulfilment rates in December."""
+    from app.scoring import services as scoring
+
+    reminders = []
+    # the last quarter that has ended
+    year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
+    if quarter:
+        _, end = scoring.engine.quarter_dates(year, quarter)
+        deadline = cal.add_workdays(end, settings["scoring_entry_workday"])
+        state = scoring.quarter_state(year, quarter)
+        if (state is None or not state.is_finalized) and today > end:
+            missing = scoring.missing_entries_by_enterer(year, quarter)
+            stage = "deadline" if today >= cal.workdays_before(deadline, 1) else "ended"
+            for enterer_unit_id, count in missing.items():
+                for user_id in recipients.staff(enterer_unit_id) or (
+                        recipients.admins if enterer_unit_id in scoring.office_unit_ids() else []):
+                    reminders.append(Reminder(
+                        "scoring_entry", "quarter", f"{year}-{quarter}", f"{stage}", user_id,
+                        f"请录入{year}年第{quarter}季度考评得分（尚缺 {count} 项）",
+                        f"{year}年第{quarter}季度已结束，贵单位尚有 {count} 项考评得分未录入，"
+                        f"请于 {deadline.isoformat()}（季度结束后第 {settings['scoring_entry_workday']} 个工作日）"
+                        "前完成。",
+                        f"/scoring/{year}/q{quarter}/entry"))
+    if today.month == 1 and today >= date(today.year, 1, 30) - timedelta(days=settings["annual_results_days_before"]):
+        for user_id in recipients.admins:
+            reminders.append(Reminder("annual_results", "year", str(today.year - 1), "due", user_id,
+                                      f"请于1月30日前完成{today.year - 1}年度考评结果",
+                                      f"按考核评价办法，{today.year - 1}年度得分应于 {today.year}年1月30日前综合得出。",
+                                      f"/scoring/{today.year - 1}"))
+    if today.month == 3 and today >= date(today.year, 3, 31) - timedelta(days=settings["rules_days_before"]):
+        for unit_id in scoring.assessor_unit_ids(today.year):
+            for user_id in recipients.staff(unit_id):
+                reminders.append(Reminder("assessment_rules", "year", str(today.year), "due", user_id,
+                                          f"请于3月31日前报送{today.year}年度考评细则",
+                                          "按考核评价办法六、（一），各考评单位每年3月底前明确年度目标、完善考评细则，"
+                                          "报领导小组审定。", f"/scoring/{today.year}/rules"))
+    if today.month == settings["policy_month"] and scoring.policy_rates_missing(today.year):
+        for user_id in recipients.admins:
+            reminders.append(Reminder("policy_rates", "year", str(today.year), "due", user_id,
+                                      f"请完成{today.year}年县市区（园区）政策兑现情况考评",
+                                      "每年12月底前，千百十办对各县市区、园区兑现产业发展政策情况进行考评；"
+                                      "政策兑现率低于90%的扣3分。", f"/scoring/{today.year}/admin"))
+    return reminders
+
+
+# --- enqueueing -----------------------------------------------------------------------------------------
+
+def _insert(dialect):
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def enqueue(reminders, now: datetime):
+    """Insert-if-absent one outbox row per reminder and channel: in-app always, plus the recipient's own
+    e-mail/robot channels and the unit's group robot. Returns the number of rows newly created."""
+    if not reminders:
+        return 0
+    prefs = db.session.execute(sa.select(ChannelPreference.user_id, ChannelPreference.unit_id,
+                                         ChannelPreference.channel)
+                               .where(ChannelPreference.is_enabled.is_(True))).all()
+    user_channels, unit_channels = defaultdict(list), defaultdict(list)
+    for user_id, unit_id, channel in prefs:
+        (user_channels[user_id] if user_id else unit_channels[unit_id]).append(channel)
+    rows = []
+    seen_unit = set()
+    for r in reminders:
+        base = {"rule": r.rule, "subject_type": r.subject_type, "subject_id": r.subject_id, "occasion": r.occasion,
+                "title": r.title[:200], "body": r.body, "link": r.link, "next_attempt_at": now, "created_at": now,
+                "status": "pending", "attempts": 0}
+        for channel in [Channel.in_app, *user_channels.get(r.user_id, [])]:
+            rows.append(dict(base, recipient_key=f"user:{r.user_id}", user_id=r.user_id, unit_id=None,
+                             channel=channel.value))
+        if r.unit_id and r.unit_id in unit_channels and r.rule in ("task_due", "task_overdue", "follow_up_stale"):
+            key = (r.rule, r.subject_id, r.occasion, r.unit_id)
+            if key not in seen_unit:
+                seen_unit.add(key)
+                for channel in unit_channels[r.unit_id]:
+                    rows.append(dict(base, recipient_key=f"unit:{r.unit_id}:{channel.value}", user_id=None,
+                                     unit_id=r.unit_id, channel=channel.value))
+    insert = _insert(db.engine.dialect.name)
+    created = 0
+    for start in range(0, len(rows), 2000):
+        stmt = insert(OutboxMessage.__table__).values(rows[start:start + 2000]).on_conflict_do_nothing(
+            index_elements=["rule", "subject_type", "subject_id", "recipient_key", "occasion", "channel"])
+        created += db.session.execute(stmt).rowcount or 0
+    return created
+
+
+def scan(now: datetime):
+    """One scan: everything due up to `now` that has not been enqueued yet. The caller commits."""
+    from app.core.clock import get_clock
+
+    tz = get_clock().tz
+    today = now.astimezone(tz).date()
+    cal = load_calendar()
+    settings = load_settings()
+    recipients = Recipients(today)
+    reminders = []
+    reminders += due_task_reminders(today, cal, settings, recipients)
+    reminders += follow_up_reminders(today, cal, settings, recipients)
+    reminders += pending_request_reminders(today, cal, settings, recipients, now)
+    reminders += scoring_reminders(today, cal, settings, recipients)
+    from app.reminders import extra_scans
+
+    for extra in extra_scans():
+        reminders += extra(today, cal, settings, recipients)
+    created = enqueue(reminders, now)
+    log.info("scan at %s: %d reminders due, %d newly enqueued", now.isoformat(), len(reminders), created)
+    return {"due": len(reminders), "created": created}

@@ -1,0 +1,222 @@
+"""The scheduler process (`flask scheduler`): APScheduler 3 in exactly one process at a time.
+
+It first takes a lock that holds across processes and hosts — a PostgreSQL session advisory lock on its own
+connection, or a file lock next to the SQLite database — and waits as a standby while another process holds
+it, taking over within a poll interval when that process dies (the database or the OS releases the lock).
+Every job opens an app context, asks the database what is due now, does it and commits once. A heartbeat
+records liveness and checks that the lock is still held; a scheduler that has lost its lock stops at once.
+Never started inside create_app or a web worker.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+import zlib
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.core.clock import get_clock
+from app.extensions import db
+from app.reminders.models import SchedulerStatus
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "qbs-scheduler"
+ADVISORY_KEY = zlib.crc32(LOCK_NAME.encode())  # a stable 32-bit key for pg_advisory_lock
+
+
+class LockLost(RuntimeError):
+    pass
+
+
+class PostgresLock:
+    """A session-level advisory lock on a dedicated connection: released when the connection ends."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.connection = None
+
+    def try_acquire(self):
+        connection = self.engine.connect()
+        got = connection.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+        connection.commit()
+        if got:
+            self.connection = connection
+            return True
+        connection.close()
+        return False
+
+    def still_held(self):
+        try:
+            held = self.connection.execute(sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k AND granted "
+                "AND pid = pg_backend_pid()"), {"k": ADVISORY_KEY}).scalar()
+            self.connection.commit()
+            return bool(held)
+        except sa.exc.DBAPIError:
+            return False
+
+    def release(self):
+        if self.connection is not None:
+            try:
+                self.connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                self.connection.commit()
+                self.connection.close()
+            except sa.exc.DBAPIError:
+                pass
+            self.connection = None
+
+
+class FileLock:
+    """An OS file lock beside the SQLite database (released by the OS when the process dies)."""
+
+    def __init__(self, path):
+        import filelock
+
+        self.lock = filelock.FileLock(path)
+
+    def try_acquire(self):
+        import filelock
+
+        try:
+            self.lock.acquire(timeout=0)
+            return True
+        except filelock.Timeout:
+            return False
+
+    def still_held(self):
+        return self.lock.is_locked
+
+    def release(self):
+        self.lock.release(force=True)
+
+
+def make_lock(app):
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        return PostgresLock(engine)
+    database = engine.url.database or os.path.join(app.instance_path, "memory")
+    return FileLock(os.path.abspath(database) + ".scheduler.lock")
+
+
+def holder_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def record_status(name, result=None, heartbeat=False):
+    """Upsert the status row of the lock or a job; committed by the caller."""
+    now = get_clock().now()
+    row = db.session.get(SchedulerStatus, name)
+    if row is None:
+        row = SchedulerStatus(name=name)
+        db.session.add(row)
+    row.holder = holder_name()
+    if heartbeat:
+        row.heartbeat_at = now
+    else:
+        row.last_run_at = now
+        row.last_result = result
+
+
+def run_job(app, name, func):
+    """Run one job in its own app context, committing once; errors are logged and recorded, never raised."""
+    with app.app_context():
+        try:
+            result = func(get_clock().now())
+            record_status(name, str(result))
+            db.session.commit()
+        except Exception as error:  # a failing job must not kill the scheduler
+            db.session.rollback()
+            log.exception("job %s failed", name)
+            record_status(name, f"失败：{error}")
+            db.session.commit()
+        finally:
+            db.session.remove()
+
+
+def default_jobs(app):
+    from app.reminders import jobs, outbox
+
+    cfg = app.config
+    return [
+        ("reminders.scan", lambda now: jobs.scan(now), cfg["SCHEDULER_SCAN_MINUTES"] * 60),
+        ("reminders.deliver", lambda now: outbox.deliver(now), cfg["SCHEDULER_DELIVER_SECONDS"]),
+    ] + [(name, func, seconds) for name, func, seconds in app.extensions.get("scheduler_jobs", [])]
+
+
+def register_job(app, name, func, seconds):
+    """Other packages add their jobs (e.g. the cadence generator) without the scheduler knowing them."""
+    app.extensions.setdefault("scheduler_jobs", []).append((name, func, seconds))
+
+
+def wait_for_lock(app, stop_event=None):
+    """Block (as a standby) until this process holds the lock; returns the lock."""
+    lock = make_lock(app)
+    poll = app.config["SCHEDULER_LOCK_POLL_SECONDS"]
+    announced = False
+    while not (stop_event and stop_event.is_set()):
+        if lock.try_acquire():
+            log.info("scheduler lock acquired by %s", holder_name())
+            return lock
+        if not announced:
+            log.info("another scheduler holds the lock; waiting as standby")
+            announced = True
+        time.sleep(poll)
+    return None
+
+
+def run_scheduler(app, stop_event=None, blocking=True):
+    """Take the lock (waiting as a standby), then run the jobs until stopped or the lock is lost."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    with app.app_context():
+        lock = wait_for_lock(app, stop_event)
+        if lock is None:
+            return
+        record_status("lock", heartbeat=True)
+        db.session.commit()
+        tz = current_app.config["TIMEZONE"]
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=tz)
+    lost = threading.Event()
+
+    def heartbeat():
+        with app.app_context():
+            if not lock.still_held():
+                log.error("scheduler lock lost; stopping so that the standby can take over")
+                lost.set()
+                scheduler.shutdown(wait=False)
+                return
+            try:
+                record_status("lock", heartbeat=True)
+                db.session.commit()
+            except sa.exc.DBAPIError:
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    for name, func, seconds in default_jobs(app):
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name, func), id=name,
+                          coalesce=True, max_instances=1, misfire_grace_time=seconds,
+                          next_run_time=_now(tz))
+    scheduler.add_job(heartbeat, "interval", seconds=10, id="heartbeat", coalesce=True, max_instances=1)
+    try:
+        scheduler.start()
+        if not blocking:
+            while not (stop_event and stop_event.is_set()) and not lost.is_set():
+                time.sleep(0.2)
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+    finally:
+        lock.release()
+    if lost.is_set():
+        raise LockLost("调度进程失去了锁，已停止。")
+
+
+def _now(tz):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(tz))
