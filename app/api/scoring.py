@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import g, request
 from sqlalchemy.orm import selectinload
 
-from app.api.base import json_body, ok, route, text_field
+from app.api.base import OPERATIONS, json_body, ok, route, text_field
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.permissions import allowed
@@ -544,3 +544,16 @@ def scoring_year(year):
         report["units"] = [r for r in report["units"] if r["unit_id"] == scope]
     report["quarter_status"] = {str(q): status for q, status in report["quarter_status"].items()}
     return ok(dict(report, as_of=as_of.isoformat()))
+
+
+def _document_conflict(path, method, description):
+    """The `route` decorator documents the common responses; these operations also answer 409."""
+    OPERATIONS["/api/v1" + path][method]["responses"]["409"] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+_document_conflict("/scoring/{year}/q/{quarter}/entries", "post", "该季度已审定，不能再修改得分")
+_document_conflict("/scoring/{year}/q/{quarter}/finalize", "post", "该季度已经审定")
+_document_conflict("/scoring/{year}/q/{quarter}/reopen", "post", "该季度尚未审定")

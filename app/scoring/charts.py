@@ -108,8 +108,15 @@ def trend_svg(series, x_labels, *, title, full_marks=Decimal(100), standalone=Fa
             parts.append(f'<circle cx="{x}" cy="{y}" r="4" fill="{s.colour}"><title>{escape(s.name)} '
                          f'{escape(x_labels[index])}：{_score(value)}</title></circle>')
             if s.labelled:
-                parts.append(f'<text x="{x}" y="{_n(y_at(value) - 10)}" text-anchor="middle" '
-                             f'fill="{s.colour}" font-weight="bold">{_score(value)}</text>')
+                # below a dip, above otherwise, so the label does not sit on the line; a white halo keeps it
+                # readable where it crosses the other series
+                known = [v for v in (s.values[index - 1] if index else None,
+                                     s.values[index + 1] if index + 1 < len(s.values) else None) if v is not None]
+                below = bool(known) and all(value < v for v in known)
+                label_y = y_at(value) + 20 if below else y_at(value) - 10
+                parts.append(f'<text x="{x}" y="{_n(label_y)}" text-anchor="middle" fill="{s.colour}" '
+                             f'font-weight="bold" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                             f'{_score(value)}</text>')
 
     legend_x = LEFT
     for s in series:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.scoring import engine
+from app.scoring.forms import fmt
 from app.scoring.models import ScoreEntry
 from app.scoring.services import EntryItem, assessed_units, cells_for_enterer
 from app.tasks.excel import write_cell
@@ -85,8 +86,8 @@ class GridColumn:
     def maximum_text(self):
         values = sorted(self.maxima)
         if len(values) == 1:
-            return f"满分 {engine.quantize_score(values[0])}"
-        return f"满分 {engine.quantize_score(values[0])}–{engine.quantize_score(values[-1])}（因单位而异）"
+            return f"满分 {fmt(values[0])} 分"
+        return f"满分 {fmt(values[0])}–{fmt(values[-1])} 分（因单位而异）"
 
 
 @dataclass

@@ -389,7 +389,7 @@ def policy_rates_form(units, rates):
 class ProvinceFirstForm(FlaskForm):
     province_first = BooleanField("湘潭市在省政府真抓实干督查激励中排名同类市州第一位"
                                   "（本年度各单位年度得分均调整为满分）")
-    note = TextAreaField("依据（如省政府通报文号）", validators=[Optional(), max_length("依据", 2000)])
+    note = TextAreaField("依据（如省政府通报文号）", validators=[max_length("依据", 2000)])
     submit = SubmitField("保存")
 
     def validate_note(self, field):
@@ -399,7 +399,7 @@ class ProvinceFirstForm(FlaskForm):
 
 class FailDecisionForm(FlaskForm):
     unit_id = _IdSelect("单位")
-    decided_on = ChineseDateField("决定日期", validators=[required("决定日期")])
+    decided_on = ChineseDateField("决定日期", validators=[InputRequired(message="请填写决定日期。")])
     reason = TextAreaField("领导小组决定的理由", validators=[required("理由"), max_length("理由", 2000)])
     submit = SubmitField("录入不合格决定")
 

@@ -48,6 +48,11 @@ RATE_GROUPS = (UnitGroup.county, UnitGroup.park1, UnitGroup.park2)
 CITY_GROUPS = (UnitGroup.promotion, UnitGroup.support)
 
 
+def _short_labels():
+    """Column headings for the component table: 工信局 … 千百十办 (the full names are too wide)."""
+    return {a: "千百十办" if a is engine.Assessor.office else a.label.removeprefix("市") for a in engine.Assessor}
+
+
 def _year(year):
     if not 2000 <= year <= 2100:
         abort(404)
@@ -76,7 +81,7 @@ def link(endpoint, **values):
 def _messages(error):
     """A refusal from the services as a list: “得分未保存：甲；乙” → [甲, 乙] (shown one per line)."""
     head, sep, rest = error.message.partition("：")
-    if sep and head.endswith("未保存") and "；" in rest:
+    if sep and head.endswith("未保存"):
         return [part for part in rest.split("；") if part]
     return [error.message]
 
@@ -128,6 +133,8 @@ def _year_overview(year, on, states):
         "rules_url": link("scoring.rules", year=year), "admin_url": link("scoring.year_admin", year=year),
         "result_url": link("scoring.year", year=year),
         "can_start": current_user.is_admin and year_rules.version is None,
+        "own_result_url": link("scoring.unit", unit_id=current_user.unit_id, year=year)
+        if current_user.unit is not None and current_user.unit.group is not None else None,
     }
 
 
@@ -293,6 +300,7 @@ def rules(year):
         "scoring/rules.html", year=year, yr=year_rules, r=year_rules.rules, rows=_profile_rows(year_rules, units),
         assessors=list(engine.Assessor), groups=list(engine.Group), grades=list(engine.Grade),
         priorities=list(engine.Priority), names=names, versions=versions, source=source, fmt=fmt,
+        short=_short_labels(),
         unassigned=[u for u in units if u.id not in year_rules.unit_profiles],
         can_edit=allowed(current_user, "admin"), task_item=services.TASK_ITEM)
 
@@ -345,18 +353,20 @@ def edit_rules(year):
                            grades=[(g, form[grade_field(g)]) for g in engine.Grade],
                            units_by_group=[(group, [(u, form[unit_field(u.id)]) for u in members])
                                            for group, members in _by_group(units)],
-                           task_item=services.TASK_ITEM), status
+                           short=_short_labels(), task_item=services.TASK_ITEM), status
 
 
 def _profile_fields(form):
-    """Per profile: (profile, [(assessor, maximum field, sub-items field, show sub-items)])."""
+    """Per profile: (profile, [(assessor, maximum field, sub-items field, show sub-items)], open): a component's
+    sub-items box is shown when it has a maximum; the profile's box opens when it has sub-items or errors."""
     rows = []
     for pi, profile in enumerate(form.profiles):
         cells = []
         for assessor in engine.Assessor:
             maximum, subs = form[max_field(pi, assessor)], form[sub_field(pi, assessor)]
             cells.append((assessor, maximum, subs, bool(maximum.data is not None or maximum.errors or subs.data)))
-        rows.append((profile, cells))
+        open_ = any((subs.data or "").strip() or subs.errors for _, _, subs, _ in cells)
+        rows.append((profile, cells, open_))
     return rows
 
 

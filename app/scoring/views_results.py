@@ -38,6 +38,7 @@ QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "�
 QUARTER_SHORT = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}
 RANKED = (UnitGroup.county, UnitGroup.park1, UnitGroup.park2)
 LAST_PLACED = "本组末位（须在季度讲评会上作出说明）"
+LAST_PLACED_PROVISIONAL = "暂列本组末位（本组得分尚未录入完整）"
 INCOMPLETE = "未录入完整"
 STATUS_LABELS = {"finalized": "已审定", "open": "录入中", "future": "未开始"}
 
@@ -177,12 +178,20 @@ class QuarterPage:
             f"{self.year} 年度考评规则尚未建立，按考核评价办法（附件2）默认规则试算"
 
     @property
-    def status_text(self):
+    def status_label(self):
+        return STATUS_LABELS[self.status]
+
+    @property
+    def status_detail(self):
         if self.is_finalized:
-            who = f"，审定人：{self.finalized_by}" if self.finalized_by else ""
-            when = f"，审定时间：{localtime(self.finalized_at)}" if self.finalized_at else ""
-            return f"已审定{who}{when}；评价日期 {self.evaluated_on.isoformat()}；{self.rules_text}"
-        return f"录入中：截至 {self.evaluated_on.isoformat()} 计算的暂定结果；{self.rules_text}"
+            who = [f"审定人：{self.finalized_by}"] if self.finalized_by else []
+            when = [f"审定时间：{localtime(self.finalized_at)}"] if self.finalized_at else []
+            return "，".join(who + when + [f"评价日期 {self.evaluated_on.isoformat()}"]) + f"；{self.rules_text}"
+        return f"截至 {self.evaluated_on.isoformat()} 计算的暂定结果；{self.rules_text}"
+
+    @property
+    def status_text(self):
+        return f"{self.status_label}：{self.status_detail}"
 
     @property
     def notes(self) -> list:
@@ -263,6 +272,7 @@ def _group_tables(report, rules):
         if not members:
             continue
         columns, notes = _columns(members)
+        provisional = not all(row["complete"] for row in members)
         rows = []
         for row in sorted(members, key=lambda r: r["rank"]):
             missing = row["missing"]
@@ -276,9 +286,12 @@ def _group_tables(report, rules):
                 percent = f"{plain(rule.source_percent)}%" if rule else ""
                 blend = f"含{names.get(row['blended_from'], '被折算单位')}{percent}"
             profile = rules.profiles.get(row["profile"])
+            marked = last.get(row["unit_id"])
+            if marked and provisional:
+                marked = LAST_PLACED_PROVISIONAL  # ranked on what has been entered so far
             rows.append(QuarterRow(row["unit_id"], row["name"], row["short_name"], cells, row["total"], row["final"],
                                    blend, row["rank"], row["complete"],
-                                   [_missing_label(code, profile) for code in missing], last.get(row["unit_id"])))
+                                   [_missing_label(code, profile) for code in missing], marked))
         tables.append(GroupTable(group, columns, rows, notes))
     return tables
 
@@ -533,6 +546,8 @@ def unit_page(unit, year, quarters, report, rules_by_quarter) -> UnitPage:
         if row is not None:
             by_assessor = {c.assessor: cell for c, cell in zip(table.columns, row.cells, strict=True)}
             row.cells = [by_assessor.get(c.assessor, Cell(None, None)) for c in columns]
+            for cell in row.cells:
+                cell.show_maximum = False  # the unit's own maxima are in the header
         report_q = quarters[q]
         unit_quarters.append(UnitQuarter(q, report_q["status"] if report_q else "future",
                                          date.fromisoformat(report_q["evaluated_on"]) if report_q else None,

@@ -97,6 +97,13 @@ def inbox_filter(unit_id, closed=False):
     return [Task.id.in_(member), Task.state.in_(states)]
 
 
+def inbox_closed_count(unit_id, open_count):
+    """Closed tasks of the unit = all its tasks minus the open ones: an index-only count of task_parties
+    instead of scanning every completed task of the city."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(TaskParty).where(TaskParty.unit_id == unit_id))
+    return total - open_count
+
+
 def inbox_query(unit_id, window, light=None, closed=False):
     where = inbox_filter(unit_id, closed)
     if light is not None:

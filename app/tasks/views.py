@@ -76,8 +76,7 @@ def inbox():
     closed = request.args.get("closed") == "1"
     page = paginate(queries.inbox_query(current_user.unit_id, window, light, closed))
     counts = queries.light_counts(queries.inbox_filter(current_user.unit_id), window)
-    closed_count = sum(queries.light_counts(queries.inbox_filter(current_user.unit_id, closed=True),
-                                            window).values())
+    closed_count = queries.inbox_closed_count(current_user.unit_id, sum(counts.values()))
     return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
                            closed=closed, closed_count=closed_count, unit=current_user.unit,
                            red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))

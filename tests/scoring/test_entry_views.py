@@ -316,26 +316,28 @@ def upload(client, wb_or_bytes, name="录入表.xlsx"):
 
 def test_the_excel_grid_round_trips_download_fill_upload(client, login_as):
     login_as("gxj")
-    client.post(ENTRY, data=cell("湘潭县人民政府", "miit", "23", "原说明"))
+    client.post(ENTRY, data=cell("湘潭县人民政府", "miit", "23", "=原说明"))
     wb = download(client)
     ws = wb["得分录入"]
     header, rows = rows_by_unit(ws)
     assert len(rows) == 57
     assert header[:6] == ["序号", "被考评单位", "考评项目", "满分", "得分", "扣分说明（未给满分时必填）"]
     assert ws.column_dimensions["G"].hidden and ws.column_dimensions["I"].hidden
-    assert rows["湘潭县人民政府"]["得分"].value == 23 and rows["湘潭县人民政府"]["扣分说明（未给满分时必填）"].value == "原说明"
+    note = rows["湘潭县人民政府"]["扣分说明（未给满分时必填）"]
+    assert rows["湘潭县人民政府"]["得分"].value == 23
+    assert note.value == "=原说明" and note.data_type == "s"  # formula-like text stays text
     assert rows["市发改委"]["满分"].value == 30
     rows["湘乡市人民政府"]["得分"].value = 24.5
-    rows["湘乡市人民政府"]["扣分说明（未给满分时必填）"].value = "=产业链建设进度滞后"  # stays text
+    rows["湘乡市人民政府"]["扣分说明（未给满分时必填）"].value = "产业链建设进度滞后"
     rows["韶山市人民政府"]["得分"].value = "25"
     rows["市发改委"]["得分"].value = 30
     response = upload(client, wb)
     assert response.status_code == 302, response.text
     assert entry_count() == 4
     assert stored("湘乡市人民政府", "miit").value == Decimal("24.50")
-    assert stored("湘乡市人民政府", "miit").note == "=产业链建设进度滞后"
+    assert stored("湘乡市人民政府", "miit").note == "产业链建设进度滞后"
     assert stored("韶山市人民政府", "miit").value == Decimal("25.00")
-    assert stored("湘潭县人民政府", "miit").note == "原说明"
+    assert stored("湘潭县人民政府", "miit").note == "=原说明"
     _, again = rows_by_unit(download(client)["得分录入"])
     assert again["湘乡市人民政府"]["得分"].value == 24.5
 
@@ -355,7 +357,7 @@ def test_an_upload_with_one_bad_row_saves_nothing(client, login_as):
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    pytest.param(b"", "请选择要上传的 .xlsx 录入表", id="empty"),
+    pytest.param(b"", "上传的文件是空的", id="empty"),
     pytest.param(b"not a spreadsheet at all", "文件无法读取", id="not-xlsx"),
     pytest.param(b"PK\x03\x04garbage", "文件无法读取", id="broken-zip"),
 ])
@@ -365,6 +367,12 @@ def test_a_malformed_upload_gets_a_chinese_message(client, login_as, content, me
     assert response.status_code == 400
     assert message in response.text
     assert entry_count() == 0
+
+
+def test_an_upload_without_a_file_asks_for_one(client, login_as):
+    login_as("gxj")
+    response = client.post(UPLOAD, data={"upload": "上传并保存"}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "请选择要上传的 .xlsx 录入表" in response.text
 
 
 def test_an_upload_without_the_header_or_the_hidden_columns_is_refused(client, login_as):
@@ -437,17 +445,20 @@ def test_the_index_shows_each_quarters_status_and_the_assessors_progress(client,
     assert "2026 年度" in text and "2025 年度" in text
     assert "1 / 57 项" in text and "录入中" in text and "已审定" in text and "未开始" in text
     assert f'href="{ENTRY}"' in text
-    assert "考评规则" not in text.split("2026 年度")[1].split("第1季度")[0]  # staff cannot read the rules page
+    # staff cannot read the rules or the city-wide results: no links to pages that would answer 403
+    assert f'href="/scoring/{YEAR}/rules"' not in text and f'href="/scoring/{YEAR}/q1"' not in text
 
 
 def test_the_index_tells_a_unit_that_assesses_nothing_and_gives_the_office_its_links(client, login_as):
     login_as("xtx")
     text = client.get("/scoring/").text
     assert "不是考评单位" in text and f'href="{ENTRY}"' not in text
+    assert f'href="/scoring/units/{unit("湘潭县人民政府").id}?year={YEAR}"' in text  # its own results
     login_as("admin")
     text = client.get("/scoring/").text
     assert f'href="/scoring/{YEAR}/rules"' in text and f'href="/scoring/{YEAR}/admin"' in text
     assert "建立本年度规则" in text and f'href="{ENTRY}"' in text
+    assert f'href="/scoring/{YEAR}/q1"' in text and f'href="/scoring/{YEAR}"' in text
 
 
 def test_the_index_is_for_signed_in_users(client):

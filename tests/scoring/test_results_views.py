@@ -190,7 +190,7 @@ def test_quarter_page_lists_the_five_groups_in_order_with_component_maxima_total
     # park1: 综保区 and 岳塘经开区 have no 工信局/科技局/经研金融办 component
     assert row_of(response.text, "湘潭综保区管委会")[1] == "—"
     assert "湘潭综保区、岳塘经开区的季度得分不含市工信局、市科技局、市经研金融办考评" in response.text
-    assert "录入中：截至 2026-03-10 计算的暂定结果" in response.text
+    assert "<strong>录入中</strong>　截至 2026-03-10 计算的暂定结果" in response.text
     assert "未录入完整" not in response.text
 
 
@@ -205,6 +205,10 @@ def test_incomplete_units_are_marked_with_the_missing_components(client, login_a
     assert "未录入完整缺：市发改委" in xiangxiang[12]
     assert "未录入完整缺：市工信局" in row_of(response.text, "市工信局")[-1]
     assert "2 个单位得分未录入完整，缺项按 0 分计。" in response.text
+    # 湘乡市 (79.00 without 发改委) is last, but the group is not complete yet: marked as provisional only
+    assert row_of(response.text, "湘乡市人民政府")[11] == "5"
+    assert "暂列本组末位（本组得分尚未录入完整）" in row_of(response.text, "湘乡市人民政府")[12]
+    assert LAST_PLACED not in response.text.split("县市区组")[1].split("一类园区组")[0]
 
 
 def test_as_of_recomputes_an_open_quarter_and_a_bad_date_is_a_chinese_400(client, login_as, quarter):
@@ -238,7 +242,8 @@ def test_finalized_results_do_not_change_when_entries_or_tasks_change_and_reopen
 
     response = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-04-01"}, follow_redirects=True)
     assert "2026年第一季度考评结果已审定（评价日期 2026-04-01）。" in response.text
-    assert "已审定，审定人：千百十办管理员" in response.text and "考评规则 2026 年第 1 版" in response.text
+    assert "<strong>已审定</strong>　审定人：千百十办管理员，审定时间：2026-04-02 10:00，评价日期 2026-04-01；" \
+           "考评规则 2026 年第 1 版" in response.text
 
     # later changes: an entry lowered, a new task for 湘潭县 due in Q1 that is not done
     entry = db.session.scalar(sa.select(ScoreEntry).where(ScoreEntry.unit_id == unit_named("湘乡市人民政府").id,
@@ -256,7 +261,7 @@ def test_finalized_results_do_not_change_when_entries_or_tasks_change_and_reopen
 
     refused = client.post(f"{QUARTER_URL}/reopen", data={"reason": "  "}, follow_redirects=True)
     assert "请填写重新打开的理由。" in refused.text
-    assert "已审定，审定人" in refused.text
+    assert "<strong>已审定</strong>" in refused.text
 
     reopened = client.post(f"{QUARTER_URL}/reopen", data={"reason": "市工信局更正湘乡市得分"},
                            follow_redirects=True)
@@ -275,7 +280,7 @@ def test_finalizing_an_incomplete_quarter_or_with_a_future_date_is_refused(clien
     assert "还有 1 个单位的得分未录入完整（如：湘乡市），不能审定。" in incomplete.text
     future = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-03-11"}, follow_redirects=True)
     assert "评价日期不能晚于今天（2026-03-10），请重新选择。" in future.text
-    assert "录入中：截至" in future.text
+    assert "<strong>录入中</strong>" in future.text
 
 
 def test_only_the_office_sees_the_finalize_form_and_leaders_may_read(client, login_as, quarter):
@@ -326,6 +331,7 @@ def test_explanation_and_quarter_page_query_counts_do_not_grow_with_tasks(client
     explain_url = f"{QUARTER_URL}/units/{county.id}/office"
 
     def measure(url):
+        db.session.flush()
         db.session.expire_all()
         with count_queries() as counter:
             response = client.get(url)
@@ -343,8 +349,7 @@ def test_explanation_and_quarter_page_query_counts_do_not_grow_with_tasks(client
     assert len(re.findall(r'href="/tasks/\d+"', text)) == 14
     many_quarter, _ = measure(QUARTER_URL)
     assert (many_explain, many_quarter) == (few_explain, few_quarter)
-    print(few_explain, few_quarter)
-    assert few_explain <= 15 and few_quarter <= 15
+    assert few_explain <= 16 and few_quarter <= 16
 
 
 # --- who may see a unit -----------------------------------------------------------------------------------
