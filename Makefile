@@ -33,9 +33,11 @@ test: $(VENV)/.deps-dev
 lint: $(VENV)/.deps-dev
 	$(BIN)/ruff check .
 
-## bench: time the task pages on 50,000 tasks (fresh SQLite under /tmp/qbs-bench; BENCH_ARGS="--pg URL" or --reuse)
+## bench: time the task pages and the annual results on 50,000 tasks (fresh SQLite files under /tmp/qbs-bench and
+## /tmp/qbs-bench-scoring; BENCH_ARGS="--pg URL" (each script rebuilds that database) or --reuse)
 bench: $(VENV)/.deps-dev
 	$(BIN)/python benchmarks/bench_tasks.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_scoring.py $(BENCH_ARGS)
 
 clean-db:
 	rm -f instance/qbs.sqlite3 instance/qbs.sqlite3-wal instance/qbs.sqlite3-shm

@@ -34,12 +34,13 @@ def seed_command():
 
 @click.command("demo")
 @click.option("--scale", type=click.Choice(["demo", "stress"]), default="demo", show_default=True,
-              help="demo：约150条演示事项；stress：另加5万条压测事项及其反馈和记录")
+              help="demo：约150条演示事项，上一年度和本年度已过季度的演示考评；stress：另加5万条压测事项及其反馈和记录")
 def demo_command(scale):
     """Create demo accounts and plausible demo data (idempotent)."""
     from app.core.clock import today
     from app.org.demo import DEMO_PASSWORD, seed_demo_org
     from app.org.seed import seed_organisation
+    from app.scoring.demo import seed_demo_scores
     from app.tasks.demo import seed_demo_tasks, seed_stress_tasks
 
     seed_organisation()
@@ -52,6 +53,9 @@ def demo_command(scale):
     if scale == "stress":
         seed_stress_tasks(today(), echo=click.echo)
         db.session.commit()
+    scores = seed_demo_scores(today())
+    db.session.commit()
+    click.echo("演示考评：" + "，".join(f"{k} 新增 {v}" for k, v in scores.items()))
     click.echo(f"演示账号密码均为：{DEMO_PASSWORD}")
 
 

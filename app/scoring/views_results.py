@@ -390,6 +390,7 @@ class YearPage:
     quarters: list  # QuarterStatus
     groups: list
     rule_notes: list
+    in_progress: bool = False  # quarters still to come: the 不合格 threshold is not applied yet
 
     @property
     def title(self):
@@ -470,7 +471,7 @@ def year_page(report, states, rules) -> YearPage:
         groups.append(YearGroup(group, rows, ranked, plain(total), quota))
     return YearPage(report["year"], date.fromisoformat(report["evaluated_on"]), report["province_first"],
                     report["complete"], report["rule_version"], _quarter_statuses(report, states), groups,
-                    _year_rule_notes(rules))
+                    _year_rule_notes(rules), report.get("in_progress", False))
 
 
 # --- a unit's own page ------------------------------------------------------------------------------------
