@@ -48,6 +48,7 @@ def create_app(config=None, overrides=None):
     from app.core.errors import register_error_handlers
     from app.core.security import register_security
     from app.org import views as org_views
+    from app.reminders import views as reminder_views
     from app.scoring import views as scoring_views
     from app.tasks import views as task_views
 
@@ -56,11 +57,19 @@ def create_app(config=None, overrides=None):
     app.register_blueprint(org_views.bp)
     app.register_blueprint(task_views.bp)
     app.register_blueprint(scoring_views.bp)
+    app.register_blueprint(reminder_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 
     register_error_handlers(app)
     register_security(app)
+
+    from app.reminders.queries import unread_count_for_nav
+
+    @app.context_processor
+    def notifications_badge():
+        # a callable, so that the one COUNT query runs only when the navigation is rendered
+        return {"unread_notifications": unread_count_for_nav}
 
     from app.cli import register_cli
 

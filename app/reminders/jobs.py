@@ -92,11 +92,11 @@ def due_task_reminders(today: date, cal, settings, recipients):
     """Deadline, overdue and escalation reminders for open tasks (one query for the tasks)."""
     horizon = cal.add_workdays(today, max(settings["task_days_before"] or [0]) + 1)
     rows = db.session.execute(
-        sa.select(Task.id, Task.title, Task.due_on, Task.lead_unit_id, Task.assigner_id)
+        sa.select(Task.id, Task.title, Task.due_on, Task.original_due_on, Task.lead_unit_id, Task.assigner_id)
         .where(Task.state.in_(OPEN_STATES), Task.due_on <= horizon)).all()
     last_workday = today if cal.is_workday(today) else cal.previous_workday(today)
     reminders = []
-    for task_id, title, due_on, lead_unit_id, assigner_id in rows:
+    for task_id, title, due_on, original_due_on, lead_unit_id, assigner_id in rows:
         link = f"/tasks/{task_id}"
         unit = recipients.unit_names.get(lead_unit_id, "")
         if due_on >= today:
@@ -104,8 +104,11 @@ def due_task_reminders(today: date, cal, settings, recipients):
             if stage is None:
                 continue
             left = "今天到期" if stage == "due" else f"还有 {stage.split('-')[1]} 个工作日到期"
+            # An approved extension makes a new deadline whose stages are new occasions: the old deadline's
+            # "before-1" must not silence the new one's.
+            occasion = stage if original_due_on in (None, due_on) else f"{stage}@{due_on.isoformat()}"
             for user_id in recipients.staff(lead_unit_id):
-                reminders.append(Reminder("task_due", "task", str(task_id), stage, user_id,
+                reminders.append(Reminder("task_due", "task", str(task_id), occasion, user_id,
                                           f"交办事项{left}：{title[:60]}",
                                           f"**{title}**\n\n牵头单位：{unit}；完成时限：{due_on.isoformat()}（{left}）。"
                                           "请抓紧办理并及时反馈进展。", link, lead_unit_id))
@@ -113,6 +116,8 @@ def due_task_reminders(today: date, cal, settings, recipients):
         if not settings["task_overdue_daily"]:
             continue
         overdue = cal.workdays_overdue(due_on, today)
+        if overdue == 0:
+            continue  # past the due date, but no working day since (a scan on the holiday after it)
         occasion = last_workday.isoformat()
         for user_id in recipients.staff(lead_unit_id):
             reminders.append(Reminder("task_overdue", "task", str(task_id), occasion, user_id,
@@ -157,7 +162,11 @@ def follow_up_reminders(today: date, cal, settings, recipients):
 
 def pending_request_reminders(today: date, cal, settings, recipients, now: datetime):
     """Extension and completion requests waiting for a decision for N working days or more."""
+    from app.core.clock import get_clock
+
     threshold = cal.workdays_before(today, settings["pending_request_workdays"])
+    # requested before the local midnight that ends the threshold day (`now` is UTC: its midnight is 08:00 here)
+    cutoff = datetime.combine(threshold + timedelta(days=1), datetime.min.time(), tzinfo=get_clock().tz)
     reminders = []
     occasion = (today if cal.is_workday(today) else cal.previous_workday(today)).isoformat()
     for model, rule, label in ((ExtensionRequest, "extension_pending", "延期申请"),
@@ -165,9 +174,7 @@ def pending_request_reminders(today: date, cal, settings, recipients, now: datet
         rows = db.session.execute(
             sa.select(model.id, model.task_id, Task.title, Task.assigner_id)
             .join(Task, Task.id == model.task_id)
-            .where(model.status == RequestStatus.pending,
-                   model.requested_at < datetime.combine(threshold + timedelta(days=1), datetime.min.time(),
-                                                         tzinfo=now.tzinfo))).all()
+            .where(model.status == RequestStatus.pending, model.requested_at < cutoff)).all()
         for request_id, task_id, title, assigner_id in rows:
             deciders = set(recipients.admins)
             if assigner_id:
@@ -195,9 +202,10 @@ def scoring_reminders(today: date, cal, settings, recipients):
         if (state is None or not state.is_finalized) and today > end:
             missing = scoring.missing_entries_by_enterer(year, quarter)
             stage = "deadline" if today >= cal.workdays_before(deadline, 1) else "ended"
+            office = scoring.office_unit_ids() if missing else set()  # once, not a query per unit
             for enterer_unit_id, count in missing.items():
                 for user_id in recipients.staff(enterer_unit_id) or (
-                        recipients.admins if enterer_unit_id in scoring.office_unit_ids() else []):
+                        recipients.admins if enterer_unit_id in office else []):
                     reminders.append(Reminder(
                         "scoring_entry", "quarter", f"{year}-{quarter}", f"{stage}", user_id,
                         f"请录入{year}年第{quarter}季度考评得分（尚缺 {count} 项）",
@@ -233,11 +241,11 @@ def _insert(dialect):
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
-def enqueue(reminders, now: datetime):
-    """Insert-if-absent one outbox row per reminder and channel: in-app always, plus the recipient's own
-    e-mail/robot channels and the unit's group robot. Returns the number of rows newly created."""
+def outbox_rows(reminders, now: datetime):
+    """The outbox rows for the reminders, as [(reminder, row)]: in-app always, plus the recipient's own
+    e-mail/robot channels and the unit's group robot (one query for the channel preferences)."""
     if not reminders:
-        return 0
+        return []
     prefs = db.session.execute(sa.select(ChannelPreference.user_id, ChannelPreference.unit_id,
                                          ChannelPreference.channel)
                                .where(ChannelPreference.is_enabled.is_(True))).all()
@@ -251,26 +259,53 @@ def enqueue(reminders, now: datetime):
                 "title": r.title[:200], "body": r.body, "link": r.link, "next_attempt_at": now, "created_at": now,
                 "status": "pending", "attempts": 0}
         for channel in [Channel.in_app, *user_channels.get(r.user_id, [])]:
-            rows.append(dict(base, recipient_key=f"user:{r.user_id}", user_id=r.user_id, unit_id=None,
-                             channel=channel.value))
+            rows.append((r, dict(base, recipient_key=f"user:{r.user_id}", user_id=r.user_id, unit_id=None,
+                                 channel=channel.value)))
         if r.unit_id and r.unit_id in unit_channels and r.rule in ("task_due", "task_overdue", "follow_up_stale"):
             key = (r.rule, r.subject_id, r.occasion, r.unit_id)
             if key not in seen_unit:
                 seen_unit.add(key)
                 for channel in unit_channels[r.unit_id]:
-                    rows.append(dict(base, recipient_key=f"unit:{r.unit_id}:{channel.value}", user_id=None,
-                                     unit_id=r.unit_id, channel=channel.value))
-    insert = _insert(db.engine.dialect.name)
-    created = 0
-    for start in range(0, len(rows), 2000):
-        stmt = insert(OutboxMessage.__table__).values(rows[start:start + 2000]).on_conflict_do_nothing(
-            index_elements=["rule", "subject_type", "subject_id", "recipient_key", "occasion", "channel"])
-        created += db.session.execute(stmt).rowcount or 0
-    return created
+                    rows.append((r, dict(base, recipient_key=f"unit:{r.unit_id}:{channel.value}", user_id=None,
+                                         unit_id=r.unit_id, channel=channel.value)))
+    return rows
 
 
-def scan(now: datetime):
-    """One scan: everything due up to `now` that has not been enqueued yet. The caller commits."""
+def enqueue(reminders, now: datetime):
+    """Insert-if-absent one outbox row per reminder and channel (see `outbox_rows`). Returns the number of
+    rows newly created."""
+    rows = [row for _, row in outbox_rows(reminders, now)]
+    if not rows:
+        return 0
+    key = ("rule", "subject_type", "subject_id", "recipient_key", "occasion", "channel")
+    # In key order, so that concurrent scans on PostgreSQL meet each other's rows in the same order and wait
+    # for one another instead of deadlocking. RETURNING counts the rows created.
+    rows.sort(key=lambda row: tuple(row[name] for name in key))
+    if db.engine.dialect.name == "postgresql":
+        return _insert_unnest(rows, key)
+    # One executemany of a statement compiled once, sent as multi-row INSERTs ("insertmanyvalues"): a VALUES
+    # clause of thousands of rows built as one statement took seconds just to compile.
+    t = OutboxMessage.__table__
+    stmt = _insert(db.engine.dialect.name)(t).on_conflict_do_nothing(index_elements=key).returning(t.c.id)
+    return len(db.session.execute(stmt, rows).all())
+
+
+_PG_ARRAYS = {"user_id": "integer[]", "unit_id": "integer[]", "attempts": "integer[]",
+              "next_attempt_at": "timestamptz[]", "created_at": "timestamptz[]"}  # the others are text
+
+
+def _insert_unnest(rows, key):
+    """PostgreSQL: one INSERT ... SELECT FROM unnest(one array per column), however many rows: several times
+    faster than multi-row VALUES with thousands of parameters, and one statement."""
+    names = list(rows[0])
+    arrays = ", ".join(f"CAST(:{name} AS {_PG_ARRAYS.get(name, 'text[]')})" for name in names)
+    statement = sa.text(f"INSERT INTO {OutboxMessage.__tablename__} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+                        f" ON CONFLICT ({', '.join(key)}) DO NOTHING RETURNING id")
+    return len(db.session.execute(statement, {name: [row[name] for row in rows] for name in names}).all())
+
+
+def due_reminders(now: datetime):
+    """Every reminder due at `now`, enqueued already or not: the one code path of `scan` and `preview`."""
     from app.core.clock import get_clock
 
     tz = get_clock().tz
@@ -287,6 +322,34 @@ def scan(now: datetime):
 
     for extra in extra_scans():
         reminders += extra(today, cal, settings, recipients)
+    return reminders
+
+
+def preview(now: datetime):
+    """What a scan at `now` would enqueue, without writing anything: the due reminders that would add at
+    least one outbox row (compared on the outbox's unique key, in one query for the keys present)."""
+    reminders = due_reminders(now)
+    rows = outbox_rows(reminders, now)
+    if not rows:
+        return []
+    key_columns = ("rule", "subject_type", "subject_id", "recipient_key", "occasion", "channel")
+    t = OutboxMessage.__table__
+    present = {tuple(getattr(v, "value", v) for v in row) for row in db.session.execute(
+        sa.select(*(t.c[name] for name in key_columns))
+        .where(t.c.rule.in_(sorted({row["rule"] for _, row in rows})),
+               t.c.occasion.in_(sorted({row["occasion"] for _, row in rows}))))}
+    new = {id(r) for r, row in rows if tuple(row[name] for name in key_columns) not in present}
+    return [r for r in reminders if id(r) in new]
+
+
+def scan(now: datetime):
+    """One scan: everything due up to `now` that has not been enqueued yet. The caller commits."""
+    if db.engine.dialect.name == "sqlite":
+        # Take SQLite's write lock before reading: a transaction that has read cannot wait for it later (had
+        # another scanner written meanwhile, SQLite would refuse the insert at once, "database is locked"),
+        # so scans on SQLite run one after the other. PostgreSQL's ON CONFLICT DO NOTHING needs no such thing.
+        db.session.execute(sa.text("DELETE FROM reminder_outbox WHERE 0"))  # locks, deletes nothing
+    reminders = due_reminders(now)
     created = enqueue(reminders, now)
     log.info("scan at %s: %d reminders due, %d newly enqueued", now.isoformat(), len(reminders), created)
     return {"due": len(reminders), "created": created}

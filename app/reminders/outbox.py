@@ -26,6 +26,9 @@ from app.reminders.rules import load_settings, within_sending_window
 log = logging.getLogger(__name__)
 
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 720)
+# The states from which the office may retry or cancel a message (the office page shows the buttons by these).
+RETRYABLE = (OutboxStatus.failed, OutboxStatus.pending, OutboxStatus.cancelled)
+CANCELLABLE = (OutboxStatus.failed, OutboxStatus.pending)
 
 
 def worker_name():
@@ -34,7 +37,12 @@ def worker_name():
 
 def claim(now: datetime, lease_seconds: int, limit: int = 500):
     """Claim up to `limit` due rows (pending and due, or sending with an expired lease); commit; return the
-    claim token. The claim is its own short transaction so other workers see it at once."""
+    claim token. The claim is its own short transaction so other workers see it at once.
+
+    It starts a transaction of its own (committing the caller's) because on SQLite a transaction that has read
+    cannot wait for the write lock: if another worker wrote meanwhile, SQLite refuses the UPDATE at once
+    ("database is locked") instead of waiting for its turn."""
+    db.session.commit()
     token = f"{worker_name()}:{uuid.uuid4().hex[:12]}"
     t = OutboxMessage.__table__
     due = sa.select(t.c.id).where(sa.or_(
@@ -77,9 +85,12 @@ def deliver(now: datetime, limit: int = 500):
     if not within_sending_window(now.astimezone(get_clock().tz), load_calendar(), settings):
         return counts
     token = claim(now, settings["lease_seconds"], limit)
-    rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.leased_by == token,
-                                                             OutboxMessage.status == OutboxStatus.sending)
-                              .order_by(OutboxMessage.id)).all()
+    m = OutboxMessage
+    # Plain rows, not ORM objects: nothing is loaded lazily later, so each group's transaction below begins
+    # with its own UPDATE (see claim() on SQLite), and no transaction stays open while a webhook is called.
+    rows = db.session.execute(sa.select(m.id, m.recipient_key, m.channel, m.user_id, m.unit_id, m.title, m.body,
+                                        m.link, m.attempts)
+                              .where(m.leased_by == token, m.status == OutboxStatus.sending).order_by(m.id)).all()
     counts["claimed"] = len(rows)
     if not rows:
         return counts
@@ -87,6 +98,7 @@ def deliver(now: datetime, limit: int = 500):
     for row in rows:
         groups[(row.recipient_key, row.channel)].append(row)
     targets = _targets(rows)
+    db.session.commit()  # end the reading transaction
     for (recipient_key, channel), group in groups.items():
         ids = [r.id for r in group]
         try:
@@ -161,7 +173,7 @@ def retry(actor, message):
     from app.core.clock import utcnow
     from app.core.errors import ServiceError
 
-    if message.status not in (OutboxStatus.failed, OutboxStatus.pending, OutboxStatus.cancelled):
+    if message.status not in RETRYABLE:
         raise ServiceError(f"该提醒当前为“{message.status.label}”，无需重试。", status=409, code="bad_state")
     before = {"status": message.status.value}
     message.status, message.next_attempt_at, message.attempts = OutboxStatus.pending, utcnow(), 0
@@ -173,7 +185,7 @@ def cancel(actor, message):
     from app.core.audit import record_change
     from app.core.errors import ServiceError
 
-    if message.status not in (OutboxStatus.failed, OutboxStatus.pending):
+    if message.status not in CANCELLABLE:
         raise ServiceError(f"该提醒当前为“{message.status.label}”，不能取消。", status=409, code="bad_state")
     before = {"status": message.status.value}
     message.status = OutboxStatus.cancelled
