@@ -75,6 +75,7 @@ class Config:
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     PAGE_SIZE = 50
+    DISPATCH_PAGE_SIZE = int(os.environ.get("DISPATCH_PAGE_SIZE", "60"))  # rows per screen; print shows all
     TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Shanghai")
 
 

@@ -210,8 +210,9 @@ def scoring_reminders(today: date, cal, settings, recipients):
                         "scoring_entry", "quarter", f"{year}-{quarter}", f"{stage}", user_id,
                         f"请录入{year}年第{quarter}季度考评得分（尚缺 {count} 项）",
                         f"{year}年第{quarter}季度已结束，贵单位尚有 {count} 项考评得分未录入，"
-                        f"请于 {deadline.isoformat()}（季度结束后第 {settings['scoring_entry_workday']} 个工作日）"
-                        "前完成。",
+                        + (f"请于 {deadline.isoformat()}（季度结束后第 {settings['scoring_entry_workday']} 个工作日）"
+                           "前完成。" if today <= deadline else
+                           f"录入期限 {deadline.isoformat()} 已过，请尽快完成，以免影响季度审定。"),
                         f"/scoring/{year}/q{quarter}/entry"))
     if today.month == 1 and today >= date(today.year, 1, 30) - timedelta(days=settings["annual_results_days_before"]):
         for user_id in recipients.admins:

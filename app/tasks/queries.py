@@ -61,6 +61,21 @@ def light_expression(window: LightWindow):
     )
 
 
+def light_clause(window: LightWindow, light: Light):
+    """The same rule as `light_expression(window) == light`, written so that the (state, due_on) index can
+    answer it (a CASE in the WHERE clause would force a scan of every task)."""
+    open_states = Task.state.in_(OPEN_STATES)
+    return {
+        Light.cancelled: Task.state == TaskState.cancelled,
+        Light.done_on_time: sa.and_(Task.state == TaskState.completed, Task.completed_on <= Task.due_on),
+        Light.done_late: sa.and_(Task.state == TaskState.completed,
+                                 sa.or_(Task.completed_on.is_(None), Task.completed_on > Task.due_on)),
+        Light.red: sa.and_(open_states, Task.due_on < window.today),
+        Light.yellow: sa.and_(open_states, Task.due_on >= window.today, Task.due_on <= window.yellow_limit),
+        Light.green: sa.and_(open_states, Task.due_on > window.yellow_limit),
+    }[light]
+
+
 def light_counts(query_filter, window):
     """{Light: count} over the tasks matching `query_filter` (a list of WHERE clauses), in one query."""
     expr = light_expression(window).label("light")
@@ -107,7 +122,7 @@ def inbox_closed_count(unit_id, open_count):
 def inbox_query(unit_id, window, light=None, closed=False):
     where = inbox_filter(unit_id, closed)
     if light is not None:
-        where.append(light_expression(window) == light.value)
+        where.append(light_clause(window, light))
     order = (Task.completed_on.desc(), Task.id.desc()) if closed else (Task.due_on, Task.id)
     return sa.select(Task).where(*where).options(*_list_options()).order_by(*order)
 
@@ -137,7 +152,7 @@ class TaskFilter:
         if self.state:
             where.append(Task.state == self.state)
         if self.light:
-            where.append(light_expression(window) == self.light.value)
+            where.append(light_clause(window, self.light))
         if self.due_from:
             where.append(Task.due_on >= self.due_from)
         if self.due_to:
@@ -264,6 +279,15 @@ class DispatchList:
     as_of: date
     units: list  # [(Unit, [DispatchRow])]
     provisional: bool
+    unit_counts: dict = field(default_factory=dict)  # unit id -> tasks of the unit on the whole list
+    total: int = 0  # tasks on the whole list
+    page: int = 1
+    per_page: int | None = None  # None: the whole list (print, Excel)
+    offset: int = 0  # sequence numbers continue across pages
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
 
     @property
     def rows(self):
@@ -274,26 +298,39 @@ class DispatchList:
         return f"副市长{self.person.name} {self.xun.label}调度清单"
 
 
-def dispatch_list(person: Person, xun: Xun, as_of: date) -> DispatchList:
+def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=None) -> DispatchList:
     """Every task led by a unit of the leader's portfolio that is open, or due or completed within the 旬,
     grouped by unit, with light, working days overdue, the latest follow-up of the lead unit and of each
     co-unit, and a `stale` flag when the lead unit has reported nothing since the previous 旬 began (tasks
     assigned since then are not stale: they had no chance yet).
 
-    The portfolio is the one in force on the 旬's last day (or `as_of`, if earlier). Constant queries."""
+    The portfolio is the one in force on the 旬's last day (or `as_of`, if earlier). Constant queries.
+    With `page` and `per_page` only that page of rows is loaded (units in portfolio order, then by due
+    date); `unit_counts` and `total` still describe the whole list. Print and Excel take the whole list."""
     on = min(as_of, xun.end)
     unit_ids = sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == person.id,
                                                        PortfolioItem.current_on(on))
     units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.sort_order)).all()
-    tasks = db.session.scalars(
-        sa.select(Task).where(
-            Task.lead_unit_id.in_(unit_ids),
-            Task.assigned_on <= xun.end,
-            sa.or_(Task.state.in_(OPEN_STATES),
-                   Task.due_on.between(xun.start, xun.end),
-                   Task.completed_on.between(xun.start, xun.end)),
-            Task.state != TaskState.cancelled,
-        ).options(*_list_options()).order_by(Task.due_on, Task.id)).all()
+    where = [
+        Task.lead_unit_id.in_(unit_ids),
+        Task.assigned_on <= xun.end,
+        sa.or_(Task.state.in_(OPEN_STATES),
+               Task.due_on.between(xun.start, xun.end),
+               Task.completed_on.between(xun.start, xun.end)),
+        Task.state != TaskState.cancelled,
+    ]
+    unit_counts = dict(db.session.execute(sa.select(Task.lead_unit_id, sa.func.count()).where(*where)
+                                          .group_by(Task.lead_unit_id)).all())
+    order = {u.id: i for i, u in enumerate(units)}
+    query = sa.select(Task).where(*where).options(*_list_options())
+    offset = 0
+    if page and per_page:
+        unit_order = sa.case(order, value=Task.lead_unit_id, else_=len(order))
+        offset = (page - 1) * per_page
+        query = query.order_by(unit_order, Task.due_on, Task.id).offset(offset).limit(per_page)
+    else:
+        query = query.order_by(Task.due_on, Task.id)
+    tasks = db.session.scalars(query).all()
     window = light_window(as_of)
     cal = get_calendar()
     stale_before = xun.previous().start
@@ -310,9 +347,14 @@ def dispatch_list(person: Person, xun: Xun, as_of: date) -> DispatchList:
                 lead_party is None or lead_party.last_reported_on is None
                 or lead_party.last_reported_on < stale_before),
         ))
+    shown = units if not (page and per_page) else [u for u in units if by_unit.get(u.id)]
+    if page and per_page and page >= -(-sum(unit_counts.values()) // per_page):
+        shown += [u for u in units if not unit_counts.get(u.id)]  # empty units close the last page
     return DispatchList(person=person, xun=xun, as_of=as_of,
-                        units=[(u, by_unit.get(u.id, [])) for u in units],
-                        provisional=window.provisional or cal.range_is_provisional(xun.start, xun.end))
+                        units=[(u, by_unit.get(u.id, [])) for u in shown],
+                        provisional=window.provisional or cal.range_is_provisional(xun.start, xun.end),
+                        unit_counts=unit_counts, total=sum(unit_counts.values()), page=page or 1,
+                        per_page=per_page if page else None, offset=offset)
 
 
 def plan_tasks(plan_id, window, limit=200):

@@ -12,7 +12,7 @@ from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import ServiceError
 from app.core.forms import apply_service_error
-from app.core.pagination import paginate
+from app.core.pagination import page_number, paginate
 from app.core.permissions import require
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
@@ -321,7 +321,9 @@ def _dispatch_target():
 @require("dispatch")
 def dispatch():
     person, xun, on = _dispatch_target()
-    dl = queries.dispatch_list(person, xun, on)
+    show_all = request.args.get("all") == "1"
+    dl = queries.dispatch_list(person, xun, on, page=None if show_all else page_number(),
+                               per_page=current_app.config["DISPATCH_PAGE_SIZE"])
     leaders = [] if current_user.is_leader else vice_mayors(on)
     return render_template("tasks/dispatch.html", dl=dl, leaders=leaders,
                            red_units=queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]))
