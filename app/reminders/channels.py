@@ -48,6 +48,7 @@ def _post_json(url, payload, timeout):
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URLs)
             body = response.read()
     except urllib.error.HTTPError as error:
+        error.close()  # it holds the response's socket open until garbage-collected
         if error.code >= 500 or error.code == 429:
             raise TemporaryFailure(f"服务器返回 HTTP {error.code}") from None
         raise PermanentFailure(f"服务器拒绝请求：HTTP {error.code}") from None

@@ -8,6 +8,7 @@ records liveness and checks that the lock is still held; a scheduler that has lo
 Never started inside create_app or a web worker.
 """
 
+import contextlib
 import logging
 import os
 import socket
@@ -55,7 +56,7 @@ class PostgresLock:
                 "AND pid = pg_backend_pid()"), {"k": ADVISORY_KEY}).scalar()
             self.connection.commit()
             return bool(held)
-        except sa.exc.DBAPIError:
+        except sa.exc.SQLAlchemyError:  # the connection is gone (and the lock with it), or unusable since
             return False
 
     def release(self):
@@ -63,10 +64,14 @@ class PostgresLock:
             try:
                 self.connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
                 self.connection.commit()
-                self.connection.close()
-            except sa.exc.DBAPIError:
+            except sa.exc.SQLAlchemyError:
+                # A terminated connection raises DBAPIError first, then PendingRollbackError (not a DBAPIError,
+                # which crashed a scheduler that had lost its lock instead of stopping with its message).
                 pass
-            self.connection = None
+            finally:
+                with contextlib.suppress(sa.exc.SQLAlchemyError):
+                    self.connection.close()
+                self.connection = None
 
 
 class FileLock:
@@ -75,22 +80,37 @@ class FileLock:
     def __init__(self, path):
         import filelock
 
-        self.lock = filelock.FileLock(path)
+        self.path = path
+        # Not thread-local: the heartbeat asks from one of the scheduler's worker threads, where a thread-local
+        # lock always answers "not locked" (and the scheduler stopped itself at its first heartbeat).
+        self.lock = filelock.FileLock(path, thread_local=False)
+        self.identity = None
 
     def try_acquire(self):
         import filelock
 
         try:
             self.lock.acquire(timeout=0)
-            return True
         except filelock.Timeout:
             return False
+        self.identity = _file_identity(self.path)
+        return True
 
     def still_held(self):
-        return self.lock.is_locked
+        # Held only while the file we locked is still the one at the path: once it is deleted or replaced, another
+        # process can lock a new file there and run a second scheduler.
+        return self.lock.is_locked and self.identity is not None and _file_identity(self.path) == self.identity
 
     def release(self):
         self.lock.release(force=True)
+
+
+def _file_identity(path):
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def make_lock(app):
@@ -106,18 +126,23 @@ def holder_name():
 
 
 def record_status(name, result=None, heartbeat=False):
-    """Upsert the status row of the lock or a job; committed by the caller."""
+    """Upsert the status row of the lock or a job; committed by the caller.
+
+    One INSERT ... ON CONFLICT DO UPDATE, no read first: on SQLite a transaction that has read cannot write once
+    another thread or process has written meanwhile ("database is locked"), and the jobs run side by side."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     now = get_clock().now()
-    row = db.session.get(SchedulerStatus, name)
-    if row is None:
-        row = SchedulerStatus(name=name)
-        db.session.add(row)
-    row.holder = holder_name()
+    values = {"name": name, "holder": holder_name()}
     if heartbeat:
-        row.heartbeat_at = now
+        values["heartbeat_at"] = now
     else:
-        row.last_run_at = now
-        row.last_result = result
+        values.update(last_run_at=now, last_result=result)
+    insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(SchedulerStatus.__table__)
+    statement = insert.values(values)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["name"], set_={key: statement.excluded[key] for key in values if key != "name"}))
 
 
 def run_job(app, name, func):
@@ -125,13 +150,18 @@ def run_job(app, name, func):
     with app.app_context():
         try:
             result = func(get_clock().now())
+            db.session.commit()  # the job's work; its status goes in a transaction of its own
             record_status(name, str(result))
             db.session.commit()
         except Exception as error:  # a failing job must not kill the scheduler
             db.session.rollback()
             log.exception("job %s failed", name)
-            record_status(name, f"失败：{error}")
-            db.session.commit()
+            try:
+                record_status(name, f"失败：{error}"[:2000])
+                db.session.commit()
+            except Exception:  # e.g. the database is down: the log has it, the next run tries again
+                db.session.rollback()
+                log.exception("could not record the failure of job %s", name)
         finally:
             db.session.remove()
 
@@ -179,6 +209,7 @@ def run_scheduler(app, stop_event=None, blocking=True):
         record_status("lock", heartbeat=True)
         db.session.commit()
         tz = current_app.config["TIMEZONE"]
+        poll = current_app.config["SCHEDULER_LOCK_POLL_SECONDS"]
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=tz)
     lost = threading.Event()
 
@@ -201,7 +232,10 @@ def run_scheduler(app, stop_event=None, blocking=True):
         scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name, func), id=name,
                           coalesce=True, max_instances=1, misfire_grace_time=seconds,
                           next_run_time=_now(tz))
-    scheduler.add_job(heartbeat, "interval", seconds=10, id="heartbeat", coalesce=True, max_instances=1)
+    # Checked as often as a standby tries to take over (at most every 10 s), so that a scheduler that lost its
+    # lock stops before, or about when, the standby starts.
+    scheduler.add_job(heartbeat, "interval", seconds=max(1, min(10, poll)), id="heartbeat", coalesce=True,
+                      max_instances=1)
     try:
         scheduler.start()
         if not blocking:
