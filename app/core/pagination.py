@@ -1,6 +1,8 @@
 """Pagination of a select() with the page number from the query string (bad values fall back to 1)."""
 
+import sqlalchemy as sa
 from flask import current_app, request
+from flask_sqlalchemy.pagination import Pagination
 
 from app.extensions import db
 
@@ -16,3 +18,25 @@ def page_number():
 def paginate(query, per_page=None):
     return db.paginate(query, page=page_number(), per_page=per_page or current_app.config["PAGE_SIZE"],
                        error_out=False, count=True)
+
+
+class RowsPagination(Pagination):
+    """Pages a list in two steps: count and pick the page's ids on a narrow statement (which indexes can
+    answer), then load only those rows with their eager loads, in the same order."""
+
+    def _query_items(self):
+        ids = list(db.session.scalars(self._query_args["ids"].limit(self.per_page).offset(self._query_offset)))
+        if not ids:
+            return []
+        position = {ident: n for n, ident in enumerate(ids)}
+        return sorted(self._query_args["load"](ids), key=lambda row: position[row.id])
+
+    def _query_count(self):
+        sub = self._query_args["ids"].order_by(None).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(sub))
+
+
+def paginate_rows(ids, load, per_page=None):
+    """`ids`: a select of the rows' ids with filters and order; `load(ids)`: the rows for those ids."""
+    return RowsPagination(page=page_number(), per_page=per_page or current_app.config["PAGE_SIZE"],
+                          max_per_page=None, error_out=False, count=True, ids=ids, load=load)

@@ -119,12 +119,25 @@ def inbox_closed_count(unit_id, open_count):
     return total - open_count
 
 
-def inbox_query(unit_id, window, light=None, closed=False):
+def inbox_ids(unit_id, window, light=None, closed=False):
+    """The ids of the inbox's tasks in page order (soonest due first; the latest completed first)."""
     where = inbox_filter(unit_id, closed)
     if light is not None:
         where.append(light_clause(window, light))
     order = (Task.completed_on.desc(), Task.id.desc()) if closed else (Task.due_on, Task.id)
-    return sa.select(Task).where(*where).options(*_list_options()).order_by(*order)
+    return sa.select(Task.id).where(*where).order_by(*order)
+
+
+def inbox_query(unit_id, window, light=None, closed=False):
+    """The inbox's tasks with their eager loads, all at once (the page itself goes through `inbox_ids`)."""
+    order = (Task.completed_on.desc(), Task.id.desc()) if closed else (Task.due_on, Task.id)
+    return sa.select(Task).where(Task.id.in_(inbox_ids(unit_id, window, light, closed).order_by(None))) \
+        .options(*_list_options()).order_by(*order)
+
+
+def load_list_rows(ids):
+    """The tasks of a list page with everything the list shows, in a constant number of queries."""
+    return db.session.scalars(sa.select(Task).where(Task.id.in_(ids)).options(*_list_options())).all()
 
 
 # --- the office's overview ----------------------------------------------------------------------------------
@@ -163,6 +176,10 @@ class TaskFilter:
         if self.unit_ids:
             where.append(Task.lead_unit_id.in_(self.unit_ids))
         return where
+
+
+def overview_ids(task_filter: TaskFilter, window):
+    return sa.select(Task.id).where(*task_filter.clauses(window)).order_by(Task.due_on, Task.id)
 
 
 def overview_query(task_filter: TaskFilter, window):

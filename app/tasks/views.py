@@ -12,7 +12,7 @@ from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import ServiceError
 from app.core.forms import apply_service_error
-from app.core.pagination import page_number, paginate
+from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
@@ -74,7 +74,7 @@ def inbox():
     window = queries.light_window(on)
     light = _enum_arg(Light, "light")
     closed = request.args.get("closed") == "1"
-    page = paginate(queries.inbox_query(current_user.unit_id, window, light, closed))
+    page = paginate_rows(queries.inbox_ids(current_user.unit_id, window, light, closed), queries.load_list_rows)
     counts = queries.light_counts(queries.inbox_filter(current_user.unit_id), window)
     closed_count = queries.inbox_closed_count(current_user.unit_id, sum(counts.values()))
     return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
@@ -95,7 +95,7 @@ def overview():
         plan_id=_int_arg("plan"), unit_id=_int_arg("unit"),
         group=_enum_arg(UnitGroup, "group"), light=_enum_arg(Light, "light"), state=_enum_arg(TaskState, "state"),
         due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100])
-    page = paginate(queries.overview_query(task_filter, window))
+    page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_list_rows)
     counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
     return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
                            units=_active_units(), plans=_plans(), groups=list(UnitGroup), lights=list(Light),
