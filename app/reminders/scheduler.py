@@ -202,6 +202,10 @@ def run_scheduler(app, stop_event=None, blocking=True):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    # APScheduler logs every run of every job at INFO (the heartbeat runs every few seconds); the jobs record
+    # their own results in scheduler_status and log what they did, so keep only its warnings.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+
     with app.app_context():
         lock = wait_for_lock(app, stop_event)
         if lock is None:
