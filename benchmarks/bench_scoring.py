@@ -21,7 +21,6 @@ Without --reuse the PostgreSQL database's public schema is dropped and rebuilt: 
 
 import argparse
 import math
-import os
 import statistics
 import sys
 import time
@@ -30,8 +29,10 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa  # noqa: E402
+from bench_tasks import database_url, reset_database  # noqa: E402  (one copy of the database set-up)
 
 DEFAULT_SQLITE = "/tmp/qbs-bench-scoring/bench.sqlite3"
 TARGET_MS = 300
@@ -46,30 +47,6 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs first (default %(default)s)")
     parser.add_argument("--tasks", type=int, default=50_000, help="stress tasks (default %(default)s)")
     return parser.parse_args(argv)
-
-
-def database_url(args):
-    if args.pg:
-        url = args.pg
-        for prefix in ("postgres://", "postgresql://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
-        return url
-    return f"sqlite:///{args.sqlite}"
-
-
-def reset_database(engine):
-    """An empty database for the migrations (as tests/conftest.py and bench_tasks.py do)."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-    else:
-        path = engine.url.database
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            if path and os.path.exists(path + suffix):
-                os.remove(path + suffix)
 
 
 def build(app, args, year):

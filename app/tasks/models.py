@@ -4,7 +4,7 @@ completion requests, and each task's timeline."""
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.core.clock import utcnow
 from app.core.models import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
@@ -217,7 +217,27 @@ class Urge(db.Model):
         return self.LEVELS.get(self.level, str(self.level))
 
 
-class ExtensionRequest(db.Model):
+class RequestDecisionMixin:
+    """Who asked and when, and the assigner's decision: shared by extension and completion requests."""
+
+    status: Mapped[RequestStatus] = mapped_column(enum_column(RequestStatus), default=RequestStatus.pending,
+                                                  comment="decision")
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), comment="who asked")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="when asked (UTC)")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), comment="who decided")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="when decided (UTC)")
+    decision_note: Mapped[str | None] = mapped_column(sa.Text, comment="the decision's remark")
+
+    @declared_attr
+    def requested_by(cls):
+        return relationship("User", foreign_keys=[cls.requested_by_id])
+
+    @declared_attr
+    def decided_by(cls):
+        return relationship("User", foreign_keys=[cls.decided_by_id])
+
+
+class ExtensionRequest(RequestDecisionMixin, db.Model):
     """申请延期: a new deadline asked for by the lead unit, approved or refused by the assigner."""
 
     __tablename__ = "extension_requests"
@@ -228,21 +248,11 @@ class ExtensionRequest(db.Model):
     requested_due_on: Mapped[date] = mapped_column(comment="the new deadline asked for")
     previous_due_on: Mapped[date] = mapped_column(comment="the deadline when asked")
     reason: Mapped[str] = mapped_column(sa.Text, comment="why")
-    status: Mapped[RequestStatus] = mapped_column(enum_column(RequestStatus), default=RequestStatus.pending,
-                                                  comment="decision")
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), comment="who asked")
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="when asked (UTC)")
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), comment="who decided")
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="when decided (UTC)")
-    decision_note: Mapped[str | None] = mapped_column(sa.Text, comment="the decision's remark")
-
-    requested_by = relationship("User", foreign_keys=[requested_by_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     __table_args__ = (sa.Index("ix_extension_requests_status", "status"),)
 
 
-class CompletionRequest(db.Model):
+class CompletionRequest(RequestDecisionMixin, db.Model):
     """申请办结: the lead unit's statement that the task is done on a date, approved or returned."""
 
     __tablename__ = "completion_requests"
@@ -252,16 +262,6 @@ class CompletionRequest(db.Model):
                                          comment="the task")
     completed_on: Mapped[date] = mapped_column(comment="the day the unit completed the task")
     summary: Mapped[str] = mapped_column(sa.Text, comment="what was achieved")
-    status: Mapped[RequestStatus] = mapped_column(enum_column(RequestStatus), default=RequestStatus.pending,
-                                                  comment="decision")
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), comment="who asked")
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="when asked (UTC)")
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), comment="who decided")
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="when decided (UTC)")
-    decision_note: Mapped[str | None] = mapped_column(sa.Text, comment="the decision's remark")
-
-    requested_by = relationship("User", foreign_keys=[requested_by_id])
-    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     __table_args__ = (sa.Index("ix_completion_requests_status", "status"),)
 
