@@ -47,6 +47,7 @@ def create_app(config=None, overrides=None):
     from app.core import views as core_views
     from app.core.errors import register_error_handlers
     from app.core.security import register_security
+    from app.meetings import views as meeting_views
     from app.org import views as org_views
     from app.reminders import views as reminder_views
     from app.scoring import views as scoring_views
@@ -58,6 +59,7 @@ def create_app(config=None, overrides=None):
     app.register_blueprint(task_views.bp)
     app.register_blueprint(scoring_views.bp)
     app.register_blueprint(reminder_views.bp)
+    app.register_blueprint(meeting_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 

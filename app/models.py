@@ -6,6 +6,16 @@ from app.core.models import (  # noqa: F401, E402
     CalendarOverride,
     CalendarYear,
 )
+from app.meetings.models import (  # noqa: F401
+    CadenceRule,
+    CalendarFeed,
+    Escalation,
+    ExpectedMeeting,
+    MeetingRecord,
+    RecordAmendment,
+    RecordAttachment,
+    RecordItem,
+)
 from app.org.models import (  # noqa: F401
     Chain,
     GroupMembership,
