@@ -15,6 +15,7 @@ import re
 import secrets
 import tempfile
 import zipfile
+from dataclasses import dataclass
 
 from flask import current_app
 
@@ -136,21 +137,27 @@ def _storage_failed(name):
                         "请稍后重试；如仍失败，请联系管理员。", field="files", code="storage_unavailable", status=503)
 
 
-def store_evidence(actor, task, follow_up, file_storage) -> Evidence:
-    """Check and store one uploaded file (a werkzeug FileStorage) as evidence of `follow_up` on `task` (the
-    follow-up may be None for evidence on the task itself). Raises ServiceError (Chinese) when the actor may not
-    attach it, the file is empty, too large or not of an allowed type, or the disk refuses it; nothing is left
-    on disk or in the session then. Returns the flushed Evidence."""
-    if follow_up is not None and follow_up.task_id != task.id:
-        raise ServiceError("该进展反馈不属于这个事项。", field="files")
-    if not services.is_party_staff(actor, task) or (follow_up is not None and follow_up.unit_id != actor.unit_id):
-        raise PermissionDenied("只有该事项的承办单位可以为本单位的进展反馈上传附件。")
+@dataclass(frozen=True)
+class SavedFile:
+    """A checked upload moved into place under the upload folder (its row is the caller's to add)."""
+
+    filename: str
+    stored_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def save_upload(file_storage, field="files") -> SavedFile:
+    """Check one uploaded file (a werkzeug FileStorage) and store it under the upload folder: ServiceError
+    (Chinese) when it is missing, empty, too large or not of an allowed type, or the disk refuses it; nothing is
+    left on disk then. Used for follow-up evidence and for meeting-record attachments alike."""
     if file_storage is None or not file_storage.filename:
-        raise ServiceError("请选择要上传的文件。", field="files")
+        raise ServiceError("请选择要上传的文件。", field=field)
     name = _display_name(file_storage.filename)
     ext = _extension(name)
     if ext not in ALLOWED_TYPES:
-        raise ServiceError(f"不支持附件“{name}”的文件类型。{allowed_description()}", field="files",
+        raise ServiceError(f"不支持附件“{name}”的文件类型。{allowed_description()}", field=field,
                            code="bad_type")
     max_mb = max_upload_mb()
     limit = int(max_mb * 1024 * 1024)
@@ -159,10 +166,10 @@ def store_evidence(actor, task, follow_up, file_storage) -> Evidence:
         stream.seek(0)  # a size validator may have read it already
     head = stream.read(CHUNK)
     if not head:
-        raise ServiceError(f"附件“{name}”是空文件，请检查后重新选择。", field="files", code="empty")
+        raise ServiceError(f"附件“{name}”是空文件，请检查后重新选择。", field=field, code="empty")
     if not _looks_like(ext, head):
         raise ServiceError(f"附件“{name}”的内容与扩展名 .{ext} 不符，可能已损坏或被改了扩展名。请上传原始文件。"
-                           f"{allowed_description(max_mb)}", field="files", code="bad_type")
+                           f"{allowed_description(max_mb)}", field=field, code="bad_type")
 
     month = get_clock().local_now().strftime("%Y-%m")
     stored_name = f"{month}/{secrets.token_hex(16)}.{ext}"
@@ -187,23 +194,37 @@ def store_evidence(actor, task, follow_up, file_storage) -> Evidence:
                 out.flush()
                 os.fsync(out.fileno())
         if size > limit:
-            raise ServiceError(f"附件“{name}”超过 {max_mb} MB 的大小限制，请压缩或拆分后再上传。", field="files",
+            raise ServiceError(f"附件“{name}”超过 {max_mb} MB 的大小限制，请压缩或拆分后再上传。", field=field,
                                code="too_large", status=413)
         member = ALLOWED_TYPES[ext][2]
         if member is not None and not _package_ok(temp_path, member):
             raise ServiceError(f"附件“{name}”不是有效的 .{ext} 文件，可能已损坏或被改了扩展名。请上传原始文件。",
-                               field="files", code="bad_type")
+                               field=field, code="bad_type")
         os.replace(temp_path, final_path)
         temp_path = None
     except OSError:
-        log.exception("could not store evidence under %s", root)
+        log.exception("could not store an upload under %s", root)
         raise _storage_failed(name) from None
     finally:
         _remove_quietly(temp_path)  # a partial or refused file; None once moved into place
+    return SavedFile(name, stored_name, ALLOWED_TYPES[ext][0], size, digest.hexdigest())
 
+
+def store_evidence(actor, task, follow_up, file_storage) -> Evidence:
+    """Check and store one uploaded file (a werkzeug FileStorage) as evidence of `follow_up` on `task` (the
+    follow-up may be None for evidence on the task itself). Raises ServiceError (Chinese) when the actor may not
+    attach it, the file is empty, too large or not of an allowed type, or the disk refuses it; nothing is left
+    on disk or in the session then. Returns the flushed Evidence."""
+    if follow_up is not None and follow_up.task_id != task.id:
+        raise ServiceError("该进展反馈不属于这个事项。", field="files")
+    if not services.is_party_staff(actor, task) or (follow_up is not None and follow_up.unit_id != actor.unit_id):
+        raise PermissionDenied("只有该事项的承办单位可以为本单位的进展反馈上传附件。")
+    saved = save_upload(file_storage)
+    name, stored_name, size = saved.filename, saved.stored_name, saved.size
+    final_path = os.path.join(upload_folder(), *stored_name.split("/"))
     evidence = Evidence(task_id=task.id, follow_up_id=follow_up.id if follow_up is not None else None,
-                        filename=name, stored_name=stored_name, content_type=ALLOWED_TYPES[ext][0], size=size,
-                        sha256=digest.hexdigest(), uploaded_by_id=getattr(actor, "id", None))
+                        filename=name, stored_name=stored_name, content_type=saved.content_type, size=size,
+                        sha256=saved.sha256, uploaded_by_id=getattr(actor, "id", None))
     try:
         db.session.add(evidence)
         db.session.flush()

@@ -203,9 +203,16 @@ def validate_units(lead_unit, co_units):
 
 def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="", co_units=(),
                 source=TaskSource.free, plan=None, source_ref=None, priority=TaskPriority.normal,
-                meeting_ref_id=None):
-    """交办: create a task for a lead unit (and co-units) with a deadline that is not in the past."""
-    _require(can_assign(actor), "只有千百十办和市领导可以交办事项。")
+                meeting_ref_id=None, on_behalf_of=None):
+    """交办: create a task for a lead unit (and co-units) with a deadline that is not in the past.
+
+    `on_behalf_of` (a Unit) is for a meeting decision: the task is assigned in the name of the convening unit
+    (its assigner unit) by the user logging the record. The meetings service has checked that this user may log
+    the convener's record, which stands in for the office's or a leader's right to assign."""
+    if on_behalf_of is None:
+        _require(can_assign(actor), "只有千百十办和市领导可以交办事项。")
+    elif source is not TaskSource.meeting or meeting_ref_id is None:
+        raise PermissionDenied("只有会议决定可以以召集单位的名义交办。")
     title = _text(title, "事项名称", TITLE_MAX)
     content = _text(content, "具体内容", TEXT_MAX, required=False)
     source_ref = _text(source_ref, "来源说明", SOURCE_REF_MAX, required=False) or None  # the column is 200 wide
@@ -218,8 +225,8 @@ def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="
         raise ServiceError("来源为计划举措时，请选择具体的计划或举措。", field="plan_id")
     task = Task(title=title, content=content, source=source, plan=plan, source_ref=source_ref,
                 lead_unit_id=lead_unit.id, priority=priority, assigned_on=today, original_due_on=due_on,
-                due_on=due_on, assigner_unit_id=actor.unit_id, assigner_id=actor.id, state=TaskState.assigned,
-                meeting_ref_id=meeting_ref_id)
+                due_on=due_on, assigner_id=actor.id, state=TaskState.assigned, meeting_ref_id=meeting_ref_id,
+                assigner_unit_id=on_behalf_of.id if on_behalf_of is not None else actor.unit_id)
     task.parties = [TaskParty(unit_id=lead_unit.id, is_lead=True)] + \
         [TaskParty(unit_id=u.id, is_lead=False) for u in co_units]
     db.session.add(task)
@@ -227,7 +234,8 @@ def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="
     _event(task, actor, EventKind.assigned, note=f"牵头单位：{lead_unit.name}；完成时限：{due_on.isoformat()}"
            + (f"；配合单位：{'、'.join(u.name for u in co_units)}" if co_units else ""))
     record_change(actor, "task.assign", task, None,
-                  dict(snapshot(task, TASK_FIELDS), co_unit_ids=[u.id for u in co_units]))
+                  dict(snapshot(task, TASK_FIELDS), co_unit_ids=[u.id for u in co_units],
+                       **({"on_behalf_of_unit_id": on_behalf_of.id} if on_behalf_of is not None else {})))
     return task
 
 
