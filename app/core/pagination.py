@@ -32,11 +32,14 @@ class RowsPagination(Pagination):
         return sorted(self._query_args["load"](ids), key=lambda row: position[row.id])
 
     def _query_count(self):
+        if self._query_args.get("total") is not None:
+            return self._query_args["total"]  # known already (e.g. the sum of the light counts)
         sub = self._query_args["ids"].order_by(None).subquery()
         return db.session.scalar(sa.select(sa.func.count()).select_from(sub))
 
 
-def paginate_rows(ids, load, per_page=None):
-    """`ids`: a select of the rows' ids with filters and order; `load(ids)`: the rows for those ids."""
+def paginate_rows(ids, load, per_page=None, total=None):
+    """`ids`: a select of the rows' ids with filters and order; `load(ids)`: the rows for those ids; `total`:
+    the number of rows when the page already knows it (no count query then)."""
     return RowsPagination(page=page_number(), per_page=per_page or current_app.config["PAGE_SIZE"],
-                          max_per_page=None, error_out=False, count=True, ids=ids, load=load)
+                          max_per_page=None, error_out=False, count=True, ids=ids, load=load, total=total)

@@ -35,6 +35,8 @@ class TaskState(LabelledEnum):
 
 OPEN_STATES = (TaskState.assigned, TaskState.accepted, TaskState.in_progress, TaskState.completion_requested)
 CLOSED_STATES = (TaskState.completed, TaskState.cancelled)
+# The same set as SQL, for the partial index of open tasks (the planner matches it against `state IN (...)`).
+OPEN_STATES_SQL = "state IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATES) + ")"
 
 
 class Light(LabelledEnum):
@@ -95,9 +97,12 @@ class Task(TimestampMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_tasks_state_due_on", "state", "due_on"),
         # Covering index of the dispatch list and unit-scoped lists: the filter and sort never read the table.
-        sa.Index("ix_tasks_lead_unit_cover", "lead_unit_id", "state", "due_on", "assigned_on", "completed_on"),
+        sa.Index("ix_tasks_lead_unit_cover", "lead_unit_id", "state", "due_on", "assigned_on", "completed_on", "id"),
         sa.Index("ix_tasks_due_on", "due_on"),
         sa.Index("ix_tasks_plan_due", "plan_id", "due_on"),
+        # The open tasks only (a few thousand of many): inbox pages, light filters and counts are index-only.
+        sa.Index("ix_tasks_open_due", "due_on", "id", "state", "completed_on", "lead_unit_id",
+                 postgresql_where=sa.text(OPEN_STATES_SQL), sqlite_where=sa.text(OPEN_STATES_SQL)),
         sa.CheckConstraint("length(title) > 0", name="title_not_empty"),
     )
 

@@ -1,6 +1,7 @@
 """Reads for task pages: each returns rows with explicit eager loading, in a constant number of queries."""
 
 import calendar as pycalendar
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -24,6 +25,15 @@ from app.tasks.models import (
     TaskState,
     Urge,
 )
+
+
+def open_clause():
+    """`state IN (the open states)` with the states written into the SQL text: the planners then match the
+    partial index ix_tasks_open_due (SQLite never does with bound parameters, nor does a prepared generic plan
+    of PostgreSQL's). The values are our own enum's, never user input."""
+    return Task.state.in_(sa.bindparam("open_states", list(OPEN_STATES), expanding=True, literal_execute=True,
+                                       unique=True))
+
 
 # --- lights -------------------------------------------------------------------------------------------------
 
@@ -64,7 +74,7 @@ def light_expression(window: LightWindow):
 def light_clause(window: LightWindow, light: Light):
     """The same rule as `light_expression(window) == light`, written so that the (state, due_on) index can
     answer it (a CASE in the WHERE clause would force a scan of every task)."""
-    open_states = Task.state.in_(OPEN_STATES)
+    open_states = open_clause()
     return {
         Light.cancelled: Task.state == TaskState.cancelled,
         Light.done_on_time: sa.and_(Task.state == TaskState.completed, Task.completed_on <= Task.due_on),
@@ -89,7 +99,7 @@ def light_counts(query_filter, window):
 
 def units_with_red_tasks(today: date, unit_ids=None):
     """Ids of the units leading at least one overdue open task (shown with a red mark wherever they appear)."""
-    query = sa.select(Task.lead_unit_id).where(Task.state.in_(OPEN_STATES), Task.due_on < today).distinct()
+    query = sa.select(Task.lead_unit_id).where(open_clause(), Task.due_on < today).distinct()
     if unit_ids is not None:
         query = query.where(Task.lead_unit_id.in_(unit_ids))
     return set(db.session.scalars(query))
@@ -108,8 +118,9 @@ def _list_options():
 
 def inbox_filter(unit_id, closed=False):
     member = sa.select(TaskParty.task_id).where(TaskParty.unit_id == unit_id)
-    states = (TaskState.completed, TaskState.cancelled) if closed else OPEN_STATES
-    return [Task.id.in_(member), Task.state.in_(states)]
+    if closed:
+        return [Task.id.in_(member), Task.state.in_((TaskState.completed, TaskState.cancelled))]
+    return [Task.id.in_(member), open_clause()]
 
 
 def inbox_closed_count(unit_id, open_count):
@@ -117,6 +128,24 @@ def inbox_closed_count(unit_id, open_count):
     instead of scanning every completed task of the city."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(TaskParty).where(TaskParty.unit_id == unit_id))
     return total - open_count
+
+
+def inbox_counts(unit_id, window):
+    """({Light: count} of the unit's open tasks, count of its closed ones) in one statement: the light counts
+    of the open tasks, and beside them all the unit's tasks (an index-only count of task_parties; closed = all
+    minus open, instead of scanning every completed task of the city)."""
+    expr = light_expression(window).label("light")
+    lights = sa.select(expr, sa.func.count().label("n")).select_from(Task).where(*inbox_filter(unit_id)) \
+        .group_by(expr)
+    everything = sa.select(sa.literal("*").label("light"), sa.func.count().label("n")).select_from(TaskParty) \
+        .where(TaskParty.unit_id == unit_id)
+    counts, total = {light: 0 for light in Light}, 0
+    for value, count in db.session.execute(sa.union_all(lights, everything)).all():
+        if value == "*":
+            total = count
+        else:
+            counts[Light(value)] = count
+    return counts, total - sum(counts.values())
 
 
 def inbox_ids(unit_id, window, light=None, closed=False):
@@ -331,28 +360,28 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
     where = [
         Task.lead_unit_id.in_(unit_ids),
         Task.assigned_on <= xun.end,
-        sa.or_(Task.state.in_(OPEN_STATES),
+        sa.or_(open_clause(),
                Task.due_on.between(xun.start, xun.end),
                Task.completed_on.between(xun.start, xun.end)),
         Task.state != TaskState.cancelled,
     ]
-    unit_counts = dict(db.session.execute(sa.select(Task.lead_unit_id, sa.func.count()).where(*where)
-                                          .group_by(Task.lead_unit_id)).all())
     order = {u.id: i for i, u in enumerate(units)}
     offset = 0
     if page and per_page:
-        # Two steps: pick the page's ids from the narrow index columns, then load just those rows with their
-        # eager loads (sorting every candidate row together with its joined units and plans is far slower).
-        unit_order = sa.case(order, value=Task.lead_unit_id, else_=len(order))
+        # One narrow statement (index-only: ix_tasks_lead_unit_cover) gives every task's unit and due date;
+        # the counts per unit and the page's ids come from it here, then only the page's rows are loaded with
+        # their eager loads (sorting every candidate row with its joined units and plans is far slower).
+        keys = db.session.execute(sa.select(Task.id, Task.lead_unit_id, Task.due_on).where(*where)).all()
+        unit_counts = dict(Counter(key.lead_unit_id for key in keys))
+        keys.sort(key=lambda key: (order.get(key.lead_unit_id, len(order)), key.due_on, key.id))
         offset = (page - 1) * per_page
-        ids = db.session.scalars(sa.select(Task.id).where(*where).order_by(unit_order, Task.due_on, Task.id)
-                                 .offset(offset).limit(per_page)).all()
+        ids = [key.id for key in keys[offset:offset + per_page]]
         position = {task_id: i for i, task_id in enumerate(ids)}
-        tasks = sorted(db.session.scalars(sa.select(Task).where(Task.id.in_(ids)).options(*_list_options())).all(),
-                       key=lambda t: position[t.id])
+        tasks = sorted(load_list_rows(ids), key=lambda t: position[t.id]) if ids else []
     else:
         tasks = db.session.scalars(sa.select(Task).where(*where).options(*_list_options())
                                    .order_by(Task.due_on, Task.id)).all()
+        unit_counts = dict(Counter(task.lead_unit_id for task in tasks))
     window = light_window(as_of)
     cal = get_calendar()
     stale_before = xun.previous().start
