@@ -1,4 +1,5 @@
-"""Command-line interface: `flask seed`, `flask demo`, `flask users create`."""
+"""Command-line interface: `flask seed`, `flask demo`, `flask users create` (and the commands of other packages:
+`flask scheduler`, `flask reminders`, `flask backup`, `flask restore`)."""
 
 import sys
 
@@ -20,6 +21,10 @@ def register_cli(app):
 
     app.cli.add_command(scheduler_command)
     app.cli.add_command(reminders_group)
+    from app.core.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed")
