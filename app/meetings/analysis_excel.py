@@ -1,0 +1,142 @@
+"""Excel export of a month's analysis (月分析): sheets 概况, 按单位, 按分组, 按计划, 红灯单位, 会议落实.
+
+Takes the analysis dict (live from `month_analysis`, or frozen in a 月分析 record's snapshot), so the export shows
+exactly what the page shows. Every text goes through `app.tasks.excel.write_cell`: a unit or plan name that begins
+with "=" stays text, never a live formula (formula injection). Counts are numbers.
+"""
+
+from openpyxl.styles import Font
+
+from app.scoring.excel import (
+    BODY,
+    HEADER_ROW,
+    LEFT_WRAP,
+    TITLE_FONT_NAME,
+    _header,
+    _print_setup,
+    _sheet_title,
+    _title_rows,
+    _workbook,
+)
+from app.tasks.excel import BORDER, FONT_NAME, HEADER_FILL, WRAP_CENTER, WRAP_TOP, write_cell
+
+TITLE_PREFIX = "湘潭市产业强市“千百十”工程"
+MEASURE_COLUMNS = (("新交办", "assigned"), ("办结", "completed"), ("其中按时办结", "completed_on_time"),
+                   ("其中逾期办结", "completed_late"), ("逾期未办结", "overdue"))
+SECTION = Font(name=TITLE_FONT_NAME, size=11, bold=True)
+BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
+
+
+def _title(a):
+    return f"{TITLE_PREFIX}{a['label']}分析"
+
+
+def _subtitle(a):
+    text = f"统计期：{a['start']} 至 {a['end']}　评价日：{a['evaluated_on']}"
+    if not a["closed"]:
+        text += "（本月尚未结束，为截至评价日的数据）"
+    if a.get("provisional"):
+        text += "　亮灯所用节假日安排尚未公布，按周末推定"
+    return text
+
+
+def _cell(ws, row, column, value, *, bold=False, centre=False):
+    return write_cell(ws, row, column, "—" if value is None else value, font=BOLD if bold else BODY,
+                      alignment=WRAP_CENTER if centre or not isinstance(value, str) else WRAP_TOP, border=BORDER)
+
+
+def _table(ws, a, labels, widths, rows):
+    """Title, header and one line per row of values; returns the last row written."""
+    _title_rows(ws, _title(a), _subtitle(a), len(labels))
+    _header(ws, labels, widths)
+    row_no = HEADER_ROW
+    for values in rows:
+        row_no += 1
+        for column, value in enumerate(values, start=1):
+            _cell(ws, row_no, column, value, bold=values is rows[-1] and values[0] == "合计")
+    if not rows:
+        row_no += 1
+        write_cell(ws, row_no, 1, "本月无数据。", font=BODY, alignment=LEFT_WRAP)
+        ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=len(labels))
+    _print_setup(ws, len(labels), row_no)
+    return row_no
+
+
+def _measures(row):
+    return [row[key] for _, key in MEASURE_COLUMNS] + [row["on_time_rate"]]
+
+
+def _signed(value):
+    return f"+{value}" if value > 0 else str(value)
+
+
+def _summary(wb, a, used):
+    ws = wb.create_sheet(_sheet_title("概况", used))
+    labels, widths = ["项目", "本月", f"上月（{a['previous']['label']}）", "增减"], [22, 14, 20, 12]
+    previous, change = a["previous"], a["change"]
+    rows = [
+        ["新交办", a["totals"]["assigned"], previous["assigned"], _signed(change["assigned"])],
+        ["办结", a["totals"]["completed"], previous["completed"], _signed(change["completed"])],
+        ["其中按时办结", a["totals"]["completed_on_time"], None, None],
+        ["其中逾期办结", a["totals"]["completed_late"], None, None],
+        ["逾期未办结", a["totals"]["overdue"], previous["overdue"], _signed(change["overdue"])],
+        ["按时办结率", a["totals"]["on_time_rate"], None, None],
+    ]
+    row_no = _table(ws, a, labels, widths, rows)
+    row_no += 2
+    write_cell(ws, row_no, 1, f"评价日（{a['evaluated_on']}）亮灯", font=SECTION)
+    for light in a["lights"]:
+        row_no += 1
+        _cell(ws, row_no, 1, light["label"])
+        _cell(ws, row_no, 2, light["count"])
+    row_no += 2
+    write_cell(ws, row_no, 1, "近十二个月走势", font=SECTION)
+    row_no += 1
+    for column, label in enumerate(("月份", "新交办", "办结", "逾期未办结"), start=1):
+        write_cell(ws, row_no, column, label, font=BOLD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    for point in a["trend"]:
+        row_no += 1
+        for column, value in enumerate((point["key"], point["assigned"], point["completed"], point["overdue"]),
+                                       start=1):
+            _cell(ws, row_no, column, value, centre=True)
+    _print_setup(ws, len(labels), row_no)
+
+
+def analysis_workbook(a: dict):
+    """The openpyxl Workbook of an analysis dict; the caller saves it (to a response or a file)."""
+    wb = _workbook(_title(a))
+    used = set()
+    _summary(wb, a, used)
+
+    measure_labels = [label for label, _ in MEASURE_COLUMNS] + ["按时办结率"]
+    measure_widths = [10] * len(MEASURE_COLUMNS) + [11]
+
+    rows = [[n, r["group_label"], r["short_name"], *_measures(r)] for n, r in enumerate(a["by_unit"], start=1)]
+    if rows:
+        rows.append(["合计", None, None, *_measures(a["totals"])])
+    _table(wb.create_sheet(_sheet_title("按单位", used)), a, ["序号", "考评组", "单位", *measure_labels],
+           [6, 18, 22, *measure_widths], rows)
+
+    rows = [[n, r["label"], *_measures(r)] for n, r in enumerate(a["by_group"], start=1)]
+    rows.append(["合计", None, *_measures(a["totals"])])
+    _table(wb.create_sheet(_sheet_title("按分组", used)), a, ["序号", "考评组", *measure_labels],
+           [6, 22, *measure_widths], rows)
+
+    rows = [[n, r["code"], r["name"], *_measures(r)] for n, r in enumerate(a["by_plan"], start=1)]
+    rows.append(["合计", None, None, *_measures(a["totals"])])
+    _table(wb.create_sheet(_sheet_title("按计划", used)), a, ["序号", "编号", "计划举措", *measure_labels],
+           [6, 8, 34, *measure_widths], rows)
+
+    rows = [[r["rank"], r["short_name"], r["group_label"], r["red"], r["assigned"]] for r in a["red_units"]]
+    _table(wb.create_sheet(_sheet_title("红灯单位", used)), a,
+           ["名次", "单位", "考评组", f"红灯事项（{a['evaluated_on']}）", "本月新交办"], [7, 24, 20, 18, 12], rows)
+
+    c = a["compliance"]
+    labels = ["会议", "应开", "按时记录", "逾期记录", "缺记录", "未到期", "记录率"]
+
+    def line(label, x):
+        return [label, x["expected"], x["recorded"], x["late"], x["missing"], x["pending"], x["rate"]]
+
+    rows = [line(x["label"], x) for x in c["by_type"]] + [line("合计", c["total"])]
+    _table(wb.create_sheet(_sheet_title("会议落实", used)), a, labels, [14, 9, 10, 10, 10, 10, 10], rows)
+    return wb
