@@ -1,0 +1,869 @@
+"""Records of the cadence's meetings (纪要, 述职报告): who may log and sign them, creating one per expected meeting,
+decisions that become tasks, instructions and carried-over tasks of a 旬调度, the frozen dispatch list, the month's
+analysis and the quarter's results, last-placed units' explanations, sign-off, reasoned amendments, attachments
+and escalation up the ladder (周会商 → 旬调度 → 月分析).
+
+Pure of HTTP: every function takes the acting user, models and plain values, checks who may do it, changes the
+rows, writes the audit entry and flushes. It never commits; a refusal raises ServiceError (Chinese) and, where
+several rows are written, the writes happen inside a savepoint, so a refusal half-way leaves nothing behind.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import Role
+from app.core.audit import record_change, snapshot
+from app.core.clock import utcnow
+from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.extensions import db
+from app.meetings.models import (
+    ESCALATES_TO,
+    Escalation,
+    EscalationStatus,
+    ExpectedMeeting,
+    ItemKind,
+    MeetingRecord,
+    MeetingType,
+    RecordAmendment,
+    RecordAttachment,
+    RecordItem,
+    RecordStatus,
+)
+from app.org.models import PortfolioItem, Unit
+from app.tasks.models import OPEN_STATES, Task, TaskSource
+
+log = logging.getLogger(__name__)
+
+RECORD_FIELDS = ("held_on", "place", "chair", "attendees", "topics", "minutes", "comments", "status")
+EDITABLE = {  # field -> (label, max length or None for a date)
+    "held_on": ("会议日期", None),
+    "place": ("地点", 200),
+    "chair": ("主持人", 100),
+    "attendees": ("参会人员", 5000),
+    "topics": ("议题", 5000),
+    "minutes": ("会议纪要", 50000),
+    "comments": ("领导讲评", 20000),
+}
+ITEM_TEXT_MAX = 5000
+REASON_MAX = 500
+TITLE_MAX = 200
+MAX_DECISIONS = 50
+DECISION_TYPES = (MeetingType.weekly, MeetingType.dispatch, MeetingType.monthly, MeetingType.quarterly)
+ESCALATABLE_KINDS = (ItemKind.decision, ItemKind.instruction, ItemKind.carry_over, ItemKind.escalated)
+
+
+# --- labels -------------------------------------------------------------------------------------------------
+
+def period_label(expected) -> str:
+    """The period in words (2026年第11周, 2026年3月上旬, 2026年第一季度 ...), as the cadence names it."""
+    from app.meetings.cadence import period_label as label_of
+
+    return label_of(expected.type, expected.period_key)
+
+
+def record_title(expected) -> str:
+    noun = "述职报告" if expected.type is MeetingType.semiannual else "纪要"
+    return f"{expected.convener_label} {period_label(expected)}{expected.type.label}{noun}"
+
+
+def source_ref(expected) -> str:
+    """The task's 来源说明 for a decision of this meeting."""
+    return f"{expected.type.label} {period_label(expected)}（{expected.convener_label}）"[:200]
+
+
+# --- who may do what ----------------------------------------------------------------------------------------
+
+def can_read(user) -> bool:
+    """Everyone signed in reads records (observers too, read-only)."""
+    return user is not None and user.is_authenticated
+
+
+def _is_unit_staff(user, unit_id) -> bool:
+    return user.role in (Role.staff, Role.admin) and unit_id is not None and user.unit_id == unit_id
+
+
+def _is_convener_person(user, expected) -> bool:
+    return user.role is Role.leader and user.person_id is not None and \
+        user.person_id == expected.convener_person_id
+
+
+def can_log(user, expected) -> bool:
+    """The convener logs the record: the convening (or reporting) unit's staff for 周会商 and 半年述职, the leader
+    himself for 旬调度 (vice mayor), 月分析 (mayor) and 季考核 (secretary); the office may log any of them."""
+    if user is None or not user.is_authenticated or expected is None or expected.is_cancelled:
+        return False
+    if user.role is Role.admin:
+        return True
+    if expected.type in (MeetingType.weekly, MeetingType.semiannual):
+        return _is_unit_staff(user, expected.convener_unit_id)
+    return _is_convener_person(user, expected)
+
+
+def can_edit(user, record) -> bool:
+    return can_log(user, record.expected)
+
+
+def can_sign(user, record) -> bool:
+    """The convener signs the record off (and so locks it); the office may too."""
+    return not record.is_signed and can_log(user, record.expected)
+
+
+def can_explain(user, item) -> bool:
+    """A last-placed unit's explanation is written by that unit's staff (or the office)."""
+    if item.kind is not ItemKind.explanation:
+        return False
+    return user.role is Role.admin or (user.role is Role.staff and user.unit_id == item.unit_id)
+
+
+def can_escalate(user, item) -> bool:
+    record = item.record
+    return record.type in ESCALATES_TO and item.kind in ESCALATABLE_KINDS and not item.resolved and \
+        can_log(user, record.expected)
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+def _text(value, label, max_length, required=False):
+    value = (value or "").replace("\r\n", "\n").strip()
+    if required and not value:
+        raise ServiceError(f"请填写{label}。", field=label)
+    if len(value) > max_length:
+        raise ServiceError(f"{label}不能超过 {max_length} 个字符（当前 {len(value)} 个）。", field=label)
+    return value
+
+
+def _reason(reason):
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"修改理由不能超过 {REASON_MAX} 个字符。", field="reason")
+    return reason
+
+
+def _require_open_or_reason(record, reason, what="修改"):
+    """A signed record changes only with a reason: returns the reason ('' for a draft)."""
+    reason = _reason(reason)
+    if record.is_signed and not reason:
+        raise ServiceError(f"该纪要已签发锁定，{what}必须填写修改理由。", field="reason", code="locked", status=409)
+    return reason if record.is_signed else ""
+
+
+def _check_version(record, expected_version):
+    if expected_version is None:
+        return
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        expected = None
+    if expected != record.version:
+        raise Conflict("该纪要已被他人修改，请刷新页面查看最新内容后再操作。")
+
+
+def _touch(record):
+    """Every change to a record or its items bumps its version (the optimistic lock covers them all)."""
+    record.updated_at = utcnow()
+    flag_modified(record, "updated_at")
+
+
+def _flush():
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("该纪要刚被他人修改，您的操作未保存。请刷新页面后重试。") from None
+
+
+def _amend(actor, record, reason, changed):
+    record.amendments.append(RecordAmendment(record_id=record.id, reason=reason, changed=changed[:500],
+                                             user_id=actor.id))
+
+
+def _held_on(value, today):
+    if value is None:
+        raise ServiceError("请填写会议日期。", field="held_on")
+    if not isinstance(value, date):
+        raise ServiceError("会议日期格式不正确，请使用 2026-03-01 这样的格式。", field="held_on")
+    if value > today:
+        raise ServiceError(f"会议日期 {value.isoformat()} 晚于今天，请在会议召开后再填写纪要。", field="held_on")
+    if value.year < 2000:
+        raise ServiceError("会议日期不正确。", field="held_on")
+    return value
+
+
+def _plain(value):
+    """Make analysis data JSON: dates as ISO text, decimals as text, enums as their value."""
+    if isinstance(value, dict):
+        return {str(k.value if isinstance(k, Enum) else k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _next_sort(record, kind):
+    return 1 + max((i.sort_order for i in record.items if i.kind is kind), default=0)
+
+
+# --- decisions ----------------------------------------------------------------------------------------------
+
+@dataclass
+class DecisionInput:
+    """A decision as typed in a form: its lead unit and co-units by id."""
+
+    text: str
+    lead_unit_id: int | None
+    co_unit_ids: list = field(default_factory=list)
+    due_on: date | None = None
+    make_task: bool = True
+
+
+def _resolve_decision(data, today):
+    """Check a decision before anything is written: the text, a known active lead unit, known co-units, a due
+    date not in the past. Returns (text, lead_unit, co_units, due_on, make_task)."""
+    if isinstance(data, dict):
+        data = DecisionInput(**data)
+    text = _text(data.text, "会议决定", ITEM_TEXT_MAX, required=True)
+    lead_unit = None
+    if data.lead_unit_id is not None:
+        try:
+            lead_unit = db.session.get(Unit, int(data.lead_unit_id))
+        except (TypeError, ValueError):
+            lead_unit = None
+        if lead_unit is None:
+            raise ServiceError("会议决定的牵头单位不存在，请从列表中选择。", field="lead_unit_id")
+    co_units = []
+    for unit_id in data.co_unit_ids or ():
+        try:
+            unit = db.session.get(Unit, int(unit_id))
+        except (TypeError, ValueError):
+            unit = None
+        if unit is None:
+            raise ServiceError("会议决定的配合单位中有不存在的单位，请从列表中选择。", field="co_unit_ids")
+        co_units.append(unit)
+    _check_decision(text, lead_unit, co_units, data.due_on, today, data.make_task)
+    return text, lead_unit, co_units, data.due_on, data.make_task
+
+
+def _check_decision(text, lead_unit, co_units, due_on, today, make_task):
+    from app.tasks.services import validate_units
+
+    if lead_unit is None:
+        raise ServiceError(f"请为会议决定“{text[:30]}”选择牵头单位。", field="lead_unit_id")
+    validate_units(lead_unit, co_units)
+    if due_on is None:
+        if make_task:
+            raise ServiceError(f"请为会议决定“{text[:30]}”填写完成时限。", field="due_on")
+    elif due_on < today:
+        raise ServiceError(f"会议决定的完成时限 {due_on.isoformat()} 早于今天，请选择今天或以后的日期。",
+                           field="due_on")
+
+
+def _task_title(text):
+    first = text.split("\n", 1)[0].strip()
+    return first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
+
+
+def _write_decision(actor, record, text, lead_unit, co_units, due_on, today, make_task):
+    from app.tasks.services import assign_task
+
+    item = RecordItem(record_id=record.id, kind=ItemKind.decision, text=text, unit_id=lead_unit.id, due_on=due_on,
+                      submitted_by_id=actor.id, sort_order=_next_sort(record, ItemKind.decision))
+    record.items.append(item)
+    if make_task:
+        expected = record.expected
+        task = assign_task(actor, title=_task_title(text), content=text, lead_unit=lead_unit, co_units=co_units,
+                           due_on=due_on, today=today, source=TaskSource.meeting, source_ref=source_ref(expected),
+                           meeting_ref_id=record.id, on_behalf_of=expected.convener_unit)
+        item.task_id = task.id
+    db.session.flush()
+    record_change(actor, "meeting_item.create", item, None, {
+        "record_id": record.id, "kind": item.kind.value, "text": text, "unit_id": lead_unit.id,
+        "co_unit_ids": [u.id for u in co_units], "due_on": due_on.isoformat() if due_on else None,
+        "task_id": item.task_id})
+    return item
+
+
+def _require_decisions_allowed(record):
+    if record.type not in DECISION_TYPES:
+        raise ServiceError(f"{record.type.label}不设会议决定。", code="bad_type")
+
+
+def add_decision(actor, record, text, lead_unit, co_units, due_on, today, make_task=True, reason=None):
+    """A decision of the meeting (kind=decision), which becomes a task assigned in the name of the convener
+    (source 会议决定, linked both ways) unless `make_task` is False. A signed record needs a reason."""
+    if not can_edit(actor, record):
+        raise PermissionDenied("只有会议召集方（或千百十办）可以填写会议决定。")
+    _require_decisions_allowed(record)
+    reason = _require_open_or_reason(record, reason, "增加会议决定")
+    text = _text(text, "会议决定", ITEM_TEXT_MAX, required=True)
+    _check_decision(text, lead_unit, list(co_units or ()), due_on, today, make_task)
+    with db.session.begin_nested():
+        item = _write_decision(actor, record, text, lead_unit, list(co_units or ()), due_on, today, make_task)
+        if reason:
+            _amend(actor, record, reason, f"增加会议决定：{text[:100]}")
+        _touch(record)
+        _flush()
+    return item
+
+
+def add_decisions(actor, record, decisions, today, reason=None):
+    """Several decisions at once (the form's repeating fieldset): all are checked before any is written."""
+    if not can_edit(actor, record):
+        raise PermissionDenied("只有会议召集方（或千百十办）可以填写会议决定。")
+    _require_decisions_allowed(record)
+    reason = _require_open_or_reason(record, reason, "增加会议决定")
+    resolved = [_resolve_decision(d, today) for d in decisions]
+    if not resolved:
+        raise ServiceError("请至少填写一条会议决定。", field="decisions")
+    if len(resolved) > MAX_DECISIONS:
+        raise ServiceError(f"一次最多填写 {MAX_DECISIONS} 条会议决定。", field="decisions")
+    with db.session.begin_nested():
+        items = [_write_decision(actor, record, text, lead_unit, co_units, due_on, today, make_task)
+                 for text, lead_unit, co_units, due_on, make_task in resolved]
+        if reason:
+            _amend(actor, record, reason, f"增加会议决定 {len(items)} 条")
+        _touch(record)
+        _flush()
+    return items
+
+
+# --- other items --------------------------------------------------------------------------------------------
+
+def _snapshot_task_ids(record):
+    snap = record.snapshot or {}
+    return {row["task_id"] for unit in snap.get("units", ()) for row in unit.get("rows", ())}
+
+
+def add_instruction(actor, record, task_id, text, reason=None):
+    """A vice mayor's instruction on a task of the frozen dispatch list (kind=instruction)."""
+    if not can_edit(actor, record):
+        raise PermissionDenied("只有副市长本人（或千百十办）可以填写调度指示。")
+    if record.type is not MeetingType.dispatch:
+        raise ServiceError("只有旬调度纪要有对清单事项的指示。", code="bad_type")
+    reason = _require_open_or_reason(record, reason, "增加指示")
+    item = _instruction_item(actor, record, task_id, text)
+    if reason:
+        _amend(actor, record, reason, f"增加指示：{item.text[:100]}")
+    _touch(record)
+    _flush()
+    return item
+
+
+def _instruction_item(actor, record, task_id, text):
+    text = _text(text, "指示内容", ITEM_TEXT_MAX, required=True)
+    try:
+        task_id = int(task_id)
+    except (TypeError, ValueError):
+        task_id = None
+    if task_id not in _snapshot_task_ids(record):
+        raise ServiceError("该事项不在本旬调度清单上，请从清单中选择事项。", field="task_id")
+    task = db.session.get(Task, task_id)
+    item = RecordItem(record_id=record.id, kind=ItemKind.instruction, text=text, task_id=task_id,
+                      unit_id=task.lead_unit_id if task else None, submitted_by_id=actor.id,
+                      sort_order=_next_sort(record, ItemKind.instruction))
+    record.items.append(item)
+    db.session.flush()
+    record_change(actor, "meeting_item.create", item, None, {
+        "record_id": record.id, "kind": item.kind.value, "task_id": task_id, "text": text})
+    return item
+
+
+def add_visit(actor, record, text, reason=None):
+    """A project visited at the quarterly review (产业项目观摩) with its note (kind=visit)."""
+    if not can_edit(actor, record):
+        raise PermissionDenied("只有市委书记（或千百十办）可以填写项目观摩情况。")
+    if record.type is not MeetingType.quarterly:
+        raise ServiceError("只有季考核纪要记录项目观摩。", code="bad_type")
+    reason = _require_open_or_reason(record, reason, "增加观摩项目")
+    item = _visit_item(actor, record, text)
+    if reason:
+        _amend(actor, record, reason, f"增加观摩项目：{item.text[:100]}")
+    _touch(record)
+    _flush()
+    return item
+
+
+def _visit_item(actor, record, text):
+    text = _text(text, "观摩项目及情况", ITEM_TEXT_MAX, required=True)
+    item = RecordItem(record_id=record.id, kind=ItemKind.visit, text=text, submitted_by_id=actor.id,
+                      sort_order=_next_sort(record, ItemKind.visit))
+    record.items.append(item)
+    db.session.flush()
+    record_change(actor, "meeting_item.create", item, None, {"record_id": record.id, "kind": "visit", "text": text})
+    return item
+
+
+def submit_explanation(actor, item, text, reason=None):
+    """A last-placed unit's explanation (六、(三)), written by that unit. On a signed record only with a reason."""
+    if item.kind is not ItemKind.explanation:
+        raise ServiceError("这一条不是末位单位说明。", code="bad_type")
+    if not can_explain(actor, item):
+        raise PermissionDenied("末位说明只能由该单位填写。")
+    record = item.record
+    reason = _require_open_or_reason(record, reason, "修改末位说明")
+    text = _text(text, "情况说明", ITEM_TEXT_MAX, required=True)
+    before = {"text": item.text, "submitted_by_id": item.submitted_by_id}
+    if text == item.text:
+        return item
+    item.text, item.submitted_by_id = text, actor.id
+    if reason:
+        _amend(actor, record, reason, f"修改末位说明（{item.unit.short_name if item.unit else ''}）")
+    _touch(record)
+    _flush()
+    record_change(actor, "meeting_item.explain", item, before, {"text": text, "submitted_by_id": actor.id},
+                  reason=reason or None)
+    return item
+
+
+# --- frozen data --------------------------------------------------------------------------------------------
+
+def _progress_json(follow_up):
+    if follow_up is None:
+        return None
+    return {"text": follow_up.text, "percent": follow_up.percent, "reported_on": follow_up.reported_on.isoformat()}
+
+
+def freeze_dispatch(person, xun, as_of):
+    """The whole dispatch list (all pages) as plain JSON, so the record never changes when the tasks do."""
+    from app.tasks.queries import dispatch_list
+
+    dl = dispatch_list(person, xun, as_of)
+    counts = {}
+    units = []
+    for unit, rows in dl.units:
+        out = []
+        for row in rows:
+            task = row.task
+            counts[row.light.value] = counts.get(row.light.value, 0) + 1
+            out.append({
+                "task_id": task.id, "title": task.title, "priority": task.priority.value,
+                "state": task.state.value, "state_label": task.state.label, "is_open": task.is_open,
+                "lead_unit": {"id": task.lead_unit_id, "name": task.lead_unit.name,
+                              "short_name": task.lead_unit.short_name},
+                "co_units": [{"id": u.id, "name": u.name, "short_name": u.short_name,
+                              "progress": _progress_json(f)} for u, f in row.co_progress],
+                "assigned_on": task.assigned_on.isoformat(), "due_on": task.due_on.isoformat(),
+                "light": row.light.value, "light_label": row.light.label, "days_overdue": row.days_overdue,
+                "stale": row.stale, "lead_progress": _progress_json(row.lead_progress),
+            })
+        units.append({"id": unit.id, "name": unit.name, "short_name": unit.short_name, "rows": out})
+    return {
+        "kind": "dispatch", "title": dl.title, "person": {"id": person.id, "name": person.name},
+        "xun": xun.code, "xun_label": xun.label, "start": xun.start.isoformat(), "end": xun.end.isoformat(),
+        "as_of": as_of.isoformat(), "provisional": dl.provisional, "total": dl.total, "light_counts": counts,
+        "units": units, "frozen_at": utcnow().isoformat(),
+    }
+
+
+def freeze_quarter(year, quarter, evaluated_on):
+    """The quarter's results from the scoring engine, reduced to ranks per group and each group's last place."""
+    from app.org.models import UnitGroup
+    from app.scoring.services import quarter_report
+
+    report = quarter_report(year, quarter, evaluated_on)
+    groups = []
+    for group in UnitGroup:
+        rows = sorted((r for r in report["units"] if r["group"] == group.value),
+                      key=lambda r: (r["rank"], r["short_name"]))
+        if rows:
+            groups.append({"group": group.value, "label": group.label, "units": [
+                {"unit_id": r["unit_id"], "name": r["name"], "short_name": r["short_name"], "rank": r["rank"],
+                 "total": r["total"], "final": r["final"], "complete": r["complete"]} for r in rows]})
+    return {
+        "kind": "quarterly", "year": year, "quarter": quarter, "status": report.get("status"),
+        "evaluated_on": report["evaluated_on"], "complete": report["complete"],
+        "rule_version": report.get("rule_version"), "groups": groups,
+        "last_placed": [dict(lp, groups=list(lp["groups"]), unit_ids=list(lp["unit_ids"]))
+                        for lp in report["last_placed"]],
+    }
+
+
+def freeze_month(year, month, as_of):
+    from app.meetings.analysis import month_analysis  # written beside this module; imported when needed
+
+    return _plain(month_analysis(year, month, as_of))
+
+
+# --- creating a record --------------------------------------------------------------------------------------
+
+@dataclass
+class RecordInput:
+    """What a record form sends; which fields count depends on the meeting type."""
+
+    held_on: date | None = None
+    place: str = ""
+    chair: str = ""
+    attendees: str = ""
+    topics: str = ""
+    minutes: str = ""
+    comments: str = ""
+    unit_ids: list = field(default_factory=list)  # 周会商: attending units
+    decisions: list = field(default_factory=list)  # [DecisionInput | dict]
+    instructions: list = field(default_factory=list)  # 旬调度: [(task_id, text)]
+    visits: list = field(default_factory=list)  # 季考核: [text]
+
+
+def _fields(data: RecordInput, record_type):
+    values = {}
+    for name, (label, max_length) in EDITABLE.items():
+        if max_length is None:
+            continue
+        values[name] = _text(getattr(data, name, ""), label, max_length)
+    if record_type is MeetingType.semiannual and not values["minutes"]:
+        raise ServiceError("请填写述职报告正文。", field="minutes")
+    return values
+
+
+def _units(unit_ids):
+    units = []
+    for unit_id in dict.fromkeys(unit_ids or ()):
+        try:
+            unit = db.session.get(Unit, int(unit_id))
+        except (TypeError, ValueError):
+            unit = None
+        if unit is None:
+            raise ServiceError("参会单位中有不存在的单位，请从列表中选择。", field="unit_ids")
+        units.append(unit)
+    return units
+
+
+def create_record(actor, expected, data: RecordInput, today: date):
+    """Log the record of an expected meeting (one each). Everything is checked before anything is written;
+    the frozen data (dispatch list, month's analysis, quarter's results) is taken now. Open escalations aimed
+    at this meeting become its items (kind=escalated)."""
+    if expected is None:
+        raise ServiceError("会议不存在。", status=404, code="not_found")
+    if expected.is_cancelled:
+        raise ServiceError("该会议已取消，不能填写纪要。", code="cancelled", status=409)
+    if not can_log(actor, expected):
+        who = {MeetingType.weekly: "召集单位", MeetingType.semiannual: "述职人所在单位",
+               MeetingType.dispatch: "召集的副市长本人", MeetingType.monthly: "市长本人",
+               MeetingType.quarterly: "市委书记本人"}[expected.type]
+        raise PermissionDenied(f"{expected.convener_label}的{expected.type.label}只能由{who}或千百十办填写。")
+    if expected.record is not None:
+        raise Conflict(f"{record_title(expected)}已经填写过了，不能重复填写；如需补充，请打开已有纪要修改。",
+                       code="duplicate")
+    data = data if isinstance(data, RecordInput) else RecordInput(**data)
+    held_on = _held_on(data.held_on, today)
+    values = _fields(data, expected.type)
+    units = _units(data.unit_ids) if expected.type is MeetingType.weekly else []
+    decisions = [_resolve_decision(d, today) for d in data.decisions]
+    if decisions and expected.type not in DECISION_TYPES:
+        raise ServiceError(f"{expected.type.label}不设会议决定。", field="decisions")
+    if len(decisions) > MAX_DECISIONS:
+        raise ServiceError(f"一次最多填写 {MAX_DECISIONS} 条会议决定。", field="decisions")
+    if data.instructions and expected.type is not MeetingType.dispatch:
+        raise ServiceError("只有旬调度纪要有对清单事项的指示。", field="instructions")
+    if data.visits and expected.type is not MeetingType.quarterly:
+        raise ServiceError("只有季考核纪要记录项目观摩。", field="visits")
+
+    snap = _frozen_data(expected, held_on)
+    try:
+        with db.session.begin_nested():
+            record = MeetingRecord(expected=expected, type=expected.type, held_on=held_on, snapshot=snap,
+                                   status=RecordStatus.draft, created_by_id=actor.id, units=units, **values)
+            db.session.add(record)
+            db.session.flush()
+            record_change(actor, "meeting_record.create", record, None,
+                          dict(snapshot(record, RECORD_FIELDS), expected_id=expected.id, type=expected.type.value,
+                               unit_ids=[u.id for u in units]))
+            for text, lead_unit, co_units, due_on, make_task in decisions:
+                _write_decision(actor, record, text, lead_unit, co_units, due_on, today, make_task)
+            if expected.type is MeetingType.dispatch:
+                for task_id, text in data.instructions:
+                    _instruction_item(actor, record, task_id, text)
+                _carry_over(actor, record)
+            if expected.type is MeetingType.quarterly:
+                for text in data.visits:
+                    _visit_item(actor, record, text)
+                _explanation_items(record)
+            _take_up_escalations(actor, record)
+            db.session.flush()
+    except IntegrityError:
+        # Someone logged the same meeting at the same moment: the unique expected_id refused the second row.
+        if db.session.scalar(sa.select(MeetingRecord.id).where(MeetingRecord.expected_id == expected.id)) is None:
+            raise
+        raise Conflict(f"{record_title(expected)}已经由他人填写，不能重复填写。请刷新页面查看。",
+                       code="duplicate") from None
+    return record
+
+
+def _frozen_data(expected, held_on):
+    start = expected.period_start
+    if expected.type is MeetingType.dispatch:
+        from app.tasks.queries import Xun
+
+        if expected.convener_person is None:
+            raise ServiceError("该旬调度没有召集的副市长，无法生成调度清单。")
+        return freeze_dispatch(expected.convener_person, Xun.of(start), held_on)
+    if expected.type is MeetingType.monthly:
+        try:
+            return freeze_month(start.year, start.month, held_on)
+        except ImportError:
+            log.warning("app.meetings.analysis is not available; the monthly record has no analysis yet")
+            return None
+    if expected.type is MeetingType.quarterly:
+        return freeze_quarter(start.year, (start.month - 1) // 3 + 1, held_on)
+    return None
+
+
+def _carry_over(actor, record):
+    """Every task on the frozen list still open at the meeting goes on to the next 旬 (kind=carry_over)."""
+    order = 0
+    for unit in (record.snapshot or {}).get("units", ()):
+        for row in unit["rows"]:
+            if row["is_open"]:
+                order += 1
+                record.items.append(RecordItem(
+                    record_id=record.id, kind=ItemKind.carry_over, text=row["title"], task_id=row["task_id"],
+                    unit_id=row["lead_unit"]["id"], due_on=date.fromisoformat(row["due_on"]), sort_order=order))
+
+
+def _explanation_items(record):
+    """One item per last-placed unit of each group, for that unit to write its explanation into."""
+    order = 0
+    seen = set()
+    for entry in (record.snapshot or {}).get("last_placed", ()):
+        for unit_id in entry["unit_ids"]:
+            if unit_id in seen:
+                continue
+            seen.add(unit_id)
+            order += 1
+            record.items.append(RecordItem(record_id=record.id, kind=ItemKind.explanation, text="",
+                                           unit_id=unit_id, sort_order=order))
+
+
+def _take_up_escalations(actor, record):
+    escalations = db.session.scalars(sa.select(Escalation).where(
+        Escalation.target_id == record.expected_id, Escalation.status == EscalationStatus.open)
+        .order_by(Escalation.id)).all()
+    for order, escalation in enumerate(escalations, start=1):
+        source = escalation.item
+        item = RecordItem(record_id=record.id, kind=ItemKind.escalated, text=source.text, task_id=source.task_id,
+                          unit_id=source.unit_id, due_on=source.due_on, escalated_from_id=source.id,
+                          submitted_by_id=escalation.created_by_id, sort_order=order)
+        record.items.append(item)
+        db.session.flush()
+        escalation.status, escalation.taken_up_item_id = EscalationStatus.taken_up, item.id
+        record_change(actor, "meeting_escalation.take_up", escalation, {"status": "open"},
+                      {"status": "taken_up", "taken_up_item_id": item.id, "record_id": record.id})
+
+
+# --- editing, sign-off, amendment ---------------------------------------------------------------------------
+
+def update_record(actor, record, data: dict, reason=None, expected_version=None):
+    """Change the record's text fields (and, for 周会商, the attending units). A signed record changes only with
+    a reason, kept as an amendment beside the record. The frozen data never changes."""
+    _check_version(record, expected_version)
+    if not can_edit(actor, record):
+        raise PermissionDenied("只有会议召集方（或千百十办）可以修改纪要。")
+    reason = _require_open_or_reason(record, reason)
+    before = snapshot(record, RECORD_FIELDS)
+    before_units = [u.id for u in record.units]
+    values = {}
+    for name, (label, max_length) in EDITABLE.items():
+        if name not in data:
+            continue
+        if max_length is None:
+            values[name] = _held_on(data[name], date.max)  # a later edit need not re-check "not in the future"
+        else:
+            values[name] = _text(data[name], label, max_length)
+    if record.type is MeetingType.semiannual and "minutes" in values and not values["minutes"]:
+        raise ServiceError("请填写述职报告正文。", field="minutes")
+    units = _units(data["unit_ids"]) if "unit_ids" in data and record.type is MeetingType.weekly else None
+    changed = [EDITABLE[k][0] for k, v in values.items() if getattr(record, k) != v]
+    if units is not None and [u.id for u in units] != before_units:
+        changed.append("参会单位")
+    if not changed:
+        if reason:
+            raise ServiceError("没有修改任何内容。", code="unchanged")
+        return record
+    for name, value in values.items():
+        setattr(record, name, value)
+    if units is not None:
+        record.units = units
+    if reason:
+        _amend(actor, record, reason, "、".join(changed))
+    _touch(record)
+    _flush()
+    after = snapshot(record, RECORD_FIELDS)
+    keys = [k for k in after if before.get(k) != after[k]]
+    extra_before, extra_after = ({"unit_ids": before_units}, {"unit_ids": [u.id for u in record.units]}) \
+        if units is not None and "参会单位" in changed else ({}, {})
+    record_change(actor, "meeting_record.amend" if reason else "meeting_record.update", record,
+                  dict({k: before[k] for k in keys}, **extra_before), dict({k: after[k] for k in keys}, **extra_after),
+                  reason=reason or None)
+    return record
+
+
+def sign_off(actor, record, expected_version=None):
+    """签发: the convener locks the record; later changes need a reason."""
+    _check_version(record, expected_version)
+    if record.is_signed:
+        raise ServiceError("该纪要已经签发。", code="signed", status=409)
+    if not can_sign(actor, record):
+        raise PermissionDenied("只有会议召集方（或千百十办）可以签发纪要。")
+    record.status, record.signed_by_id, record.signed_at = RecordStatus.signed, actor.id, utcnow()
+    _touch(record)
+    _flush()
+    record_change(actor, "meeting_record.sign", record, {"status": "draft"},
+                  {"status": "signed", "signed_at": record.signed_at.isoformat()})
+    return record
+
+
+# --- attachments --------------------------------------------------------------------------------------------
+
+def store_attachment(actor, record, file_storage, reason=None):
+    """A file attached to the record (述职 materials, a scan of signed minutes), checked and stored like task
+    evidence. Only the convener's side (for 半年述职: the reporter's unit) attaches; a signed record needs a
+    reason."""
+    from app.tasks.files import delete_stored, save_upload
+
+    if not can_edit(actor, record):
+        raise PermissionDenied("只有述职人所在单位可以上传述职材料。" if record.type is MeetingType.semiannual
+                               else "只有会议召集方（或千百十办）可以上传附件。")
+    reason = _require_open_or_reason(record, reason, "增加附件")
+    saved = save_upload(file_storage)
+    try:
+        attachment = RecordAttachment(record_id=record.id, filename=saved.filename, stored_name=saved.stored_name,
+                                      content_type=saved.content_type, size=saved.size, uploaded_by_id=actor.id)
+        record.attachments.append(attachment)
+        if reason:
+            _amend(actor, record, reason, f"增加附件：{saved.filename}")
+        _touch(record)
+        _flush()
+        record_change(actor, "meeting_attachment.upload", attachment, None, {
+            "record_id": record.id, "filename": saved.filename, "size": saved.size, "sha256": saved.sha256,
+            "stored_name": saved.stored_name})
+    except Exception:
+        delete_stored(saved.stored_name)
+        raise
+    return attachment
+
+
+def attachment_path(attachment):
+    from app.tasks.files import evidence_path
+
+    return evidence_path(attachment)  # the same storage rules: only names this app made, inside the folder
+
+
+# --- escalation ---------------------------------------------------------------------------------------------
+
+def _vice_mayor_of(unit_id, on):
+    return db.session.scalar(sa.select(PortfolioItem.person_id).where(
+        PortfolioItem.unit_id == unit_id, PortfolioItem.current_on(on)).order_by(PortfolioItem.id).limit(1))
+
+
+def escalation_target(item, today):
+    """The next meeting of the higher type that is to take the item up, or None when none is scheduled yet.
+    A 周会商 item goes to the 旬调度 of the vice mayor whose portfolio holds the item's unit (or the convening
+    unit); a 旬调度 item goes to the next 月分析."""
+    record = item.record
+    target_type = ESCALATES_TO.get(record.type)
+    if target_type is None:
+        return None
+    query = sa.select(ExpectedMeeting).outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id) \
+        .where(ExpectedMeeting.type == target_type, ExpectedMeeting.scheduled_on >= today,
+               ~ExpectedMeeting.is_cancelled, MeetingRecord.id.is_(None))
+    if target_type is MeetingType.dispatch:
+        unit_id = item.unit_id or record.expected.convener_unit_id
+        person_id = _vice_mayor_of(unit_id, today) if unit_id else None
+        if person_id is None:
+            return None
+        query = query.where(ExpectedMeeting.convener_person_id == person_id)
+    return db.session.scalar(query.order_by(ExpectedMeeting.scheduled_on, ExpectedMeeting.id).limit(1))
+
+
+def escalate(actor, item, reason, today):
+    """Send an unresolved item up the ladder to the next meeting of the higher type (once per item)."""
+    record = item.record
+    if record.type not in ESCALATES_TO:
+        raise ServiceError(f"{record.type.label}的事项不再向上提交。", code="bad_type")
+    if item.kind not in ESCALATABLE_KINDS:
+        raise ServiceError(f"“{item.kind.label}”不能上报。", code="bad_type")
+    if not can_log(actor, record.expected):
+        raise PermissionDenied("只有会议召集方（或千百十办）可以上报事项。")
+    if item.resolved:
+        raise ServiceError("该事项已在会上解决，无需上报。", code="resolved", status=409)
+    if db.session.scalar(sa.select(Escalation.id).where(Escalation.item_id == item.id)) is not None:
+        raise ServiceError("该事项已经上报过，不能重复上报。", code="duplicate", status=409)
+    reason = _text(reason, "上报理由", REASON_MAX, required=True)
+    target = escalation_target(item, today)
+    if target is None:
+        target_label = ESCALATES_TO[record.type].label
+        raise ServiceError(f"下一次{target_label}尚未排定（会议计划生成后才能上报），请稍后再试或联系千百十办。",
+                           code="no_target", status=409)
+    escalation = Escalation(item_id=item.id, target_id=target.id, reason=reason, created_by_id=actor.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(escalation)
+            db.session.flush()
+    except IntegrityError:
+        raise ServiceError("该事项已经上报过，不能重复上报。", code="duplicate", status=409) from None
+    record_change(actor, "meeting_item.escalate", escalation, None, {
+        "item_id": item.id, "target_id": target.id, "reason": reason})
+    return escalation
+
+
+@dataclass
+class PathStep:
+    """One meeting on an item's way up the ladder."""
+
+    type: MeetingType
+    title: str
+    day: date  # held (a record) or scheduled (still to come)
+    record_id: int | None
+    item_id: int | None
+    text: str
+    reason: str | None = None  # why it went up from this step to the next
+    pending: bool = False  # escalated, not taken up yet
+
+
+def escalation_path(item):
+    """The chain of an item through the ladder (周会商 item → 旬调度 item → 月分析 item), oldest first, with
+    dates and records; a step still to come is marked pending."""
+    origin = item
+    seen = {item.id}
+    while origin.escalated_from is not None and origin.escalated_from.id not in seen:
+        origin = origin.escalated_from
+        seen.add(origin.id)
+    steps = []
+    current = origin
+    visited = set()
+    while current is not None and current.id not in visited:
+        visited.add(current.id)
+        record = current.record
+        steps.append(PathStep(type=record.type, title=record_title(record.expected), day=record.held_on,
+                              record_id=record.id, item_id=current.id, text=current.text))
+        escalation = db.session.scalar(sa.select(Escalation).where(Escalation.item_id == current.id))
+        if escalation is None:
+            break
+        steps[-1].reason = escalation.reason
+        if escalation.taken_up_item is not None:
+            current = escalation.taken_up_item
+        else:
+            target = escalation.target
+            steps.append(PathStep(type=target.type, title=record_title(target), day=target.scheduled_on,
+                                  record_id=None, item_id=None, text=current.text, pending=True))
+            current = None
+    return steps
+
+
+def open_tasks_count(task_ids):
+    """How many of these tasks are still open now (for the record page's carried-over summary)."""
+    if not task_ids:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
+        Task.id.in_(task_ids), Task.state.in_(OPEN_STATES)))
