@@ -294,3 +294,65 @@ def test_excel_keeps_formula_like_names_as_text(march):
     cells += [c for row in wb["红灯单位"].iter_rows() for c in row if c.value == xgj.short_name]
     assert len(cells) == 2
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
+# --- the live page ------------------------------------------------------------------------------------------
+
+def test_page_shows_the_months_analysis_with_charts_for_the_office(client, login_as, clock, march):
+    clock.set(datetime(2026, 4, 5, 9, 0))
+    login_as("admin")
+    response = client.get("/meetings/analysis?month=2026-03")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "湘潭市产业强市“千百十”工程2026年3月分析" in html
+    assert "评价日 2026-03-31" in html and "本月尚未结束" not in html
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 3
+    assert "红灯事项最多的单位" in html and "市工信局" in html
+    assert "会议落实情况" in html
+    assert "/meetings/analysis?month=2026-02" in html and "/meetings/analysis?month=2026-04" in html
+    assert "/meetings/analysis.xlsx?month=2026-03" in html
+
+
+def test_page_defaults_to_the_running_month_and_offers_no_next_month(client, login_as, clock, march):
+    login_as("shizhang")
+    html = client.get("/meetings/analysis").get_data(as_text=True)
+    assert "2026年3月分析" in html and "评价日 2026-03-10" in html and "本月尚未结束" in html
+    assert "month=2026-04" not in html
+
+
+def test_observers_read_the_analysis_and_unit_staff_may_not(client, login_as, clock):
+    login_as("guancha")
+    assert client.get("/meetings/analysis").status_code == 200
+    login_as("gxj")
+    assert client.get("/meetings/analysis").status_code == 403
+    assert client.get("/meetings/analysis.xlsx").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, clock):
+    response = client.get("/meetings/analysis")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("month", "message"), [
+    ("2026-13", "月份“2026-13”格式不正确，请按“年-月”填写，如 2026-03。"),
+    ("三月", "格式不正确"),
+    ("2026-04", "2026年4月尚未开始，只能分析本月及以前的月份。"),
+])
+def test_bad_or_future_month_is_refused_in_chinese(client, login_as, clock, month, message):
+    login_as("admin")
+    for url in ("/meetings/analysis", "/meetings/analysis.xlsx"):
+        response = client.get(url, query_string={"month": month})
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+
+
+def test_excel_download_of_the_page(client, login_as, clock, march):
+    clock.set(datetime(2026, 4, 5, 9, 0))
+    login_as("admin")
+    response = client.get("/meetings/analysis.xlsx?month=2026-03")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "2026%E5%B9%B43%E6%9C%88" in response.headers["Content-Disposition"]  # 2026年3月
+    wb = load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames == ["概况", "按单位", "按分组", "按计划", "红灯单位", "会议落实"]
+    assert wb["按分组"].cell(row=1, column=1).value == "湘潭市产业强市“千百十”工程2026年3月分析"
