@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
-from app.meetings import views_cadence, views_records  # noqa: E402, F401  (registers the routes)
+from app.meetings import views_analysis, views_cadence, views_records  # noqa: E402, F401  (registers the routes)
