@@ -1,0 +1,227 @@
+"""Browser journeys: the real app served on 127.0.0.1, driven by Debian's Chromium through Playwright.
+
+The live server is the app built by `create_app` on its own database (an SQLite file, or `<TEST_DATABASE_URL>_e2e`
+on PostgreSQL; per pytest-xdist worker), migrated and loaded with the same data as `flask demo`, with a frozen
+clock at E2E_NOW so that lights, 旬 and quarters are the same on every run. It runs in a thread of the test
+process (werkzeug's threaded server on a free port), with CSRF on and TESTING off, as in production. Any
+unhandled exception in a request is recorded and fails the test that caused it.
+
+Chromium: /usr/bin/chromium (or E2E_CHROMIUM). Without it the journeys are skipped with a message saying how to
+get it, except in CI (CI=true), where they fail. Screenshots of each key step go to E2E_ARTIFACTS (default
+test-artifacts/e2e/<test>/); a failing journey also leaves failure.html and failure.png there.
+"""
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from flask import got_request_exception
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app import create_app
+from app.core.clock import FrozenClock
+from app.extensions import db
+from config import BASE_DIR, TestingConfig
+from tests.conftest import _ensure_postgres_database, reset_database
+from tests.e2e.helpers import E2E_NOW, PASSWORD
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS") or BASE_DIR / "test-artifacts" / "e2e")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _unavailable(reason):
+    """Skip outside CI, with what to do; in CI a journey that cannot run is a failure."""
+    if IN_CI:
+        pytest.fail(f"browser journeys cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(f"browser journeys skipped: {reason}")
+
+
+# --- the live server ---------------------------------------------------------------------------------------
+
+def _live_database_url(tmp_dir):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith(("postgresql://", "postgresql+psycopg://")):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1) + "_e2e"
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return f"{url}_{worker}" if worker else url
+    return f"sqlite:///{tmp_dir}/live.sqlite3"
+
+
+def _seed(app):
+    """Migrate and load what `flask demo` loads, on the frozen day."""
+    from flask_migrate import upgrade
+
+    from app.core.clock import today
+    from app.org.demo import seed_demo_org
+    from app.org.seed import seed_organisation
+    from app.scoring.demo import seed_demo_scores
+    from app.tasks.demo import seed_demo_tasks
+
+    with app.app_context():
+        reset_database(db.engine)
+        upgrade()
+        seed_organisation()
+        seed_demo_org()
+        db.session.commit()
+        seed_demo_tasks(today())
+        db.session.commit()
+        seed_demo_scores(today())
+        db.session.commit()
+        db.session.remove()
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No line per request in the test output (errors are still logged, and recorded by LiveServer)."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+class LiveServer:
+    def __init__(self, app, server):
+        self.app = app
+        self.server = server
+        self.url = f"http://127.0.0.1:{server.server_port}"
+        self.errors = []  # unhandled exceptions raised by requests, as "METHOD path: repr"
+        self.clock = app.extensions["clock"]
+
+    def record_error(self, sender, exception, **extra):
+        from flask import request
+
+        self.errors.append(f"{request.method} {request.full_path}: {exception!r}")
+
+    def app_context(self):
+        """The live app's context, to look data up or run a job (`with live_server.app_context(): ...`)."""
+        return self.app.app_context()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    tmp_dir = tmp_path_factory.mktemp("e2e")
+    url = _live_database_url(tmp_dir)
+    if url.startswith("postgresql"):
+        _ensure_postgres_database(url)
+    app = create_app(TestingConfig, {
+        "TESTING": False,  # error pages as in production; exceptions are recorded by LiveServer.record_error
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
+        "SERVER_NAME": None,
+        "WTF_CSRF_ENABLED": True,
+        "SECRET_KEY": "e2e-secret",
+    })
+    app.extensions["clock"] = FrozenClock(E2E_NOW, tz=app.config["TIMEZONE"])
+    _seed(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    live = LiveServer(app, server)
+    got_request_exception.connect(live.record_error, app)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread.start()
+    yield live
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    got_request_exception.disconnect(live.record_error, app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- the browser -------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"no Chromium at {CHROMIUM} (install it with `apt-get install -y chromium`, or set E2E_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def _artifact_dir(node):
+    name = re.sub(r"[^\w.-]+", "_", node.nodeid.split("::", 1)[-1])
+    path = ARTIFACTS / name
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def artifacts(request):
+    """This test's artifact folder (emptied first)."""
+    return _artifact_dir(request.node)
+
+
+@pytest.fixture
+def page(request, browser, live_server, artifacts):
+    """A fresh browser context (no cookies) on the live server; on failure the page's HTML and a screenshot
+    are saved beside the step screenshots. A request that raised fails the test."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors_before = len(live_server.errors)
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        try:
+            (artifacts / "failure.html").write_text(page.content(), encoding="utf-8")
+            page.screenshot(path=str(artifacts / "failure.png"), full_page=True)
+        except Exception as error:  # a crashed page must not hide the test's own failure
+            (artifacts / "failure.txt").write_text(f"could not save the page: {error!r}", encoding="utf-8")
+    context.close()
+    server_errors = live_server.errors[errors_before:]
+    assert not server_errors, "the server raised during the journey:\n" + "\n".join(server_errors)
+
+
+@pytest.fixture
+def shot(page, artifacts):
+    """shot("name"): a full-page screenshot NN-name.png of the current page."""
+    counter = iter(range(1, 1000))
+
+    def take(name):
+        path = artifacts / f"{next(counter):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def sign_in(page):
+    """sign_in("gxj"): sign in through the login form as a user would."""
+
+    def go(username, password=PASSWORD):
+        page.goto("/auth/login")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+        assert page.locator("#nav-notifications").is_visible(), f"{username} is not signed in: {page.url}"
+
+    return go
+
+
+@pytest.fixture
+def sign_out(page):
+    def go():
+        page.get_by_role("button", name="退出").click()
+        page.wait_for_load_state()
+
+    return go
