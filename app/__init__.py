@@ -63,6 +63,9 @@ def create_app(config=None, overrides=None):
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 
+    from app.meetings import register as register_meetings
+
+    register_meetings(app)  # the cadence job (run by `flask scheduler`) and its reminders
     register_error_handlers(app)
     register_security(app)
 
