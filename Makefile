@@ -33,11 +33,12 @@ test: $(VENV)/.deps-dev
 lint: $(VENV)/.deps-dev
 	$(BIN)/ruff check .
 
-## bench: time the task pages and the annual results on 50,000 tasks (fresh SQLite files under /tmp/qbs-bench and
-## /tmp/qbs-bench-scoring; BENCH_ARGS="--pg URL" (each script rebuilds that database) or --reuse)
+## bench: one table of the pages and jobs on 50,000 tasks, SQLite (/tmp/qbs-bench/bench.sqlite3) beside PostgreSQL
+## (BENCH_PG, skipped with a message when it does not answer); each data set is built once and then reused.
+## BENCH_ARGS="--rebuild", "--no-pg", "--only inbox,dispatch", "--markdown" (see benchmarks/README.md)
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/qbs_bench
 bench: $(VENV)/.deps-dev
-	$(BIN)/python benchmarks/bench_tasks.py $(BENCH_ARGS)
-	$(BIN)/python benchmarks/bench_scoring.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench.py --pg $(BENCH_PG) $(BENCH_ARGS)
 
 clean-db:
 	rm -f instance/qbs.sqlite3 instance/qbs.sqlite3-wal instance/qbs.sqlite3-shm
