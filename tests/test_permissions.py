@@ -1,276 +1,51 @@
-"""The permission matrix: every endpoint of the app, what each role gets, and checks that keep the matrix whole.
+"""The permission matrix of tests/permission_matrix.py, checked route by route and role by role, and the
+object-level rules behind it: a unit sees and acts on its own tasks only, an assessor enters only its own
+component, a vice mayor sees only their own dispatch list, and ids of another unit's rows cannot be probed."""
 
-ROUTES has one line per (endpoint, method). When you add a route, add its line here: the test
-`test_the_matrix_lists_every_route` fails until you do and prints the line to start from.
-
-URL samples use placeholders such as {unit} that are resolved at test time (see SAMPLES) to rows of the
-seeded organisation, or to rows a sample creates through the services where nothing is seeded (a task, its
-evidence, a notification ...). Expected results, per role column:
-  200, 302, 403, 401 ...  exactly this status
-  LOGIN                   302 to the sign-in page (anonymous on a page or a form)
-  DONE                    the request was allowed: not 401/403 and not 5xx (an empty form may well be a 400)
-API routes (endpoint api.*) are called with a bearer token of the role's demo user (none for anonymous).
-"""
-
-import io
-import re
-import string
-from datetime import date, timedelta
+import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.datastructures import FileStorage
 
-from app.auth import services as auth_services
-from app.auth.models import User
-from app.core.calendar import set_override
+from app.auth.models import Role, User
 from app.core.clock import today
 from app.core.models import AuditEntry
 from app.core.permissions import PERMISSIONS, PUBLIC, allowed
 from app.extensions import db
-from app.org.models import Chain, Person, Plan, Position, Unit
-from app.reminders.models import Channel, Notification, OutboxMessage
+from app.org.queries import portfolio_unit_ids
+from app.scoring import services as scoring_services
+from app.scoring.models import ScoreEntry
 from app.tasks import services as task_services
-from app.tasks.files import store_evidence
-from app.tasks.models import Task
+from app.tasks.models import Task, TaskState
+from tests.permission_matrix import (
+    ASSESSOR_UNIT,
+    DONE,
+    FOLLOW_UP_TEXT,
+    IGNORED_ENDPOINTS,
+    IGNORED_METHODS,
+    LOGIN,
+    OBJECT_403,
+    ROLES,
+    ROUTES,
+    SECRETS,
+    TASK_TITLE,
+    UNIT_A,
+    UNIT_B,
+    VICE_MAYOR_IN,
+    VICE_MAYOR_OUT,
+    answers,
+    line_to_paste,
+    make_task,
+    person_named,
+    resolve,
+    unit_named,
+    user_named,
+)
 
-LOGIN = "LOGIN"
-DONE = "DONE"
-
-# role column -> demo account (None: not signed in)
-ROLES = {"anonymous": None, "staff": "gxj", "leader": "fushizhang", "observer": "guancha", "admin": "admin"}
-
-# A line per endpoint and method:
-# (endpoint, method, sample URL, anonymous, staff, leader, observer, admin)
-ROUTES = [
-    ("core.home", "GET", "/", LOGIN, 200, 200, 200, 200),
-    # auth: sign-in, own account and tokens
-    ("auth.login", "GET", "/auth/login", 200, 302, 302, 302, 302),
-    ("auth.login", "POST", "/auth/login", DONE, DONE, DONE, DONE, DONE),
-    ("auth.logout", "POST", "/auth/logout", LOGIN, DONE, DONE, DONE, DONE),
-    ("auth.account", "GET", "/auth/account", LOGIN, 200, 200, 200, 200),
-    ("auth.account", "POST", "/auth/account", LOGIN, DONE, DONE, DONE, DONE),
-    ("auth.create_token", "POST", "/auth/tokens", LOGIN, DONE, DONE, DONE, DONE),
-    ("auth.revoke_token", "POST", "/auth/tokens/{token}/revoke", LOGIN, DONE, DONE, DONE, DONE),
-    # auth: user administration
-    ("auth.users", "GET", "/auth/users", LOGIN, 403, 403, 403, 200),
-    ("auth.create_user", "GET", "/auth/users/new", LOGIN, 403, 403, 403, 200),
-    ("auth.create_user", "POST", "/auth/users/new", LOGIN, 403, 403, 403, DONE),
-    ("auth.edit_user", "GET", "/auth/users/{user}", LOGIN, 403, 403, 403, 200),
-    ("auth.edit_user", "POST", "/auth/users/{user}", LOGIN, 403, 403, 403, DONE),
-    ("auth.reset_password", "POST", "/auth/users/{user}/password", LOGIN, 403, 403, 403, DONE),
-    ("auth.set_active", "POST", "/auth/users/{user}/active", LOGIN, 403, 403, 403, DONE),
-    # org: pages everyone signed in reads
-    ("org.units", "GET", "/org/units", LOGIN, 200, 200, 200, 200),
-    ("org.unit", "GET", "/org/units/{unit}", LOGIN, 200, 200, 200, 200),
-    ("org.plans", "GET", "/org/plans", LOGIN, 200, 200, 200, 200),
-    ("org.plan", "GET", "/org/plans/{plan}", LOGIN, 200, 200, 200, 200),
-    ("org.leadership", "GET", "/org/leadership", LOGIN, 200, 200, 200, 200),
-    # org: administration
-    ("org.edit_unit", "GET", "/org/units/{unit}/edit", LOGIN, 403, 403, 403, 200),
-    ("org.edit_unit", "POST", "/org/units/{unit}/edit", LOGIN, 403, 403, 403, DONE),
-    ("org.people", "GET", "/org/people", LOGIN, 403, 403, 403, 200),
-    ("org.create_person", "GET", "/org/people/new", LOGIN, 403, 403, 403, 200),
-    ("org.create_person", "POST", "/org/people/new", LOGIN, 403, 403, 403, DONE),
-    ("org.person", "GET", "/org/people/{person}", LOGIN, 403, 403, 403, 200),
-    ("org.person", "POST", "/org/people/{person}", LOGIN, 403, 403, 403, DONE),
-    ("org.add_position", "POST", "/org/people/{person}/positions", LOGIN, 403, 403, 403, DONE),
-    ("org.add_membership", "POST", "/org/people/{person}/memberships", LOGIN, 403, 403, 403, DONE),
-    ("org.add_portfolio", "POST", "/org/people/{person}/portfolio", LOGIN, 403, 403, 403, DONE),
-    ("org.end_record", "POST", "/org/people/{person}/position/{position}/end", LOGIN, 403, 403, 403, DONE),
-    ("org.edit_chain", "GET", "/org/chains/{chain}", LOGIN, 403, 403, 403, 200),
-    ("org.edit_chain", "POST", "/org/chains/{chain}", LOGIN, 403, 403, 403, DONE),
-    # core: working-day calendar administration
-    ("core.calendar", "GET", "/admin/calendar", LOGIN, 403, 403, 403, 200),
-    ("core.calendar", "POST", "/admin/calendar", LOGIN, 403, 403, 403, DONE),
-    ("core.calendar_import", "POST", "/admin/calendar/import", LOGIN, 403, 403, 403, DONE),
-    ("core.calendar_delete", "POST", "/admin/calendar/{override}/delete", LOGIN, 403, 403, 403, DONE),
-    # tasks: lists, assigning, import, dispatch list ({task}: a task of 市工信局, gxj's unit, assigned by admin)
-    ("tasks.inbox", "GET", "/tasks/inbox", LOGIN, 200, 403, 403, 200),
-    ("tasks.overview", "GET", "/tasks/", LOGIN, 403, 200, 200, 200),
-    ("tasks.assign", "GET", "/tasks/new", LOGIN, 403, 200, 403, 200),
-    ("tasks.assign", "POST", "/tasks/new", LOGIN, 403, DONE, 403, DONE),
-    ("tasks.workday", "GET", "/tasks/workday?date=2026-03-10", LOGIN, 403, 200, 403, 200),
-    ("tasks.import_tasks", "GET", "/tasks/import", LOGIN, 403, 200, 403, 200),
-    ("tasks.import_tasks", "POST", "/tasks/import", LOGIN, 403, DONE, 403, DONE),
-    ("tasks.import_template", "GET", "/tasks/import/template.xlsx", LOGIN, 403, 200, 403, 200),
-    ("tasks.dispatch", "GET", "/tasks/dispatch?person={person}", LOGIN, 403, 200, 200, 200),
-    ("tasks.dispatch_excel", "GET", "/tasks/dispatch.xlsx?person={person}", LOGIN, 403, 200, 200, 200),
-    # tasks: one task (object rules are checked by the services: 404 or a flashed refusal, never 403)
-    ("tasks.detail", "GET", "/tasks/{task}", LOGIN, 200, 200, 200, 200),
-    ("tasks.evidence", "GET", "/tasks/{task}/files/{file}", LOGIN, 200, 200, 200, 200),
-    ("tasks.accept", "POST", "/tasks/{task}/accept", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.follow_up", "POST", "/tasks/{task}/follow-up", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.request_completion", "POST", "/tasks/{task}/request-completion", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.approve_completion", "POST", "/tasks/{task}/approve-completion", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.return_task", "POST", "/tasks/{task}/return", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.request_extension", "POST", "/tasks/{task}/request-extension", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.approve_extension", "POST", "/tasks/{task}/approve-extension", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.refuse_extension", "POST", "/tasks/{task}/refuse-extension", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.urge", "POST", "/tasks/{task}/urge", LOGIN, DONE, DONE, DONE, DONE),
-    ("tasks.cancel", "POST", "/tasks/{task}/cancel", LOGIN, DONE, DONE, DONE, DONE),
-    # scoring ({year}: this year, {quarter}: its first quarter, {unit}: 市工信局, gxj's own unit)
-    ("scoring.index", "GET", "/scoring/", LOGIN, 200, 200, 200, 200),
-    ("scoring.entry", "GET", "/scoring/{year}/q{quarter}/entry", LOGIN, 200, 403, 403, 200),
-    ("scoring.entry", "POST", "/scoring/{year}/q{quarter}/entry", LOGIN, DONE, 403, 403, DONE),
-    ("scoring.entry_excel", "GET", "/scoring/{year}/q{quarter}/entry.xlsx?unit={unit}", LOGIN, 200, 403, 403, 200),
-    ("scoring.entry_upload", "POST", "/scoring/{year}/q{quarter}/entry/upload", LOGIN, DONE, 403, 403, DONE),
-    ("scoring.rules", "GET", "/scoring/{year}/rules", LOGIN, 403, 200, 200, 200),
-    ("scoring.start_rules", "POST", "/scoring/{year}/rules/start", LOGIN, 403, 403, 403, DONE),
-    ("scoring.edit_rules", "GET", "/scoring/{year}/rules/edit", LOGIN, 403, 403, 403, 200),
-    ("scoring.edit_rules", "POST", "/scoring/{year}/rules/edit", LOGIN, 403, 403, 403, DONE),
-    ("scoring.year_admin", "GET", "/scoring/{year}/admin", LOGIN, 403, 403, 403, 200),
-    ("scoring.year_admin", "POST", "/scoring/{year}/admin", LOGIN, 403, 403, 403, DONE),
-    ("scoring.quarter", "GET", "/scoring/{year}/q{quarter}", LOGIN, 403, 200, 200, 200),
-    ("scoring.quarter_xlsx", "GET", "/scoring/{year}/q{quarter}.xlsx", LOGIN, 403, 200, 200, 200),
-    ("scoring.finalize_quarter", "POST", "/scoring/{year}/q{quarter}/finalize", LOGIN, 403, 403, 403, DONE),
-    ("scoring.reopen_quarter", "POST", "/scoring/{year}/q{quarter}/reopen", LOGIN, 403, 403, 403, DONE),
-    ("scoring.year", "GET", "/scoring/{year}", LOGIN, 403, 200, 200, 200),
-    ("scoring.year_xlsx", "GET", "/scoring/{year}.xlsx", LOGIN, 403, 200, 200, 200),
-    ("scoring.unit", "GET", "/scoring/units/{unit}", LOGIN, 200, 200, 200, 200),
-    ("scoring.unit_trend", "GET", "/scoring/units/{unit}/trend.svg", LOGIN, 200, 200, 200, 200),
-    ("scoring.office_explain", "GET", "/scoring/{year}/q{quarter}/units/{unit}/office", LOGIN, 200, 200, 200, 200),
-    # reminders ({notification}: one of gxj's; {message}: an outbox message to gxj)
-    ("reminders.index", "GET", "/reminders/", LOGIN, 200, 200, 200, 200),
-    ("reminders.read", "POST", "/reminders/{notification}/read", LOGIN, DONE, DONE, DONE, DONE),
-    ("reminders.read_all", "POST", "/reminders/read-all", LOGIN, DONE, DONE, DONE, DONE),
-    ("reminders.preferences", "GET", "/reminders/preferences", LOGIN, 200, 200, 200, 200),
-    ("reminders.preferences", "POST", "/reminders/preferences", LOGIN, DONE, DONE, DONE, DONE),
-    ("reminders.units", "GET", "/reminders/units", LOGIN, 403, 403, 403, 200),
-    ("reminders.unit_channels", "GET", "/reminders/units/{unit}/channels", LOGIN, 403, 403, 403, 200),
-    ("reminders.unit_channels", "POST", "/reminders/units/{unit}/channels", LOGIN, 403, 403, 403, DONE),
-    ("reminders.office", "GET", "/reminders/office", LOGIN, 403, 403, 403, 200),
-    ("reminders.retry", "POST", "/reminders/outbox/{message}/retry", LOGIN, 403, 403, 403, DONE),
-    ("reminders.cancel", "POST", "/reminders/outbox/{message}/cancel", LOGIN, 403, 403, 403, DONE),
-    ("reminders.rules", "GET", "/reminders/rules", LOGIN, 403, 403, 403, 200),
-    ("reminders.rules", "POST", "/reminders/rules", LOGIN, 403, 403, 403, DONE),
-    # JSON API v1 (bearer tokens)
-    ("api.openapi", "GET", "/api/v1/openapi.json", 200, 200, 200, 200, 200),
-    ("api.me", "GET", "/api/v1/me", 401, 200, 200, 200, 200),
-    ("api.units", "GET", "/api/v1/units", 401, 200, 200, 200, 200),
-    ("api.unit", "GET", "/api/v1/units/{unit}", 401, 200, 200, 200, 200),
-    ("api.plans", "GET", "/api/v1/plans", 401, 200, 200, 200, 200),
-    ("api.people", "GET", "/api/v1/people", 401, 200, 200, 200, 200),
-    ("api.people_create_post", "POST", "/api/v1/people", 401, 403, 403, 403, DONE),
-    ("api.task_list", "GET", "/api/v1/tasks", 401, 200, 200, 200, 200),
-    ("api.task_create_post", "POST", "/api/v1/tasks", 401, 403, DONE, 403, DONE),
-    ("api.task_detail", "GET", "/api/v1/tasks/{task}", 401, 200, 200, 200, 200),
-    ("api.task_follow_ups", "GET", "/api/v1/tasks/{task}/follow-ups", 401, 200, 200, 200, 200),
-    ("api.task_follow_up_create_post", "POST", "/api/v1/tasks/{task}/follow-ups", 401, DONE, 403, 403, DONE),
-    ("api.task_accept_post", "POST", "/api/v1/tasks/{task}/accept", 401, DONE, 403, 403, DONE),
-    ("api.task_request_completion_post", "POST", "/api/v1/tasks/{task}/request-completion", 401, DONE, 403, 403, DONE),
-    ("api.task_approve_completion_post", "POST", "/api/v1/tasks/{task}/approve-completion", 401, 403, DONE, 403, DONE),
-    ("api.task_return_post", "POST", "/api/v1/tasks/{task}/return", 401, 403, DONE, 403, DONE),
-    ("api.task_request_extension_post", "POST", "/api/v1/tasks/{task}/request-extension", 401, DONE, 403, 403, DONE),
-    ("api.task_approve_extension_post", "POST", "/api/v1/tasks/{task}/approve-extension", 401, 403, DONE, 403, DONE),
-    ("api.task_refuse_extension_post", "POST", "/api/v1/tasks/{task}/refuse-extension", 401, 403, DONE, 403, DONE),
-    ("api.task_urge_post", "POST", "/api/v1/tasks/{task}/urge", 401, 403, DONE, 403, DONE),
-    ("api.task_cancel_post", "POST", "/api/v1/tasks/{task}/cancel", 401, 403, DONE, 403, DONE),
-    ("api.scoring_rules", "GET", "/api/v1/scoring/{year}/rules", 401, 200, 200, 200, 200),
-    ("api.scoring_entries", "GET", "/api/v1/scoring/{year}/q/{quarter}/entries", 401, 200, 200, 200, 200),
-    ("api.scoring_entries_save_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/entries", 401, DONE, 403, 403, DONE),
-    ("api.scoring_quarter", "GET", "/api/v1/scoring/{year}/q/{quarter}", 401, 200, 200, 200, 200),
-    ("api.scoring_explanation", "GET", "/api/v1/scoring/{year}/q/{quarter}/units/{unit}/explanation", 401, 200, 200, 200, 200),  # noqa: E501
-    ("api.scoring_finalize_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/finalize", 401, 403, 403, 403, DONE),
-    ("api.scoring_reopen_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/reopen", 401, 403, 403, 403, DONE),
-    ("api.scoring_year", "GET", "/api/v1/scoring/{year}", 401, 200, 200, 200, 200),
-    ("api.dispatch", "GET", "/api/v1/dispatch?person_id={person}", 401, 403, 200, 200, 200),
-]
-
-IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
-IGNORED_METHODS = {"HEAD", "OPTIONS"}
-
-
-def _user(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def _first(statement):
-    found = db.session.scalar(statement.limit(1))
-    assert found is not None, f"the seeded data has no row for {statement}"
-    return found
-
-
-def _token_id(get):
-    token, _ = auth_services.create_token(_user("fgw"), _user("fgw"), "权限矩阵")
-    db.session.flush()
-    return token.id
-
-
-def _task_id(get):
-    """No task is seeded: assign one to 市工信局 (gxj's unit) through the service, as the office would."""
-    gxj_unit = db.session.get(Unit, _user("gxj").unit_id)
-    task = task_services.assign_task(_user("admin"), title="权限矩阵样例事项", lead_unit=gxj_unit,
-                                     due_on=today() + timedelta(days=30), today=today())
-    return task.id
-
-
-def _evidence_id(get):
-    task = db.session.get(Task, get("task"))
-    upload = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="佐证材料.pdf", content_type="application/pdf")
-    return store_evidence(_user("gxj"), task, None, upload).id
-
-
-def _override_id(get):
-    return set_override(_user("admin"), date(2031, 10, 11), True, "调休上班").id
-
-
-def _notification_id(get):
-    notification = Notification(user_id=_user("gxj").id, title="事项即将到期", body="请及时办理。", link="/tasks/")
-    db.session.add(notification)
-    db.session.flush()
-    return notification.id
-
-
-def _outbox_id(get):
-    gxj = _user("gxj")
-    message = OutboxMessage(rule="task_due_soon", subject_type="task", subject_id="0", recipient_key=f"user:{gxj.id}",
-                            user_id=gxj.id, occasion="权限矩阵", channel=Channel.email, title="事项即将到期",
-                            body="请及时办理。")
-    db.session.add(message)
-    db.session.flush()
-    return message.id
-
-
-# placeholder -> function(get) returning the value of a real row, called only when a URL needs it;
-# get(name) gives another placeholder's value for the same URL (a task's file belongs to that task)
-SAMPLES = {
-    "unit": lambda get: _first(sa.select(Unit.id).where(Unit.name == "市工信局")),
-    "plan": lambda get: _first(sa.select(Plan.code).order_by(Plan.sort_order)),
-    "person": lambda get: _first(sa.select(Person.id).where(Person.name == "杨晓军")),
-    "position": lambda get: _first(sa.select(Position.id).join(Person).where(Person.name == "杨晓军")),
-    "chain": lambda get: _first(sa.select(Chain.id).order_by(Chain.sort_order)),
-    "user": lambda get: _user("kjj").id,
-    "token": _token_id,
-    "task": _task_id,
-    "file": _evidence_id,
-    "override": _override_id,
-    "notification": _notification_id,
-    "message": _outbox_id,
-    "year": lambda get: today().year,
-    "quarter": lambda get: 1,
-}
-
-
-def resolve(template):
-    """The sample URL with its placeholders replaced by ids of real rows."""
-    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    unknown = names - set(SAMPLES)
-    assert not unknown, f"add a sample for {sorted(unknown)} to SAMPLES in tests/test_permissions.py"
-    values = {}
-
-    def get(name):
-        if name not in values:
-            values[name] = SAMPLES[name](get)
-        return values[name]
-
-    return template.format(**{name: get(name) for name in names})
-
-
-def sample_template(rule):
-    """/tasks/<int:task_id>/files/<int:file_id> -> /tasks/{task}/files/{file}: a starting point for a new line."""
-    return re.sub(r"<(?:[^<>:]+:)?([^<>:]+?)(?:_id)?>", r"{\1}", rule)
+# roles with no part in unit A's task: nothing of it may reach them
+OUTSIDERS = ("anonymous", "staff_b", "assessor")
 
 
 def _route_rules(app):
@@ -278,45 +53,88 @@ def _route_rules(app):
             if rule.endpoint not in IGNORED_ENDPOINTS for method in rule.methods - IGNORED_METHODS}
 
 
-def _cases():
-    for endpoint, method, url, *expected in ROUTES:
-        for role, expect in zip(ROLES, expected, strict=True):
-            yield pytest.param(endpoint, method, url, role, expect, id=f"{endpoint}-{method}-{role}")
-
-
-def _request(client, login_as, api_token, endpoint, method, url, role):
+def _sign_in(login_as, api_token, endpoint, role):
+    """The role's credentials: a signed-in session for pages, the headers with a bearer token for the API."""
     username = ROLES[role]
-    headers = {}
     if endpoint.startswith("api."):
-        if username:
-            headers["Authorization"] = f"Bearer {api_token(username)}"
-    elif username:
+        return {"Authorization": f"Bearer {api_token(username)}"} if username else {}
+    if username:
         login_as(username)
-    path = resolve(url)
-    response = client.open(path, method=method, headers=headers)
+    return {}
+
+
+def _request(client, login_as, api_token, endpoint, method, path, role, headers=None, **kwargs):
+    """One request as the role (`headers` from _sign_in when the caller signed in already)."""
+    if headers is None:
+        headers = _sign_in(login_as, api_token, endpoint, role)
+    response = client.open(path, method=method, headers=headers, **kwargs)
     response.get_data()
     response.close()  # keep the body, release a sent file
-    return response, path
+    return response
+
+
+def _text(response):
+    """The body as text to search: JSON decoded (its strings may be \\u-escaped), pages as they are."""
+    if response.is_json:
+        return json.dumps(response.get_json(), ensure_ascii=False)
+    if response.mimetype.startswith(("text/", "image/svg")):
+        return response.get_data(as_text=True)
+    return ""
+
+
+# --- the roles are what the columns say ------------------------------------------------------------------
+
+def test_the_roles_are_what_the_columns_say(app):
+    """The matrix rests on these facts of the seeded organisation; if the demo data changes, fix ROLES first."""
+    accounts = {role: user_named(name) for role, name in ROLES.items() if name}
+    unit_a, unit_b, assessor_unit = unit_named(UNIT_A), unit_named(UNIT_B), unit_named(ASSESSOR_UNIT)
+    assessors = set(scoring_services.load_year_rules(today().year).assessor_units.values())
+    assert accounts["staff_a"].role is Role.staff and accounts["staff_a"].unit_id == unit_a.id
+    assert accounts["staff_b"].role is Role.staff and accounts["staff_b"].unit_id == unit_b.id
+    assert unit_b.id not in assessors, "staff_b's unit must enter no score"
+    assert accounts["assessor"].role is Role.staff and accounts["assessor"].unit_id == assessor_unit.id
+    assert assessor_unit.id in assessors and assessor_unit.id not in (unit_a.id, unit_b.id)
+    vice_in, vice_out = person_named(VICE_MAYOR_IN), person_named(VICE_MAYOR_OUT)
+    assert accounts["vice_mayor_in"].role is Role.leader and accounts["vice_mayor_in"].person_id == vice_in.id
+    assert accounts["vice_mayor_out"].role is Role.leader and accounts["vice_mayor_out"].person_id == vice_out.id
+    assert unit_a.id in portfolio_unit_ids(vice_in.id, today())
+    assert unit_a.id not in portfolio_unit_ids(vice_out.id, today())
+    assert accounts["mayor"].role is Role.leader and accounts["mayor"].person.name == "胡贺波"
+    assert accounts["admin"].role is Role.admin and accounts["observer"].role is Role.observer
+    task = make_task()
+    assert [p.unit_id for p in task.parties] == [unit_a.id], "the sample task has unit A alone"
 
 
 # --- the matrix is complete and consistent ---------------------------------------------------------------
 
 def test_the_matrix_lists_every_route(app):
-    listed = [(endpoint, method) for endpoint, method, *_ in ROUTES]
+    listed = [(endpoint, method) for _, endpoint, method, _ in ROUTES]
     duplicates = {line for line in listed if listed.count(line) > 1}
     assert not duplicates, f"ROUTES lists these more than once: {sorted(duplicates)}"
     routes = _route_rules(app)
     missing = sorted(set(routes) - set(listed))
     assert not missing, (
-        "endpoints missing from ROUTES in tests/test_permissions.py; add a line for each, with the expected "
-        "result per role (and a SAMPLES entry for a new placeholder):\n" + "\n".join(
-            f'    ("{e}", "{m}", "{sample_template(routes[e, m])}", anonymous, staff, leader, observer, admin),'
-            for e, m in missing))
+        f"{len(missing)} endpoints missing from ROUTES in tests/permission_matrix.py; paste these lines and replace "
+        "each ? by the answer of that role (see the legend at the top of the file), and add a SAMPLES entry for a "
+        "new placeholder:\n" + "\n".join(line_to_paste(e, m, routes[e, m]) for e, m in missing))
     stale = sorted(set(listed) - set(routes))
     assert not stale, f"ROUTES lists endpoints the app no longer has; remove them: {stale}"
 
 
-@pytest.mark.parametrize(("endpoint", "method", "url"), [pytest.param(*r[:3], id=f"{r[0]}-{r[1]}") for r in ROUTES])
+def test_every_line_has_an_answer_per_role(app):
+    bad = []
+    for line, endpoint, method, _ in ROUTES:
+        try:
+            by_role = answers(line)
+        except AssertionError as error:
+            bad.append(f"{endpoint} {method}: {error}")
+            continue
+        bad += [f"{endpoint} {method}: unknown answer {a!r} for {role}" for role, a in by_role.items()
+                if not (isinstance(a, int) or a in (LOGIN, DONE, OBJECT_403))]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "url"), [pytest.param(*r[1:], id=f"{r[1]}-{r[2]}") for r in ROUTES])
 def test_each_sample_url_reaches_its_endpoint(app, endpoint, method, url):
     adapter = app.url_map.bind("localhost")
     path = urlsplit(resolve(url)).path
@@ -334,30 +152,39 @@ def test_every_view_declares_a_known_permission(app):
     assert not unknown, f"views naming a permission that app.core.permissions.PERMISSIONS lacks: {unknown}"
 
 
-def test_the_matrix_agrees_with_the_declared_permissions(app, user):
-    """A 403 in the table exactly where the view's permission refuses the role; anonymous only on public views."""
-    accounts = {role: user(name) for role, name in ROLES.items() if name}
+def test_the_matrix_agrees_with_the_declared_permissions(app):
+    """403 in the table exactly where the view's declared permission refuses the role (X where an object rule
+    refuses a role the permission lets in); anonymous refused exactly on views that are not public."""
+    accounts = {role: user_named(name) for role, name in ROLES.items() if name}
     wrong = []
-    for endpoint, method, _, *expected in ROUTES:
+    for line, endpoint, method, _ in ROUTES:
         permission = app.view_functions[endpoint].permission
-        by_role = dict(zip(ROLES, expected, strict=True))
+        by_role = answers(line)
         anonymous_refused = by_role["anonymous"] in (LOGIN, 401)
         if anonymous_refused == (permission == PUBLIC):
-            wrong.append((endpoint, method, "anonymous", permission))
+            wrong.append(f"{endpoint} {method} anonymous: {by_role['anonymous']} under {permission!r}")
         for role, account in accounts.items():
-            if (by_role[role] == 403) == allowed(account, permission):
-                wrong.append((endpoint, method, role, permission))
-    assert not wrong, f"ROUTES disagrees with the views' declared permissions: {wrong}"
+            refused = not allowed(account, permission)
+            if (by_role[role] == 403) != refused or (by_role[role] == OBJECT_403 and refused):
+                wrong.append(f"{endpoint} {method} {role}: {by_role[role]} under {permission!r}")
+    assert not wrong, "ROUTES disagrees with the views' declared permissions:\n" + "\n".join(wrong)
 
 
 # --- the matrix, request by request ----------------------------------------------------------------------
 
+def _cases():
+    for line, endpoint, method, url in ROUTES:
+        for role, expect in answers(line).items():
+            yield pytest.param(endpoint, method, url, role, expect, id=f"{endpoint}-{method}-{role}")
+
+
 @pytest.mark.parametrize(("endpoint", "method", "url", "role", "expected"), list(_cases()))
 def test_route_answers_each_role_as_the_matrix_says(client, login_as, api_token, endpoint, method, url, role,
                                                     expected):
-    response, path = _request(client, login_as, api_token, endpoint, method, url, role)
+    path = resolve(url)
+    response = _request(client, login_as, api_token, endpoint, method, path, role)
     status = response.status_code
-    described = f"{method} {path} as {role}: {status} {response.headers.get('Location', '')}"
+    described = f"{method} {path} as {role} ({ROLES[role]}): {status} {response.headers.get('Location', '')}"
     if expected == LOGIN:
         assert status == 302, described
         location = urlsplit(response.headers["Location"])
@@ -366,7 +193,9 @@ def test_route_answers_each_role_as_the_matrix_says(client, login_as, api_token,
         # a GET comes back to the page after signing in; a POST-only URL cannot be replayed
         assert back_to == ([path] if method == "GET" else None), described
     elif expected == DONE:
-        assert status < 500 and status not in (401, 403), described
+        assert status < 500 and status not in (401, 403, 404), described
+    elif expected == OBJECT_403:
+        assert status == 403, described
     else:
         assert status == expected, described
     if endpoint.startswith("api.") and status >= 400:
@@ -374,6 +203,9 @@ def test_route_answers_each_role_as_the_matrix_says(client, login_as, api_token,
         assert body["code"] and body["message"], described
     elif status == 403:
         assert "没有权限" in response.text, described
+    if role in OUTSIDERS or status in (403, 404):
+        leaked = [secret for secret in SECRETS if secret in _text(response)]
+        assert not leaked, f"{described} shows unit A's {leaked}"
 
 
 # --- reading changes nothing -----------------------------------------------------------------------------
@@ -388,7 +220,7 @@ def _fingerprint():
     return counts, tuple(users)
 
 
-GET_ROUTES = [pytest.param(endpoint, url, id=endpoint) for endpoint, method, url, *_ in ROUTES if method == "GET"]
+GET_ROUTES = [pytest.param(endpoint, url, id=endpoint) for _, endpoint, method, url in ROUTES if method == "GET"]
 
 
 @pytest.mark.parametrize(("endpoint", "url"), GET_ROUTES)
@@ -408,3 +240,243 @@ def test_get_changes_no_data(client, login_as, api_token, endpoint, url):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == audits, f"GET {path} audited"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == accounts, f"GET {path} wrote users"
     assert _fingerprint() == before, f"GET {path} changed data"
+
+
+# --- task actions: who can act on unit A's task ------------------------------------------------------------
+
+def _accept(task):
+    task_services.accept_task(user_named(ROLES["staff_a"]), task)
+
+
+def _completion_requested(task):
+    _accept(task)
+    task_services.request_completion(user_named(ROLES["staff_a"]), task, today(), "已按要求完成。", today())
+
+
+def _extension_requested(task):
+    _accept(task)
+    task_services.request_extension(user_named(ROLES["staff_a"]), task, today() + timedelta(days=60),
+                                    "需要等待省里批复。", today())
+
+
+def _later(days):
+    return (today() + timedelta(days=days)).isoformat()
+
+
+# Each task action with a valid form (page) and body (API), on unit A's task in the state the action needs.
+# Answers of the signed-in roles (A B asr vm+ vm- myr adm obs):
+#   ok   the action took effect
+#   no   refused and nothing changed (page: back to the task with a flashed reason; API: 403)
+#   404  the task is not visible to the role: the answer for an absent id (the API answers 403 first where the
+#        endpoint's declared permission already refuses the role)
+TASK_ACTIONS = [
+    # A   B   asr vm+ vm- myr adm obs
+    ("ok  404 404 no  no  no  no  no ", "accept", None, {}, {}),
+    ("ok  404 404 no  no  no  no  no ", "follow_up", _accept, {"text": "本周进展", "percent": "30"},
+     {"text": "本周进展", "percent": 30}),
+    ("ok  404 404 no  no  no  no  no ", "request_completion", _accept,
+     lambda: {"completed_on": _later(0), "summary": "已完成"},
+     lambda: {"completed_on": _later(0), "summary": "已完成"}),
+    ("no  404 404 no  no  no  ok  no ", "approve_completion", _completion_requested, {"note": "同意"},
+     {"note": "同意"}),
+    ("no  404 404 no  no  no  ok  no ", "return_task", _completion_requested, {"note": "请补充佐证材料"},
+     {"note": "请补充佐证材料"}),
+    ("ok  404 404 no  no  no  no  no ", "request_extension", _accept,
+     lambda: {"new_due_on": _later(60), "reason": "等待批复"}, lambda: {"due_on": _later(60), "reason": "等待批复"}),
+    ("no  404 404 no  no  no  ok  no ", "approve_extension", _extension_requested, {"note": "同意"}, {"note": "同意"}),
+    ("no  404 404 no  no  no  ok  no ", "refuse_extension", _extension_requested, {"note": "理由不充分"},
+     {"note": "理由不充分"}),
+    ("no  404 404 ok  no  no  ok  no ", "urge", None, {"level": "1", "note": "请加快办理"},
+     {"level": 1, "note": "请加快办理"}),
+    ("no  404 404 no  no  no  ok  no ", "cancel", None, {"reason": "重复交办"}, {"reason": "重复交办"}),
+]
+SIGNED_IN = [role for role, name in ROLES.items() if name]
+API_ACTIONS = {"follow_up": "api.task_follow_up_create_post", "return_task": "api.task_return_post"}
+PAGE_PATHS = {"return_task": "return"}
+API_PATHS = {"follow_up": "follow-ups", "return_task": "return"}
+
+
+def _action_cases():
+    for line, action, setup, form, body in TASK_ACTIONS:
+        for role, expect in zip(SIGNED_IN, line.split(), strict=True):
+            for via in ("page", "api"):
+                yield pytest.param(action, setup, form, body, role, expect, via, id=f"{action}-{role}-{via}")
+
+
+def _task_state(task_id):
+    db.session.expire_all()
+    task = db.session.get(Task, task_id)
+    return task.version, task.state, _fingerprint()
+
+
+@pytest.mark.parametrize(("action", "setup", "form", "body", "role", "expected", "via"), list(_action_cases()))
+def test_task_actions_take_effect_only_for_the_roles_allowed(app, client, login_as, api_token, action, setup, form,
+                                                             body, role, expected, via):
+    form, body = (value() if callable(value) else value for value in (form, body))
+    task = make_task()
+    if setup is not None:
+        setup(task)
+    if via == "page":
+        endpoint, path = f"tasks.{action}", f"/tasks/{task.id}/{PAGE_PATHS.get(action, action.replace('_', '-'))}"
+        kwargs = {"data": form}
+    else:
+        endpoint = API_ACTIONS.get(action, f"api.task_{action}_post")
+        path = f"/api/v1/tasks/{task.id}/{API_PATHS.get(action, action.replace('_', '-'))}"
+        kwargs = {"json": body}
+    headers = _sign_in(login_as, api_token, endpoint, role)
+    db.session.commit()  # into the test's savepoint: a refusing view rolls its own work back, not the set-up
+    before = _task_state(task.id)
+    response = _request(client, login_as, api_token, endpoint, "POST", path, role, headers, **kwargs)
+    if via == "api" and expected != "ok" and \
+            not allowed(user_named(ROLES[role]), app.view_functions[endpoint].permission):
+        expected = "no"
+    status = response.status_code
+    described = f"{action} via {via} as {role}: {status} {response.headers.get('Location', '')}"
+    changed = _task_state(task.id) != before
+    if expected == "ok":
+        assert changed, f"{described}: nothing changed"
+        assert (status == 302 and response.headers["Location"].endswith(f"/tasks/{task.id}")) if via == "page" \
+            else status in (200, 201), described
+        return
+    assert not changed, f"{described}: the task changed"
+    if expected == "404":
+        assert status == 404, described
+        leaked = [secret for secret in SECRETS if secret in _text(response)]
+        assert not leaked, f"{described} shows {leaked}"
+    elif via == "page":
+        assert status == 302 and response.headers["Location"].endswith(f"/tasks/{task.id}"), described
+        with client.session_transaction() as session:
+            flashes = session.get("_flashes", [])
+        assert any(category == "danger" for category, _ in flashes), f"{described}: no reason given {flashes}"
+    else:
+        assert status == 403, described
+        assert response.get_json()["message"], described
+
+
+# --- scores: an assessor enters only its own component ---------------------------------------------------
+
+def _score_cells():
+    """A cell of the assessor's component (湘潭县's 发改委 part) and one of unit A's (市工信局's 工信局 part)."""
+    return {"assessor": (unit_named(UNIT_B).id, "ndrc", 17), "staff_a": (unit_named(UNIT_A).id, "miit", 26)}
+
+
+def _stored(unit_id, assessor):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(ScoreEntry.value).where(
+        ScoreEntry.year == today().year, ScoreEntry.quarter == 1, ScoreEntry.unit_id == unit_id,
+        ScoreEntry.assessor == assessor, ScoreEntry.sub_item == ""))
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_scores_are_entered_only_by_the_cell_assessor(app, client, login_as, api_token, role, via):
+    year = today().year
+    for owner, (unit_id, assessor, value) in _score_cells().items():
+        note = "扣分：资料不全"
+        if via == "page":
+            key = f"{unit_id}:{assessor}:"
+            response = _request(client, login_as, api_token, "scoring.entry", "POST", f"/scoring/{year}/q1/entry",
+                                 role, data={f"score:{key}": str(value), f"note:{key}": note})
+        else:
+            response = _request(client, login_as, api_token, "api.scoring_entries_save_post", "POST",
+                                f"/api/v1/scoring/{year}/q/1/entries", role,
+                                json={"items": [{"unit_id": unit_id, "assessor": assessor, "value": value,
+                                                 "note": note}]})
+        described = f"{assessor} score of unit {unit_id} via {via} as {role}: {response.status_code}"
+        if role == owner:
+            assert response.status_code in (200, 302), described
+            assert _stored(unit_id, assessor) == value, described
+        else:
+            assert _stored(unit_id, assessor) is None, f"{described}: saved"
+            member = allowed(user_named(ROLES[role]), "unit_member")
+            assert response.status_code == ((400 if via == "page" else 422) if member else 403), described
+            if member:
+                assert "不负责" in _text(response), described
+
+
+# --- guessing ids: another unit's rows answer as if they did not exist -------------------------------------
+
+def _entered_score_of_unit_a():
+    staff_a = user_named(ROLES["staff_a"])
+    scoring_services.enter_scores(staff_a, today().year, 1, [scoring_services.EntryItem(
+        unit_a := unit_named(UNIT_A).id, "miit", "", "23.5", "矩阵机密扣分说明")])
+    db.session.flush()
+    return unit_a
+
+
+@pytest.mark.parametrize("role", ["staff_b", "assessor"])
+def test_another_units_ids_cannot_be_probed(client, login_as, api_token, role):
+    """Unit A's task, follow-up, evidence file and scores: the same 404 as for ids that do not exist, and
+    nothing of unit A in any answer."""
+    resolved = {}
+    file_path = resolve("/tasks/{task}/files/{file}", resolved)
+    task_id, file_id = resolved["task"], resolved["file"]
+    unit_a = _entered_score_of_unit_a()
+    absent_task, absent_file = task_id + 100000, file_id + 100000
+    year = today().year
+    probes = [  # (endpoint, the URL of unit A's row, the same URL with an absent id)
+        ("tasks.detail", f"/tasks/{task_id}", f"/tasks/{absent_task}"),
+        ("tasks.evidence", file_path, f"/tasks/{absent_task}/files/{file_id}"),
+        ("tasks.evidence", file_path, f"/tasks/{task_id}/files/{absent_file}"),
+        ("api.task_detail", f"/api/v1/tasks/{task_id}", f"/api/v1/tasks/{absent_task}"),
+        ("api.task_follow_ups", f"/api/v1/tasks/{task_id}/follow-ups", f"/api/v1/tasks/{absent_task}/follow-ups"),
+        ("scoring.unit", f"/scoring/units/{unit_a}", "/scoring/units/999999"),
+        ("scoring.unit_trend", f"/scoring/units/{unit_a}/trend.svg", "/scoring/units/999999/trend.svg"),
+        ("scoring.office_explain", f"/scoring/{year}/q1/units/{unit_a}/office",
+         f"/scoring/{year}/q1/units/999999/office"),
+        ("api.scoring_explanation", f"/api/v1/scoring/{year}/q/1/units/{unit_a}/explanation",
+         f"/api/v1/scoring/{year}/q/1/units/999999/explanation"),
+    ]
+    for endpoint, path, absent in probes:
+        theirs = _request(client, login_as, api_token, endpoint, "GET", path, role)
+        nothing = _request(client, login_as, api_token, endpoint, "GET", absent, role)
+        assert theirs.status_code == nothing.status_code == 404, f"{path}: {theirs.status_code}, {absent}: " \
+                                                                 f"{nothing.status_code}"
+        assert _text(theirs) == _text(nothing), f"{path} answers otherwise than an absent id"
+    # the lists: none of unit A's rows
+    for endpoint, path in [("tasks.inbox", "/tasks/inbox"), ("api.task_list", "/api/v1/tasks"),
+                           ("api.scoring_entries", f"/api/v1/scoring/{year}/q/1/entries"),
+                           ("api.scoring_quarter", f"/api/v1/scoring/{year}/q/1"),
+                           ("scoring.entry", f"/scoring/{year}/q1/entry")]:
+        response = _request(client, login_as, api_token, endpoint, "GET", path, role)
+        text = _text(response)
+        assert response.status_code == 200, f"{path}: {response.status_code}"
+        assert not [s for s in (*SECRETS, "矩阵机密扣分说明") if s in text], f"{path} shows unit A's rows"
+    entries = _request(client, login_as, api_token, "api.scoring_entries", "GET",
+                       f"/api/v1/scoring/{year}/q/1/entries", role).get_json()["items"]
+    assert not [e for e in entries if e["unit_id"] == unit_a], "the entries list shows unit A's scores"
+
+
+def test_the_lead_unit_reads_what_outsiders_cannot(client, login_as, api_token):
+    """The probes above prove something only if the same URLs do answer unit A (and the leaders)."""
+    resolved = {}
+    file_path = resolve("/tasks/{task}/files/{file}", resolved)
+    task_id = resolved["task"]
+    for role in ("staff_a", "vice_mayor_in", "mayor", "observer"):
+        page = _request(client, login_as, api_token, "tasks.detail", "GET", f"/tasks/{task_id}", role)
+        assert page.status_code == 200 and TASK_TITLE in page.text and FOLLOW_UP_TEXT in page.text, role
+        api = _request(client, login_as, api_token, "api.task_detail", "GET", f"/api/v1/tasks/{task_id}", role)
+        assert api.status_code == 200 and api.get_json()["title"] == TASK_TITLE, role
+        file = _request(client, login_as, api_token, "tasks.evidence", "GET", file_path, role)
+        assert file.status_code == 200 and file.data.startswith(b"%PDF"), role
+
+
+def test_a_vice_mayor_sees_only_their_own_dispatch_list(client, login_as, api_token):
+    task_id = make_task().id
+    vice_in = person_named(VICE_MAYOR_IN).id
+    own = _request(client, login_as, api_token, "tasks.dispatch", "GET", "/tasks/dispatch", "vice_mayor_in")
+    assert own.status_code == 200 and TASK_TITLE in own.text
+    for role in ("vice_mayor_out", "mayor"):
+        other = _request(client, login_as, api_token, "tasks.dispatch", "GET", f"/tasks/dispatch?person={vice_in}",
+                         role)
+        assert other.status_code == 403 and TASK_TITLE not in other.text, role
+        api = _request(client, login_as, api_token, "api.dispatch", "GET", f"/api/v1/dispatch?person_id={vice_in}",
+                       role)
+        assert api.status_code == 403 and TASK_TITLE not in api.text, role
+    not_theirs = _request(client, login_as, api_token, "tasks.dispatch", "GET", "/tasks/dispatch", "vice_mayor_out")
+    assert not_theirs.status_code == 200 and TASK_TITLE not in not_theirs.text
+    for role in ("admin", "observer"):
+        office = _request(client, login_as, api_token, "tasks.dispatch", "GET", f"/tasks/dispatch?person={vice_in}",
+                          role)
+        assert office.status_code == 200 and TASK_TITLE in office.text, role
+    assert db.session.get(Task, task_id).state is TaskState.assigned

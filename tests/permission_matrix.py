@@ -1,0 +1,317 @@
+"""The permission matrix: every route of the app (pages and API) x nine roles, with the expected answer.
+
+ROUTES has one line per (endpoint, method): the expected answer of each role column, the endpoint, the method and
+a sample URL. When you add a route, add its line here: `test_the_matrix_lists_every_route` fails until you do and
+prints the line to start from.
+
+The columns (ROLES; each a demo account of the seeded organisation, see app/org/demo.py):
+  anon   not signed in (API: no bearer token)
+  A      staff of unit A, 市工信局, which leads the sample task {task} (gxj; 工信局 also scores every unit's 工信局 part)
+  B      staff of unit B, 湘潭县人民政府: no part in the sample task, no assessor (xtx)
+  asr    assessor: staff of 市发改委, which enters the 发改委 component of counties and parks and is not on the task (fgw)
+  vm+    vice mayor whose portfolio holds unit A (丁诚, fushizhang2)
+  vm-    vice mayor whose portfolio does not (杨晓军, fushizhang)
+  myr    the mayor (胡贺波, shizhang)
+  adm    the office administrator (admin)
+  obs    the read-only observer (guancha)
+The answers:
+  200, 302, 400, 401, 403, 404 ...   exactly this status
+  L      302 to the sign-in page (anonymous on a page or a form)
+  +      allowed: not 401, 403 or 404 and not 5xx (an empty form may well be a 400, a refused action a redirect)
+  X      403 from an object rule: the view's declared permission lets the role in, this object does not
+A 404 for a role the declared permission lets in is an object rule too: the same answer as for an absent id, so
+ids cannot be probed. API routes (endpoint api.*) are called with a bearer token of the role's account.
+
+URL samples use placeholders such as {task} that are resolved at test time (SAMPLES) to rows of the seeded
+organisation, or to rows a sample creates through the services where nothing is seeded.
+"""
+# ruff: noqa: E501  (one line per route keeps the table readable)
+
+import io
+import re
+import string
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+
+from app.auth import services as auth_services
+from app.auth.models import User
+from app.core.calendar import set_override
+from app.core.clock import today
+from app.extensions import db
+from app.org.models import Chain, Person, Plan, Position, Unit
+from app.reminders.models import Channel, Notification, OutboxMessage
+from app.tasks import services as task_services
+from app.tasks.files import store_evidence
+from app.tasks.models import Task
+
+LOGIN, DONE, OBJECT_403 = "L", "+", "X"
+
+# column -> demo account (None: not signed in); the order of the columns of ROUTES
+ROLES = {
+    "anonymous": None, "staff_a": "gxj", "staff_b": "xtx", "assessor": "fgw", "vice_mayor_in": "fushizhang2",
+    "vice_mayor_out": "fushizhang", "mayor": "shizhang", "admin": "admin", "observer": "guancha",
+}
+UNIT_A, UNIT_B, ASSESSOR_UNIT = "市工信局", "湘潭县人民政府", "市发改委"
+VICE_MAYOR_IN, VICE_MAYOR_OUT = "丁诚", "杨晓军"
+
+# What unit A's objects carry: no response to a role outside unit A's task may contain any of these.
+TASK_TITLE = "权限矩阵样例事项（市工信局牵头）"
+TASK_CONTENT = "只有牵头单位和全市查看者能读到的内容"
+FOLLOW_UP_TEXT = "市工信局本旬进展：已完成现场核查"
+EVIDENCE_NAME = "工信局佐证材料.pdf"
+SECRETS = (TASK_TITLE, TASK_CONTENT, FOLLOW_UP_TEXT, EVIDENCE_NAME)
+
+# (answers: anon A B asr vm+ vm- myr adm obs, endpoint, method, sample URL)
+ROUTES = [
+    #anon A   B   asr vm+ vm- myr adm obs
+    ("L   200 200 200 200 200 200 200 200", "core.home", "GET", "/"),
+    # auth: sign-in, own account and tokens
+    ("200 302 302 302 302 302 302 302 302", "auth.login", "GET", "/auth/login"),
+    ("+   +   +   +   +   +   +   +   +  ", "auth.login", "POST", "/auth/login"),
+    ("L   +   +   +   +   +   +   +   +  ", "auth.logout", "POST", "/auth/logout"),
+    ("L   200 200 200 200 200 200 200 200", "auth.account", "GET", "/auth/account"),
+    ("L   +   +   +   +   +   +   +   +  ", "auth.account", "POST", "/auth/account"),
+    ("L   +   +   +   +   +   +   +   +  ", "auth.create_token", "POST", "/auth/tokens"),
+    ("L   +   404 404 404 404 404 +   404", "auth.revoke_token", "POST", "/auth/tokens/{token}/revoke"),
+    # auth: user administration
+    ("L   403 403 403 403 403 403 200 403", "auth.users", "GET", "/auth/users"),
+    ("L   403 403 403 403 403 403 200 403", "auth.create_user", "GET", "/auth/users/new"),
+    ("L   403 403 403 403 403 403 +   403", "auth.create_user", "POST", "/auth/users/new"),
+    ("L   403 403 403 403 403 403 200 403", "auth.edit_user", "GET", "/auth/users/{user}"),
+    ("L   403 403 403 403 403 403 +   403", "auth.edit_user", "POST", "/auth/users/{user}"),
+    ("L   403 403 403 403 403 403 +   403", "auth.reset_password", "POST", "/auth/users/{user}/password"),
+    ("L   403 403 403 403 403 403 +   403", "auth.set_active", "POST", "/auth/users/{user}/active"),
+    # org: pages everyone signed in reads
+    ("L   200 200 200 200 200 200 200 200", "org.units", "GET", "/org/units"),
+    ("L   200 200 200 200 200 200 200 200", "org.unit", "GET", "/org/units/{unit}"),
+    ("L   200 200 200 200 200 200 200 200", "org.plans", "GET", "/org/plans"),
+    ("L   200 200 200 200 200 200 200 200", "org.plan", "GET", "/org/plans/{plan}"),
+    ("L   200 200 200 200 200 200 200 200", "org.leadership", "GET", "/org/leadership"),
+    # org: administration
+    ("L   403 403 403 403 403 403 200 403", "org.edit_unit", "GET", "/org/units/{unit}/edit"),
+    ("L   403 403 403 403 403 403 +   403", "org.edit_unit", "POST", "/org/units/{unit}/edit"),
+    ("L   403 403 403 403 403 403 200 403", "org.people", "GET", "/org/people"),
+    ("L   403 403 403 403 403 403 200 403", "org.create_person", "GET", "/org/people/new"),
+    ("L   403 403 403 403 403 403 +   403", "org.create_person", "POST", "/org/people/new"),
+    ("L   403 403 403 403 403 403 200 403", "org.person", "GET", "/org/people/{person}"),
+    ("L   403 403 403 403 403 403 +   403", "org.person", "POST", "/org/people/{person}"),
+    ("L   403 403 403 403 403 403 +   403", "org.add_position", "POST", "/org/people/{person}/positions"),
+    ("L   403 403 403 403 403 403 +   403", "org.add_membership", "POST", "/org/people/{person}/memberships"),
+    ("L   403 403 403 403 403 403 +   403", "org.add_portfolio", "POST", "/org/people/{person}/portfolio"),
+    ("L   403 403 403 403 403 403 +   403", "org.end_record", "POST", "/org/people/{person}/position/{position}/end"),
+    ("L   403 403 403 403 403 403 200 403", "org.edit_chain", "GET", "/org/chains/{chain}"),
+    ("L   403 403 403 403 403 403 +   403", "org.edit_chain", "POST", "/org/chains/{chain}"),
+    # core: working-day calendar administration
+    ("L   403 403 403 403 403 403 200 403", "core.calendar", "GET", "/admin/calendar"),
+    ("L   403 403 403 403 403 403 +   403", "core.calendar", "POST", "/admin/calendar"),
+    ("L   403 403 403 403 403 403 +   403", "core.calendar_import", "POST", "/admin/calendar/import"),
+    ("L   403 403 403 403 403 403 +   403", "core.calendar_delete", "POST", "/admin/calendar/{override}/delete"),
+    # tasks: lists, assigning, import, dispatch list ({task}: a task of 市工信局, gxj's unit, assigned by admin)
+    ("L   200 200 200 403 403 403 200 403", "tasks.inbox", "GET", "/tasks/inbox"),
+    ("L   403 403 403 200 200 200 200 200", "tasks.overview", "GET", "/tasks/"),
+    ("L   403 403 403 200 200 200 200 403", "tasks.assign", "GET", "/tasks/new"),
+    ("L   403 403 403 +   +   +   +   403", "tasks.assign", "POST", "/tasks/new"),
+    ("L   403 403 403 200 200 200 200 403", "tasks.workday", "GET", "/tasks/workday?date=2026-03-10"),
+    ("L   403 403 403 200 200 200 200 403", "tasks.import_tasks", "GET", "/tasks/import"),
+    ("L   403 403 403 +   +   +   +   403", "tasks.import_tasks", "POST", "/tasks/import"),
+    ("L   403 403 403 200 200 200 200 403", "tasks.import_template", "GET", "/tasks/import/template.xlsx"),
+    ("L   403 403 403 200 X   X   200 200", "tasks.dispatch", "GET", "/tasks/dispatch?person={vice_mayor}"),
+    ("L   403 403 403 200 X   X   200 200", "tasks.dispatch_excel", "GET", "/tasks/dispatch.xlsx?person={vice_mayor}"),
+    # tasks: one task (object rules are checked by the services: 404 or a flashed refusal, never 403)
+    ("L   200 404 404 200 200 200 200 200", "tasks.detail", "GET", "/tasks/{task}"),
+    ("L   200 404 404 200 200 200 200 200", "tasks.evidence", "GET", "/tasks/{task}/files/{file}"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.accept", "POST", "/tasks/{task}/accept"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.follow_up", "POST", "/tasks/{task}/follow-up"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.request_completion", "POST", "/tasks/{task}/request-completion"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.approve_completion", "POST", "/tasks/{task}/approve-completion"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.return_task", "POST", "/tasks/{task}/return"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.request_extension", "POST", "/tasks/{task}/request-extension"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.approve_extension", "POST", "/tasks/{task}/approve-extension"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.refuse_extension", "POST", "/tasks/{task}/refuse-extension"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.urge", "POST", "/tasks/{task}/urge"),
+    ("L   +   404 404 +   +   +   +   +  ", "tasks.cancel", "POST", "/tasks/{task}/cancel"),
+    # scoring ({year}: this year, {quarter}: its first quarter, {unit}: 市工信局, gxj's own unit)
+    ("L   200 200 200 200 200 200 200 200", "scoring.index", "GET", "/scoring/"),
+    ("L   200 200 200 403 403 403 200 403", "scoring.entry", "GET", "/scoring/{year}/q{quarter}/entry"),
+    ("L   +   +   +   403 403 403 +   403", "scoring.entry", "POST", "/scoring/{year}/q{quarter}/entry"),
+    ("L   200 302 200 403 403 403 200 403", "scoring.entry_excel", "GET", "/scoring/{year}/q{quarter}/entry.xlsx?unit={unit}"),
+    ("L   +   +   +   403 403 403 +   403", "scoring.entry_upload", "POST", "/scoring/{year}/q{quarter}/entry/upload"),
+    ("L   403 403 403 200 200 200 200 200", "scoring.rules", "GET", "/scoring/{year}/rules"),
+    ("L   403 403 403 403 403 403 +   403", "scoring.start_rules", "POST", "/scoring/{year}/rules/start"),
+    ("L   403 403 403 403 403 403 200 403", "scoring.edit_rules", "GET", "/scoring/{year}/rules/edit"),
+    ("L   403 403 403 403 403 403 +   403", "scoring.edit_rules", "POST", "/scoring/{year}/rules/edit"),
+    ("L   403 403 403 403 403 403 200 403", "scoring.year_admin", "GET", "/scoring/{year}/admin"),
+    ("L   403 403 403 403 403 403 +   403", "scoring.year_admin", "POST", "/scoring/{year}/admin"),
+    ("L   403 403 403 200 200 200 200 200", "scoring.quarter", "GET", "/scoring/{year}/q{quarter}"),
+    ("L   403 403 403 200 200 200 200 200", "scoring.quarter_xlsx", "GET", "/scoring/{year}/q{quarter}.xlsx"),
+    ("L   403 403 403 403 403 403 +   403", "scoring.finalize_quarter", "POST", "/scoring/{year}/q{quarter}/finalize"),
+    ("L   403 403 403 403 403 403 +   403", "scoring.reopen_quarter", "POST", "/scoring/{year}/q{quarter}/reopen"),
+    ("L   403 403 403 200 200 200 200 200", "scoring.year", "GET", "/scoring/{year}"),
+    ("L   403 403 403 200 200 200 200 200", "scoring.year_xlsx", "GET", "/scoring/{year}.xlsx"),
+    ("L   200 404 404 200 200 200 200 200", "scoring.unit", "GET", "/scoring/units/{unit}"),
+    ("L   200 404 404 200 200 200 200 200", "scoring.unit_trend", "GET", "/scoring/units/{unit}/trend.svg"),
+    ("L   200 404 404 200 200 200 200 200", "scoring.office_explain", "GET", "/scoring/{year}/q{quarter}/units/{unit}/office"),
+    # reminders ({notification}: one of gxj's; {message}: an outbox message to gxj)
+    ("L   200 200 200 200 200 200 200 200", "reminders.index", "GET", "/reminders/"),
+    ("L   +   404 404 404 404 404 404 404", "reminders.read", "POST", "/reminders/{notification}/read"),
+    ("L   +   +   +   +   +   +   +   +  ", "reminders.read_all", "POST", "/reminders/read-all"),
+    ("L   200 200 200 200 200 200 200 200", "reminders.preferences", "GET", "/reminders/preferences"),
+    ("L   +   +   +   +   +   +   +   +  ", "reminders.preferences", "POST", "/reminders/preferences"),
+    ("L   403 403 403 403 403 403 200 403", "reminders.units", "GET", "/reminders/units"),
+    ("L   403 403 403 403 403 403 200 403", "reminders.unit_channels", "GET", "/reminders/units/{unit}/channels"),
+    ("L   403 403 403 403 403 403 +   403", "reminders.unit_channels", "POST", "/reminders/units/{unit}/channels"),
+    ("L   403 403 403 403 403 403 200 403", "reminders.office", "GET", "/reminders/office"),
+    ("L   403 403 403 403 403 403 +   403", "reminders.retry", "POST", "/reminders/outbox/{message}/retry"),
+    ("L   403 403 403 403 403 403 +   403", "reminders.cancel", "POST", "/reminders/outbox/{message}/cancel"),
+    ("L   403 403 403 403 403 403 200 403", "reminders.rules", "GET", "/reminders/rules"),
+    ("L   403 403 403 403 403 403 +   403", "reminders.rules", "POST", "/reminders/rules"),
+    # JSON API v1 (bearer tokens)
+    ("200 200 200 200 200 200 200 200 200", "api.openapi", "GET", "/api/v1/openapi.json"),
+    ("401 200 200 200 200 200 200 200 200", "api.me", "GET", "/api/v1/me"),
+    ("401 200 200 200 200 200 200 200 200", "api.units", "GET", "/api/v1/units"),
+    ("401 200 200 200 200 200 200 200 200", "api.unit", "GET", "/api/v1/units/{unit}"),
+    ("401 200 200 200 200 200 200 200 200", "api.plans", "GET", "/api/v1/plans"),
+    ("401 200 200 200 200 200 200 200 200", "api.people", "GET", "/api/v1/people"),
+    ("401 403 403 403 403 403 403 +   403", "api.people_create_post", "POST", "/api/v1/people"),
+    ("401 200 200 200 200 200 200 200 200", "api.task_list", "GET", "/api/v1/tasks"),
+    ("401 403 403 403 +   +   +   +   403", "api.task_create_post", "POST", "/api/v1/tasks"),
+    ("401 200 404 404 200 200 200 200 200", "api.task_detail", "GET", "/api/v1/tasks/{task}"),
+    ("401 200 404 404 200 200 200 200 200", "api.task_follow_ups", "GET", "/api/v1/tasks/{task}/follow-ups"),
+    ("401 +   404 404 403 403 403 +   403", "api.task_follow_up_create_post", "POST", "/api/v1/tasks/{task}/follow-ups"),
+    ("401 +   404 404 403 403 403 +   403", "api.task_accept_post", "POST", "/api/v1/tasks/{task}/accept"),
+    ("401 +   404 404 403 403 403 +   403", "api.task_request_completion_post", "POST", "/api/v1/tasks/{task}/request-completion"),
+    ("401 403 403 403 +   +   +   +   403", "api.task_approve_completion_post", "POST", "/api/v1/tasks/{task}/approve-completion"),
+    ("401 403 403 403 +   +   +   +   403", "api.task_return_post", "POST", "/api/v1/tasks/{task}/return"),
+    ("401 +   404 404 403 403 403 +   403", "api.task_request_extension_post", "POST", "/api/v1/tasks/{task}/request-extension"),
+    ("401 403 403 403 +   +   +   +   403", "api.task_approve_extension_post", "POST", "/api/v1/tasks/{task}/approve-extension"),
+    ("401 403 403 403 +   +   +   +   403", "api.task_refuse_extension_post", "POST", "/api/v1/tasks/{task}/refuse-extension"),
+    ("401 403 403 403 +   +   +   +   403", "api.task_urge_post", "POST", "/api/v1/tasks/{task}/urge"),
+    ("401 403 403 403 +   +   +   +   403", "api.task_cancel_post", "POST", "/api/v1/tasks/{task}/cancel"),
+    ("401 200 200 200 200 200 200 200 200", "api.scoring_rules", "GET", "/api/v1/scoring/{year}/rules"),
+    ("401 200 200 200 200 200 200 200 200", "api.scoring_entries", "GET", "/api/v1/scoring/{year}/q/{quarter}/entries"),
+    ("401 +   +   +   403 403 403 +   403", "api.scoring_entries_save_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/entries"),
+    ("401 200 200 200 200 200 200 200 200", "api.scoring_quarter", "GET", "/api/v1/scoring/{year}/q/{quarter}"),
+    ("401 200 404 404 200 200 200 200 200", "api.scoring_explanation", "GET", "/api/v1/scoring/{year}/q/{quarter}/units/{unit}/explanation"),
+    ("401 403 403 403 403 403 403 +   403", "api.scoring_finalize_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/finalize"),
+    ("401 403 403 403 403 403 403 +   403", "api.scoring_reopen_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/reopen"),
+    ("401 200 200 200 200 200 200 200 200", "api.scoring_year", "GET", "/api/v1/scoring/{year}"),
+    ("401 403 403 403 200 X   X   200 200", "api.dispatch", "GET", "/api/v1/dispatch?person_id={vice_mayor}"),
+]
+
+IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def user_named(username):
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def unit_named(name):
+    return _first(sa.select(Unit).where(Unit.name == name))
+
+
+def person_named(name):
+    return _first(sa.select(Person).where(Person.name == name))
+
+
+def _first(statement):
+    found = db.session.scalar(statement.limit(1))
+    assert found is not None, f"the seeded data has no row for {statement}"
+    return found
+
+
+def make_task(title=TASK_TITLE):
+    """Unit A's task, assigned by the office through the service (no task is seeded)."""
+    return task_services.assign_task(user_named("admin"), title=title, content=TASK_CONTENT,
+                                     lead_unit=unit_named(UNIT_A), due_on=today() + timedelta(days=30),
+                                     today=today())
+
+
+def _evidence_id(get):
+    """Evidence attached to unit A's follow-up on the sample task."""
+    task = db.session.get(Task, get("task"))
+    staff_a = user_named(ROLES["staff_a"])
+    task_services.accept_task(staff_a, task)
+    follow_up = task_services.record_follow_up(staff_a, task, FOLLOW_UP_TEXT, 40, today())
+    upload = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename=EVIDENCE_NAME, content_type="application/pdf")
+    return store_evidence(staff_a, task, follow_up, upload).id
+
+
+def _token_id(get):
+    staff_a = user_named(ROLES["staff_a"])
+    token, _ = auth_services.create_token(staff_a, staff_a, "权限矩阵")
+    db.session.flush()
+    return token.id
+
+
+def _override_id(get):
+    return set_override(user_named("admin"), date(2031, 10, 11), True, "调休上班").id
+
+
+def _notification_id(get):
+    notification = Notification(user_id=user_named(ROLES["staff_a"]).id, title="事项即将到期", body="请及时办理。",
+                                link="/tasks/")
+    db.session.add(notification)
+    db.session.flush()
+    return notification.id
+
+
+def _outbox_id(get):
+    staff_a = user_named(ROLES["staff_a"])
+    message = OutboxMessage(rule="task_due_soon", subject_type="task", subject_id="0",
+                            recipient_key=f"user:{staff_a.id}", user_id=staff_a.id, occasion="权限矩阵",
+                            channel=Channel.email, title="事项即将到期", body="请及时办理。")
+    db.session.add(message)
+    db.session.flush()
+    return message.id
+
+
+# placeholder -> function(get) returning the value of a real row, called only when a URL needs it;
+# get(name) gives another placeholder's value for the same URL (a task's file belongs to that task)
+SAMPLES = {
+    "unit": lambda get: unit_named(UNIT_A).id,
+    "plan": lambda get: _first(sa.select(Plan.code).order_by(Plan.sort_order)),
+    "person": lambda get: person_named(VICE_MAYOR_OUT).id,
+    "position": lambda get: _first(sa.select(Position.id).join(Person).where(Person.name == VICE_MAYOR_OUT)),
+    "vice_mayor": lambda get: person_named(VICE_MAYOR_IN).id,
+    "chain": lambda get: _first(sa.select(Chain.id).order_by(Chain.sort_order)),
+    "user": lambda get: user_named("kjj").id,
+    "token": _token_id,
+    "task": lambda get: make_task().id,
+    "file": _evidence_id,
+    "override": _override_id,
+    "notification": _notification_id,
+    "message": _outbox_id,
+    "year": lambda get: today().year,
+    "quarter": lambda get: 1,
+}
+
+
+def resolve(template, values=None):
+    """The sample URL with its placeholders replaced by ids of real rows (`values` may give some of them)."""
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    unknown = names - set(SAMPLES)
+    assert not unknown, f"add a sample for {sorted(unknown)} to SAMPLES in tests/permission_matrix.py"
+    values = {} if values is None else values
+
+    def get(name):
+        if name not in values:
+            values[name] = SAMPLES[name](get)
+        return values[name]
+
+    return template.format(**{name: get(name) for name in names})
+
+
+def answers(line):
+    """{role: answer} of a ROUTES line: "L   200 404 ..." -> {"anonymous": "L", "staff_a": 200, ...}."""
+    tokens = line.split()
+    assert len(tokens) == len(ROLES), f"{line!r} has {len(tokens)} answers, not one per role ({len(ROLES)})"
+    return {role: int(token) if token.isdigit() else token for role, token in zip(ROLES, tokens, strict=True)}
+
+
+def line_to_paste(endpoint, method, rule):
+    """/tasks/<int:task_id>/files/<int:file_id> -> a ROUTES line to start from, with the answers to fill in."""
+    url = re.sub(r"<(?:[^<>:]+:)?([^<>:]+?)(?:_id)?>", r"{\1}", rule)
+    return f'    ("?   ?   ?   ?   ?   ?   ?   ?   ?  ", "{endpoint}", "{method}", "{url}"),'
