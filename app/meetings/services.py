@@ -107,6 +107,14 @@ def can_log(user, expected) -> bool:
     return _is_convener_person(user, expected)
 
 
+def refusal_message(expected) -> str:
+    """Why someone else may not log this meeting's record, in words that say who may."""
+    who = {MeetingType.weekly: "召集单位", MeetingType.semiannual: "述职人所在单位",
+           MeetingType.dispatch: "召集的副市长本人", MeetingType.monthly: "市长本人",
+           MeetingType.quarterly: "市委书记本人"}[expected.type]
+    return f"{expected.convener_label}的{expected.type.label}只能由{who}或千百十办填写。"
+
+
 def can_edit(user, record) -> bool:
     return can_log(user, record.expected)
 
@@ -548,10 +556,7 @@ def create_record(actor, expected, data: RecordInput, today: date):
     if expected.is_cancelled:
         raise ServiceError("该会议已取消，不能填写纪要。", code="cancelled", status=409)
     if not can_log(actor, expected):
-        who = {MeetingType.weekly: "召集单位", MeetingType.semiannual: "述职人所在单位",
-               MeetingType.dispatch: "召集的副市长本人", MeetingType.monthly: "市长本人",
-               MeetingType.quarterly: "市委书记本人"}[expected.type]
-        raise PermissionDenied(f"{expected.convener_label}的{expected.type.label}只能由{who}或千百十办填写。")
+        raise PermissionDenied(refusal_message(expected))
     if expected.record is not None:
         raise Conflict(f"{record_title(expected)}已经填写过了，不能重复填写；如需补充，请打开已有纪要修改。",
                        code="duplicate")

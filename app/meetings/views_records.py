@@ -1,3 +1,330 @@
 """Pages of the records: one per meeting type, sign-off and amendment, printable minutes and Excel."""
 
-from app.meetings.views import bp  # noqa: F401
+import io
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.core.clock import today
+from app.core.errors import ServiceError, error_response
+from app.core.forms import apply_service_error
+from app.core.permissions import require
+from app.extensions import db
+from app.meetings import services
+from app.meetings.forms_records import (
+    AttachmentForm,
+    DecisionsForm,
+    EscalateForm,
+    ExplanationForm,
+    InstructionForm,
+    RecordEditForm,
+    RecordForm,
+    SignForm,
+    VisitForm,
+)
+from app.meetings.models import (
+    ESCALATES_TO,
+    Escalation,
+    ExpectedMeeting,
+    ItemKind,
+    MeetingRecord,
+    MeetingType,
+    RecordAttachment,
+    RecordItem,
+)
+from app.meetings.views import bp
+from app.org.models import Unit
+from app.tasks.models import Task
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KIND_ORDER = (ItemKind.escalated, ItemKind.instruction, ItemKind.decision, ItemKind.carry_over, ItemKind.visit,
+              ItemKind.explanation)
+
+
+def _active_units():
+    return db.session.scalars(sa.select(Unit).where(Unit.is_active).order_by(Unit.sort_order)).all()
+
+
+def _expected_or_404(expected_id):
+    expected = db.session.scalar(sa.select(ExpectedMeeting).where(ExpectedMeeting.id == expected_id).options(
+        joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person),
+        joinedload(ExpectedMeeting.record)))
+    if expected is None:
+        abort(404)
+    return expected
+
+
+def _record_or_404(record_id):
+    """Everyone signed in reads records; an absent id is a 404."""
+    record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id).options(
+        joinedload(MeetingRecord.expected).joinedload(ExpectedMeeting.convener_unit),
+        joinedload(MeetingRecord.expected).joinedload(ExpectedMeeting.convener_person),
+        selectinload(MeetingRecord.units),
+        selectinload(MeetingRecord.items).joinedload(RecordItem.task).joinedload(Task.lead_unit),
+        selectinload(MeetingRecord.items).joinedload(RecordItem.unit),
+        selectinload(MeetingRecord.items).joinedload(RecordItem.submitted_by),
+        selectinload(MeetingRecord.attachments), selectinload(MeetingRecord.amendments),
+        joinedload(MeetingRecord.created_by), joinedload(MeetingRecord.signed_by)))
+    if record is None:
+        abort(404)
+    return record
+
+
+def _item_or_404(item_id):
+    item = db.session.get(RecordItem, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+# --- logging a record -----------------------------------------------------------------------------------------
+
+def _dispatch_preview(expected):
+    """The dispatch list as it stands now, for instructions on the form (the record freezes its own copy)."""
+    if expected.type is not MeetingType.dispatch or expected.convener_person is None:
+        return None
+    from app.tasks.queries import Xun
+
+    return services.freeze_dispatch(expected.convener_person, Xun.of(expected.period_start),
+                                    min(today(), expected.period_end))
+
+
+@bp.route("/expected/<int:expected_id>/record", methods=["GET", "POST"])
+@require("signed_in")
+def new_record(expected_id):
+    expected = _expected_or_404(expected_id)
+    if expected.record is not None:
+        flash(f"{services.record_title(expected)}已经填写，不能重复填写；已为您打开已有纪要。", "warning")
+        return redirect(url_for("meetings.record", record_id=expected.record.id))
+    if not services.can_log(current_user, expected):
+        return error_response(403, services.refusal_message(expected))
+    form = RecordForm(record_type=expected.type, units=_active_units(),
+                      data={"held_on": min(expected.scheduled_on, today())} if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            record = services.create_record(current_user, expected, form.to_input(request.form), today())
+            _store_files(record, form.files.name)
+        except ServiceError as error:
+            db.session.rollback()
+            apply_service_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"已保存：{services.record_title(expected)}。", "success")
+            return redirect(url_for("meetings.record", record_id=record.id))
+    elif form.errors:
+        status = 400
+    from app.tasks.files import allowed_description
+
+    return render_template("meetings/record_new.html", form=form, expected=expected,
+                           title=services.record_title(expected), preview=_dispatch_preview(expected),
+                           upload_help=allowed_description()), status
+
+
+def _store_files(record, field_name, reason=None):
+    """Store every uploaded file of the request; a refused one removes those already stored and re-raises."""
+    from app.tasks.files import delete_stored
+
+    stored = []
+    try:
+        for upload in request.files.getlist(field_name):
+            if upload and upload.filename:
+                stored.append(services.store_attachment(current_user, record, upload, reason).stored_name)
+    except ServiceError:
+        for name in stored:
+            delete_stored(name)
+        raise
+    return stored
+
+
+# --- the record -------------------------------------------------------------------------------------------------
+
+def _page_context(record):
+    user = current_user
+    items = {kind: [] for kind in KIND_ORDER}
+    for item in record.items:
+        items.setdefault(item.kind, []).append(item)
+    ids = [i.id for i in record.items]
+    escalations = {e.item_id: e for e in db.session.scalars(
+        sa.select(Escalation).where(Escalation.item_id.in_(ids))
+        .options(joinedload(Escalation.target).joinedload(ExpectedMeeting.convener_person)))} if ids else {}
+    linked = [i for i in record.items if i.escalated_from_id or i.id in escalations]
+    paths = {i.id: services.escalation_path(i) for i in linked}
+    can_edit = services.can_edit(user, record)
+    version = {"version": record.version}
+    snap_rows = [row for u in (record.snapshot or {}).get("units", ()) for row in u.get("rows", ())] \
+        if record.type is MeetingType.dispatch else []
+    return dict(
+        record=record, expected=record.expected, title=services.record_title(record.expected), items=items,
+        kind_order=KIND_ORDER, escalations=escalations, paths=paths, can_edit=can_edit,
+        can_sign=services.can_sign(user, record),
+        escalatable={i.id for i in record.items if i.id not in escalations and services.can_escalate(user, i)},
+        explainable={i.id for i in items.get(ItemKind.explanation, ()) if services.can_explain(user, i)},
+        escalates_to=ESCALATES_TO.get(record.type), decisions_allowed=record.type in services.DECISION_TYPES,
+        sign_form=SignForm(data=version), escalate_form=EscalateForm(), explanation_form=ExplanationForm(),
+        decisions_form=DecisionsForm(units=_active_units()) if can_edit else None,
+        instruction_form=InstructionForm(rows=snap_rows) if can_edit and snap_rows else None,
+        visit_form=VisitForm() if can_edit and record.type is MeetingType.quarterly else None,
+        attachment_form=AttachmentForm() if can_edit else None, snap_rows=snap_rows,
+        unit_names={u.id: u for u in db.session.scalars(sa.select(Unit))} if record.type is MeetingType.quarterly
+        else {},
+    )
+
+
+@bp.route("/records/<int:record_id>")
+@require("signed_in")
+def record(record_id):
+    record = _record_or_404(record_id)
+    return render_template("meetings/record.html", **_page_context(record))
+
+
+@bp.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
+@require("signed_in")
+def edit_record(record_id):
+    """Edit a draft, or amend a signed record with a reason (kept beside the record)."""
+    record = _record_or_404(record_id)
+    if not services.can_edit(current_user, record):
+        return error_response(403, "只有会议召集方（或千百十办）可以修改纪要。")
+    data = None
+    if request.method == "GET":
+        data = {name: getattr(record, name) for name in RecordEditForm.FIELDS}
+        data.update(unit_ids=[u.id for u in record.units], version=record.version)
+    form = RecordEditForm(record_type=record.type, units=_active_units(), data=data)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_record(current_user, record, form.changes(), form.reason.data, form.version_value())
+        except ServiceError as error:
+            db.session.rollback()
+            apply_service_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash("纪要已修改，修改理由已记录。" if record.is_signed else "纪要已保存。", "success")
+            return redirect(url_for("meetings.record", record_id=record.id))
+    elif form.errors:
+        status = 400
+    return render_template("meetings/record_edit.html", form=form, record=record,
+                           title=services.record_title(record.expected)), status
+
+
+def _act(record_id, form, action, success, anchor=None):
+    """The shape of every record action: validate, call one service, commit; refusals flash in Chinese."""
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(success, "success")
+    else:
+        messages = [e for errors in form.errors.values() for e in (errors if isinstance(errors, list) else [errors])]
+        flash("；".join(_flat(messages)) or "提交的内容有误。", "danger")
+    return redirect(url_for("meetings.record", record_id=record_id, _anchor=anchor))
+
+
+def _flat(messages):
+    """FieldList errors nest as lists and dicts; the flash shows the Chinese messages only."""
+    out = []
+    for message in messages:
+        if isinstance(message, dict):
+            out.extend(_flat([e for errors in message.values() for e in errors]))
+        elif isinstance(message, list):
+            out.extend(_flat(message))
+        else:
+            out.append(str(message))
+    return list(dict.fromkeys(out))
+
+
+@bp.route("/records/<int:record_id>/sign", methods=["POST"])
+@require("signed_in")
+def sign_record(record_id):
+    record = _record_or_404(record_id)
+    return _act(record_id, SignForm(), lambda f: services.sign_off(current_user, record, f.version_value()),
+                "纪要已签发，此后修改须说明理由。")
+
+
+@bp.route("/records/<int:record_id>/decisions", methods=["POST"])
+@require("signed_in")
+def add_decisions(record_id):
+    record = _record_or_404(record_id)
+    form = DecisionsForm(units=_active_units())
+    return _act(record_id, form, lambda f: services.add_decisions(current_user, record, f.decision_inputs(), today(),
+                                                                   f.reason.data),
+                "会议决定已保存，需交办的已生成交办事项。", "decisions")
+
+
+@bp.route("/records/<int:record_id>/instructions", methods=["POST"])
+@require("signed_in")
+def add_instruction(record_id):
+    record = _record_or_404(record_id)
+    rows = [row for u in (record.snapshot or {}).get("units", ()) for row in u.get("rows", ())]
+    return _act(record_id, InstructionForm(rows=rows), lambda f: services.add_instruction(
+        current_user, record, f.task_id.data, f.text.data, f.reason.data), "指示已保存。", "instructions")
+
+
+@bp.route("/records/<int:record_id>/visits", methods=["POST"])
+@require("signed_in")
+def add_visit(record_id):
+    record = _record_or_404(record_id)
+    return _act(record_id, VisitForm(), lambda f: services.add_visit(current_user, record, f.text(), f.reason.data),
+                "观摩项目已保存。", "visits")
+
+
+@bp.route("/items/<int:item_id>/explanation", methods=["POST"])
+@require("signed_in")
+def submit_explanation(item_id):
+    item = _item_or_404(item_id)
+    return _act(item.record_id, ExplanationForm(), lambda f: services.submit_explanation(
+        current_user, item, f.text.data, f.reason.data), "情况说明已提交。", f"item-{item.id}")
+
+
+@bp.route("/items/<int:item_id>/escalate", methods=["POST"])
+@require("signed_in")
+def escalate_item(item_id):
+    item = _item_or_404(item_id)
+    return _act(item.record_id, EscalateForm(), lambda f: services.escalate(current_user, item, f.reason.data,
+                                                                             today()),
+                "已上报，将列入下一次会议。", f"item-{item.id}")
+
+
+@bp.route("/records/<int:record_id>/attachments", methods=["POST"])
+@require("signed_in")
+def upload_attachment(record_id):
+    record = _record_or_404(record_id)
+    form = AttachmentForm()
+
+    def action(f):
+        if not any(u and u.filename for u in request.files.getlist(f.files.name)):
+            raise ServiceError("请选择要上传的文件。")
+        _store_files(record, f.files.name, f.reason.data)
+
+    return _act(record_id, form, action, "附件已上传。", "attachments")
+
+
+@bp.route("/records/<int:record_id>/attachments/<int:attachment_id>")
+@require("signed_in")
+def attachment(record_id, attachment_id):
+    item = db.session.get(RecordAttachment, attachment_id)
+    if item is None or item.record_id != record_id or not services.can_read(current_user):
+        abort(404)
+    try:
+        path = services.attachment_path(item)
+    except (OSError, ServiceError):
+        abort(404)
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+
+
+@bp.route("/records/<int:record_id>.xlsx")
+@require("signed_in")
+def record_xlsx(record_id):
+    from app.meetings.excel import record_filename, record_workbook
+
+    record = _record_or_404(record_id)
+    return send_file(io.BytesIO(record_workbook(record)), mimetype=XLSX, as_attachment=True,
+                     download_name=record_filename(record))

@@ -1,0 +1,231 @@
+"""A meeting record as an .xlsx officials can open and print: a title row, the meta lines, the minutes, then the
+items (decisions with their tasks, instructions, carried-over tasks, visits, explanations, escalated items), the
+attachments and amendments; for a 旬调度 the frozen dispatch list on a second sheet, for a 季考核 the quarter's
+ranks. Every string goes through tasks.excel.write_cell, so text that looks like a formula stays text."""
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from app.extensions import db
+from app.meetings.models import Escalation, ItemKind, MeetingType
+from app.meetings.services import period_label, record_title
+from app.tasks.excel import (
+    BORDER,
+    FONT_NAME,
+    HEADER_FILL,
+    TITLE_FONT_NAME,
+    WRAP_CENTER,
+    WRAP_TOP,
+    _fit_row_height,
+    _save,
+    write_cell,
+)
+
+ITEM_COLUMNS = (("序号", 6), ("类别", 12), ("内容", 60), ("单位", 18), ("时限", 12), ("关联事项", 12),
+                ("备注", 24))
+KIND_ORDER = (ItemKind.escalated, ItemKind.instruction, ItemKind.decision, ItemKind.carry_over, ItemKind.visit,
+              ItemKind.explanation)
+BODY = Font(name=FONT_NAME, size=10.5)
+BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
+HEAD = Font(name=TITLE_FONT_NAME, size=11, bold=True)
+
+
+def record_filename(record) -> str:
+    return f"{record_title(record.expected)}.xlsx".replace(" ", "_").replace("/", "_")
+
+
+def _setup(ws, columns, landscape=False):
+    for index, (_, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _title(ws, row, text, ncols):
+    write_cell(ws, row, 1, text, font=Font(name=TITLE_FONT_NAME, size=16, bold=True),
+               alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+    ws.row_dimensions[row].height = 34
+
+
+def _line(ws, row, label, value, ncols):
+    """A meta line: the label in the first two columns, the value merged over the rest."""
+    write_cell(ws, row, 1, label, font=BOLD, alignment=WRAP_TOP, border=BORDER, fill=HEADER_FILL)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    write_cell(ws, row, 3, value, font=BODY, alignment=WRAP_TOP, border=BORDER)
+    for column in range(4, ncols + 1):
+        ws.cell(row=row, column=column).border = BORDER
+    ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=ncols)
+    width = sum(w for _, w in ITEM_COLUMNS[2:])
+    _fit_row_height(ws, row, [(value if isinstance(value, str) else "", width)])
+
+
+def _item_note(item, escalations):
+    notes = []
+    if item.kind is ItemKind.explanation:
+        notes.append("已说明" if item.submitted_by_id else "待该单位说明")
+    if item.escalated_from_id:
+        notes.append("由下级会议上报")
+    escalation = escalations.get(item.id)
+    if escalation is not None:
+        target = escalation.target
+        notes.append(f"已上报{target.type.label}（{period_label(target)}）：{escalation.reason}")
+    if item.task is not None:
+        notes.append(f"事项状态：{item.task.state.label}")
+    return "\n".join(notes)
+
+
+def record_workbook(record, escalations=None) -> bytes:
+    """The record as .xlsx bytes; `escalations` ({item id: Escalation}) is loaded when not given."""
+    if escalations is None:
+        ids = [i.id for i in record.items]
+        escalations = {e.item_id: e for e in db.session.scalars(
+            sa.select(Escalation).where(Escalation.item_id.in_(ids)))} if ids else {}
+    expected = record.expected
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "纪要"
+    wb.properties.title = record_title(expected)
+    wb.properties.creator = "湘潭市产业强市“千百十”工程督考系统"
+    ncols = len(ITEM_COLUMNS)
+    _setup(ws, ITEM_COLUMNS)
+    _title(ws, 1, record_title(expected), ncols)
+
+    status = record.status.label
+    if record.is_signed:
+        who = record.signed_by.display_name if record.signed_by else ""
+        status += f"（{who}，{record.signed_at.date().isoformat() if record.signed_at else ''}）"
+    lines = [
+        ("会议类型", expected.type.label), ("周期", f"{period_label(expected)}（{expected.period_start.isoformat()} 至 "
+                                            f"{expected.period_end.isoformat()}）"),
+        ("召集" if expected.type is not MeetingType.semiannual else "述职人", expected.convener_label),
+        ("会议日期" if expected.type is not MeetingType.semiannual else "提交日期", record.held_on),
+        ("地点", record.place), ("主持人", record.chair),
+        ("参会单位", "、".join(u.name for u in record.units)), ("参会人员", record.attendees),
+        ("议题", record.topics),
+        ("纪要" if expected.type is not MeetingType.semiannual else "述职报告", record.minutes),
+        ("领导讲评", record.comments), ("状态", status),
+    ]
+    row = 2
+    for label, value in lines:
+        if value in ("", None) and label not in ("会议日期", "提交日期", "状态"):
+            continue
+        row += 1
+        _line(ws, row, label, value, ncols)
+        if label in ("会议日期", "提交日期"):
+            ws.cell(row=row, column=3).number_format = "yyyy-mm-dd"
+            ws.cell(row=row, column=3).alignment = Alignment(horizontal="left", vertical="top")
+
+    row += 2
+    for index, (label, _) in enumerate(ITEM_COLUMNS, start=1):
+        write_cell(ws, row, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    number = 0
+    order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    for item in sorted(record.items, key=lambda i: (order.get(i.kind, 99), i.sort_order, i.id)):
+        row += 1
+        number += 1
+        values = (number, item.kind.label, item.text or ("（待填写）" if item.kind is ItemKind.explanation else ""),
+                  item.unit.name if item.unit else "", item.due_on, f"#{item.task_id}" if item.task_id else "",
+                  _item_note(item, escalations))
+        for column, value in enumerate(values, start=1):
+            write_cell(ws, row, column, value, font=BODY, border=BORDER,
+                       alignment=WRAP_CENTER if column in (1, 5, 6) else WRAP_TOP,
+                       number_format="yyyy-mm-dd" if column == 5 else None)
+        _fit_row_height(ws, row, [(v if isinstance(v, str) else "", w) for v, (_, w) in zip(values, ITEM_COLUMNS,
+                                                                                            strict=True)])
+    if number == 0:
+        row += 1
+        write_cell(ws, row, 1, "（无会议决定及其他事项）", font=BODY, border=BORDER)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+
+    if record.attachments:
+        row += 2
+        _line(ws, row, "附件", "\n".join(f"{a.filename}（{max(1, a.size // 1024)} KB）" for a in record.attachments),
+              ncols)
+    for amendment in record.amendments:
+        row += 1
+        who = amendment.user.display_name if amendment.user else ""
+        _line(ws, row, "修改记录", f"{amendment.created_at.date().isoformat()} {who}：{amendment.changed}。"
+                                 f"理由：{amendment.reason}", ncols)
+    ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:{get_column_letter(ncols)}{row}"
+
+    if record.type is MeetingType.dispatch and record.snapshot:
+        _dispatch_sheet(wb.create_sheet("调度清单（会议时）"), record.snapshot)
+    if record.type is MeetingType.quarterly and record.snapshot:
+        _quarter_sheet(wb.create_sheet("季度考评结果"), record.snapshot)
+    return _save(wb)
+
+
+DISPATCH_COLUMNS = (("序号", 6), ("事项", 30), ("牵头单位", 16), ("配合单位", 18), ("时限", 12), ("最新进展", 50),
+                    ("状态", 14))
+
+
+def _progress(row):
+    lead = row.get("lead_progress")
+    lines = [f"{lead['text']}（{lead['reported_on']}，进度{lead['percent']}%）" if lead else "（牵头单位暂无反馈）"]
+    for unit in row.get("co_units", ()):
+        progress = unit.get("progress")
+        lines.append(f"{unit['name']}：{progress['text']}（{progress['reported_on']}）" if progress
+                     else f"{unit['name']}：暂无反馈")
+    return "\n".join(lines)
+
+
+def _dispatch_sheet(ws, snap):
+    ncols = len(DISPATCH_COLUMNS)
+    _setup(ws, DISPATCH_COLUMNS, landscape=True)
+    _title(ws, 1, snap.get("title", "调度清单"), ncols)
+    write_cell(ws, 2, 1, f"截至 {snap.get('as_of', '')}（会议时冻结，此后不随事项变化）", font=BODY,
+               alignment=Alignment(horizontal="right"))
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    for index, (label, _) in enumerate(DISPATCH_COLUMNS, start=1):
+        write_cell(ws, 3, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    row, number = 3, 0
+    for unit in snap.get("units", ()):
+        if not unit.get("rows"):
+            continue
+        row += 1
+        write_cell(ws, row, 1, f"{unit['name']}（{len(unit['rows'])}项）", font=BOLD, border=BORDER)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+        for task in unit["rows"]:
+            row += 1
+            number += 1
+            status = task["light_label"] + (f"\n逾期{task['days_overdue']}个工作日" if task.get("days_overdue") else "")
+            values = (number, task["title"], task["lead_unit"]["name"],
+                      "、".join(u["name"] for u in task.get("co_units", ())), task["due_on"], _progress(task), status)
+            for column, value in enumerate(values, start=1):
+                write_cell(ws, row, column, value, font=BODY, border=BORDER,
+                           alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP)
+            _fit_row_height(ws, row, [(v if isinstance(v, str) else "", w)
+                                      for v, (_, w) in zip(values, DISPATCH_COLUMNS, strict=True)])
+    if number == 0:
+        row += 1
+        write_cell(ws, row, 1, "本旬无调度事项。", font=BODY)
+    ws.print_title_rows = "1:3"
+
+
+QUARTER_COLUMNS = (("组别", 18), ("名次", 8), ("单位", 30), ("得分", 12), ("最终得分", 12), ("备注", 20))
+
+
+def _quarter_sheet(ws, snap):
+    ncols = len(QUARTER_COLUMNS)
+    _setup(ws, QUARTER_COLUMNS)
+    _title(ws, 1, f"{snap['year']}年第{snap['quarter']}季度考评结果（评价日 {snap['evaluated_on']}）", ncols)
+    for index, (label, _) in enumerate(QUARTER_COLUMNS, start=1):
+        write_cell(ws, 2, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    last = {uid for lp in snap.get("last_placed", ()) for uid in lp["unit_ids"]}
+    row = 2
+    for group in snap.get("groups", ()):
+        for unit in group["units"]:
+            row += 1
+            note = "末位，须作说明" if unit["unit_id"] in last else ("得分未录入完整" if not unit["complete"] else "")
+            values = (group["label"], unit["rank"], unit["name"], unit["total"], unit["final"], note)
+            for column, value in enumerate(values, start=1):
+                write_cell(ws, row, column, value, font=BODY, border=BORDER, alignment=WRAP_TOP)
+    ws.print_title_rows = "1:2"

@@ -1,0 +1,213 @@
+"""Forms of the record pages: one record form whose sections depend on the meeting type, the repeating decision
+fieldset (several decisions at once, each with lead unit, co-units and due date), and the small action forms."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from app.auth.forms import _IdSelect
+from app.core.forms import ChineseDateField, max_length, options, required, strip
+from app.meetings.models import MeetingType
+from app.meetings.services import MAX_DECISIONS, DecisionInput, RecordInput
+from app.tasks.forms import UnitMultiSelect
+
+MINUTES_LABELS = {
+    MeetingType.weekly: "会议纪要", MeetingType.dispatch: "调度情况", MeetingType.monthly: "分析说明",
+    MeetingType.quarterly: "讲评会情况", MeetingType.semiannual: "述职报告正文",
+}
+INSTRUCTION_PREFIX = "instruction-"
+# InputRequired, not DataRequired: a date typed wrongly keeps its format message instead of "please fill in".
+DATE_REQUIRED = InputRequired(message="请填写日期。")
+
+
+class DecisionEntry(Form):
+    """One decision of the repeating fieldset; a row left without text is ignored."""
+
+    text = TextAreaField("决定事项", validators=[Optional(), max_length("决定事项", 5000)], filters=[strip])
+    lead_unit_id = _IdSelect("牵头单位")
+    co_unit_ids = UnitMultiSelect("配合单位（可多选）")
+    due_on = ChineseDateField("完成时限", validators=[Optional()])
+    make_task = BooleanField("同时交办为事项", default=True)
+
+
+class VisitEntry(Form):
+    project = StringField("观摩项目", validators=[Optional(), max_length("观摩项目", 200)], filters=[strip])
+    note = TextAreaField("观摩情况", validators=[Optional(), max_length("观摩情况", 4000)], filters=[strip])
+
+
+def _unit_choices(field, units, blank=None):
+    pairs = [(u.id, u.name) for u in units]
+    field.choices = options(([(None, blank)] if blank else []) + pairs)
+
+
+def _decision_inputs(entries):
+    result = []
+    for entry in entries:
+        data = entry.form
+        if not (data.text.data or "").strip():
+            continue
+        result.append(DecisionInput(text=data.text.data, lead_unit_id=data.lead_unit_id.data,
+                                    co_unit_ids=list(data.co_unit_ids.data or []), due_on=data.due_on.data,
+                                    make_task=bool(data.make_task.data)))
+    return result
+
+
+class DecisionsMixin:
+    def setup_decisions(self, units):
+        for entry in self.decisions.entries:
+            _unit_choices(entry.form.lead_unit_id, units, "（请选择）")
+            _unit_choices(entry.form.co_unit_ids, units)
+
+    def decision_inputs(self):
+        return _decision_inputs(self.decisions.entries)
+
+
+class RecordForm(DecisionsMixin, FlaskForm):
+    """The record of one expected meeting; the template shows the sections of its type."""
+
+    held_on = ChineseDateField("会议日期", validators=[DATE_REQUIRED])
+    place = StringField("地点", validators=[Optional(), max_length("地点", 200)], filters=[strip])
+    chair = StringField("主持人", validators=[Optional(), max_length("主持人", 100)], filters=[strip])
+    unit_ids = UnitMultiSelect("参会单位（可多选）")
+    attendees = TextAreaField("参会人员", validators=[Optional(), max_length("参会人员", 5000)])
+    topics = TextAreaField("议题", validators=[Optional(), max_length("议题", 5000)])
+    minutes = TextAreaField("会议纪要", validators=[Optional(), max_length("正文", 50000)])
+    comments = TextAreaField("领导讲评", validators=[Optional(), max_length("领导讲评", 20000)])
+    decisions = FieldList(FormField(DecisionEntry), min_entries=1, max_entries=MAX_DECISIONS)
+    visits = FieldList(FormField(VisitEntry), min_entries=1, max_entries=MAX_DECISIONS)
+    files = MultipleFileField("述职材料（可选，可多选）")
+    submit = SubmitField("保存纪要")
+
+    def __init__(self, *args, record_type=None, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record_type = record_type
+        _unit_choices(self.unit_ids, units)
+        self.setup_decisions(units)
+        self.minutes.label.text = MINUTES_LABELS.get(record_type, "会议纪要")
+        if record_type is MeetingType.semiannual:
+            self.held_on.label.text = "提交日期"
+            self.submit.label.text = "提交述职报告"
+        if record_type is MeetingType.monthly:
+            self.comments.label.text = "市长讲评"
+        if record_type is MeetingType.dispatch:
+            self.comments.label.text = "副市长讲话要点"
+        if record_type is MeetingType.quarterly:
+            self.comments.label.text = "书记讲评"
+
+    def instruction_inputs(self, formdata):
+        """(task_id, text) of every filled `instruction-<task id>` field of the dispatch form."""
+        result = []
+        for key, value in formdata.items():
+            if key.startswith(INSTRUCTION_PREFIX) and (value or "").strip():
+                result.append((key[len(INSTRUCTION_PREFIX):], value))
+        return result
+
+    def visit_texts(self):
+        texts = []
+        for entry in self.visits.entries:
+            project, note = entry.form.project.data or "", entry.form.note.data or ""
+            if project or note:
+                texts.append(f"{project}：{note}" if project and note else project or note)
+        return texts
+
+    def to_input(self, formdata) -> RecordInput:
+        kind = self.record_type
+        return RecordInput(
+            held_on=self.held_on.data, place=self.place.data, chair=self.chair.data, attendees=self.attendees.data,
+            topics=self.topics.data, minutes=self.minutes.data, comments=self.comments.data,
+            unit_ids=list(self.unit_ids.data or []) if kind is MeetingType.weekly else [],
+            decisions=self.decision_inputs() if kind is not MeetingType.semiannual else [],
+            instructions=self.instruction_inputs(formdata) if kind is MeetingType.dispatch else [],
+            visits=self.visit_texts() if kind is MeetingType.quarterly else [])
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField()
+
+    def version_value(self):
+        try:
+            return int(self.version.data) if self.version.data else None
+        except ValueError:
+            return -1
+
+
+class ReasonMixin:
+    reason = TextAreaField("修改理由（纪要已签发时必填）", validators=[Optional(), max_length("修改理由", 500)],
+                           filters=[strip])
+
+
+class RecordEditForm(ReasonMixin, VersionedForm):
+    held_on = ChineseDateField("会议日期", validators=[DATE_REQUIRED])
+    place = StringField("地点", validators=[Optional(), max_length("地点", 200)], filters=[strip])
+    chair = StringField("主持人", validators=[Optional(), max_length("主持人", 100)], filters=[strip])
+    unit_ids = UnitMultiSelect("参会单位（可多选）")
+    attendees = TextAreaField("参会人员", validators=[Optional(), max_length("参会人员", 5000)])
+    topics = TextAreaField("议题", validators=[Optional(), max_length("议题", 5000)])
+    minutes = TextAreaField("会议纪要", validators=[Optional(), max_length("正文", 50000)])
+    comments = TextAreaField("领导讲评", validators=[Optional(), max_length("领导讲评", 20000)])
+    submit = SubmitField("保存修改")
+
+    FIELDS = ("held_on", "place", "chair", "attendees", "topics", "minutes", "comments")
+
+    def __init__(self, *args, record_type=None, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record_type = record_type
+        _unit_choices(self.unit_ids, units)
+        self.minutes.label.text = MINUTES_LABELS.get(record_type, "会议纪要")
+
+    def changes(self):
+        data = {name: getattr(self, name).data for name in self.FIELDS}
+        if self.record_type is MeetingType.weekly:
+            data["unit_ids"] = list(self.unit_ids.data or [])
+        return data
+
+
+class SignForm(VersionedForm):
+    submit = SubmitField("签发（签发后锁定）")
+
+
+class DecisionsForm(DecisionsMixin, ReasonMixin, FlaskForm):
+    decisions = FieldList(FormField(DecisionEntry), min_entries=1, max_entries=MAX_DECISIONS)
+    submit = SubmitField("保存会议决定")
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_decisions(units)
+
+
+class InstructionForm(ReasonMixin, FlaskForm):
+    task_id = _IdSelect("清单事项")
+    text = TextAreaField("指示内容", validators=[required("指示内容"), max_length("指示内容", 5000)])
+    submit = SubmitField("增加指示")
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task_id.choices = options([(None, "（请选择）")] + [(r["task_id"], r["title"]) for r in rows])
+
+
+class VisitForm(ReasonMixin, FlaskForm):
+    project = StringField("观摩项目", validators=[required("观摩项目"), max_length("观摩项目", 200)],
+                          filters=[strip])
+    note = TextAreaField("观摩情况", validators=[Optional(), max_length("观摩情况", 4000)])
+    submit = SubmitField("增加观摩项目")
+
+    def text(self):
+        return f"{self.project.data}：{self.note.data.strip()}" if (self.note.data or "").strip() \
+            else self.project.data
+
+
+class ExplanationForm(ReasonMixin, FlaskForm):
+    text = TextAreaField("情况说明", validators=[required("情况说明"), max_length("情况说明", 5000)])
+    submit = SubmitField("提交说明")
+
+
+class EscalateForm(FlaskForm):
+    reason = TextAreaField("上报理由", validators=[required("上报理由"), max_length("上报理由", 500)],
+                           filters=[strip])
+    submit = SubmitField("上报")
+
+
+class AttachmentForm(ReasonMixin, FlaskForm):
+    files = MultipleFileField("附件（可多选）")
+    submit = SubmitField("上传")
