@@ -21,4 +21,4 @@ def expect_heading(page, text):
 
 def flashes(page, category="success"):
     """The texts of the flashed messages of one category (success, danger, info ...)."""
-    return [text.strip() for text in page.locator(f"main > .alert-{category}").all_inner_texts()]
+    return [text.strip() for text in page.locator(f"main > .alert-dismissible.alert-{category}").all_inner_texts()]
