@@ -17,7 +17,7 @@ The evaluation day is the month's last day, or `as_of` when that is earlier (a m
 completed after the evaluation day counts as open on it. Deadlines are the effective ones of today, after any
 extension approved since; the record freezes the analysis on the day it is logged.
 
-Everything comes from a few grouped aggregates — one over tasks by (lead unit, plan), one for the twelve-month
+Everything comes from a few grouped aggregates — one over tasks by (lead unit, plan), three for the twelve-month
 trend, one for the month's meetings, and the unit and plan names — so the number of queries does not depend on
 the number of tasks, units or plans.
 """
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.org.models import Plan, Unit, UnitGroup
-from app.tasks.models import OPEN_STATES, Light, Task, TaskState
+from app.tasks.models import Light, Task, TaskState
 from app.tasks.queries import light_window
 
 MEASURES = ("assigned", "completed", "completed_on_time", "completed_late", "overdue")
@@ -77,9 +77,9 @@ def _count(condition):
 
 
 def _open_on(on: date):
-    """Open on `on`: open now, or completed only after that day."""
-    return sa.or_(Task.state.in_(OPEN_STATES),
-                  sa.and_(Task.state == TaskState.completed, Task.completed_on > on))
+    """Open on `on`, among the tasks that are not cancelled: not completed, or completed only after that day.
+    (Written without the list of open states: a list compared on every row of every month costs twice as much.)"""
+    return sa.or_(Task.state != TaskState.completed, Task.completed_on > on)
 
 
 def _conditions(start: date, on: date, yellow_limit: date):
@@ -126,31 +126,36 @@ def _task_breakdown(start, on, window):
     return [row._asdict() for row in db.session.execute(query)]
 
 
+def _by_month(column, condition, first, last):
+    """{(year, month): rows meeting `condition`} among those with `column` in [first, last], one grouped query.
+    The condition is counted rather than filtered on, so the planner scans the narrow covering index of tasks
+    instead of looking every row up through the (state, due_on) index."""
+    year, month = sa.extract("year", column), sa.extract("month", column)
+    rows = db.session.execute(sa.select(year, month, _count(condition)).where(column.between(first, last))
+                              .group_by(year, month)).all()
+    return {(int(y), int(m)): int(count) for y, m, count in rows}
+
+
 def _trend(year, month, as_of):
-    """Assigned, completed and overdue for each of the twelve months ending with (year, month), one query."""
+    """Assigned, completed and overdue (on each month's evaluation day) for the twelve months ending with
+    (year, month): two counts grouped by month and one row of twelve sums."""
     months = []
     for delta in range(-(TREND_MONTHS - 1), 1):
         y, m = shift_month(year, month, delta)
         start, end = month_bounds(y, m)
         months.append((y, m, start, min(end, as_of)))
-    columns = []
-    for index, (_, _, start, on) in enumerate(months):
-        if on < start:  # a month that has not begun
-            columns += [sa.literal(0).label(f"a{index}"), sa.literal(0).label(f"c{index}"),
-                        sa.literal(0).label(f"o{index}")]
-            continue
-        columns += [
-            _count(Task.assigned_on.between(start, on)).label(f"a{index}"),
-            _count(sa.and_(Task.state == TaskState.completed, Task.completed_on.between(start, on))).label(f"c{index}"),
-            _count(sa.and_(Task.assigned_on <= on, Task.due_on < on, _open_on(on))).label(f"o{index}"),
-        ]
-    first_start, last_on = months[0][2], max(months[-1][3], months[0][2])
-    row = db.session.execute(sa.select(*columns).select_from(Task).where(
-        Task.state != TaskState.cancelled, Task.assigned_on <= last_on,
-        sa.or_(Task.state.in_(OPEN_STATES), Task.completed_on >= first_start, Task.assigned_on >= first_start))).one()
+    live = [(y, m, start, on) for y, m, start, on in months if on >= start]  # months that have begun
+    assigned, completed, overdue = {}, {}, {}
+    if live:
+        first, last = live[0][2], live[-1][3]
+        assigned = _by_month(Task.assigned_on, Task.state != TaskState.cancelled, first, last)
+        completed = _by_month(Task.completed_on, Task.state == TaskState.completed, first, last)
+        columns = [_count(sa.and_(Task.assigned_on <= on, Task.due_on < on, _open_on(on))) for _, _, _, on in live]
+        row = db.session.execute(sa.select(*columns).where(Task.state != TaskState.cancelled)).one()
+        overdue = {(y, m): int(value) for (y, m, _, _), value in zip(live, row, strict=True)}
     return [{"key": month_key(y, m), "label": f"{m}月" if m != 1 else f"{y}年1月", "year": y, "month": m,
-             "assigned": int(row[3 * i]), "completed": int(row[3 * i + 1]), "overdue": int(row[3 * i + 2])}
-            for i, (y, m, _, _) in enumerate(months)]
+             "assigned": assigned.get((y, m), 0), "completed": completed.get((y, m), 0),
+             "overdue": overdue.get((y, m), 0)} for y, m, _, _ in months]
 
 
 COMPLIANCE_KEYS = ("expected", "recorded", "late", "missing", "pending", "logged")
