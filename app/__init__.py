@@ -46,6 +46,7 @@ def create_app(config=None, overrides=None):
     from app.auth import views as auth_views
     from app.core import views as core_views
     from app.core.errors import register_error_handlers
+    from app.core.input_guards import register_input_guards
     from app.core.security import register_security
     from app.meetings import views as meeting_views
     from app.org import views as org_views
@@ -53,6 +54,7 @@ def create_app(config=None, overrides=None):
     from app.scoring import views as scoring_views
     from app.tasks import views as task_views
 
+    register_input_guards(app)  # before the blueprints: it replaces the `int` URL converter
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(org_views.bp)

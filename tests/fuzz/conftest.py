@@ -8,13 +8,19 @@ sees the same examples every time.
 import os
 import re
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from flask import g
 from hypothesis import HealthCheck, settings
 
+from app.auth.models import User
 from app.extensions import db
+from app.org.models import Unit
+from app.tasks import services as task_services
+
+FUZZ_TODAY = date(2026, 3, 10)  # the frozen clock's day (tests/conftest.py)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_EXAMPLES = 30
@@ -56,12 +62,44 @@ def example_savepoint():
         g.pop("_login_user", None)
 
 
+def account(username):
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def unit(name):
+    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
+
+
 def row_counts(*models):
     """{table: row count} for the given models (autoflushes first, so pending rows would show)."""
     return {m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models}
 
 
 @pytest.fixture
-def fuzz_clock(clock):
-    """The frozen clock of tests/conftest.py (Tuesday 2026-03-10, 09:00)."""
-    return clock
+def task_world(clock):
+    """Tasks in every state, led by 市工信局 (gxj) with 市发改委 (fgw) as co-unit, assigned by the office."""
+    admin, gxj = account("admin"), account("gxj")
+    lead, co = unit("市工信局"), unit("市发改委")
+
+    def new(title):
+        return task_services.assign_task(admin, title=title, lead_unit=lead, co_units=[co],
+                                         due_on=date(2026, 3, 31), today=FUZZ_TODAY)
+
+    tasks = {"assigned": new("待签收")}
+    tasks["accepted"] = new("已签收")
+    task_services.accept_task(gxj, tasks["accepted"])
+    tasks["in_progress"] = new("办理中")
+    task_services.accept_task(gxj, tasks["in_progress"])
+    task_services.record_follow_up(gxj, tasks["in_progress"], "已开工", 30, FUZZ_TODAY)
+    task_services.request_extension(gxj, tasks["in_progress"], date(2026, 4, 30), "设备未到", FUZZ_TODAY)
+    tasks["completion_requested"] = new("申请办结")
+    task_services.accept_task(gxj, tasks["completion_requested"])
+    task_services.request_completion(gxj, tasks["completion_requested"], FUZZ_TODAY, "已完成", FUZZ_TODAY)
+    tasks["completed"] = new("已办结")
+    task_services.accept_task(gxj, tasks["completed"])
+    task_services.request_completion(gxj, tasks["completed"], FUZZ_TODAY, "已完成", FUZZ_TODAY)
+    task_services.approve_completion(admin, tasks["completed"])
+    tasks["cancelled"] = new("已撤销")
+    task_services.cancel_task(admin, tasks["cancelled"], "重复交办")
+    db.session.commit()
+    return {key: task.id for key, task in tasks.items()}

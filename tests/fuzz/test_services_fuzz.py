@@ -9,13 +9,11 @@ import io
 import zipfile
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from app.auth.models import User
 from app.core import calendar as calendar_service
 from app.core.errors import ServiceError
 from app.core.models import AuditEntry, CalendarOverride, CalendarYear
@@ -40,7 +38,7 @@ from app.tasks.models import (
     TaskSource,
     Urge,
 )
-from tests.fuzz.conftest import example_savepoint, fuzz_settings, has_chinese, row_counts
+from tests.fuzz.conftest import account, example_savepoint, fuzz_settings, has_chinese, row_counts, unit
 
 TODAY = date(2026, 3, 10)
 USERS = ("admin", "shuji", "fushizhang", "gxj", "fgw", "kjj", "xtx", "guancha")
@@ -65,14 +63,6 @@ LIKELY_DATES = st.one_of(LATER, LATER, DATES)
 IDS = st.one_of(st.integers(min_value=-5, max_value=5000), st.integers())
 SCALARS = st.one_of(st.none(), st.integers(), st.text(max_size=12), st.floats(allow_nan=True),
                     st.sampled_from(["50", "100", "abc", "", "1e9", "-1", "NaN", "Infinity", "3.999"]))
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def fetch(model, ident):
@@ -108,36 +98,6 @@ def run_service(call, tables):
 
 
 # --- tasks --------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def task_world(clock):
-    """Tasks in every state, led by 市工信局 (gxj) with 市发改委 (fgw) as co-unit, assigned by the office."""
-    admin, gxj = account("admin"), account("gxj")
-    lead, co = unit("市工信局"), unit("市发改委")
-
-    def new(title):
-        return task_services.assign_task(admin, title=title, lead_unit=lead, co_units=[co],
-                                         due_on=date(2026, 3, 31), today=TODAY)
-
-    tasks = {"assigned": new("待签收")}
-    tasks["accepted"] = new("已签收")
-    task_services.accept_task(gxj, tasks["accepted"])
-    tasks["in_progress"] = new("办理中")
-    task_services.accept_task(gxj, tasks["in_progress"])
-    task_services.record_follow_up(gxj, tasks["in_progress"], "已开工", 30, TODAY)
-    task_services.request_extension(gxj, tasks["in_progress"], date(2026, 4, 30), "设备未到", TODAY)
-    tasks["completion_requested"] = new("申请办结")
-    task_services.accept_task(gxj, tasks["completion_requested"])
-    task_services.request_completion(gxj, tasks["completion_requested"], TODAY, "已完成", TODAY)
-    tasks["completed"] = new("已办结")
-    task_services.accept_task(gxj, tasks["completed"])
-    task_services.request_completion(gxj, tasks["completed"], TODAY, "已完成", TODAY)
-    task_services.approve_completion(admin, tasks["completed"])
-    tasks["cancelled"] = new("已撤销")
-    task_services.cancel_task(admin, tasks["cancelled"], "重复交办")
-    db.session.commit()
-    return {key: task.id for key, task in tasks.items()}
-
 
 ACTIONS = ("accept", "follow_up", "request_completion", "approve_completion", "return", "request_extension",
            "decide_extension", "urge", "cancel")
