@@ -3,7 +3,7 @@
 One VEVENT per expected meeting: an all-day event on the proposed day (DTSTART;VALUE=DATE), a stable UID
 (meeting-<id>@qbs.xiangtan, so that a calendar program updates rather than duplicates it), STATUS TENTATIVE while the
 dates are provisional and CANCELLED (SEQUENCE 1) once the meeting is no longer expected, LAST-MODIFIED when re-dated,
-and a VALARM the afternoon before. Lines are folded at 75 octets without splitting a character, end in CRLF, and text
+and a VALARM at 09:00 the day before. Lines are folded at 75 octets without splitting a character, end in CRLF, and text
 values escape backslash, semicolon, comma and newline.
 
 The URL carries a random token; only its SHA-256 is stored, so the URL is shown once, when it is made. Making a
