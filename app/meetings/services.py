@@ -806,6 +806,13 @@ def escalate(actor, item, reason, today):
         raise ServiceError("该事项已经上报过，不能重复上报。", code="duplicate", status=409)
     reason = _text(reason, "上报理由", REASON_MAX, required=True)
     target = escalation_target(item, today)
+    if target is None and record.type is MeetingType.weekly:
+        unit_id = item.unit_id or record.expected.convener_unit_id
+        if unit_id is None or _vice_mayor_of(unit_id, today) is None:
+            unit = db.session.get(Unit, unit_id) if unit_id else None
+            name = unit.name if unit else "该事项的单位"
+            raise ServiceError(f"{name}尚未设置分管副市长，无法确定上报到哪一次旬调度。"
+                               "请千百十办在“人员与分管”中设置后再上报。", code="no_target", status=409)
     if target is None:
         target_label = ESCALATES_TO[record.type].label
         raise ServiceError(f"下一次{target_label}尚未排定（会议计划生成后才能上报），请稍后再试或联系千百十办。",

@@ -115,3 +115,15 @@ def test_a_dispatch_carry_over_goes_to_the_next_monthly_analysis(user):
     carried = next(i for i in record.items if i.kind is ItemKind.carry_over and i.text == "结转事项")
     escalation = services.escalate(user("admin"), carried, "逾期未办结", TODAY)
     assert escalation.target_id == month.id
+
+
+def test_a_unit_without_a_vice_mayor_gets_a_message_saying_so(user):
+    from app.org.models import PortfolioItem
+
+    dispatch(day="2026-03-11", scheduled_on="2026-03-11")
+    _, item = weekly_record(user)
+    for portfolio in db.session.scalars(sa.select(PortfolioItem).where(PortfolioItem.unit_id == unit("市科技局").id)):
+        portfolio.ends_on = D("2026-03-01")
+    db.session.flush()
+    with pytest.raises(ServiceError, match="市科技局尚未设置分管副市长"):
+        services.escalate(user("kjj"), item, "需协调", TODAY)
