@@ -298,3 +298,23 @@ def test_monthly_record_page_shows_the_frozen_analysis(client, login_as, user):
     login_as("kjj")
     body = text(client.get(f"/meetings/records/{record.id}"))
     assert "市长讲评内容" in body and "月度分析（会议时生成）" in body and "2026-02-01 至 2026-02-28" in body
+
+
+@pytest.mark.parametrize("make, username, wanted", [
+    (lambda: weekly(), "kjj", "参会单位"),
+    (lambda: dispatch(), "fushizhang", "调度清单"),
+    (lambda: monthly(day="2026-02-01"), "shizhang", "市长讲评"),
+    (lambda: quarterly(), "shuji", "产业项目观摩"),
+    (lambda: semiannual(day="2025-07-01"), "xtx", "述职报告正文"),
+])
+def test_every_type_has_its_form_and_its_printable_record(client, login_as, make, username, wanted):
+    meeting = make()
+    login_as(username)
+    page = client.get(f"/meetings/expected/{meeting.id}/record")
+    assert page.status_code == 200 and wanted in text(page)
+    response = client.post(f"/meetings/expected/{meeting.id}/record", data={
+        "held_on": "2026-03-10", "minutes": "正文内容", "comments": "讲评内容"})
+    assert response.status_code == 302, text(response)
+    login_as("guancha")
+    record_page = client.get(response.headers["Location"])
+    assert record_page.status_code == 200 and "正文内容" in text(record_page)
