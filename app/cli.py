@@ -61,6 +61,11 @@ def demo_command(scale):
     scores = seed_demo_scores(today())
     db.session.commit()
     click.echo("演示考评：" + "，".join(f"{k} 新增 {v}" for k, v in scores.items()))
+    from app.meetings.demo import seed_demo_meetings
+
+    meetings = seed_demo_meetings(today())
+    db.session.commit()
+    click.echo("演示会议：" + "，".join(f"{k} {v}" for k, v in meetings.items()))
     click.echo(f"演示账号密码均为：{DEMO_PASSWORD}")
 
 
