@@ -57,8 +57,9 @@ def _table(ws, a, labels, widths, rows):
     if not rows:
         row_no += 1
         write_cell(ws, row_no, 1, "本月无数据。", font=BODY, alignment=LEFT_WRAP)
-        ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=len(labels))
     _print_setup(ws, len(labels), row_no)
+    if not rows:  # merged only now: freezing the panes at a cell of a merged row fails (MergedCell)
+        ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=len(labels))
     return row_no
 
 

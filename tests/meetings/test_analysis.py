@@ -356,3 +356,13 @@ def test_excel_download_of_the_page(client, login_as, clock, march):
     wb = load_workbook(io.BytesIO(response.data))
     assert wb.sheetnames == ["概况", "按单位", "按分组", "按计划", "红灯单位", "会议落实"]
     assert wb["按分组"].cell(row=1, column=1).value == "湘潭市产业强市“千百十”工程2026年3月分析"
+
+
+def test_excel_of_an_empty_month_says_so_on_each_empty_sheet():
+    a = month_analysis(2026, 3, D("2026-04-05"))
+    buffer = io.BytesIO()
+    analysis_workbook(a).save(buffer)
+    wb = load_workbook(io.BytesIO(buffer.getvalue()))
+    assert wb["红灯单位"].cell(row=4, column=1).value == "本月无数据。"
+    assert wb["按单位"].cell(row=4, column=1).value == "本月无数据。"
+    assert wb["按分组"].cell(row=4, column=2).value == "县市区组"

@@ -1,0 +1,697 @@
+"""API of the cadence (周会商、旬调度、月分析、季考核、半年述职): expected meetings, their records with items and frozen
+data, logging, editing (a signed record only with a reason), signing off, decisions that become tasks,
+escalating an item up the ladder, the compliance counts and the month's analysis.
+
+The views parse and validate the JSON, load the rows, call one function of `app.meetings.services` (which checks
+who may do it, writes the audit entry and flushes) and commit; a refusal is a Chinese message with its field.
+Every signed-in account reads meetings and records; who may log, edit and sign is the services' rule. Dates are
+ISO 8601 (`YYYY-MM-DD`), times ISO 8601 with their UTC offset.
+"""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, g, request
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.api.base import json_body, ok, route, text_field
+from app.api.tasks import (
+    DATE,
+    DATETIME,
+    MAX_PER_PAGE,
+    REF,
+    USER_REF,
+    _arg_date,
+    _arg_enum,
+    _arg_int,
+    _bad_parameter,
+    _date_field,
+    _int_field,
+    _iso,
+    _nullable,
+    _query,
+    _ref,
+    _user,
+)
+from app.core.clock import today
+from app.core.errors import ServiceError
+from app.extensions import db
+from app.meetings import services
+from app.meetings.analysis import month_analysis, month_key, parse_month
+from app.meetings.cadence import period_label
+from app.meetings.compliance import (
+    ComplianceStatus,
+    classify,
+    compliance_counts,
+    compliance_rate,
+    compliance_rows,
+    counts_by_convener,
+)
+from app.meetings.models import (
+    Escalation,
+    ExpectedMeeting,
+    ItemKind,
+    MeetingRecord,
+    MeetingType,
+    RecordItem,
+    RecordStatus,
+)
+
+TAG = "会议"
+MAX_RANGE_DAYS = 366
+MAX_LIST = 200  # items in one list field of a request (decisions, instructions, visits, unit_ids)
+TEXT_FIELDS = {name: spec for name, spec in services.EDITABLE.items() if spec[1] is not None}
+CREATE_FIELDS = {"held_on", *TEXT_FIELDS, "unit_ids", "decisions", "instructions", "visits"}
+PATCH_FIELDS = {"held_on", *TEXT_FIELDS, "unit_ids", "reason", "version"}
+DECISION_FIELDS = {"text", "lead_unit_id", "co_unit_ids", "due_on", "make_task"}
+
+
+# --- OpenAPI schemas ----------------------------------------------------------------------------------------
+
+PERSON_REF = _nullable({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
+TYPE = {"type": "string", "enum": [t.value for t in MeetingType],
+        "description": "、".join(f"{t.value}（{t.label}）" for t in MeetingType)}
+COMPLIANCE_STATUS = {"type": "string", "enum": [s.value for s in ComplianceStatus],
+                     "description": "、".join(f"{s.value}（{s.label}）" for s in ComplianceStatus)}
+MEETING_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "type": TYPE, "type_label": {"type": "string"},
+        "period_key": {"type": "string", "description": "如 2026-W48、2026-11-3、2026-11、2026-Q4、2026-H2"},
+        "period_label": {"type": "string"}, "period_start": DATE, "period_end": DATE,
+        "convener_key": {"type": "string"}, "convener_label": {"type": "string"},
+        "convener_unit": _nullable(REF), "convener_person": PERSON_REF,
+        "scheduled_on": dict(DATE, description="拟召开日期（工作日）"),
+        "record_due_on": dict(DATE, description="纪要录入期限"),
+        "provisional": {"type": "boolean", "description": "所在年份节假日安排尚未公布，日期按周末推定"},
+        "is_cancelled": {"type": "boolean"},
+        "status": COMPLIANCE_STATUS, "status_label": {"type": "string"},
+        "record_id": _nullable({"type": "integer"}), "logged_on": _nullable(DATE),
+    },
+}
+MEETING_DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": dict(MEETING_SCHEMA["properties"],
+                       can_log={"type": "boolean", "description": "当前账号可以填写该会议的纪要（尚未填写时）"}),
+}
+PAGE = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}
+MEETING_PAGE_SCHEMA = {"type": "object",
+                       "properties": dict(PAGE, items={"type": "array", "items": MEETING_SCHEMA})}
+RECORD_STATUS = {"type": "string", "enum": [s.value for s in RecordStatus],
+                 "description": "draft（草稿）、signed（已签发，锁定）"}
+RECORD_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "expected_id": {"type": "integer"}, "type": TYPE, "type_label": {"type": "string"},
+        "title": {"type": "string"}, "period_key": {"type": "string"}, "period_label": {"type": "string"},
+        "convener_label": {"type": "string"}, "convener_unit": _nullable(REF), "convener_person": PERSON_REF,
+        "held_on": DATE, "place": {"type": "string"}, "chair": {"type": "string"},
+        "status": RECORD_STATUS, "status_label": {"type": "string"},
+        "created_by": USER_REF, "created_at": DATETIME, "updated_at": DATETIME,
+        "signed_by": USER_REF, "signed_at": _nullable(DATETIME),
+        "version": {"type": "integer", "description": "乐观锁版本号；修改、签发时可回传以防覆盖他人的修改"},
+    },
+}
+ESCALATION_SCHEMA = _nullable({
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "reason": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "taken_up"]}, "status_label": {"type": "string"},
+        "target": MEETING_SCHEMA, "taken_up_item_id": _nullable({"type": "integer"}),
+        "created_by": USER_REF, "created_at": DATETIME,
+    },
+})
+ITEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "record_id": {"type": "integer"},
+        "kind": {"type": "string", "enum": [k.value for k in ItemKind]}, "kind_label": {"type": "string"},
+        "text": {"type": "string"}, "unit": _nullable(REF), "due_on": _nullable(DATE),
+        "resolved": {"type": "boolean"},
+        "task": _nullable({"type": "object", "description": "由该条形成或涉及的交办事项", "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "state": {"type": "string"},
+            "state_label": {"type": "string"}, "due_on": DATE}}),
+        "escalated_from_id": _nullable({"type": "integer"}), "submitted_by": USER_REF,
+        "escalation": ESCALATION_SCHEMA,
+    },
+}
+RECORD_DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": dict(
+        RECORD_SCHEMA["properties"],
+        attendees={"type": "string"}, topics={"type": "string"}, minutes={"type": "string"},
+        comments={"type": "string"}, units={"type": "array", "items": REF, "description": "参会单位（周会商）"},
+        items={"type": "array", "items": ITEM_SCHEMA},
+        attachments={"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "filename": {"type": "string"}, "content_type": {"type": "string"},
+            "size": {"type": "integer"}, "uploaded_by": USER_REF, "created_at": DATETIME}}},
+        amendments={"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "reason": {"type": "string"}, "changed": {"type": "string"},
+            "user": USER_REF, "created_at": DATETIME}}},
+        snapshot=_nullable({"type": "object", "description": "会议时冻结的数据：旬调度清单、月度分析或季度考核结果"}),
+        actions={"type": "array", "items": {"type": "string", "enum": ["edit", "sign_off"]},
+                 "description": "当前账号可执行的操作"},
+    ),
+}
+RECORD_PAGE_SCHEMA = {"type": "object", "properties": dict(PAGE, items={"type": "array", "items": RECORD_SCHEMA})}
+
+
+def _text_schema(max_length, description):
+    return {"type": "string", "maxLength": max_length, "description": description}
+
+
+DECISION_BODY = {
+    "type": "object",
+    "required": ["text", "lead_unit_id"],
+    "additionalProperties": False,
+    "properties": {
+        "text": _text_schema(services.ITEM_TEXT_MAX, "会议决定"),
+        "lead_unit_id": {"type": "integer", "description": "牵头单位 id"},
+        "co_unit_ids": {"type": "array", "items": {"type": "integer"}, "description": "配合单位 id"},
+        "due_on": dict(DATE, description="完成时限，不早于今天；形成交办事项时必填"),
+        "make_task": {"type": "boolean", "default": True, "description": "是否形成交办事项（默认是）"},
+    },
+}
+RECORD_TEXT_PROPERTIES = {name: _text_schema(max_length, label) for name, (label, max_length) in TEXT_FIELDS.items()}
+CREATE_BODY = {
+    "type": "object",
+    "required": ["held_on"],
+    "additionalProperties": False,
+    "properties": dict(
+        RECORD_TEXT_PROPERTIES,
+        held_on=dict(DATE, description="会议日期（或述职报告提交日期），不晚于今天"),
+        unit_ids={"type": "array", "items": {"type": "integer"}, "maxItems": MAX_LIST,
+                  "description": "参会单位 id（周会商）"},
+        decisions={"type": "array", "items": DECISION_BODY, "maxItems": services.MAX_DECISIONS,
+                   "description": "会议决定（周会商、旬调度、月分析、季考核），默认形成交办事项"},
+        instructions={"type": "array", "maxItems": MAX_LIST, "description": "对清单事项的指示（旬调度）",
+                      "items": {"type": "object", "required": ["task_id", "text"], "additionalProperties": False,
+                                "properties": {"task_id": {"type": "integer"},
+                                               "text": _text_schema(services.ITEM_TEXT_MAX, "指示内容")}}},
+        visits={"type": "array", "maxItems": MAX_LIST, "description": "观摩项目及情况（季考核）",
+                "items": _text_schema(services.ITEM_TEXT_MAX, "观摩项目及情况")},
+    ),
+}
+REASON = _text_schema(services.REASON_MAX, "修改理由：已签发的纪要必填")
+VERSION = {"type": "integer", "minimum": 1, "description": "可选：纪要的当前版本号，不一致时返回 409"}
+PATCH_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": dict(RECORD_TEXT_PROPERTIES, held_on=dict(DATE, description="会议日期"),
+                       unit_ids=CREATE_BODY["properties"]["unit_ids"], reason=REASON, version=VERSION),
+}
+SIGN_BODY = {"type": "object", "additionalProperties": False, "properties": {"version": VERSION}}
+DECISION_CREATE_BODY = dict(DECISION_BODY, properties=dict(DECISION_BODY["properties"], reason=REASON))
+ESCALATE_BODY = {"type": "object", "required": ["reason"], "additionalProperties": False,
+                 "properties": {"reason": _text_schema(services.REASON_MAX, "上报理由")}}
+PATH_SCHEMA = {"type": "array", "description": "该事项沿会议层级上报的路径（最早的在前）", "items": {
+    "type": "object", "properties": {
+        "type": TYPE, "type_label": {"type": "string"}, "title": {"type": "string"}, "day": DATE,
+        "record_id": _nullable({"type": "integer"}), "item_id": _nullable({"type": "integer"}),
+        "text": {"type": "string"}, "reason": _nullable({"type": "string"}), "pending": {"type": "boolean"}}}}
+ESCALATE_RESPONSE = {"type": "object", "properties": {"escalation": ESCALATION_SCHEMA, "path": PATH_SCHEMA}}
+COUNTS = {"type": "object", "properties": {
+    "expected": {"type": "integer", "description": "应开"}, "recorded": {"type": "integer", "description": "按时录入"},
+    "late": {"type": "integer", "description": "逾期录入"}, "missing": {"type": "integer", "description": "缺失"},
+    "pending": {"type": "integer", "description": "待录入（未到期限）"},
+    "logged": {"type": "integer", "description": "已录入 = 按时 + 逾期"},
+    "rate": _nullable({"type": "number", "description": "录入率（%）：已录入 ÷ 已到期限的会议"})}}
+COMPLIANCE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "start": DATE, "end": DATE, "as_of": DATE,
+        "by_type": {"type": "array", "items": dict(COUNTS, properties=dict(
+            COUNTS["properties"], type=TYPE, label={"type": "string"}))},
+        "by_convener": {"type": "array", "items": dict(COUNTS, properties=dict(
+            COUNTS["properties"], type=TYPE, convener_label={"type": "string"}))},
+        "total": COUNTS,
+    },
+}
+ANALYSIS_SCHEMA = {"type": "object", "description": "月度分析：与月分析页面和纪要冻结的数据相同", "properties": {
+    "key": {"type": "string"}, "label": {"type": "string"}, "start": DATE, "end": DATE, "as_of": DATE,
+    "evaluated_on": DATE, "closed": {"type": "boolean"}, "totals": {"type": "object"},
+    "previous": {"type": "object"}, "change": {"type": "object"}, "lights": {"type": "array", "items": {}},
+    "by_unit": {"type": "array", "items": {}}, "by_group": {"type": "array", "items": {}},
+    "by_plan": {"type": "array", "items": {}}, "red_units": {"type": "array", "items": {}},
+    "compliance": {"type": "object"}, "trend": {"type": "array", "items": {}}}}
+
+PAGING = [
+    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "页码"),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页条数（最多 200）"),
+]
+MEETING_PARAMETERS = [
+    _query("type", TYPE, "会议类型"),
+    _query("start", DATE, "周期结束不早于该日"),
+    _query("end", DATE, "周期开始不晚于该日"),
+    _query("convener_unit_id", {"type": "integer"}, "召集（述职）单位 id"),
+    _query("status", COMPLIANCE_STATUS, "纪要录入情况（按今天计算）"),
+    _query("include_cancelled", {"type": "boolean", "default": False}, "包括已取消的会议"),
+    *PAGING,
+]
+RECORD_PARAMETERS = [
+    _query("type", TYPE, "会议类型"),
+    _query("start", DATE, "会议日期不早于"),
+    _query("end", DATE, "会议日期不晚于"),
+    _query("convener_unit_id", {"type": "integer"}, "召集（述职）单位 id"),
+    _query("status", RECORD_STATUS, "草稿或已签发"),
+    *PAGING,
+]
+COMPLIANCE_PARAMETERS = [
+    _query("start", DATE, "起始日期（按会议拟召开日期计），缺省为本月第一天"),
+    _query("end", DATE, "截止日期，缺省为本月最后一天；范围不超过 366 天"),
+]
+
+
+# --- JSON ---------------------------------------------------------------------------------------------------
+
+def _person(person):
+    return {"id": person.id, "name": person.name} if person is not None else None
+
+
+def meeting_json(meeting, on, created_at=None):
+    record = meeting.record
+    status, logged_on = classify(meeting.record_due_on, record.created_at if record else created_at, on)
+    return {
+        "id": meeting.id, "type": meeting.type.value, "type_label": meeting.type.label,
+        "period_key": meeting.period_key, "period_label": period_label(meeting.type, meeting.period_key),
+        "period_start": meeting.period_start.isoformat(), "period_end": meeting.period_end.isoformat(),
+        "convener_key": meeting.convener_key, "convener_label": meeting.convener_label,
+        "convener_unit": _ref(meeting.convener_unit), "convener_person": _person(meeting.convener_person),
+        "scheduled_on": meeting.scheduled_on.isoformat(), "record_due_on": meeting.record_due_on.isoformat(),
+        "provisional": meeting.provisional, "is_cancelled": meeting.is_cancelled,
+        "status": status.value, "status_label": status.label,
+        "record_id": record.id if record else None, "logged_on": _iso(logged_on),
+    }
+
+
+def record_json(record):
+    expected = record.expected
+    return {
+        "id": record.id, "expected_id": record.expected_id, "type": record.type.value,
+        "type_label": record.type.label, "title": services.record_title(expected),
+        "period_key": expected.period_key, "period_label": period_label(expected.type, expected.period_key),
+        "convener_label": expected.convener_label, "convener_unit": _ref(expected.convener_unit),
+        "convener_person": _person(expected.convener_person),
+        "held_on": record.held_on.isoformat(), "place": record.place, "chair": record.chair,
+        "status": record.status.value, "status_label": record.status.label,
+        "created_by": _user(record.created_by), "created_at": _iso(record.created_at),
+        "updated_at": _iso(record.updated_at), "signed_by": _user(record.signed_by),
+        "signed_at": _iso(record.signed_at), "version": record.version,
+    }
+
+
+def escalation_json(escalation, on):
+    if escalation is None:
+        return None
+    return {
+        "id": escalation.id, "reason": escalation.reason, "status": escalation.status.value,
+        "status_label": escalation.status.label, "target": meeting_json(escalation.target, on),
+        "taken_up_item_id": escalation.taken_up_item_id, "created_by": _user(escalation.created_by),
+        "created_at": _iso(escalation.created_at),
+    }
+
+
+def item_json(item, escalation, on):
+    task = item.task
+    return {
+        "id": item.id, "record_id": item.record_id, "kind": item.kind.value, "kind_label": item.kind.label,
+        "text": item.text, "unit": _ref(item.unit), "due_on": _iso(item.due_on), "resolved": item.resolved,
+        "task": {"id": task.id, "title": task.title, "state": task.state.value, "state_label": task.state.label,
+                 "due_on": task.due_on.isoformat()} if task is not None else None,
+        "escalated_from_id": item.escalated_from_id, "submitted_by": _user(item.submitted_by),
+        "escalation": escalation_json(escalation, on),
+    }
+
+
+def _meeting_options():
+    return (joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person),
+            joinedload(ExpectedMeeting.record))
+
+
+def _record_options():
+    expected = joinedload(MeetingRecord.expected)
+    return (expected.joinedload(ExpectedMeeting.convener_unit), expected.joinedload(ExpectedMeeting.convener_person),
+            joinedload(MeetingRecord.created_by), joinedload(MeetingRecord.signed_by))
+
+
+def record_detail_json(record_id):
+    user, on = g.api_user, today()
+    db.session.expire_all()  # the services changed rows through relationships: read them back as stored
+    record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id).options(
+        *_record_options(), selectinload(MeetingRecord.units),
+        selectinload(MeetingRecord.items).options(joinedload(RecordItem.task), joinedload(RecordItem.unit),
+                                                  joinedload(RecordItem.submitted_by)),
+        selectinload(MeetingRecord.attachments), selectinload(MeetingRecord.amendments)))
+    if record is None:
+        raise ServiceError("纪要不存在。", status=404, code="not_found")
+    item_ids = [i.id for i in record.items]
+    escalations = {e.item_id: e for e in db.session.scalars(sa.select(Escalation).where(
+        Escalation.item_id.in_(item_ids)).options(
+        joinedload(Escalation.target).options(*_meeting_options()), joinedload(Escalation.created_by)))} \
+        if item_ids else {}
+    actions = []
+    if services.can_edit(user, record):
+        actions.append("edit")
+    if services.can_sign(user, record):
+        actions.append("sign_off")
+    return dict(
+        record_json(record), attendees=record.attendees, topics=record.topics, minutes=record.minutes,
+        comments=record.comments, units=[_ref(u) for u in record.units],
+        items=[item_json(i, escalations.get(i.id), on) for i in record.items],
+        attachments=[{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                      "uploaded_by": _user(a.uploaded_by), "created_at": _iso(a.created_at)}
+                     for a in record.attachments],
+        amendments=[{"id": m.id, "reason": m.reason, "changed": m.changed, "user": _user(m.user),
+                     "created_at": _iso(m.created_at)} for m in record.amendments],
+        snapshot=record.snapshot, actions=actions,
+    )
+
+
+# --- parsing ------------------------------------------------------------------------------------------------
+
+def _paging():
+    page = _arg_int("page", "页码", maximum=100000) or 1
+    per_page = _arg_int("per_page", "每页条数", maximum=MAX_PER_PAGE) or \
+        min(current_app.config.get("PAGE_SIZE", 50), MAX_PER_PAGE)
+    return page, per_page
+
+
+def _range_args(start_label, end_label):
+    start, end = _arg_date("start", start_label), _arg_date("end", end_label)
+    if start and end and start > end:
+        raise _bad_parameter("end", "截止日期（end）不能早于起始日期（start）。")
+    return start, end
+
+
+def _arg_bool(name, label):
+    value = request.args.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise _bad_parameter(name, f"参数 {name}（{label}）只能是 true 或 false。")
+
+
+def _refuse_unknown(data, allowed):
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ServiceError(f"不认识的字段：{'、'.join(unknown[:5])}。可填写的字段：{'、'.join(sorted(allowed))}。",
+                           field=unknown[0])
+
+
+def _optional_text(data, name):
+    label, max_length = TEXT_FIELDS[name]
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ServiceError(f"{label}（{name}）必须是文本。", field=name)
+    if len(value) > max_length:
+        raise ServiceError(f"{label}（{name}）不能超过 {max_length} 个字符。", field=name)
+    return value
+
+
+def _id_list(data, name, label):
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in value):
+        raise ServiceError(f"{label}（{name}）必须是 id（整数）的列表。", field=name)
+    if len(value) > MAX_LIST:
+        raise ServiceError(f"{label}（{name}）最多 {MAX_LIST} 个。", field=name)
+    return value
+
+
+def _object_list(data, name, label, maximum=MAX_LIST):
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ServiceError(f"{label}（{name}）必须是列表。", field=name)
+    if len(value) > maximum:
+        raise ServiceError(f"{label}（{name}）一次最多 {maximum} 条。", field=name)
+    return value
+
+
+def _decision(data, index=None):
+    where = f"第 {index + 1} 条会议决定" if index is not None else "会议决定"
+    field = f"decisions[{index}]" if index is not None else None
+    if not isinstance(data, dict):
+        raise ServiceError(f"{where}必须是 JSON 对象。", field=field or "decisions")
+    _refuse_unknown(data, DECISION_FIELDS if index is not None else DECISION_FIELDS | {"reason"})
+    text = text_field(data, "text", f"{where}的内容", services.ITEM_TEXT_MAX)
+    lead_unit_id = _int_field(data, "lead_unit_id", f"{where}的牵头单位 id", minimum=1)
+    co_unit_ids = _id_list(data, "co_unit_ids", f"{where}的配合单位")
+    make_task = data.get("make_task", True)
+    if not isinstance(make_task, bool):
+        raise ServiceError(f"{where}的 make_task 只能是 true 或 false。", field="make_task")
+    due_on = _date_field(data, "due_on", f"{where}的完成时限") if data.get("due_on") is not None or make_task \
+        else None
+    return services.DecisionInput(text=text, lead_unit_id=lead_unit_id, co_unit_ids=co_unit_ids, due_on=due_on,
+                                  make_task=make_task)
+
+
+def _instructions(data):
+    result = []
+    for index, entry in enumerate(_object_list(data, "instructions", "调度指示")):
+        if not isinstance(entry, dict):
+            raise ServiceError(f"第 {index + 1} 条指示必须是 JSON 对象（task_id、text）。", field="instructions")
+        _refuse_unknown(entry, {"task_id", "text"})
+        task_id = _int_field(entry, "task_id", f"第 {index + 1} 条指示的事项 id", minimum=1)
+        result.append((task_id, text_field(entry, "text", f"第 {index + 1} 条指示的内容", services.ITEM_TEXT_MAX)))
+    return result
+
+
+def _visits(data):
+    visits = _object_list(data, "visits", "观摩项目")
+    if any(not isinstance(v, str) or not v.strip() for v in visits):
+        raise ServiceError("观摩项目（visits）必须是非空文本的列表。", field="visits")
+    return visits
+
+
+def _version(data):
+    return _int_field(data, "version", "版本号", required=False, minimum=1)
+
+
+def _reason(data, label="修改理由"):
+    return text_field(data, "reason", label, services.REASON_MAX, required=False)
+
+
+def _meeting_or_404(meeting_id):
+    meeting = db.session.scalar(sa.select(ExpectedMeeting).where(ExpectedMeeting.id == meeting_id)
+                                .options(*_meeting_options()))
+    if meeting is None:
+        raise ServiceError("会议不存在。", status=404, code="not_found")
+    return meeting
+
+
+def _record_or_404(record_id):
+    record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id)
+                               .options(*_record_options()))
+    if record is None:
+        raise ServiceError("纪要不存在。", status=404, code="not_found")
+    return record
+
+
+# --- expected meetings --------------------------------------------------------------------------------------
+
+@route("/meetings", summary="应召开的会议（周会商、旬调度、月分析、季考核、半年述职）及纪要录入情况",
+       parameters=MEETING_PARAMETERS, response=MEETING_PAGE_SCHEMA, tag=TAG)
+def meeting_list():
+    on = today()
+    kind = _arg_enum("type", "会议类型", MeetingType)
+    start, end = _range_args("周期起", "周期止")
+    unit_id = _arg_int("convener_unit_id", "召集单位 id")
+    status = _arg_enum("status", "录入情况", ComplianceStatus)
+    include_cancelled = _arg_bool("include_cancelled", "包括已取消的会议")
+    page, per_page = _paging()
+    where = []
+    if kind is not None:
+        where.append(ExpectedMeeting.type == kind)
+    if start is not None:
+        where.append(ExpectedMeeting.period_end >= start)
+    if end is not None:
+        where.append(ExpectedMeeting.period_start <= end)
+    if unit_id is not None:
+        where.append(ExpectedMeeting.convener_unit_id == unit_id)
+    if not include_cancelled:
+        where.append(ExpectedMeeting.is_cancelled.is_(False))
+    order = (ExpectedMeeting.scheduled_on, ExpectedMeeting.type, ExpectedMeeting.convener_key)
+    if status is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ExpectedMeeting).where(*where))
+        ids = db.session.scalars(sa.select(ExpectedMeeting.id).where(*where).order_by(*order)
+                                 .limit(per_page).offset((page - 1) * per_page)).all()
+    else:
+        # the status depends on the local date a record was made: classified here, on narrow rows
+        rows = db.session.execute(
+            sa.select(ExpectedMeeting.id, ExpectedMeeting.record_due_on, MeetingRecord.created_at)
+            .outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id)
+            .where(*where).order_by(*order)).all()
+        matching = [i for i, due, created_at in rows if classify(due, created_at, on)[0] is status]
+        total, ids = len(matching), matching[(page - 1) * per_page: page * per_page]
+    meetings = db.session.scalars(sa.select(ExpectedMeeting).where(ExpectedMeeting.id.in_(ids))
+                                  .options(*_meeting_options()).order_by(*order)).all() if ids else []
+    return ok({"items": [meeting_json(m, on) for m in meetings], "total": total, "page": page,
+               "per_page": per_page})
+
+
+@route("/meetings/<int:meeting_id>", summary="一次应召开的会议", response=MEETING_DETAIL_SCHEMA, tag=TAG)
+def meeting_detail(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    return ok(dict(meeting_json(meeting, today()),
+                   can_log=meeting.record is None and services.can_log(g.api_user, meeting)))
+
+
+# --- records ------------------------------------------------------------------------------------------------
+
+@route("/meeting-records", summary="会议纪要和述职报告列表", parameters=RECORD_PARAMETERS,
+       response=RECORD_PAGE_SCHEMA, tag=TAG)
+def record_list():
+    kind = _arg_enum("type", "会议类型", MeetingType)
+    start, end = _range_args("会议日期起", "会议日期止")
+    unit_id = _arg_int("convener_unit_id", "召集单位 id")
+    status = _arg_enum("status", "纪要状态", RecordStatus)
+    page, per_page = _paging()
+    where = []
+    if kind is not None:
+        where.append(MeetingRecord.type == kind)
+    if start is not None:
+        where.append(MeetingRecord.held_on >= start)
+    if end is not None:
+        where.append(MeetingRecord.held_on <= end)
+    if unit_id is not None:
+        where.append(MeetingRecord.expected_id.in_(
+            sa.select(ExpectedMeeting.id).where(ExpectedMeeting.convener_unit_id == unit_id)))
+    if status is not None:
+        where.append(MeetingRecord.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord).where(*where))
+    records = db.session.scalars(sa.select(MeetingRecord).where(*where).options(*_record_options())
+                                 .order_by(MeetingRecord.held_on.desc(), MeetingRecord.id.desc())
+                                 .limit(per_page).offset((page - 1) * per_page)).all()
+    return ok({"items": [record_json(r) for r in records], "total": total, "page": page, "per_page": per_page})
+
+
+@route("/meeting-records/<int:record_id>", summary="纪要详情：内容、参会单位、会议决定等条目、附件、修改记录、冻结数据",
+       response=RECORD_DETAIL_SCHEMA, tag=TAG)
+def record_detail(record_id):
+    return ok(record_detail_json(record_id))
+
+
+@route("/meetings/<int:meeting_id>/record", method="POST", summary="填写会议纪要或述职报告（每次会议一份）",
+       body=CREATE_BODY, response=RECORD_DETAIL_SCHEMA, status=201, tag=TAG)
+def record_create(meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    data = json_body()
+    _refuse_unknown(data, CREATE_FIELDS)
+    held_on = _date_field(data, "held_on", "会议日期")
+    values = {name: _optional_text(data, name) for name in TEXT_FIELDS}
+    decisions = [_decision(d, i) for i, d in enumerate(_object_list(data, "decisions", "会议决定",
+                                                                    services.MAX_DECISIONS))]
+    record_input = services.RecordInput(held_on=held_on, unit_ids=_id_list(data, "unit_ids", "参会单位"),
+                                        decisions=decisions, instructions=_instructions(data),
+                                        visits=_visits(data), **values)
+    record = services.create_record(g.api_user, meeting, record_input, today())
+    db.session.commit()
+    return ok(record_detail_json(record.id), 201)
+
+
+@route("/meeting-records/<int:record_id>", method="PATCH",
+       summary="修改纪要（已签发的纪要须填写修改理由，留痕）", body=PATCH_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG)
+def record_update(record_id):
+    record = _record_or_404(record_id)
+    data = json_body()
+    _refuse_unknown(data, PATCH_FIELDS)
+    changes = {name: _optional_text(data, name) for name in TEXT_FIELDS if name in data}
+    if "held_on" in data:
+        changes["held_on"] = _date_field(data, "held_on", "会议日期")
+    if "unit_ids" in data:
+        changes["unit_ids"] = _id_list(data, "unit_ids", "参会单位")
+    services.update_record(g.api_user, record, changes, reason=_reason(data), expected_version=_version(data))
+    db.session.commit()
+    return ok(record_detail_json(record_id))
+
+
+@route("/meeting-records/<int:record_id>/sign-off", method="POST", summary="签发纪要（签发后锁定，修改须说明理由）",
+       body=SIGN_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG)
+def record_sign_off(record_id):
+    record = _record_or_404(record_id)
+    data = json_body()
+    _refuse_unknown(data, {"version"})
+    services.sign_off(g.api_user, record, expected_version=_version(data))
+    db.session.commit()
+    return ok(record_detail_json(record_id))
+
+
+@route("/meeting-records/<int:record_id>/decisions", method="POST",
+       summary="增加会议决定（默认形成交办事项，与纪要互相关联；已签发的纪要须填写修改理由）",
+       body=DECISION_CREATE_BODY, response=ITEM_SCHEMA, status=201, tag=TAG)
+def record_decision_create(record_id):
+    record = _record_or_404(record_id)
+    data = json_body()
+    decision = _decision(data)
+    items = services.add_decisions(g.api_user, record, [decision], today(), reason=_reason(data))
+    db.session.commit()
+    item = db.session.get(RecordItem, items[0].id)
+    return ok(item_json(item, None, today()), 201)
+
+
+@route("/meeting-record-items/<int:item_id>/escalate", method="POST",
+       summary="上报未解决的事项（周会商 → 旬调度 → 月分析），返回该事项的上报路径", body=ESCALATE_BODY,
+       response=ESCALATE_RESPONSE, status=201, tag=TAG)
+def item_escalate(item_id):
+    item = db.session.get(RecordItem, item_id)
+    if item is None:
+        raise ServiceError("纪要条目不存在。", status=404, code="not_found")
+    data = json_body()
+    _refuse_unknown(data, {"reason"})
+    reason = text_field(data, "reason", "上报理由", services.REASON_MAX)
+    escalation = services.escalate(g.api_user, item, reason, today())
+    db.session.commit()
+    on = today()
+    return ok({"escalation": escalation_json(escalation, on), "path": [{
+        "type": step.type.value, "type_label": step.type.label, "title": step.title, "day": step.day.isoformat(),
+        "record_id": step.record_id, "item_id": step.item_id, "text": step.text, "reason": step.reason,
+        "pending": step.pending} for step in services.escalation_path(item)]}, 201)
+
+
+# --- compliance and the month's analysis --------------------------------------------------------------------
+
+def _counts_json(counts):
+    return dict(counts, rate=compliance_rate(counts))
+
+
+@route("/compliance", summary="会议落实情况：应开、按时录入、逾期录入、缺失、待录入（按类型和召集方）",
+       parameters=COMPLIANCE_PARAMETERS, response=COMPLIANCE_SCHEMA, tag=TAG)
+def compliance():
+    on = today()
+    start, end = _range_args("起始日期", "截止日期")
+    first = on.replace(day=1)
+    start = start or first
+    end = end or (date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1))
+    if start > end:
+        raise _bad_parameter("end", "截止日期（end）不能早于起始日期（start）。")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise _bad_parameter("end", f"查询范围不能超过 {MAX_RANGE_DAYS} 天，请缩小 start 到 end 的范围。")
+    counts = compliance_counts(start, end, on)
+    total = {key: sum(c[key] for c in counts.values()) for key in next(iter(counts.values()))}
+    return ok({
+        "start": start.isoformat(), "end": end.isoformat(), "as_of": on.isoformat(),
+        "by_type": [dict(_counts_json(counts[t]), type=t.value, label=t.label) for t in MeetingType],
+        "by_convener": [dict(_counts_json(c), type=t.value, convener_label=label)
+                        for t, label, c in counts_by_convener(compliance_rows(start, end, today=on))],
+        "total": _counts_json(total),
+    })
+
+
+@route("/analysis/<month>", permission="read_all",
+       summary="月度分析（月分析）：交办、办结、逾期按单位/考评组/计划举措，亮灯，红灯单位，会议落实，环比与走势",
+       response=ANALYSIS_SCHEMA, tag=TAG)
+def analysis(month):
+    on = today()
+    parsed = parse_month(month)
+    if parsed is None:
+        example = month_key(on.year, on.month)
+        raise _bad_parameter("month", f"月份“{month[:20]}”格式不正确，请按“年-月”填写，如 {example}。")
+    if parsed > (on.year, on.month):
+        raise ServiceError(f"{parsed[0]}年{parsed[1]}月尚未开始，只能分析本月及以前的月份。", field="month")
+    return ok(month_analysis(*parsed, on))
