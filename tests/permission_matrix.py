@@ -40,6 +40,10 @@ from app.auth.models import User
 from app.core.calendar import set_override
 from app.core.clock import today
 from app.extensions import db
+from app.meetings import ical
+from app.meetings import services as meeting_services
+from app.meetings.cadence import period_of
+from app.meetings.models import ExpectedMeeting, MeetingType
 from app.org.models import Chain, Person, Plan, Position, Unit
 from app.reminders.models import Channel, Notification, OutboxMessage
 from app.tasks import services as task_services
@@ -62,6 +66,9 @@ TASK_CONTENT = "只有牵头单位和全市查看者能读到的内容"
 FOLLOW_UP_TEXT = "市工信局本旬进展：已完成现场核查"
 EVIDENCE_NAME = "工信局佐证材料.pdf"
 SECRETS = (TASK_TITLE, TASK_CONTENT, FOLLOW_UP_TEXT, EVIDENCE_NAME)
+# Unit A's 周会商 record: everyone signed in reads records, but its attachments are unit A's own material.
+MEETING_FILE = "工信局周会商会议签到表.pdf"
+MEETING_FILE_BYTES = b"%PDF-1.4\n% weekly attachment of unit A\n%%EOF\n"
 
 # (answers: anon A B asr vm+ vm- myr adm obs, endpoint, method, sample URL)
 ROUTES = [
@@ -167,6 +174,33 @@ ROUTES = [
     ("L   403 403 403 403 403 403 +   403", "reminders.cancel", "POST", "/reminders/outbox/{message}/cancel"),
     ("L   403 403 403 403 403 403 200 403", "reminders.rules", "GET", "/reminders/rules"),
     ("L   403 403 403 403 403 403 +   403", "reminders.rules", "POST", "/reminders/rules"),
+    # meetings ({expected}: unit A's 周会商 of this week, no record yet; {record}: unit A's 周会商 record of two
+    # weeks ago with a decision {item} and an attachment; records are read by everyone signed in)
+    ("L   200 200 200 200 200 200 200 200", "meetings.index", "GET", "/meetings/"),
+    ("L   200 200 200 200 200 200 200 200", "meetings.compliance_view", "GET", "/meetings/compliance"),
+    ("L   200 200 200 200 200 200 200 200", "meetings.calendar_view", "GET", "/meetings/calendar"),
+    ("L   200 200 200 200 200 200 200 200", "meetings.rules", "GET", "/meetings/rules"),
+    ("L   403 403 403 403 403 403 +   403", "meetings.save_rule", "POST", "/meetings/rules/{meeting_type}"),
+    ("L   200 200 200 200 200 200 200 200", "meetings.feed", "GET", "/meetings/feed"),
+    ("L   200 200 200 200 200 200 200 200", "meetings.create_feed", "POST", "/meetings/feed"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.revoke_feed", "POST", "/meetings/feed/revoke"),
+    ("200 200 200 200 200 200 200 200 200", "meetings.ical_feed", "GET", "/meetings/feed/{feed_token}.ics"),
+    ("L   403 403 403 200 200 200 200 200", "meetings.analysis", "GET", "/meetings/analysis"),
+    ("L   403 403 403 200 200 200 200 200", "meetings.analysis_excel", "GET", "/meetings/analysis.xlsx"),
+    ("L   200 X   X   X   X   X   200 X  ", "meetings.new_record", "GET", "/meetings/expected/{expected}/record"),
+    ("L   +   X   X   X   X   X   +   X  ", "meetings.new_record", "POST", "/meetings/expected/{expected}/record"),
+    ("L   200 200 200 200 200 200 200 200", "meetings.record", "GET", "/meetings/records/{record}"),
+    ("L   200 X   X   X   X   X   200 X  ", "meetings.edit_record", "GET", "/meetings/records/{record}/edit"),
+    ("L   +   X   X   X   X   X   +   X  ", "meetings.edit_record", "POST", "/meetings/records/{record}/edit"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.sign_record", "POST", "/meetings/records/{record}/sign"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.add_decisions", "POST", "/meetings/records/{record}/decisions"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.add_instruction", "POST", "/meetings/records/{record}/instructions"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.add_visit", "POST", "/meetings/records/{record}/visits"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.submit_explanation", "POST", "/meetings/items/{item}/explanation"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.escalate_item", "POST", "/meetings/items/{item}/escalate"),
+    ("L   +   +   +   +   +   +   +   +  ", "meetings.upload_attachment", "POST", "/meetings/records/{record}/attachments"),
+    ("L   200 404 404 200 200 200 200 200", "meetings.attachment", "GET", "/meetings/records/{record}/attachments/{attachment}"),
+    ("L   200 200 200 200 200 200 200 200", "meetings.record_xlsx", "GET", "/meetings/records/{record}.xlsx"),
     # JSON API v1 (bearer tokens)
     ("200 200 200 200 200 200 200 200 200", "api.openapi", "GET", "/api/v1/openapi.json"),
     ("401 200 200 200 200 200 200 200 200", "api.me", "GET", "/api/v1/me"),
@@ -268,6 +302,38 @@ def _outbox_id(get):
     return message.id
 
 
+def weekly_of_unit_a(day):
+    """The expected 周会商 of unit A for the week of `day` (made directly: the cadence job has its own tests)."""
+    period, unit = period_of(MeetingType.weekly, day), unit_named(UNIT_A)
+    key = f"unit:{unit.id}"
+    found = db.session.scalar(sa.select(ExpectedMeeting).where(
+        ExpectedMeeting.type == MeetingType.weekly, ExpectedMeeting.period_key == period.key,
+        ExpectedMeeting.convener_key == key))
+    if found is None:
+        found = ExpectedMeeting(type=MeetingType.weekly, period_key=period.key, period_start=period.start,
+                                period_end=period.end, convener_key=key, convener_unit_id=unit.id,
+                                scheduled_on=period.start, record_due_on=period.start + timedelta(days=3))
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def weekly_record_of_unit_a():
+    """Unit A's 周会商 record of two weeks ago, logged by unit A, with a decision and an attachment."""
+    staff_a = user_named(ROLES["staff_a"])
+    expected = weekly_of_unit_a(today() - timedelta(days=14))
+    if expected.record is not None:
+        return expected.record
+    record = meeting_services.create_record(staff_a, expected, meeting_services.RecordInput(
+        held_on=expected.period_start, minutes="工信局周会商纪要正文"), today())
+    meeting_services.add_decision(staff_a, record, "工信局周会商决定事项", unit_named(UNIT_A), [],
+                                  today() + timedelta(days=20), today())
+    upload = FileStorage(io.BytesIO(MEETING_FILE_BYTES), filename=MEETING_FILE, content_type="application/pdf")
+    meeting_services.store_attachment(staff_a, record, upload)
+    db.session.flush()
+    return record
+
+
 # placeholder -> function(get) returning the value of a real row, called only when a URL needs it;
 # get(name) gives another placeholder's value for the same URL (a task's file belongs to that task)
 SAMPLES = {
@@ -284,6 +350,12 @@ SAMPLES = {
     "override": _override_id,
     "notification": _notification_id,
     "message": _outbox_id,
+    "expected": lambda get: weekly_of_unit_a(today()).id,
+    "record": lambda get: weekly_record_of_unit_a().id,
+    "attachment": lambda get: db.session.get(type(weekly_record_of_unit_a()), get("record")).attachments[0].id,
+    "item": lambda get: weekly_record_of_unit_a().items[0].id,
+    "meeting_type": lambda get: MeetingType.weekly.value,
+    "feed_token": lambda get: ical.create_feed(user_named(ROLES["staff_a"])),
     "year": lambda get: today().year,
     "quarter": lambda get: 1,
 }
