@@ -2,12 +2,13 @@
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,28 @@ def error_response(status, message=None, code=None, errors=None):
         if errors:
             body["errors"] = errors
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+    except SQLAlchemyError as error:
+        # The page's navigation loads the signed-in user: with the database gone, say that instead of a bare 500.
+        if status == 503 or not is_unavailable(error):
+            raise
+        return database_unavailable(error)
+
+
+def database_unavailable(error):
+    """The Chinese 503 page (or JSON) for a database that cannot be reached now; the transaction is rolled back."""
+    log.error("database unavailable: %s", error, exc_info=error)
+    try:
+        db.session.rollback()  # the transaction is gone with its connection: nothing of it is saved
+    except SQLAlchemyError:
+        log.warning("rollback after a database failure failed too", exc_info=True)
+    # The page must not touch the database again: the navigation would load the signed-in user, fail the same way,
+    # and turn this page into an English 500. It is shown as to a signed-out visitor.
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(*error_response(503))
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def register_error_handlers(app):
@@ -55,17 +77,22 @@ def register_error_handlers(app):
         message = error.description if getattr(error, "chinese", False) else None
         return error_response(error.code or 500, message)
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error):
-        log.exception("database error")
-        db.session.rollback()
-        return error_response(503)
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(error):
+        return database_unavailable(error) if is_unavailable(error) else unexpected(error)
 
     @app.errorhandler(Exception)
     def unexpected(error):
         log.exception("unhandled error")
         db.session.rollback()
         return error_response(500)
+
+
+def is_unavailable(error):
+    """The database cannot be reached or answer now (down, restarting, connection cut, locked, pool exhausted), as
+    opposed to a bug or a constraint violation."""
+    return (isinstance(error, OperationalError | InterfaceError | PoolTimeout)
+            or bool(getattr(error, "connection_invalidated", False)))
 
 
 class ServiceError(Exception):

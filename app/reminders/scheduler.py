@@ -38,6 +38,8 @@ class PostgresLock:
     def __init__(self, engine):
         self.engine = engine
         self.connection = None
+        # The heartbeat and the jobs ask from the scheduler's worker threads; a Connection is not thread-safe.
+        self.mutex = threading.Lock()
 
     def try_acquire(self):
         connection = self.engine.connect()
@@ -50,6 +52,12 @@ class PostgresLock:
         return False
 
     def still_held(self):
+        with self.mutex:
+            return self._still_held()
+
+    def _still_held(self):
+        if self.connection is None:
+            return False
         try:
             held = self.connection.execute(sa.text(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k AND granted "
@@ -60,6 +68,10 @@ class PostgresLock:
             return False
 
     def release(self):
+        with self.mutex:
+            self._release()
+
+    def _release(self):
         if self.connection is not None:
             try:
                 self.connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
@@ -145,11 +157,23 @@ def record_status(name, result=None, heartbeat=False):
         index_elements=["name"], set_={key: statement.excluded[key] for key in values if key != "name"}))
 
 
-def run_job(app, name, func):
-    """Run one job in its own app context, committing once; errors are logged and recorded, never raised."""
+def run_job(app, name, func, lock=None):
+    """Run one job in its own app context, committing once; errors are logged and recorded, never raised.
+
+    With the scheduler's `lock`, the job runs only while the lock is held, and its work is committed only if the lock
+    is still held when it ends: a scheduler that lost its lock in the middle of a run (its standby may already be
+    running the same job) rolls the run back instead of doing the work a second time. The heartbeat stops it soon
+    after."""
     with app.app_context():
         try:
+            if lock is not None and not lock.still_held():
+                log.error("job %s not started: the scheduler lock is lost", name)
+                return
             result = func(get_clock().now())
+            if lock is not None and not lock.still_held():
+                db.session.rollback()
+                log.error("job %s rolled back: the scheduler lock was lost while it ran", name)
+                return
             db.session.commit()  # the job's work; its status goes in a transaction of its own
             record_status(name, str(result))
             db.session.commit()
@@ -233,7 +257,7 @@ def run_scheduler(app, stop_event=None, blocking=True):
                 db.session.remove()
 
     for name, func, seconds in default_jobs(app):
-        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name, func), id=name,
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name, func, lock), id=name,
                           coalesce=True, max_instances=1, misfire_grace_time=seconds,
                           next_run_time=_now(tz))
     # Checked as often as a standby tries to take over (at most every 10 s), so that a scheduler that lost its

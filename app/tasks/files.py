@@ -4,7 +4,9 @@ A file is accepted only when its extension is on the list AND its first bytes ar
 (the browser's content type is never trusted). It is streamed, with a size cap, to a temporary file in the
 upload folder (`<UPLOAD_FOLDER>/<YYYY-MM>/<random>.<ext>`; nothing of the uploaded name reaches the path), then
 moved into place with os.replace, so a reader never sees half a file. The Evidence row is added and flushed;
-as everywhere, the caller commits. If that commit fails, the caller removes the file with `delete_stored`.
+as everywhere, the caller commits. If the transaction is rolled back instead — a refusal, or the database going
+away before or during the commit — the files stored in it are removed (a session event), so no file outlives
+its row.
 """
 
 import contextlib
@@ -17,7 +19,9 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from app.core.audit import record_change
 from app.core.clock import get_clock
@@ -234,7 +238,28 @@ def store_evidence(actor, task, follow_up, file_storage) -> Evidence:
     except Exception:
         _remove_quietly(final_path)
         raise
+    db.session.info.setdefault(UNCOMMITTED_FILES, []).append(final_path)
     return evidence
+
+
+UNCOMMITTED_FILES = "tasks.evidence_files"  # session.info key: files stored in the session's open transaction
+
+
+# Both events also fire for a savepoint (begin_nested); the files belong to the whole transaction, so only its end
+# decides. (A file stored inside a savepoint that is rolled back alone stays until the whole transaction ends.)
+@sa.event.listens_for(Session, "after_commit")
+def _keep_committed_files(session):
+    if not session.in_nested_transaction():
+        session.info.pop(UNCOMMITTED_FILES, None)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _remove_rolled_back_files(session):
+    if session.in_nested_transaction():
+        return
+    for path in session.info.pop(UNCOMMITTED_FILES, ()):
+        log.info("removing evidence file %s: its transaction was rolled back", path)
+        _remove_quietly(path)
 
 
 def _resolve(stored_name) -> str | None:
