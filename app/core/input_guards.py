@@ -4,6 +4,7 @@ Both were found by the fuzz suite (tests/fuzz): unguarded, they reached the data
 """
 
 from flask import request
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from app.core.errors import error_response
@@ -14,10 +15,14 @@ NUL_MESSAGE = "提交的内容含有无法保存的控制字符（NUL，\\x00）
 
 class BoundedIntConverter(IntegerConverter):
     """`<int:…>` in URLs, at most ID_MAX: a larger number is a 404 like any unknown id (unbounded, PostgreSQL
-    answered "integer out of range" and SQLite raised OverflowError)."""
+    answered "integer out of range" and SQLite raised OverflowError). Raised here rather than through the
+    converter's `max`, which made Werkzeug answer 405 for some routes."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number > ID_MAX:
+            raise NotFound()
+        return number
 
 
 def _has_nul(value):

@@ -23,7 +23,7 @@ from app.tasks import services as task_services
 FUZZ_TODAY = date(2026, 3, 10)  # the frozen clock's day (tests/conftest.py)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-DEFAULT_EXAMPLES = 30
+DEFAULT_EXAMPLES = 20
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or DEFAULT_EXAMPLES)
 RANDOMISED = bool(os.environ.get("FUZZ_EXAMPLES"))
 
