@@ -137,6 +137,7 @@ class Item:
 class Result:
     median: float | None = None
     p95: float | None = None
+    cpu: float | None = None  # median CPU ms of this process: less disturbed by a busy machine than wall time
     statements: int | None = None
     bare: float | None = None
     runs: int = 0
@@ -285,15 +286,19 @@ class Counter:
 
 
 def timed(run, args):
-    """Median and p95 ms and median statements of `run()` → (seconds, statements); fewer runs when slow."""
+    """Median and p95 ms, median CPU ms and median statements of `run()` → (seconds, statements); fewer runs
+    when slow."""
     for _ in range(args.warmup):
         run()
-    times, counts = [], []
+    times, cpu, counts = [], [], []
     while len(times) < args.runs and (len(times) < 5 or sum(times) < args.budget * 1000):
+        started_cpu = time.process_time()
         seconds, statements = run()
+        cpu.append((time.process_time() - started_cpu) * 1000)
         times.append(seconds * 1000)
         counts.append(statements)
-    return statistics.median(times), percentile(times, 95), int(statistics.median(counts)), len(times)
+    return (statistics.median(times), percentile(times, 95), statistics.median(cpu), int(statistics.median(counts)),
+            len(times))
 
 
 def measure(app, engine, ctx, item, args):
@@ -333,7 +338,7 @@ def measure(app, engine, ctx, item, args):
                 db.session.remove()
             return seconds, counter.count
     try:
-        median, p95, statements, runs = timed(run, args)
+        median, p95, cpu, statements, runs = timed(run, args)
     except PageError as error:
         return Result(note=str(error))
     bare = None
@@ -347,7 +352,7 @@ def measure(app, engine, ctx, item, args):
                 db.session.remove()
             return seconds, 0
         bare = timed(run_bare, args)[0]
-    return Result(median, p95, statements, bare, runs)
+    return Result(median, p95, cpu, statements, bare, runs)
 
 
 class PageError(Exception):
@@ -364,18 +369,18 @@ def _ms(value):
 
 def _cells(result):
     if result is None:
-        return ["skipped"] + [""] * 4
+        return ["skipped"] + [""] * 5
     if result.median is None:
-        return ["—", "", "", "", f"({result.note})"]
+        return ["—", "", "", "", "", f"({result.note})"]
     ratio = result.ratio
-    return [_ms(result.median), _ms(result.p95), str(result.statements), _ms(result.bare),
+    return [_ms(result.median), _ms(result.p95), _ms(result.cpu), str(result.statements), _ms(result.bare),
             f"{ratio:.1f}×" if ratio is not None else "—"]
 
 
 def print_table(rows, databases):
     """rows: [(label, {database name: Result | None})]; one group of five columns per database."""
     names = list(databases)
-    columns = ("median ms", "p95", "SQL", "bare ms", "÷bare")
+    columns = ("median ms", "p95", "cpu", "SQL", "bare ms", "÷bare")
     header = ["what"] + [h for _ in names for h in columns]
     body = [[label] + [c for n in names for c in _cells(results.get(n))] for label, results in rows]
     widths = [max(_width(r[i]) for r in [header] + body) for i in range(len(header))]
@@ -512,8 +517,9 @@ def main(argv=None):
     print(f"\n{started:%Y-%m-%d %H:%M} UTC · {machine()}")
     print(" · ".join(v for v in (sqlite_version, pg_version) if v))
     print(f"server time of each request (test client, signed in) or job; at most {args.runs} timed runs after "
-          f"{args.warmup} warm-ups, fewer for slow items (≥ 5, about {args.budget:.0f} s each); SQL: statements "
-          f"per request; bare: the plain SQL fetching the same rows; ÷bare: median / bare\n")
+          f"{args.warmup} warm-ups, fewer for slow items (≥ 5, about {args.budget:.0f} s each); cpu: median CPU "
+          f"ms of this process (SQLite runs in it, PostgreSQL's server does not); SQL: statements per request; "
+          f"bare: the plain SQL fetching the same rows; ÷bare: median / bare\n")
     print_table(rows, databases)
     for line in skipped:
         print(line)
