@@ -399,7 +399,7 @@ def _centre(text, width):
 
 def print_markdown(rows, databases):
     names = list(databases)
-    print("| what | " + " | ".join(f"{n} median / p95 ms | SQL | bare ms (÷)" for n in names) + " |")
+    print("| what | " + " | ".join(f"{n} median / p95 (cpu) ms | SQL | bare ms (÷)" for n in names) + " |")
     print("|---|" + "---|---|---|" * len(names))
     for label, results in rows:
         cells = []
@@ -409,7 +409,8 @@ def print_markdown(rows, databases):
                 cells += ["— " + (f"({r.note})" if r is not None else "(skipped)"), "", ""]
             else:
                 ratio = f" ({r.ratio:.1f}×)" if r.ratio is not None else ""
-                cells += [f"{_ms(r.median)} / {_ms(r.p95)}", str(r.statements), f"{_ms(r.bare)}{ratio}"]
+                cells += [f"{_ms(r.median)} / {_ms(r.p95)} ({_ms(r.cpu)})", str(r.statements),
+                          f"{_ms(r.bare)}{ratio}"]
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 
