@@ -182,7 +182,9 @@ def _cases():
 def test_route_answers_each_role_as_the_matrix_says(client, login_as, api_token, endpoint, method, url, role,
                                                     expected):
     path = resolve(url)
-    response = _request(client, login_as, api_token, endpoint, method, path, role)
+    # an API write gets an empty JSON object, so that its answer is about the role, not about a missing body
+    body = {"json": {}} if endpoint.startswith("api.") and method not in ("GET", "HEAD") else {}
+    response = _request(client, login_as, api_token, endpoint, method, path, role, **body)
     status = response.status_code
     described = f"{method} {path} as {role} ({ROLES[role]}): {status} {response.headers.get('Location', '')}"
     if expected == LOGIN:
