@@ -34,7 +34,7 @@ from app.api.tasks import (
     _user,
 )
 from app.core.clock import today
-from app.core.errors import ServiceError
+from app.core.errors import PermissionDenied, ServiceError
 from app.extensions import db
 from app.meetings import services
 from app.meetings.analysis import month_analysis, month_key, parse_month
@@ -493,6 +493,23 @@ def _record_or_404(record_id):
     return record
 
 
+def _may(allowed, message):
+    """The object rule of the services, checked before the body is read: a caller who may not act learns that
+    first (403), not what is wrong with a body he may not send. The services check it again when they act."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+WHO_LOGS = {MeetingType.weekly: "召集单位", MeetingType.semiannual: "述职人所在单位",
+            MeetingType.dispatch: "召集的副市长本人", MeetingType.monthly: "市长本人",
+            MeetingType.quarterly: "市委书记本人"}
+
+
+def _may_log(meeting):
+    _may(services.can_log(g.api_user, meeting),
+         f"{meeting.convener_label}的{meeting.type.label}纪要只能由{WHO_LOGS[meeting.type]}或千百十办填写和修改。")
+
+
 # --- expected meetings --------------------------------------------------------------------------------------
 
 @route("/meetings", summary="应召开的会议（周会商、旬调度、月分析、季考核、半年述职）及纪要录入情况",
@@ -581,6 +598,8 @@ def record_detail(record_id):
        body=CREATE_BODY, response=RECORD_DETAIL_SCHEMA, status=201, tag=TAG)
 def record_create(meeting_id):
     meeting = _meeting_or_404(meeting_id)
+    if meeting.record is None and not meeting.is_cancelled:
+        _may_log(meeting)  # (a duplicate or a cancelled meeting: the service says so, to anyone)
     data = json_body()
     _refuse_unknown(data, CREATE_FIELDS)
     held_on = _date_field(data, "held_on", "会议日期")
@@ -599,6 +618,7 @@ def record_create(meeting_id):
        summary="修改纪要（已签发的纪要须填写修改理由，留痕）", body=PATCH_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG)
 def record_update(record_id):
     record = _record_or_404(record_id)
+    _may_log(record.expected)
     data = json_body()
     _refuse_unknown(data, PATCH_FIELDS)
     changes = {name: _optional_text(data, name) for name in TEXT_FIELDS if name in data}
@@ -615,6 +635,7 @@ def record_update(record_id):
        body=SIGN_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG)
 def record_sign_off(record_id):
     record = _record_or_404(record_id)
+    _may_log(record.expected)
     data = json_body()
     _refuse_unknown(data, {"version"})
     services.sign_off(g.api_user, record, expected_version=_version(data))
@@ -627,6 +648,7 @@ def record_sign_off(record_id):
        body=DECISION_CREATE_BODY, response=ITEM_SCHEMA, status=201, tag=TAG)
 def record_decision_create(record_id):
     record = _record_or_404(record_id)
+    _may_log(record.expected)
     data = json_body()
     decision = _decision(data)
     items = services.add_decisions(g.api_user, record, [decision], today(), reason=_reason(data))
@@ -642,6 +664,7 @@ def item_escalate(item_id):
     item = db.session.get(RecordItem, item_id)
     if item is None:
         raise ServiceError("纪要条目不存在。", status=404, code="not_found")
+    _may_log(item.record.expected)
     data = json_body()
     _refuse_unknown(data, {"reason"})
     reason = text_field(data, "reason", "上报理由", services.REASON_MAX)

@@ -190,7 +190,9 @@ def test_a_record_for_a_meeting_the_users_unit_does_not_convene_is_refused_and_n
     headers = tokens["gxj"]
     before = written()
     response = create(client, headers, week, minutes="越权填写")
-    assert_json_error(response, 403, code="forbidden", message="只能由召集单位或千百十办填写")
+    assert_json_error(response, 403, code="forbidden", message="市科技局的周会商纪要只能由召集单位或千百十办填写")
+    # refused before the body is read: the same answer to a body that is not even JSON
+    assert_json_error(client.post(f"/api/v1/meetings/{week.id}/record", data="x", headers=headers), 403)
     for username in ("guancha", "fushizhang"):
         assert_json_error(create(client, tokens[username], week), 403)
     assert written() == before
