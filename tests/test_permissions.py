@@ -2,6 +2,7 @@
 object-level rules behind it: a unit sees and acts on its own tasks only, an assessor enters only its own
 component, a vice mayor sees only their own dispatch list, and ids of another unit's rows cannot be probed."""
 
+import io
 import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -14,6 +15,8 @@ from app.core.clock import today
 from app.core.models import AuditEntry
 from app.core.permissions import PERMISSIONS, PUBLIC, allowed
 from app.extensions import db
+from app.meetings.cadence import period_of
+from app.meetings.models import ExpectedMeeting, MeetingType
 from app.org.queries import portfolio_unit_ids
 from app.scoring import services as scoring_services
 from app.scoring.models import ScoreEntry
@@ -26,6 +29,7 @@ from tests.permission_matrix import (
     IGNORED_ENDPOINTS,
     IGNORED_METHODS,
     LOGIN,
+    MEETING_FILE_BYTES,
     OBJECT_403,
     ROLES,
     ROUTES,
@@ -42,6 +46,7 @@ from tests.permission_matrix import (
     resolve,
     unit_named,
     user_named,
+    weekly_record_of_unit_a,
 )
 
 # roles with no part in unit A's task: nothing of it may reach them
@@ -482,3 +487,107 @@ def test_a_vice_mayor_sees_only_their_own_dispatch_list(client, login_as, api_to
                           role)
         assert office.status_code == 200 and TASK_TITLE in office.text, role
     assert db.session.get(Task, task_id).state is TaskState.assigned
+
+
+# --- meetings: unit A's 周会商 record and 述职 ---------------------------------------------------------------
+
+def _semiannual_of_unit_a():
+    """The 半年述职 of the 链长 whose chain unit A leads (杨晓军, 新能源和汽车制造); unit A's staff write it."""
+    reporter = person_named(VICE_MAYOR_OUT)
+    period = period_of(MeetingType.semiannual, today())
+    meeting = ExpectedMeeting(type=MeetingType.semiannual, period_key=period.key, period_start=period.start,
+                              period_end=period.end, convener_key=f"person:{reporter.id}",
+                              convener_unit_id=unit_named(UNIT_A).id, convener_person_id=reporter.id,
+                              scheduled_on=period.end, record_due_on=period.end + timedelta(days=10))
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def _record_actions(record):
+    unit_a = unit_named(UNIT_A).id
+    return {
+        "edit": ("meetings.edit_record", f"/meetings/records/{record.id}/edit",
+                 {"held_on": record.held_on.isoformat(), "minutes": "改写的纪要", "version": str(record.version)}),
+        "sign": ("meetings.sign_record", f"/meetings/records/{record.id}/sign", {"version": str(record.version)}),
+        "decide": ("meetings.add_decisions", f"/meetings/records/{record.id}/decisions", {
+            "decisions-0-text": "会后补充决定", "decisions-0-lead_unit_id": str(unit_a),
+            "decisions-0-due_on": _later(10), "decisions-0-make_task": "y"}),
+        "attach": ("meetings.upload_attachment", f"/meetings/records/{record.id}/attachments", {
+            "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "补充材料.pdf")]}),
+    }
+
+
+# (A B asr vm+ vm- myr adm obs): ok = it took effect; 403 = refused with a Chinese message; no = back to the
+# record with a flashed reason; nothing changed unless ok
+RECORD_ACTIONS = [
+    # A   B   asr vm+ vm- myr adm obs
+    ("ok  403 403 403 403 403 ok  403", "edit"),
+    ("ok  no  no  no  no  no  ok  no ", "sign"),
+    ("ok  no  no  no  no  no  ok  no ", "decide"),
+    ("ok  no  no  no  no  no  ok  no ", "attach"),
+]
+
+
+def _record_cases():
+    for line, action in RECORD_ACTIONS:
+        for role, expected in zip(SIGNED_IN, line.split(), strict=True):
+            yield pytest.param(action, role, expected, id=f"{action}-{role}")
+
+
+@pytest.mark.parametrize(("action", "role", "expected"), list(_record_cases()))
+def test_only_unit_a_and_the_office_act_on_unit_as_weekly_record(client, login_as, action, role, expected):
+    record = weekly_record_of_unit_a()
+    _, path, data = _record_actions(record)[action]
+    login_as(ROLES[role])
+    db.session.commit()  # into the test's savepoint: a refusing view rolls its own work back, not the set-up
+    before = _fingerprint(), record.version
+    response = client.post(path, data=data, content_type="multipart/form-data")
+    response.close()
+    db.session.expire_all()
+    changed = (_fingerprint(), db.session.get(type(record), record.id).version) != before
+    described = f"{action} on unit A's 周会商 record as {role}: {response.status_code}"
+    if expected == "ok":
+        assert changed and response.status_code == 302, described
+        return
+    assert not changed, f"{described}: changed"
+    if expected == "403":
+        assert response.status_code == 403 and "只有会议召集方" in response.text, described
+    else:
+        assert response.status_code == 302, described
+        with client.session_transaction() as session:
+            flashes = session.get("_flashes", [])
+        assert any(category == "danger" for category, _ in flashes), f"{described}: no reason {flashes}"
+
+
+def test_unit_as_meeting_files_are_not_served_to_other_units(client, login_as):
+    resolved = {}
+    path = resolve("/meetings/records/{record}/attachments/{attachment}", resolved)
+    absent = f"/meetings/records/{resolved['record']}/attachments/{resolved['attachment'] + 100000}"
+    for role in SIGNED_IN:
+        login_as(ROLES[role])
+        response = client.get(path)
+        data = response.data
+        response.close()
+        if role in OUTSIDERS:
+            other = client.get(absent)
+            assert response.status_code == 404 and MEETING_FILE_BYTES not in data, role
+            assert response.text == other.text, f"{role}: the answer differs from an absent file's"
+        else:
+            assert response.status_code == 200 and data == MEETING_FILE_BYTES, role
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+def test_a_semiannual_report_is_written_only_by_the_reporters_unit(client, login_as, role):
+    meeting = _semiannual_of_unit_a()
+    login_as(ROLES[role])
+    db.session.commit()
+    before = _fingerprint()
+    response = client.post(f"/meetings/expected/{meeting.id}/record",
+                           data={"held_on": today().isoformat(), "minutes": "本半年述职报告"})
+    db.session.expire_all()
+    if role in ("staff_a", "admin"):
+        assert response.status_code == 302 and _fingerprint() != before, role
+    else:
+        assert response.status_code == 403 and "述职人所在单位" in response.text, f"{role}: {response.status_code}"
+        assert _fingerprint() == before, f"{role}: something was written"
