@@ -17,14 +17,14 @@ The evaluation day is the month's last day, or `as_of` when that is earlier (a m
 completed after the evaluation day counts as open on it. Deadlines are the effective ones of today, after any
 extension approved since; the record freezes the analysis on the day it is logged.
 
-Everything comes from a few grouped aggregates — one over tasks by (lead unit, plan), three for the twelve-month
+Everything comes from a few grouped aggregates — one over tasks by (lead unit, plan), one for the twelve-month
 trend, one for the month's meetings, and the unit and plan names — so the number of queries does not depend on
 the number of tasks, units or plans.
 """
 
 import calendar as pycalendar
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -126,36 +126,54 @@ def _task_breakdown(start, on, window):
     return [row._asdict() for row in db.session.execute(query)]
 
 
-def _by_month(column, condition, first, last):
-    """{(year, month): rows meeting `condition`} among those with `column` in [first, last], one grouped query.
-    The condition is counted rather than filtered on, so the planner scans the narrow covering index of tasks
-    instead of looking every row up through the (state, due_on) index."""
-    year, month = sa.extract("year", column), sa.extract("month", column)
-    rows = db.session.execute(sa.select(year, month, _count(condition)).where(column.between(first, last))
-                              .group_by(year, month)).all()
-    return {(int(y), int(m)): int(count) for y, m, count in rows}
+def _bucket(column, days, first=None):
+    """The index of the first of `days` (ascending) on or after the column's value; -1 before `first` (when
+    given), len(days) after the last day or when NULL."""
+    whens = ([(column < first, -1)] if first is not None else []) + [(column <= d, i) for i, d in enumerate(days)]
+    return sa.case(*whens, else_=len(days))
+
+
+NOT_COMPLETED = 99
 
 
 def _trend(year, month, as_of):
     """Assigned, completed and overdue (on each month's evaluation day) for the twelve months ending with
-    (year, month): two counts grouped by month and one row of twelve sums."""
+    (year, month), in one grouped query.
+
+    Each task is put in three buckets — the month of its assignment, the first evaluation day by which its
+    deadline has passed, the month of its completion — and the tasks are counted per combination of buckets
+    (a few hundred groups). A task is overdue on evaluation day i when it was assigned and past its deadline by
+    then and not completed by then, i.e. for i from max(assigned, deadline) up to its completion bucket. One
+    pass over the narrow covering index, instead of twelve sums of conditions on every row."""
     months = []
     for delta in range(-(TREND_MONTHS - 1), 1):
         y, m = shift_month(year, month, delta)
         start, end = month_bounds(y, m)
         months.append((y, m, start, min(end, as_of)))
     live = [(y, m, start, on) for y, m, start, on in months if on >= start]  # months that have begun
-    assigned, completed, overdue = {}, {}, {}
+    n = len(live)
+    assigned, completed, overdue = [0] * n, [0] * n, [0] * n
     if live:
-        first, last = live[0][2], live[-1][3]
-        assigned = _by_month(Task.assigned_on, Task.state != TaskState.cancelled, first, last)
-        completed = _by_month(Task.completed_on, Task.state == TaskState.completed, first, last)
-        columns = [_count(sa.and_(Task.assigned_on <= on, Task.due_on < on, _open_on(on))) for _, _, _, on in live]
-        row = db.session.execute(sa.select(*columns).where(Task.state != TaskState.cancelled)).one()
-        overdue = {(y, m): int(value) for (y, m, _, _), value in zip(live, row, strict=True)}
+        first, days = live[0][2], [on for _, _, _, on in live]
+        assigned_bucket = _bucket(Task.assigned_on, days, first).label("a")
+        deadline_bucket = _bucket(Task.due_on, [day - timedelta(days=1) for day in days]).label("d")
+        completed_bucket = sa.case((Task.state != TaskState.completed, NOT_COMPLETED),
+                                   else_=_bucket(Task.completed_on, days, first)).label("c")
+        rows = db.session.execute(
+            sa.select(assigned_bucket, deadline_bucket, completed_bucket, sa.func.count())
+            .where(Task.state != TaskState.cancelled)
+            .group_by(assigned_bucket, deadline_bucket, completed_bucket)).all()
+        for a, d, c, count in rows:
+            if 0 <= a < n:
+                assigned[a] += count
+            if c != NOT_COMPLETED and 0 <= c < n:
+                completed[c] += count
+            for i in range(max(a, d, 0), n if c == NOT_COMPLETED else min(c, n)):
+                overdue[i] += count
+    counts = {(y, m): (assigned[i], completed[i], overdue[i]) for i, (y, m, _, _) in enumerate(live)}
     return [{"key": month_key(y, m), "label": f"{m}月" if m != 1 else f"{y}年1月", "year": y, "month": m,
-             "assigned": assigned.get((y, m), 0), "completed": completed.get((y, m), 0),
-             "overdue": overdue.get((y, m), 0)} for y, m, _, _ in months]
+             **dict(zip(("assigned", "completed", "overdue"), counts.get((y, m), (0, 0, 0)), strict=True))}
+            for y, m, _, _ in months]
 
 
 COMPLIANCE_KEYS = ("expected", "recorded", "late", "missing", "pending", "logged")
