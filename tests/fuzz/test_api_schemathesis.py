@@ -10,6 +10,8 @@ Each example runs in its own savepoint.
 operations are parametrised here and each one's hypothesis strategy is driven directly.)
 """
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, event, given, settings
@@ -66,17 +68,21 @@ def test_api_operation_never_fails_and_matches_its_openapi_document(api_schema, 
     if names:
         strategies.append(operation.as_strategy(
             GenerationMode.POSITIVE, path_parameters={n: real_ids[n] for n in names if n in real_ids}))
+    cases = []
 
     @given(case=st.one_of(strategies))
     @settings(max_examples=max(5, EXAMPLES // 2), deadline=None, database=None, derandomize=not RANDOMISED,
               suppress_health_check=list(HealthCheck))
     def run(case):
+        cases.append(case)
         with example_savepoint():
             response = case.call(headers=headers)
             event(f"status {response.status_code}")
             case.validate_response(response, checks=CHECKS, headers=headers)
 
     run()
+    if os.environ.get("FUZZ_REPORT"):  # with -s: how many requests each operation got
+        print(f"\nFUZZ_REPORT {method.upper()} {path}: {len(cases)} cases")
 
 
 def test_the_fuzzed_operations_cover_the_task_api():
