@@ -14,7 +14,9 @@ test-artifacts/e2e/<test>/); a failing journey also leaves failure.html and fail
 import os
 import re
 import shutil
+import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -42,17 +44,28 @@ def _unavailable(reason):
 
 # --- the live server ---------------------------------------------------------------------------------------
 
-def _live_database_url(tmp_dir):
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url and url.startswith(("postgresql://", "postgresql+psycopg://")):
-        url = url.replace("postgresql://", "postgresql+psycopg://", 1) + "_e2e"
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        return f"{url}_{worker}" if worker else url
-    return f"sqlite:///{tmp_dir}/live.sqlite3"
+def _postgres_base_url():
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return url if url.startswith("postgresql+psycopg://") else None
 
 
-def _seed(app):
-    """Migrate and load what `flask demo` loads, on the frozen day."""
+def _app_on(url, tmp_dir, **overrides):
+    app = create_app(TestingConfig, {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
+        "SERVER_NAME": None,
+        "WTF_CSRF_ENABLED": True,
+        "SECRET_KEY": "e2e-secret",
+        **overrides,
+    })
+    app.extensions["clock"] = FrozenClock(E2E_NOW, tz=app.config["TIMEZONE"])
+    return app
+
+
+def _seed(url, tmp_dir):
+    """Migrate an empty database and load what `flask demo` loads, on the frozen day."""
     from flask_migrate import upgrade
 
     from app.core.clock import today
@@ -61,6 +74,7 @@ def _seed(app):
     from app.scoring.demo import seed_demo_scores
     from app.tasks.demo import seed_demo_tasks
 
+    app = _app_on(url, tmp_dir)
     with app.app_context():
         reset_database(db.engine)
         upgrade()
@@ -72,6 +86,47 @@ def _seed(app):
         seed_demo_scores(today())
         db.session.commit()
         db.session.remove()
+        db.engine.dispose()
+
+
+def _seeded_database(tmp_path_factory):
+    """A freshly seeded database for this worker. Seeding takes ten seconds or so (mostly password hashing), so
+    it is done once per test run into a template that every pytest-xdist worker copies: an SQLite file copied
+    with the backup API, or a PostgreSQL database created from `<TEST_DATABASE_URL>_e2e_seed` as its template."""
+    import psycopg
+    from filelock import FileLock
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base_temp = tmp_path_factory.getbasetemp()
+    shared = base_temp.parent if worker else base_temp  # the run's folder, shared by its workers
+    own = tmp_path_factory.mktemp("e2e")
+    pg_base = _postgres_base_url()
+    with FileLock(str(shared / "e2e-seed.lock")):
+        done = shared / "e2e-seed.done"
+        if pg_base:
+            template = f"{pg_base}_e2e_seed"
+            if not done.exists():
+                _ensure_postgres_database(template)
+                _seed(template, own)
+                done.touch()
+            url = f"{pg_base}_e2e" + (f"_{worker}" if worker else "")
+            admin = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(False)
+            with psycopg.connect(admin, autocommit=True) as conn:
+                name, source = make_url(url).database, make_url(template).database
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
+                                                                              sql.Identifier(source)))
+            return url, own
+        template = shared / "e2e-seed.sqlite3"
+        if not done.exists():
+            _seed(f"sqlite:///{template}", own)
+            done.touch()
+        path = own / "live.sqlite3"
+        with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as target:
+            source.backup(target)
+        return f"sqlite:///{path}", own
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -101,20 +156,9 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    tmp_dir = tmp_path_factory.mktemp("e2e")
-    url = _live_database_url(tmp_dir)
-    if url.startswith("postgresql"):
-        _ensure_postgres_database(url)
-    app = create_app(TestingConfig, {
-        "TESTING": False,  # error pages as in production; exceptions are recorded by LiveServer.record_error
-        "SQLALCHEMY_DATABASE_URI": url,
-        "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
-        "SERVER_NAME": None,
-        "WTF_CSRF_ENABLED": True,
-        "SECRET_KEY": "e2e-secret",
-    })
-    app.extensions["clock"] = FrozenClock(E2E_NOW, tz=app.config["TIMEZONE"])
-    _seed(app)
+    url, tmp_dir = _seeded_database(tmp_path_factory)
+    # TESTING off: error pages as in production; exceptions are recorded by LiveServer.record_error.
+    app = _app_on(url, tmp_dir, TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     live = LiveServer(app, server)
     got_request_exception.connect(live.record_error, app)
