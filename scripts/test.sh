@@ -11,6 +11,11 @@ WORKERS="${PYTEST_WORKERS:-2}"  # pytest-xdist workers; each gets its own databa
 echo "== ruff check"
 $BIN/ruff check .
 
+CHROMIUM="${E2E_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ] && [ "${CI:-}" != "true" ]; then
+  echo "!! Browser journeys (tests/e2e) will be SKIPPED: no Chromium at $CHROMIUM (apt-get install -y chromium)."
+fi
+
 echo "== test suite on SQLite"
 env -u TEST_DATABASE_URL $BIN/pytest -n "$WORKERS" "$@"
 
