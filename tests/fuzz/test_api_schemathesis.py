@@ -95,3 +95,21 @@ def test_unsigned_requests_are_refused_in_chinese(client):
     response = client.get("/api/v1/tasks")
     assert response.status_code == 401
     assert has_chinese(response.get_json()["message"])
+
+
+def test_api_ids_beyond_the_id_columns_are_a_chinese_404(client, api_token):
+    """Found by the fuzzing: a path id over 2**31 - 1 reached PostgreSQL ("integer out of range") as a 500."""
+    headers = {"Authorization": f"Bearer {api_token('admin')}"}
+    for url in (f"/api/v1/tasks/{2**31}", f"/api/v1/units/{2**63}", f"/api/v1/scoring/2026/q/{2**32}/entries"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404, url
+        assert response.get_json()["code"] == "not_found" and has_chinese(response.get_json()["message"])
+
+
+def test_api_nul_characters_in_json_are_refused_in_chinese(client, api_token, task_world):
+    """Found by the fuzzing: PostgreSQL cannot store NUL in text; it surfaced as a 500 from the flush."""
+    headers = {"Authorization": f"Bearer {api_token('gxj')}"}
+    response = client.post(f"/api/v1/tasks/{task_world['in_progress']}/follow-ups", headers=headers,
+                           json={"text": "进展\u0000顺利", "percent": 50})
+    assert response.status_code == 400
+    assert "控制字符" in response.get_json()["message"]
