@@ -4,22 +4,30 @@ a record exists, on screen (with charts, printable) and as Excel. The 月分析 
 import io
 
 from flask import render_template, request, send_file
+from flask_login import current_user
 
 from app.core.clock import today
 from app.core.errors import error_response
-from app.core.permissions import require
+from app.core.permissions import allowed, require
 from app.meetings.analysis import month_analysis, month_key, parse_month, shift_month
 from app.meetings.analysis_charts import analysis_charts
 from app.meetings.analysis_excel import analysis_workbook
 from app.meetings.views import bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERMISSION = "read_all"
 
 
 @bp.app_template_global("analysis_charts")
 def _analysis_charts(a):
     """For meetings/_analysis.html: the charts of an analysis dict, live or frozen in a record."""
     return analysis_charts(a)
+
+
+@bp.app_template_global("may_read_analysis")
+def _may_read_analysis():
+    """For the meetings section's tabs (a macro imported without the page's context): show 月度分析 or not."""
+    return allowed(current_user, PERMISSION)
 
 
 def _month():
@@ -37,7 +45,7 @@ def _month():
 
 
 @bp.route("/analysis")
-@require("read_all")
+@require(PERMISSION)
 def analysis():
     month, problem = _month()
     if problem:
@@ -50,7 +58,7 @@ def analysis():
 
 
 @bp.route("/analysis.xlsx")
-@require("read_all")
+@require(PERMISSION)
 def analysis_excel():
     month, problem = _month()
     if problem:

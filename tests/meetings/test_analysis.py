@@ -340,6 +340,14 @@ def test_page_shows_the_months_analysis_with_charts_for_the_office(client, login
     assert "会议落实情况" in html
     assert "/meetings/analysis?month=2026-02" in html and "/meetings/analysis?month=2026-04" in html
     assert "/meetings/analysis.xlsx?month=2026-03" in html
+    assert 'aria-current="page" href="/meetings/analysis">月度分析</a>' in html  # the meetings section's tab
+
+
+def test_the_meetings_tabs_link_the_analysis_for_those_who_may_read_it(client, login_as, clock):
+    login_as("admin")
+    assert 'href="/meetings/analysis">月度分析</a>' in client.get("/meetings/").get_data(as_text=True)
+    login_as("gxj")
+    assert "月度分析" not in client.get("/meetings/").get_data(as_text=True)
 
 
 def test_page_defaults_to_the_running_month_and_offers_no_next_month(client, login_as, clock, march):
