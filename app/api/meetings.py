@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.api.base import json_body, ok, route, text_field
+from app.api.base import OPERATIONS, json_body, ok, route, text_field
 from app.api.tasks import (
     DATE,
     DATETIME,
@@ -342,7 +342,7 @@ def record_detail_json(record_id):
         selectinload(MeetingRecord.items).options(joinedload(RecordItem.task), joinedload(RecordItem.unit),
                                                   joinedload(RecordItem.submitted_by)),
         selectinload(MeetingRecord.attachments), selectinload(MeetingRecord.amendments)))
-    if record is None:
+    if record is None or not services.can_read_record(user, record):
         raise ServiceError("纪要不存在。", status=404, code="not_found")
     item_ids = [i.id for i in record.items]
     escalations = {e.item_id: e for e in db.session.scalars(sa.select(Escalation).where(
@@ -488,7 +488,7 @@ def _meeting_or_404(meeting_id):
 def _record_or_404(record_id):
     record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id)
                                .options(*_record_options()))
-    if record is None:
+    if record is None or not services.can_read_record(g.api_user, record):
         raise ServiceError("纪要不存在。", status=404, code="not_found")
     return record
 
@@ -662,7 +662,7 @@ def record_decision_create(record_id):
        response=ESCALATE_RESPONSE, status=201, tag=TAG)
 def item_escalate(item_id):
     item = db.session.get(RecordItem, item_id)
-    if item is None:
+    if item is None or not services.can_read_record(g.api_user, item.record):
         raise ServiceError("纪要条目不存在。", status=404, code="not_found")
     _may_log(item.record.expected)
     data = json_body()
@@ -718,3 +718,17 @@ def analysis(month):
     if parsed > (on.year, on.month):
         raise ServiceError(f"{parsed[0]}年{parsed[1]}月尚未开始，只能分析本月及以前的月份。", field="month")
     return ok(month_analysis(*parsed, on))
+
+
+# --- the refusals `route` does not document ------------------------------------------------------------
+
+CONFLICTS = {
+    ("/meetings/{meeting_id}/record", "post"): "该会议已有纪要（不能重复填写），或会议已取消",
+    ("/meeting-records/{record_id}", "patch"): "纪要已签发而未填写修改理由，或版本号不一致（他人已修改）",
+    ("/meeting-records/{record_id}/sign-off", "post"): "纪要已经签发，或版本号不一致",
+    ("/meeting-records/{record_id}/decisions", "post"): "纪要已签发而未填写修改理由，或他人刚修改了纪要",
+    ("/meeting-record-items/{item_id}/escalate", "post"): "已经上报过、已在会上解决，或下一次上级会议尚未排定",
+}
+for (path, method), description in CONFLICTS.items():
+    OPERATIONS["/api/v1" + path][method]["responses"]["409"] = {
+        "description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

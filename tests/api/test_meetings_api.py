@@ -470,6 +470,9 @@ def test_every_meetings_operation_is_in_the_openapi_document_with_schemas(client
     create_body = doc["paths"]["/api/v1/meetings/{meeting_id}/record"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]
     assert create_body["required"] == ["held_on"] and "decisions" in create_body["properties"]
+    for path, method in (("/api/v1/meetings/{meeting_id}/record", "post"), ("/api/v1/meeting-records/{record_id}",
+                                                                           "patch")):
+        assert CHINESE.search(doc["paths"][path][method]["responses"]["409"]["description"])
     params = {p["name"] for p in doc["paths"]["/api/v1/meetings"]["get"]["parameters"]}
     assert {"type", "start", "end", "convener_unit_id", "status", "page", "per_page"} <= params
 
