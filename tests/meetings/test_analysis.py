@@ -112,6 +112,16 @@ def test_breakdown_by_lead_unit_group_and_plan_adds_up_to_the_totals(march):
         assert tuple(map(sum, zip(*(measures(r) for r in a[breakdown]), strict=True))) == measures(a["totals"])
 
 
+def test_a_unit_outside_the_assessment_groups_is_counted_under_other_units(march):
+    make_task("市统计局", "2026-03-03", "2026-03-06")
+    db.session.flush()
+    a = month_analysis(2026, 3, D("2026-04-05"))
+    assert a["by_group"][-1] == pick(a["by_group"], "group", "other")
+    assert measures(a["by_group"][-1]) == (1, 0, 0, 0, 1) and a["by_group"][-1]["label"] == "其他单位"
+    assert pick(a["by_unit"], "short_name", "市统计局")["group_label"] == "其他单位"
+    assert measures(a["totals"]) == (5, 2, 1, 1, 5)
+
+
 def test_units_with_most_red_tasks_are_ranked_with_ties_sharing_a_rank(march):
     a = month_analysis(2026, 3, D("2026-04-05"))
     assert [(r["rank"], r["short_name"], r["red"]) for r in a["red_units"]] == [
