@@ -197,7 +197,7 @@ def _finalized_quarters(year):
 def check_period(year, quarter):
     try:
         year, quarter = int(year), int(quarter)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float (found by tests/fuzz)
         raise ServiceError("年份和季度必须是整数。") from None
     if not 2000 <= year <= 2100 or quarter not in (1, 2, 3, 4):
         raise ServiceError("年份应在 2000 到 2100 之间，季度应为 1 到 4。")

@@ -123,7 +123,7 @@ def _check_version(task, expected_version):
         return
     try:
         expected = int(expected_version)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         expected = None  # a mangled form field is treated as a stale page, not a server error
     if expected != task.version:
         raise Conflict("该事项已被他人更新，请刷新页面查看最新情况后再操作。")
@@ -265,7 +265,7 @@ def record_follow_up(actor, task, text, percent, today: date, expected_version=N
     text = _text(text, "进展情况", TEXT_MAX)
     try:
         percent = int(percent)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float (found by tests/fuzz)
         raise ServiceError("完成进度必须是 0 到 100 的整数。", field="percent") from None
     if not 0 <= percent <= 100:
         raise ServiceError("完成进度必须是 0 到 100 的整数。", field="percent")

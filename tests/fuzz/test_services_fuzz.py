@@ -9,6 +9,7 @@ import io
 import zipfile
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -398,3 +399,14 @@ def test_task_excel_import_refuses_malformed_workbooks_in_chinese(clock, data, u
             event("imported")
             assert len(tasks) == len(drafts)
             assert row_counts(AuditEntry)["audit_entries"] >= before["audit_entries"] + len(tasks)
+
+
+def test_infinite_numbers_are_a_chinese_refusal_not_an_overflow(task_world):
+    """Found by the fuzzing: int(float('inf')) raises OverflowError, which the services did not catch."""
+    gxj, admin, task = account("gxj"), account("admin"), db.session.get(Task, task_world["in_progress"])
+    for call in (lambda: task_services.record_follow_up(gxj, task, "进展", float("inf"), TODAY),
+                 lambda: task_services.accept_task(gxj, task, expected_version=float("-inf")),
+                 lambda: scoring_services.enter_scores(admin, float("inf"), 1, [])):
+        with pytest.raises(ServiceError) as refused:
+            call()
+        assert has_chinese(refused.value.message)
