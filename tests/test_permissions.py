@@ -15,6 +15,7 @@ from app.core.clock import today
 from app.core.models import AuditEntry
 from app.core.permissions import PERMISSIONS, PUBLIC, allowed
 from app.extensions import db
+from app.meetings import services as meeting_services
 from app.meetings.cadence import period_of
 from app.meetings.models import ExpectedMeeting, MeetingType
 from app.org.queries import portfolio_unit_ids
@@ -591,3 +592,39 @@ def test_a_semiannual_report_is_written_only_by_the_reporters_unit(client, login
     else:
         assert response.status_code == 403 and "述职人所在单位" in response.text, f"{role}: {response.status_code}"
         assert _fingerprint() == before, f"{role}: something was written"
+
+
+def test_a_leaders_meeting_record_is_read_only_by_units_with_a_line_in_it(client, login_as, api_token):
+    """丁诚's 旬调度 record freezes his dispatch list, unit A's task in it: units with no line in the record get
+    the 404 of an absent record (page, Excel, API) and nothing of the list; unit A, leaders, the office and
+    observers read it."""
+    make_task()
+    vice_in = person_named(VICE_MAYOR_IN)
+    period = period_of(MeetingType.dispatch, today())
+    meeting = ExpectedMeeting(type=MeetingType.dispatch, period_key=period.key, period_start=period.start,
+                              period_end=period.end, convener_key=f"person:{vice_in.id}",
+                              convener_person_id=vice_in.id, scheduled_on=period.start,
+                              record_due_on=period.start + timedelta(days=3))
+    db.session.add(meeting)
+    db.session.flush()
+    record = meeting_services.create_record(user_named(ROLES["vice_mayor_in"]), meeting,
+                                            meeting_services.RecordInput(held_on=today(), minutes="调度"), today())
+    db.session.commit()
+    # unit A's open task is carried over into the record as a line of unit A: unit A reads the record
+    assert unit_named(UNIT_A).id in {item.unit_id for item in record.items}
+    absent = record.id + 100000
+    for role in SIGNED_IN:
+        for endpoint, path, other in [
+                ("meetings.record", f"/meetings/records/{record.id}", f"/meetings/records/{absent}"),
+                ("meetings.record_xlsx", f"/meetings/records/{record.id}.xlsx", f"/meetings/records/{absent}.xlsx"),
+                ("api.record_detail", f"/api/v1/meeting-records/{record.id}", f"/api/v1/meeting-records/{absent}")]:
+            headers = _sign_in(login_as, api_token, endpoint, role)
+            response = _request(client, login_as, api_token, endpoint, "GET", path, role, headers)
+            described = f"{path} as {role}: {response.status_code}"
+            if role in ("staff_b", "assessor"):
+                nothing = _request(client, login_as, api_token, endpoint, "GET", other, role, headers)
+                assert response.status_code == 404 and _text(response) == _text(nothing), described
+            else:
+                assert response.status_code == 200, described
+                if endpoint != "meetings.record_xlsx":
+                    assert TASK_TITLE in _text(response), f"{described}: the frozen list lacks unit A's task"

@@ -86,6 +86,34 @@ def can_read(user) -> bool:
     return user is not None and user.is_authenticated
 
 
+# the leaders' meetings: their records freeze other units' tasks and scores (dispatch list, month, quarter)
+LEADER_TYPES = (MeetingType.dispatch, MeetingType.monthly, MeetingType.quarterly)
+
+
+def can_read_record(user, record) -> bool:
+    """The office, leaders and observers read every record, and everyone signed in reads the units' own records
+    (周会商, 半年述职). A leaders' meeting record holds a frozen dispatch list, the month's analysis or the
+    quarter's results of every unit, which unit staff do not see elsewhere either: a unit reads it only when it
+    has a line in it (an instruction on its task, a decision it leads, its explanation as last-placed unit)."""
+    if not can_read(user):
+        return False
+    if user.role in (Role.admin, Role.leader, Role.observer) or record.type not in LEADER_TYPES:
+        return True
+    return user.unit_id is not None and any(item.unit_id == user.unit_id for item in record.items)
+
+
+def can_read_files(user, record) -> bool:
+    """A unit's own material (the files of its 周会商 or 述职) is for that unit, the units that attended, the units
+    a decision concerns, and the office, leaders and observers; another unit gets the 404 of an absent file, as
+    for task evidence."""
+    if not can_read_record(user, record):
+        return False
+    if user.role in (Role.admin, Role.leader, Role.observer) or record.type in LEADER_TYPES:
+        return True
+    units = {record.expected.convener_unit_id, *(u.id for u in record.units), *(i.unit_id for i in record.items)}
+    return user.unit_id is not None and user.unit_id in units
+
+
 def _is_unit_staff(user, unit_id) -> bool:
     return user.role in (Role.staff, Role.admin) and unit_id is not None and user.unit_id == unit_id
 

@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.models import Role
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
 from app.core.forms import apply_service_error
@@ -58,7 +57,7 @@ def _expected_or_404(expected_id):
 
 
 def _record_or_404(record_id):
-    """Everyone signed in reads records; an absent id is a 404."""
+    """A record the user may read (services.can_read_record); an absent id and another's are the same 404."""
     record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id).options(
         joinedload(MeetingRecord.expected).joinedload(ExpectedMeeting.convener_unit),
         joinedload(MeetingRecord.expected).joinedload(ExpectedMeeting.convener_person),
@@ -68,14 +67,14 @@ def _record_or_404(record_id):
         selectinload(MeetingRecord.items).joinedload(RecordItem.submitted_by),
         selectinload(MeetingRecord.attachments), selectinload(MeetingRecord.amendments),
         joinedload(MeetingRecord.created_by), joinedload(MeetingRecord.signed_by)))
-    if record is None:
+    if record is None or not services.can_read_record(current_user, record):
         abort(404)
     return record
 
 
 def _item_or_404(item_id):
     item = db.session.get(RecordItem, item_id)
-    if item is None:
+    if item is None or not services.can_read_record(current_user, item.record):
         abort(404)
     return item
 
@@ -308,25 +307,11 @@ def upload_attachment(record_id):
     return _act(record_id, form, action, "附件已上传。", "attachments")
 
 
-def _may_read_files(record):
-    """A unit's own material (the files of its 周会商 or 述职) is for that unit, the units that attended, the units
-    a decision concerns, and the office, leaders and observers: another unit gets the 404 of an absent file, as
-    for task evidence. The files of the leaders' meetings are read by everyone signed in, like the records."""
-    user = current_user
-    if not services.can_read(user):
-        return False
-    if user.role in (Role.admin, Role.leader, Role.observer) or \
-            record.type not in (MeetingType.weekly, MeetingType.semiannual):
-        return True
-    units = {record.expected.convener_unit_id, *(u.id for u in record.units), *(i.unit_id for i in record.items)}
-    return user.unit_id is not None and user.unit_id in units
-
-
 @bp.route("/records/<int:record_id>/attachments/<int:attachment_id>")
 @require("signed_in")
 def attachment(record_id, attachment_id):
     item = db.session.get(RecordAttachment, attachment_id)
-    if item is None or item.record_id != record_id or not _may_read_files(item.record):
+    if item is None or item.record_id != record_id or not services.can_read_files(current_user, item.record):
         abort(404)
     try:
         path = services.attachment_path(item)

@@ -295,9 +295,11 @@ def test_escalation_over_http_and_its_path_on_the_target_record(client, login_as
 def test_monthly_record_page_shows_the_frozen_analysis(client, login_as, user):
     record = services.create_record(user("shizhang"), monthly(day="2026-02-01"), RecordInput(
         held_on=TODAY, comments="市长讲评内容"), TODAY)
-    login_as("kjj")
+    login_as("guancha")
     body = text(client.get(f"/meetings/records/{record.id}"))
     assert "市长讲评内容" in body and "月度分析（会议时生成）" in body and "2026-02-01 至 2026-02-28" in body
+    login_as("kjj")  # the month's analysis of every unit is not for a unit with no line in the record
+    assert client.get(f"/meetings/records/{record.id}").status_code == 404
 
 
 @pytest.mark.parametrize("make, username, wanted", [
