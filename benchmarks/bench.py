@@ -172,6 +172,7 @@ class Context:
             "dispatch": f"dispatch list of 杨晓军, {t.xun.label} (page of 60)",
             "overview": "overview light=red&group=promotion&q=项目",
             "detail": f"task detail ({t.detail_follow_ups} follow-ups)",
+            "monthly": f"monthly analysis {_month(self)}, live",
             "quarter": f"quarterly results {self.year} Q{self.quarter}, live",
             "year": f"annual results {self.year}, 4 quarters live",
             "scan": f"reminder scan ({self.open_tasks} open tasks)",
@@ -236,6 +237,26 @@ def _bare(name):
     return run
 
 
+def _month(ctx):
+    return ctx.tasks.today.strftime("%Y-%m")
+
+
+def _bare_monthly(ctx):
+    """The rows the month's analysis aggregates: the tasks assigned, completed, or open and due by the month's end,
+    with their lead unit and plan (the analysis groups them in SQL; this fetches them plainly)."""
+    from app.extensions import db
+    from app.tasks.models import OPEN_STATES, Task
+
+    today = ctx.tasks.today
+    start = today.replace(day=1)
+    rows = db.session.execute(sa.select(Task.id, Task.lead_unit_id, Task.plan_id, Task.state, Task.assigned_on,
+                                        Task.due_on, Task.completed_on)
+                              .where(sa.or_(Task.assigned_on.between(start, today),
+                                            Task.completed_on.between(start, today),
+                                            sa.and_(Task.state.in_(OPEN_STATES), Task.due_on < today)))).all()
+    return len(rows)
+
+
 def _dispatch_query(ctx):
     t = ctx.tasks
     return f"person={t.leader_person_id}&xun={t.xun.code}"
@@ -251,7 +272,8 @@ ITEMS = [
          bare=_bare("bare_detail")),
     # ---- SLOT: the monthly analysis page of app/meetings (being written). To fill it in, replace `pending`
     # with user=..., path=lambda ctx: "/meetings/...", bare=<plain selects of the rows the page shows>.
-    Item("monthly", "monthly analysis", pending="待 app/meetings"),
+    Item("monthly", "monthly analysis", user="admin", path=lambda ctx: f"/meetings/analysis?month={_month(ctx)}",
+         bare=_bare_monthly),
     Item("quarter", "quarterly results", user="admin", path=lambda ctx: f"/scoring/{ctx.year}/q{ctx.quarter}",
          bare=_bare_quarter),
     Item("year", "annual results", user="admin", path=lambda ctx: f"/scoring/{ctx.year}", bare=_bare_year),
