@@ -18,6 +18,7 @@ from app.extensions import db
 from app.meetings import services as meeting_services
 from app.meetings.cadence import period_of
 from app.meetings.models import ExpectedMeeting, MeetingType
+from app.org.models import Unit
 from app.org.queries import portfolio_unit_ids
 from app.scoring import services as scoring_services
 from app.scoring.models import ScoreEntry
@@ -628,3 +629,24 @@ def test_a_leaders_meeting_record_is_read_only_by_units_with_a_line_in_it(client
                 assert response.status_code == 200, described
                 if endpoint != "meetings.record_xlsx":
                     assert TASK_TITLE in _text(response), f"{described}: the frozen list lacks unit A's task"
+
+
+def test_a_co_unit_reads_the_task_and_reports_its_part_but_does_not_act_as_the_lead(client, login_as):
+    co_staff = user_named("kjj")  # 市科技局: a co-unit of this task of unit A, no role column of its own
+    task = task_services.assign_task(user_named("admin"), title=TASK_TITLE, content="", lead_unit=unit_named(UNIT_A),
+                                     co_units=[db.session.get(Unit, co_staff.unit_id)],
+                                     due_on=today() + timedelta(days=30), today=today())
+    _accept(task)
+    db.session.commit()
+    login_as("kjj")
+    page = client.get(f"/tasks/{task.id}")
+    assert page.status_code == 200 and TASK_TITLE in page.text
+    for action, data in [("accept", {}), ("request-completion", {"completed_on": _later(0), "summary": "已完成"}),
+                         ("request-extension", {"new_due_on": _later(60), "reason": "等待批复"}),
+                         ("cancel", {"reason": "重复交办"})]:
+        before = _task_state(task.id)
+        response = client.post(f"/tasks/{task.id}/{action}", data=data)
+        assert response.status_code == 302 and _task_state(task.id) == before, f"{action} by a co-unit"
+    before = _task_state(task.id)
+    response = client.post(f"/tasks/{task.id}/follow-up", data={"text": "科技局配合部分进展", "percent": "20"})
+    assert response.status_code == 302 and _task_state(task.id) != before, "a co-unit reports its part"
