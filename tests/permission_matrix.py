@@ -20,7 +20,9 @@ The answers:
   +      allowed: not 401, 403 or 404 and not 5xx (an empty form may well be a 400, a refused action a redirect)
   X      403 from an object rule: the view's declared permission lets the role in, this object does not
 A 404 for a role the declared permission lets in is an object rule too: the same answer as for an absent id, so
-ids cannot be probed. API routes (endpoint api.*) are called with a bearer token of the role's account.
+ids cannot be probed. API routes (endpoint api.*) are called with a bearer token of the role's account; an API
+write is sent an empty JSON object. What a POST does when it is sent a valid form (does the action take effect,
+for whom) is checked action by action in tests/test_permissions.py, with the id-guessing probes.
 
 URL samples use placeholders such as {task} that are resolved at test time (SAMPLES) to rows of the seeded
 organisation, or to rows a sample creates through the services where nothing is seeded.
@@ -115,7 +117,8 @@ ROUTES = [
     ("L   403 403 403 403 403 403 +   403", "core.calendar", "POST", "/admin/calendar"),
     ("L   403 403 403 403 403 403 +   403", "core.calendar_import", "POST", "/admin/calendar/import"),
     ("L   403 403 403 403 403 403 +   403", "core.calendar_delete", "POST", "/admin/calendar/{override}/delete"),
-    # tasks: lists, assigning, import, dispatch list ({task}: a task of 市工信局, gxj's unit, assigned by admin)
+    # tasks: lists, assigning, import, dispatch list ({task}: a task of unit A assigned by the office; {vice_mayor}:
+    # 丁诚, whose portfolio holds unit A: a leader sees only his own list (X), the office and observers any)
     ("L   200 200 200 403 403 403 200 403", "tasks.inbox", "GET", "/tasks/inbox"),
     ("L   403 403 403 200 200 200 200 200", "tasks.overview", "GET", "/tasks/"),
     ("L   403 403 403 200 200 200 200 403", "tasks.assign", "GET", "/tasks/new"),
@@ -175,7 +178,8 @@ ROUTES = [
     ("L   403 403 403 403 403 403 200 403", "reminders.rules", "GET", "/reminders/rules"),
     ("L   403 403 403 403 403 403 +   403", "reminders.rules", "POST", "/reminders/rules"),
     # meetings ({expected}: unit A's 周会商 of this week, no record yet; {record}: unit A's 周会商 record of two
-    # weeks ago with a decision {item} and an attachment; records are read by everyone signed in)
+    # weeks ago with a decision {item} and an attachment: a unit's records are read by everyone signed in, their
+    # files only by the units with a part in them; who reads the leaders' meeting records: test_permissions.py)
     ("L   200 200 200 200 200 200 200 200", "meetings.index", "GET", "/meetings/"),
     ("L   200 200 200 200 200 200 200 200", "meetings.compliance_view", "GET", "/meetings/compliance"),
     ("L   200 200 200 200 200 200 200 200", "meetings.calendar_view", "GET", "/meetings/calendar"),
