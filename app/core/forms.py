@@ -63,7 +63,8 @@ __all__ = ["options", "ChineseDateField", "ChineseIntegerField", "ValidationErro
 
 class CalendarOverrideForm(FlaskForm):
     day = ChineseDateField("日期", validators=[DataRequired(message="请填写日期。")])
-    is_workday = SelectField("类型", choices=options([("0", "休息（放假）"), ("1", "上班（调休上班）")]))
+    is_workday = SelectField("类型", choices=options([("0", "休息（放假）"), ("1", "上班（调休上班）")]),
+                             invalid_choice_message="请选择类型：休息（放假）或上班（调休上班）。")
     note = StringField("说明", validators=[Optional(), Length(max=200, message="说明不能超过 200 个字符。")])
     submit = SubmitField("保存")
 

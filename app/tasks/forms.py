@@ -30,13 +30,15 @@ class UnitMultiSelect(SelectMultipleField):
 class AssignForm(FlaskForm):
     title = StringField("事项名称", validators=[required("事项名称"), max_length("事项名称", 200)], filters=[strip])
     content = TextAreaField("具体内容和要求", validators=[Optional(), max_length("具体内容", 5000)])
-    source = SelectField("来源", choices=options(TaskSource.choices()), default=TaskSource.plan.value)
+    source = SelectField("来源", choices=options(TaskSource.choices()), default=TaskSource.plan.value,
+                         invalid_choice_message="请从列表中选择事项来源。")
     plan_id = _IdSelect("计划或举措")
     source_ref = StringField("来源说明（会议、批示文号等）", validators=[Optional(), max_length("来源说明", 200)],
                              filters=[strip])
     lead_unit_id = _IdSelect("牵头单位")
     co_unit_ids = UnitMultiSelect("配合单位（可多选）")
-    priority = SelectField("优先级", choices=options(TaskPriority.choices()), default=TaskPriority.normal.value)
+    priority = SelectField("优先级", choices=options(TaskPriority.choices()), default=TaskPriority.normal.value,
+                           invalid_choice_message="请从列表中选择优先级（一般或重点）。")
     due_on = ChineseDateField("完成时限", validators=[required("完成时限")])
     submit = SubmitField("交办")
 
@@ -92,7 +94,8 @@ class DecisionForm(VersionedForm):
 
 
 class UrgeForm(VersionedForm):
-    level = SelectField("级别", choices=options((str(k), v) for k, v in Urge.LEVELS.items()), default="1")
+    level = SelectField("级别", choices=options((str(k), v) for k, v in Urge.LEVELS.items()), default="1",
+                        invalid_choice_message="请选择催办级别（催办、督办或通报）。")  # WTForms' own is English
     note = TextAreaField("催办说明", validators=[Optional(), max_length("催办说明", 5000)])
     submit = SubmitField("催办")
 

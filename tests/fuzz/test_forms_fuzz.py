@@ -256,3 +256,14 @@ def test_nul_characters_in_a_form_are_refused_in_chinese(client, login_as, task_
                            data={"text": "进展\x00顺利", "percent": "50"})
     assert response.status_code == 400
     assert "控制字符" in response.get_data(as_text=True)
+
+
+def test_an_invalid_select_choice_is_refused_in_chinese(client, login_as, task_world):
+    """Found by the fuzzing: WTForms' own "Not a valid choice." reached the user (urge level, source, priority)."""
+    login_as("admin")
+    client.post(f"/tasks/{task_world['in_progress']}/urge", data={"level": "9"})
+    check_flashes(client, "urge level 9")
+    response = client.post("/tasks/new", data={"title": "测试", "source": "bogus", "priority": "bogus",
+                                               "due_on": "2026-12-31"})
+    check_response(response, "assign with bogus choices")
+    assert "请从列表中选择事项来源" in response.get_data(as_text=True)
