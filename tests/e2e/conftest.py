@@ -4,13 +4,14 @@ The live server is the app built by `create_app` on its own database (an SQLite 
 on PostgreSQL; per pytest-xdist worker), migrated and loaded with the same data as `flask demo`, with a frozen
 clock at E2E_NOW so that lights, 旬 and quarters are the same on every run. It runs in a thread of the test
 process (werkzeug's threaded server on a free port), with CSRF on and TESTING off, as in production. Any
-unhandled exception in a request is recorded and fails the test that caused it.
+answer of 5xx, and any error the app logs, fails the test that caused it.
 
 Chromium: /usr/bin/chromium (or E2E_CHROMIUM). Without it the journeys are skipped with a message saying how to
 get it, except in CI (CI=true), where they fail. Screenshots of each key step go to E2E_ARTIFACTS (default
 test-artifacts/e2e/<test>/); a failing journey also leaves failure.html and failure.png there.
 """
 
+import logging
 import os
 import re
 import shutil
@@ -20,7 +21,6 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from flask import got_request_exception
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
@@ -28,7 +28,7 @@ from app.core.clock import FrozenClock
 from app.extensions import db
 from config import BASE_DIR, TestingConfig
 from tests.conftest import _ensure_postgres_database, reset_database
-from tests.e2e.helpers import E2E_NOW, PASSWORD
+from tests.e2e.helpers import E2E_NOW, PASSWORD, click_and_wait
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS") or BASE_DIR / "test-artifacts" / "e2e")
@@ -141,34 +141,50 @@ class LiveServer:
         self.app = app
         self.server = server
         self.url = f"http://127.0.0.1:{server.server_port}"
-        self.errors = []  # unhandled exceptions raised by requests, as "METHOD path: repr"
+        self.errors = []  # what went wrong on the server: "500 GET /path" and the errors logged with it
         self.clock = app.extensions["clock"]
 
-    def record_error(self, sender, exception, **extra):
+    def record_response(self, response):
         from flask import request
 
-        self.errors.append(f"{request.method} {request.full_path}: {exception!r}")
+        if response.status_code >= 500:
+            self.errors.append(f"{response.status_code} {request.method} {request.full_path}")
+        return response
 
     def app_context(self):
         """The live app's context, to look data up or run a job (`with live_server.app_context(): ...`)."""
         return self.app.app_context()
 
 
+class _ErrorLog(logging.Handler):
+    """Collects the app's error log (the error handlers log every unexpected exception there)."""
+
+    def __init__(self, errors):
+        super().__init__(level=logging.ERROR)
+        self.errors = errors
+
+    def emit(self, record):
+        detail = f": {record.exc_info[1]!r}" if record.exc_info else ""
+        self.errors.append(f"{record.name}: {record.getMessage()}{detail}")
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     url, tmp_dir = _seeded_database(tmp_path_factory)
-    # TESTING off: error pages as in production; exceptions are recorded by LiveServer.record_error.
+    # TESTING off: error pages as in production; LiveServer collects the 5xx answers and the errors logged.
     app = _app_on(url, tmp_dir, TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     live = LiveServer(app, server)
-    got_request_exception.connect(live.record_error, app)
+    app.after_request(live.record_response)
+    error_log = _ErrorLog(live.errors)
+    logging.getLogger("app").addHandler(error_log)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     yield live
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
-    got_request_exception.disconnect(live.record_error, app)
+    logging.getLogger("app").removeHandler(error_log)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -214,24 +230,25 @@ def artifacts(request):
 
 @pytest.fixture
 def page(request, browser, live_server, artifacts):
-    """A fresh browser context (no cookies) on the live server; on failure the page's HTML and a screenshot
-    are saved beside the step screenshots. A request that raised fails the test."""
+    """A fresh browser context (no cookies) on the live server. When the test fails, or the server answered 5xx
+    or logged an error meanwhile (which fails the test too), the page's HTML and a screenshot are saved beside
+    the step screenshots."""
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
                                   viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # generous: CI runs the journeys beside the rest of the suite
     page = context.new_page()
     errors_before = len(live_server.errors)
     yield page
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
+    call = getattr(request.node, "rep_call", None)
+    server_errors = live_server.errors[errors_before:]
+    if server_errors or (call is not None and call.failed):
         try:
             (artifacts / "failure.html").write_text(page.content(), encoding="utf-8")
             page.screenshot(path=str(artifacts / "failure.png"), full_page=True)
         except Exception as error:  # a crashed page must not hide the test's own failure
             (artifacts / "failure.txt").write_text(f"could not save the page: {error!r}", encoding="utf-8")
     context.close()
-    server_errors = live_server.errors[errors_before:]
-    assert not server_errors, "the server raised during the journey:\n" + "\n".join(server_errors)
+    assert not server_errors, "the server failed during the journey:\n" + "\n".join(server_errors)
 
 
 @pytest.fixture
@@ -255,8 +272,7 @@ def sign_in(page):
         page.goto("/auth/login")
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state()
+        click_and_wait(page, page.get_by_role("button", name="登录"))
         assert page.locator("#nav-notifications").is_visible(), f"{username} is not signed in: {page.url}"
 
     return go
@@ -265,7 +281,6 @@ def sign_in(page):
 @pytest.fixture
 def sign_out(page):
     def go():
-        page.get_by_role("button", name="退出").click()
-        page.wait_for_load_state()
+        click_and_wait(page, page.get_by_role("button", name="退出"))
 
     return go

@@ -8,10 +8,18 @@ E2E_NOW = datetime(2026, 4, 14, 9, 30)
 PASSWORD = "Demo2026qbs"
 
 
+def click_and_wait(page, target):
+    """Click what loads a new page (a link, a form's button) and wait until that page has loaded. The page being
+    left is marked first, so that no check after the click can read it while the next one is still coming."""
+    page.evaluate("window.__e2eLeaving = true")
+    target.click()
+    page.wait_for_function("() => window.__e2eLeaving === undefined")
+    page.wait_for_load_state()
+
+
 def click_nav(page, name):
     """Click an item of the top navigation bar, as a user finds it there."""
-    page.locator("nav.navbar").get_by_role("link", name=name, exact=True).click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.locator("nav.navbar").get_by_role("link", name=name, exact=True))
 
 
 def expect_heading(page, text):

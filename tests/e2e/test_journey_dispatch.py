@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.org.models import Unit
 from app.tasks.models import CompletionRequest, FollowUp, RequestStatus, Task, TaskState
-from tests.e2e.helpers import E2E_NOW, click_nav, expect_heading, flashes
+from tests.e2e.helpers import E2E_NOW, click_and_wait, click_nav, expect_heading, flashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -63,7 +63,7 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     click_nav(page, "本单位事项")
     expect_heading(page, "市工信局 · 交办事项")
     shot("gxj-inbox")
-    page.get_by_role("link", name=title, exact=True).click()
+    click_and_wait(page, page.get_by_role("link", name=title, exact=True))
     expect_heading(page, title)
     assert page.url.endswith(f"/tasks/{task_id}")
 
@@ -71,16 +71,14 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     follow_up = page.locator("form#follow-up")
     follow_up.get_by_label("进展情况").fill(PROGRESS)
     follow_up.get_by_label("完成进度（%）").fill("120")
-    follow_up.get_by_role("button", name="提交进展").click()
-    page.wait_for_load_state()
+    click_and_wait(page, follow_up.get_by_role("button", name="提交进展"))
     assert page.get_by_text("完成进度必须是 0 到 100 的整数。").is_visible()
     shot("gxj-progress-refused")
     follow_up = page.locator("form#follow-up")
     follow_up.get_by_label("完成进度（%）").fill("90")
     if not follow_up.get_by_label("进展情况").input_value():
         follow_up.get_by_label("进展情况").fill(PROGRESS)
-    follow_up.get_by_role("button", name="提交进展").click()
-    page.wait_for_load_state()
+    click_and_wait(page, follow_up.get_by_role("button", name="提交进展"))
     assert flashes(page) == ["进展已提交。"], page.locator(".alert").all_inner_texts()
     assert page.locator(".border-start", has_text=PROGRESS).filter(has_text="进度 90%").count() == 1
     shot("gxj-progress-saved")
@@ -89,8 +87,7 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     completion = page.locator("form#completion")
     completion.get_by_label("完成日期").fill(E2E_NOW.date().isoformat())
     completion.get_by_label("办结情况").fill(SUMMARY)
-    completion.get_by_role("button", name="申请办结").click()
-    page.wait_for_load_state()
+    click_and_wait(page, completion.get_by_role("button", name="申请办结"))
     assert flashes(page) == ["办结申请已提交，等待审核。"], page.locator(".alert").all_inner_texts()
     assert page.locator("h1 + div .badge", has_text="申请办结").count() == 1
     assert page.locator("form#completion").count() == 0  # no second request while this one is pending

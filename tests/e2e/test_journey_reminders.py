@@ -16,7 +16,7 @@ from app.extensions import db
 from app.reminders import jobs, outbox
 from app.reminders.models import Notification
 from app.tasks.models import Task
-from tests.e2e.helpers import click_nav, expect_heading, flashes
+from tests.e2e.helpers import click_and_wait, click_nav, expect_heading, flashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -51,8 +51,7 @@ def test_office_assigns_task_and_unit_receives_deadline_reminder_in_notification
     page.get_by_label("来源", exact=True).select_option(label="领导批示")
     page.get_by_label("来源说明（会议、批示文号等）").fill("市长批示〔2026〕12号")
     page.get_by_label("完成时限").fill(DUE.isoformat())
-    page.get_by_role("button", name="交办").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="交办"))
     assert page.get_by_text("请选择牵头单位。").is_visible()
     shot("office-assign-refused")
     with live_server.app_context():
@@ -61,8 +60,7 @@ def test_office_assigns_task_and_unit_receives_deadline_reminder_in_notification
     page.get_by_label("牵头单位").select_option(label="市科技局")
     if page.get_by_label("完成时限").input_value() != DUE.isoformat():
         page.get_by_label("完成时限").fill(DUE.isoformat())
-    page.get_by_role("button", name="交办").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="交办"))
     expect_heading(page, TITLE)
     assert flashes(page), page.locator(".alert").all_inner_texts()
     shot("office-assigned")
@@ -82,8 +80,7 @@ def test_office_assigns_task_and_unit_receives_deadline_reminder_in_notification
     sign_in("kjj")
     unread = _unread_badge(page)
     assert unread >= 1
-    page.locator("#nav-notifications").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.locator("#nav-notifications"))
     expect_heading(page, "我的通知")
     item = page.locator(".list-group-item", has=page.get_by_role("link", name=reminder_title, exact=True))
     assert item.count() == 1
@@ -91,15 +88,13 @@ def test_office_assigns_task_and_unit_receives_deadline_reminder_in_notification
     assert f"完成时限：{DUE.isoformat()}" in item.inner_text()
     shot("liaison-notification-centre")
 
-    item.get_by_role("button", name="查看并标为已读").click()
-    page.wait_for_load_state()
+    click_and_wait(page, item.get_by_role("button", name="查看并标为已读"))
     expect_heading(page, TITLE)
     assert page.url.endswith(f"/tasks/{task_id}")
     assert _unread_badge(page) == unread - 1
     shot("liaison-opened-task")
 
-    page.locator("#nav-notifications").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.locator("#nav-notifications"))
     item = page.locator(".list-group-item", has=page.get_by_role("link", name=reminder_title, exact=True))
     assert item.locator(".badge", has_text="未读").count() == 0
     assert "已读于 2026-04-14" in item.inner_text()

@@ -16,7 +16,7 @@ from app.auth.models import Role, User
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring.models import ScoreEntry, ScoringQuarter
-from tests.e2e.helpers import click_nav, expect_heading, flashes
+from tests.e2e.helpers import click_and_wait, click_nav, expect_heading, flashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -39,8 +39,7 @@ def _open_entry_grid(page):
     click_nav(page, "考评")
     expect_heading(page, "考评")
     year_card = page.locator(".card", has=page.locator(".card-header strong", has_text="2026 年度"))
-    year_card.locator("tr", has_text="第1季度").get_by_role("link", name="录入得分").click()
-    page.wait_for_load_state()
+    click_and_wait(page, year_card.locator("tr", has_text="第1季度").get_by_role("link", name="录入得分"))
     expect_heading(page, "2026年第1季度 考评得分录入")
 
 
@@ -55,8 +54,7 @@ def _missing_cells(page):
 def _quarter_results_link(page):
     click_nav(page, "考评")
     year_card = page.locator(".card", has=page.locator(".card-header strong", has_text="2026 年度"))
-    year_card.locator("tr", has_text="第1季度").get_by_role("link", name="季度结果").click()
-    page.wait_for_load_state()
+    click_and_wait(page, year_card.locator("tr", has_text="第1季度").get_by_role("link", name="季度结果"))
     expect_heading(page, "2026年")
 
 
@@ -74,8 +72,7 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
     first.fill(str(first_max + 5))
     for score, _, maximum in others:
         score.fill(str(maximum))
-    page.get_by_role("button", name="保存得分").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="保存得分"))
     alert = page.locator(".alert-danger")
     assert "得分未保存，请修改以下问题后重新提交" in alert.inner_text()
     errors = alert.locator("li").all_inner_texts()
@@ -88,8 +85,7 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
     assert [score.input_value() for score, _, _ in missing[1:]] == [str(m) for _, _, m in others]
     missing[0][0].fill(str(first_max - 1))
     missing[0][1].fill(NOTE)
-    page.get_by_role("button", name="保存得分").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="保存得分"))
     assert flashes(page) == ["已保存 6 项得分。"], page.locator(".alert").all_inner_texts()
     assert page.locator("td.table-warning").count() == 0
     shot("miit-saved")
@@ -99,8 +95,7 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
     sign_in("admin")
     _quarter_results_link(page)
     page.get_by_label("评价日期").last.fill("2026-04-14")
-    page.get_by_role("button", name="审定").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="审定"))
     refused = flashes(page, "danger")
     assert len(refused) == 1 and "个单位的得分未录入完整" in refused[0] and "不能审定" in refused[0], refused
     assert "已审定" not in page.locator(".results-status").first.inner_text()
@@ -114,8 +109,7 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
     assert missing, "the demo leaves 市文旅广体局's cells of 2026 Q1 empty"
     for score, _, maximum in missing:
         score.fill(str(maximum))
-    page.get_by_role("button", name="保存得分").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="保存得分"))
     assert flashes(page) == [f"已保存 {len(missing)} 项得分。"], page.locator(".alert").all_inner_texts()
     shot("culture-saved")
     sign_out()
@@ -124,8 +118,7 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
     sign_in("admin")
     _quarter_results_link(page)
     page.get_by_label("评价日期").last.fill("2026-04-14")
-    page.get_by_role("button", name="审定").click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("button", name="审定"))
     assert flashes(page) == ["2026年第一季度考评结果已审定（评价日期 2026-04-14）。"], flashes(page, "danger")
     assert "已审定" in page.locator(".results-status").first.inner_text()
     first_row = page.locator("table.results-table tbody tr").first
@@ -137,8 +130,7 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
                                                                   ScoringQuarter.quarter == 1))
         assert state is not None and state.is_finalized
 
-    page.get_by_role("link", name="2026年度", exact=True).click()
-    page.wait_for_load_state()
+    click_and_wait(page, page.get_by_role("link", name="2026年度", exact=True))
     expect_heading(page, "2026")
     status = page.locator(".results-status").filter(has_text="暂定结果").inner_text()
     assert "一季度：已审定" in status, status
