@@ -77,6 +77,7 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     follow_up = page.locator("form#follow-up")
     follow_up.get_by_label("完成进度（%）").fill("90")
     if not follow_up.get_by_label("进展情况").input_value():
+        # Task actions redirect after a refusal, so the page comes back without what was typed; type it again.
         follow_up.get_by_label("进展情况").fill(PROGRESS)
     click_and_wait(page, follow_up.get_by_role("button", name="提交进展"))
     assert flashes(page) == ["进展已提交。"], page.locator(".alert").all_inner_texts()
