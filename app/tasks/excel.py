@@ -8,6 +8,7 @@ every problem found (Chinese, naming row and column, as the spreadsheet numbers 
 `services.assign_task` for each draft inside a savepoint, so a refusal half-way leaves nothing behind.
 """
 
+import copy
 import io
 import logging
 import math
@@ -87,13 +88,29 @@ def write_cell(ws, row, column, value, *, font=None, alignment=None, border=None
     """Write one cell. A string is always stored as text (data type "s"), never as a formula or an error code;
     one that looks like a formula also gets Excel's quote prefix, so editing the cell keeps it text."""
     cell = ws.cell(row=row, column=column)
+    fresh = not cell.has_style  # asked before the value: a date value gives the cell a number format
     risky = is_formula_like(value)
     value = safe_value(value)
     cell.value = value
+    _style_cell(ws, cell, fresh, font, alignment, border, fill, number_format)
     if isinstance(value, str):
         cell.data_type = "s"
         if risky or is_formula_like(value):
             cell.quotePrefix = True
+    return cell
+
+
+def _style_cell(ws, cell, fresh, font, alignment, border, fill, number_format):
+    """Setting a style object makes openpyxl hash it into the workbook's style tables, which cost more than the
+    rest of an export together; so a fresh cell given the same style objects as an earlier fresh cell takes a
+    copy of its style array (the cache lives on the workbook and holds the objects, so their ids stay theirs)."""
+    if font is None and alignment is None and border is None and fill is None and number_format is None:
+        return
+    key = (id(font), id(alignment), id(border), id(fill), number_format)
+    cache = ws.parent.__dict__.setdefault("_qbs_style_cache", {})
+    if fresh and key in cache:
+        cell._style = copy.copy(cache[key][0])
+        return
     if font is not None:
         cell.font = font
     if alignment is not None:
@@ -104,7 +121,8 @@ def write_cell(ws, row, column, value, *, font=None, alignment=None, border=None
         cell.fill = fill
     if number_format is not None:
         cell.number_format = number_format
-    return cell
+    if fresh:
+        cache[key] = (copy.copy(cell._style), (font, alignment, border, fill))
 
 
 def _text_width(text: str) -> int:

@@ -416,3 +416,30 @@ def test_import_tasks_needs_someone_who_may_assign(user):
     with pytest.raises(PermissionDenied):
         import_tasks(user("gxj"), drafts, TODAY)
     assert task_count() == before
+
+
+def test_write_cell_reuses_styles_without_mixing_them_up():
+    """The style cache copies a fresh cell's style array: every cell keeps exactly the style it was given, and the
+    quote prefix of formula-like text does not travel to the cells written after it."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from app.tasks.excel import BORDER, write_cell
+
+    ws = Workbook().active
+    bold, plain = Font(name="宋体", bold=True), Font(name="宋体", size=9)
+    red = PatternFill("solid", fgColor="FFC7CE")
+    center = Alignment(horizontal="center")
+    values = ["=1+1", "普通文字", date(2026, 12, 1), 7, "@提及", "末行"]
+    for row in range(1, 41):
+        value = values[row % len(values)]
+        write_cell(ws, row, 1, value, font=bold, fill=red, border=BORDER)
+        write_cell(ws, row, 2, value, font=plain, alignment=center, number_format="yyyy-mm-dd")
+    for row in range(1, 41):
+        value = values[row % len(values)]
+        first, second = ws.cell(row, 1), ws.cell(row, 2)
+        assert first.font.b and first.fill.fgColor.rgb.endswith("FFC7CE") and first.border.left.style == "thin"
+        assert not second.font.b and second.font.sz == 9 and second.alignment.horizontal == "center"
+        assert second.fill.fill_type is None and second.number_format == "yyyy-mm-dd"
+        risky = isinstance(value, str) and value[0] in "=@"
+        assert first.quotePrefix is risky and second.quotePrefix is risky, (row, value)
