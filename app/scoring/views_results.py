@@ -719,8 +719,8 @@ def _load_quarter(year, quarter):
 
 def _load_year(year):
     on = _as_of()
-    quarters = services.year_quarter_reports(_year_or_404(year), on)
-    report = services.year_report(year, on, quarters=quarters)
+    # the quarters' finals from aggregates: the annual page shows no per-task lines
+    report = services.year_report(_year_or_404(year), on)
     return year_page(report, _quarter_states(year), services.load_year_rules(year).rules)
 
 
