@@ -1,8 +1,9 @@
 """Demo meetings: the last twelve months of the cadence with records for most periods, some late and some missing,
-so that the compliance view shows all four states. Records are made with the ORM directly (plausible Chinese
-content, audited as created by the demo); the frozen lists of the most recent 旬调度, 月分析 and 季考核 come from the
-records service when it can make them. Deterministic (the choices hash the meeting's key) and idempotent: once any
-record exists, only the cadence itself is brought up to date.
+so that the compliance view shows all four states; the meetings of the periods in progress whose record is not yet
+due (this week's 周会商, this 旬's 旬调度 ...) are left to be logged. Records are made with the ORM directly
+(plausible Chinese content, audited as created by the demo); the frozen lists of the most recent 旬调度, 月分析 and
+季考核 come from the records service when it can make them. Deterministic (the choices hash the meeting's key) and
+idempotent: once any record exists, only the cadence itself is brought up to date.
 """
 
 import logging
@@ -67,7 +68,10 @@ def seed_demo_meetings(today):
         key = f"{meeting.type.value}{meeting.period_key}{meeting.convener_key}"
         roll = _pick(key)
         pending = meeting.record_due_on >= today
-        if roll < MISSING_PERCENT or (pending and roll < 50):
+        # A record not yet due exists only for a meeting already held in an earlier period, about half the time:
+        # the current week's 周会商, this 旬's 旬调度 ... are still to be logged (the period is in progress).
+        in_progress = meeting.period_start <= today <= meeting.period_end or meeting.scheduled_on >= today
+        if roll < MISSING_PERCENT or (pending and (roll < 50 or in_progress)):
             if not pending:
                 counts["missing"] += 1
             continue

@@ -69,6 +69,7 @@ def _seed(url, tmp_dir):
     from flask_migrate import upgrade
 
     from app.core.clock import today
+    from app.meetings.demo import seed_demo_meetings
     from app.org.demo import seed_demo_org
     from app.org.seed import seed_organisation
     from app.scoring.demo import seed_demo_scores
@@ -84,6 +85,8 @@ def _seed(url, tmp_dir):
         seed_demo_tasks(today())
         db.session.commit()
         seed_demo_scores(today())
+        db.session.commit()
+        seed_demo_meetings(today())
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -1,26 +1,44 @@
 """Journey: a lead unit works on its tasks during the week, and its vice mayor dispatches them in the 旬.
 
-市工信局's liaison (gxj) reports progress on one of its tasks and requests its completion; 丁诚 (fushizhang2),
-whose portfolio includes 市工信局, opens this 旬's dispatch list, sees that task with its new progress and every
-light, and downloads the Excel file, whose rows the test reads back. The weekly meeting (周会商) and the 旬调度
-record are added to this journey once the meetings package has its pages (see the TODO marks).
+市工信局's liaison (gxj) logs this week's 周会商 (2026年第16周) with two decisions that become tasks (a first
+submission with a decision lacking its due date is refused and saves nothing), finds both in the unit's inbox,
+then reports progress on another of its tasks and requests its completion. 丁诚 (fushizhang2), whose portfolio
+includes 市工信局 and 市大数据和产业创新发展中心, opens this 旬's dispatch list, sees that task with its new
+progress, the two tasks of the 周会商 and every light, and downloads the Excel file, whose rows the test reads
+back; then he logs this 旬's 旬调度 with an instruction on one of the 周会商's tasks, and the record shows the
+frozen list and the instruction.
 """
 
 import re
+from datetime import date
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.meetings.models import ExpectedMeeting, ItemKind, MeetingRecord, MeetingType, RecordItem
 from app.org.models import Unit
-from app.tasks.models import CompletionRequest, FollowUp, RequestStatus, Task, TaskState
+from app.tasks.models import CompletionRequest, FollowUp, RequestStatus, Task, TaskSource, TaskState
 from tests.e2e.helpers import E2E_NOW, click_and_wait, click_nav, expect_heading, flashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
 PROGRESS = "已完成链上企业走访和数据核对，清单初稿已报分管副市长审阅"
 SUMMARY = "产业链图谱和招商目标企业清单已印发，佐证材料已报千百十办"
+
+# This week's 周会商 of 市工信局 and this 旬's 旬调度 of 丁诚: both held, neither logged yet in the demo data.
+WEEKLY_TITLE = "市工信局 2026年第16周周会商纪要"
+DISPATCH_TITLE = "丁诚（湘潭市人民政府） 2026年4月中旬旬调度纪要"
+WEEKLY_MINUTES = "会议通报了本周牵头事项进展，市发改委、市大数据中心汇报了配合工作情况，研究了两项需交办的工作。"
+# (text, lead unit, co-units, due date): both due within this 旬, both made tasks.
+DECISIONS = [
+    ("梳理精品钢材产业链链上企业用电需求并报送市发改委（浏览器测试）", "市工信局",
+     ["市发改委", "市科技局"], date(2026, 4, 17)),
+    ("建立工业互联网平台企业上云清单（浏览器测试）", "市大数据和产业创新发展中心",
+     ["市工信局"], date(2026, 4, 20)),
+]
+INSTRUCTION = "用电需求清单要逐户核实，4月17日前报我审定（浏览器测试）"
 
 
 def _task_to_finish(live_server):
@@ -49,6 +67,97 @@ def _dispatch_rows(page):
     return rows
 
 
+def _open_record_form(page, meeting_type, period, title):
+    """From 会议, the 录入记录 link of the meeting in “待我录入的记录”."""
+    click_nav(page, "会议")
+    expect_heading(page, "会议")
+    row = page.locator("table#open-records tbody tr").filter(has_text=meeting_type).filter(has_text=period)
+    assert row.count() == 1, page.locator("table#open-records").inner_text()
+    click_and_wait(page, row.get_by_role("link", name="录入记录"))
+    expect_heading(page, title)
+
+
+def _fill_decision(row, text, lead_unit, co_units, due_on):
+    row.get_by_label("决定事项").fill(text)
+    row.get_by_label("牵头单位").select_option(label=lead_unit)
+    row.get_by_label("配合单位（可多选）").select_option(label=co_units)
+    row.get_by_label("完成时限").fill(due_on.isoformat() if due_on else "")
+    assert row.get_by_label("同时交办为事项").is_checked()
+
+
+def _log_weekly_meeting(page, shot, live_server):
+    """gxj logs this week's 周会商 with two decisions; returns {decision text: task id}."""
+    _open_record_form(page, "周会商", "2026年第16周", WEEKLY_TITLE)
+    assert page.get_by_label("会议日期").input_value() == "2026-04-13"  # the meeting day, proposed Monday
+    page.get_by_label("地点").fill("市工信局三楼会议室")
+    page.get_by_label("主持人").fill("市工信局主要负责人")
+    page.get_by_label("参会单位（可多选）").select_option(label=["市发改委", "市大数据和产业创新发展中心"])
+    page.get_by_label("参会人员").fill("市发改委分管负责人、市大数据中心分管负责人")
+    page.get_by_label("议题").fill("精品钢材及新材料产业链推进情况；本周交办事项办理进度")
+    page.get_by_label("会议纪要").fill(WEEKLY_MINUTES)
+    rows = page.locator("[data-repeat-row]")
+    assert rows.count() == 1
+    _fill_decision(rows.nth(0), *DECISIONS[0])
+    page.get_by_role("button", name="添加一条").click()
+    assert rows.count() == 2
+    text, lead, co_units, _ = DECISIONS[1]
+    _fill_decision(rows.nth(1), text, lead, co_units, None)  # the due date forgotten
+    shot("gxj-weekly-meeting-form")
+
+    # A decision to be made a task without its due date: refused in Chinese, nothing saved, the form kept.
+    click_and_wait(page, page.get_by_role("button", name="保存纪要"))
+    message = f"请为会议决定“{text[:30]}”填写完成时限。"
+    assert page.get_by_text(message).first.is_visible(), page.locator("form").inner_text()
+    assert rows.count() == 2 and rows.nth(1).get_by_label("决定事项").input_value() == text
+    assert rows.nth(0).get_by_label("配合单位（可多选）").evaluate(
+        "s => Array.from(s.selectedOptions, o => o.text)") == DECISIONS[0][2]
+    shot("gxj-weekly-meeting-refused")
+    with live_server.app_context():
+        meeting = db.session.scalar(sa.select(ExpectedMeeting).join(Unit, Unit.id == ExpectedMeeting.convener_unit_id)
+                                    .where(ExpectedMeeting.type == MeetingType.weekly,
+                                           ExpectedMeeting.period_key == "2026-W16", Unit.name == "市工信局"))
+        assert meeting.record is None
+        assert db.session.scalar(sa.select(sa.func.count(Task.id)).where(
+            Task.title.in_([d[0] for d in DECISIONS]))) == 0
+        expected_id = meeting.id
+
+    rows.nth(1).get_by_label("完成时限").fill(DECISIONS[1][3].isoformat())
+    click_and_wait(page, page.get_by_role("button", name="保存纪要"))
+    assert flashes(page) == [f"已保存：{WEEKLY_TITLE}。"], page.locator(".alert").all_inner_texts()
+    expect_heading(page, WEEKLY_TITLE)
+    record_id = int(re.search(r"/meetings/records/(\d+)$", page.url).group(1))
+
+    # Both decisions are tasks of the convener's meeting, with their units and due dates.
+    with live_server.app_context():
+        record = db.session.get(MeetingRecord, record_id)
+        assert record.expected_id == expected_id and record.held_on == date(2026, 4, 13)
+        assert sorted(u.name for u in record.units) == ["市发改委", "市大数据和产业创新发展中心"]
+        items = sorted((i for i in record.items if i.kind is ItemKind.decision), key=lambda i: i.sort_order)
+        assert [i.text for i in items] == [d[0] for d in DECISIONS]
+        tasks = {}
+        for item, (text, lead, co_units, due_on) in zip(items, DECISIONS, strict=True):
+            task = db.session.get(Task, item.task_id)
+            assert (task.title, task.lead_unit.name, task.due_on) == (text, lead, due_on)
+            assert sorted(p.unit.name for p in task.parties if not p.is_lead) == sorted(co_units)
+            assert task.state is TaskState.assigned and task.source is TaskSource.meeting
+            assert task.meeting_ref_id == record_id and task.assigned_on == E2E_NOW.date()
+            tasks[text] = task.id
+
+    # The record page lists the decisions, each linked to its task.
+    section = page.locator("#items-decision")
+    assert "会议决定（2）" in section.locator("h2").inner_text()
+    for text, _, _, due_on in DECISIONS:
+        row = section.locator("tbody tr", has_text=text)
+        assert row.count() == 1
+        cells = row.locator("td")
+        assert cells.nth(3).inner_text().strip() == due_on.isoformat()
+        assert cells.nth(4).inner_text().strip() == f"#{tasks[text]} 已交办"
+        assert row.get_by_role("link", name=f"#{tasks[text]}").get_attribute("href").endswith(f"/tasks/{tasks[text]}")
+    assert page.locator(".minutes-text", has_text=WEEKLY_MINUTES).is_visible()
+    shot("gxj-weekly-meeting-saved")
+    return tasks
+
+
 def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_dispatches(
         page, sign_in, sign_out, shot, artifacts, live_server):
     task_id, title = _task_to_finish(live_server)
@@ -57,11 +166,12 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     sign_in("gxj")
     shot("gxj-home")
 
-    # TODO(meetings): log this week's 周会商 here — the liaison records the meeting with two decisions, each of
-    # which becomes a task (assert both appear in the inbox), once app/meetings/ has its pages.
+    decided = _log_weekly_meeting(page, shot, live_server)
 
     click_nav(page, "本单位事项")
     expect_heading(page, "市工信局 · 交办事项")
+    for text in decided:  # the first as lead unit, the second as co-unit
+        assert page.get_by_role("link", name=text, exact=True).count() == 1, text
     shot("gxj-inbox")
     click_and_wait(page, page.get_by_role("link", name=title, exact=True))
     expect_heading(page, title)
@@ -118,7 +228,15 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     our_row = page.locator("table.dispatch-table tbody tr", has=page.get_by_role("link", name=title, exact=True))
     assert PROGRESS in our_row.inner_text() and "（90%）" in our_row.inner_text()
 
-    # TODO(meetings): assert the two tasks decided at the 周会商 above are on this list with their lights.
+    # The two tasks decided at the 周会商, just assigned, each under its lead unit with its light.
+    for text, lead, _, due_on in DECISIONS:
+        decided_rows = [row for row in rows if row[0] == text]
+        assert len(decided_rows) == 1 and decided_rows[0][1] in ("绿灯", "黄灯") and decided_rows[0][2] == "已交办", \
+            decided_rows
+        row = page.locator("table.dispatch-table tbody tr", has=page.get_by_role("link", name=text, exact=True))
+        assert due_on.isoformat() in row.inner_text()
+        heading = row.locator("xpath=preceding-sibling::tr[count(td) != 7][1]")
+        assert lead in heading.inner_text(), heading.inner_text()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="导出 Excel").click()
@@ -140,8 +258,55 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     assert excel_ours[5].startswith(f"{PROGRESS}（4月14日，进度90%）"), excel_ours[5]
     closing = [row[0].value for row in sheet.iter_rows(min_row=4) if isinstance(row[0].value, str)]
     assert closing[-1].startswith(f"合计 {total} 项：")
+    for text, lead, co_units, _ in DECISIONS:
+        excel_decided = [row for row in excel_rows if row[1] == text]
+        assert len(excel_decided) == 1 and excel_decided[0][2] == lead, excel_decided
+        assert all(unit in excel_decided[0][3] for unit in co_units), excel_decided
 
-    # TODO(meetings): record the 旬调度 here — the vice mayor opens this 旬's dispatch meeting, records it with
-    # an instruction (批示) on one of the tasks, and sees the record; once app/meetings/ has its pages.
+    _log_dispatch_meeting(page, shot, live_server, decided, total)
     sign_out()
+
+
+def _log_dispatch_meeting(page, shot, live_server, decided, total):
+    """丁诚 logs this 旬's 旬调度, held today, with an instruction on the first task of the 周会商."""
+    instructed, instructed_id = DECISIONS[0][0], decided[DECISIONS[0][0]]
+    _open_record_form(page, "旬调度", "2026年4月中旬", DISPATCH_TITLE)
+    preview = page.locator("table", has=page.get_by_role("columnheader", name="领导指示（可选）"))
+    assert preview.locator("tbody tr").count() == total
+    for text in decided:
+        assert preview.locator("tbody tr", has_text=text).count() == 1, text
+    page.get_by_label("会议日期").fill(E2E_NOW.date().isoformat())
+    page.get_by_label("地点").fill("市政府三楼常务会议室")
+    page.get_by_label("主持人").fill("丁诚")
+    page.get_by_label("调度情况").fill("逐项听取分管单位交办事项进展，对红灯事项明确整改时限。")
+    page.get_by_label("副市长讲话要点").fill("黄灯事项要倒排工期，确保按期办结。")
+    page.get_by_label(f"对“{instructed}”的指示").fill(INSTRUCTION)
+    shot("vice-mayor-dispatch-meeting-form")
+    click_and_wait(page, page.get_by_role("button", name="保存纪要"))
+    assert flashes(page) == [f"已保存：{DISPATCH_TITLE}。"], page.locator(".alert").all_inner_texts()
+    expect_heading(page, DISPATCH_TITLE)
+    record_id = int(re.search(r"/meetings/records/(\d+)$", page.url).group(1))
+
+    # The frozen list: the whole dispatch list as it was at the meeting, the two decided tasks on it.
+    frozen = page.locator("section", has=page.locator("h2", has_text="会议时冻结"))
+    assert f"（会议时冻结，截至 {E2E_NOW.date().isoformat()}，共 {total} 项）" in frozen.locator("h2").inner_text()
+    for text in decided:
+        assert frozen.locator("tbody tr", has_text=text).filter(has_text="已交办").count() == 1, text
+    # The instruction, linked to its task.
+    instructions = page.locator("#items-instruction")
+    assert "领导指示（1）" in instructions.locator("h2").inner_text()
+    row = instructions.locator("tbody tr")
+    assert row.count() == 1 and INSTRUCTION in row.inner_text() and f"#{instructed_id} 已交办" in row.inner_text()
+    shot("vice-mayor-dispatch-meeting-saved")
+
+    with live_server.app_context():
+        record = db.session.get(MeetingRecord, record_id)
+        assert record.type is MeetingType.dispatch and record.held_on == E2E_NOW.date()
+        assert record.expected.period_key == "2026-04-2" and record.expected.convener_person.name == "丁诚"
+        assert record.snapshot["total"] == total
+        frozen_ids = {row["task_id"] for unit in record.snapshot["units"] for row in unit["rows"]}
+        assert set(decided.values()) <= frozen_ids
+        items = db.session.scalars(sa.select(RecordItem).where(RecordItem.record_id == record_id,
+                                                               RecordItem.kind == ItemKind.instruction)).all()
+        assert [(i.task_id, i.text) for i in items] == [(instructed_id, INSTRUCTION)]
 
