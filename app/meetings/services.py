@@ -482,6 +482,8 @@ def freeze_dispatch(person, xun, as_of):
         out = []
         for row in rows:
             task = row.task
+            if task.assigned_on > as_of:  # a record logged later: the list as it stood on the meeting day
+                continue
             counts[row.light.value] = counts.get(row.light.value, 0) + 1
             out.append({
                 "task_id": task.id, "title": task.title, "priority": task.priority.value,
@@ -498,7 +500,8 @@ def freeze_dispatch(person, xun, as_of):
     return {
         "kind": "dispatch", "title": dl.title, "person": {"id": person.id, "name": person.name},
         "xun": xun.code, "xun_label": xun.label, "start": xun.start.isoformat(), "end": xun.end.isoformat(),
-        "as_of": as_of.isoformat(), "provisional": dl.provisional, "total": dl.total, "light_counts": counts,
+        "as_of": as_of.isoformat(), "provisional": dl.provisional, "total": sum(counts.values()),
+        "light_counts": counts,
         "units": units, "frozen_at": utcnow().isoformat(),
     }
 

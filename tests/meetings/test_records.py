@@ -249,6 +249,17 @@ def test_dispatch_record_freezes_the_whole_list_and_never_changes_afterwards(use
     assert again.snapshot == snap
 
 
+def test_a_dispatch_record_logged_after_the_meeting_leaves_out_tasks_assigned_after_it(user, portfolio_tasks):
+    later = make_task("市科技局", title="会后交办的事项", assigned="2026-03-04", due="2026-03-25")
+    meeting = dispatch(day="2026-03-01")
+    record = services.create_record(user("fushizhang"), meeting, RecordInput(
+        held_on=D("2026-03-03"), place="市政府", minutes="调度会议（会后补录）"), TODAY)
+    rows = {row["task_id"] for u in record.snapshot["units"] for row in u["rows"]}
+    assert portfolio_tasks["open"].id in rows and later.id not in rows
+    assert record.snapshot["total"] == len(rows) == sum(record.snapshot["light_counts"].values())
+    assert later.id not in {i.task_id for i in record.items if i.kind is ItemKind.carry_over}
+
+
 def test_dispatch_instruction_on_a_task_not_on_the_list_is_refused(user, portfolio_tasks):
     before = counts()
     with pytest.raises(ServiceError, match="不在本旬调度清单上"):
