@@ -27,9 +27,8 @@ from app.extensions import db
 from app.org.models import Chain, PortfolioItem
 from tests.fuzz.conftest import account, example_savepoint, fuzz_settings, has_chinese, unit
 
-# The meetings package is being written right now; it gets its own fuzzing once it settles.
-SKIPPED_ENDPOINT_PREFIXES = ("meetings.",)
-FUZZED_BLUEPRINTS = ("auth", "core", "org", "reminders", "scoring", "tasks")
+SKIPPED_ENDPOINT_PREFIXES = ()
+FUZZED_BLUEPRINTS = ("auth", "core", "org", "reminders", "scoring", "tasks", "meetings")
 USERS = ("admin", "admin", "admin", "gxj", "gxj", "fushizhang", "guancha")
 
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
@@ -68,12 +67,14 @@ def ids(task_world, clock):
     db.session.flush()
     portfolio = db.session.scalars(sa.select(PortfolioItem).where(
         PortfolioItem.person_id == fushizhang.person_id)).first()
+    meetings = _meeting_world(gxj)
     db.session.commit()
     return {
+        **meetings,
         "task_id": list(task_world.values()),
         "user_id": [gxj.id, account("guancha").id, admin.id],
         "person_id": [fushizhang.person_id],
-        "record_id": [portfolio.id] if portfolio else [1],
+        "record_id": ([portfolio.id] if portfolio else [1]) + meetings.pop("meeting_record_id"),
         "kind": ["portfolio", "position", "membership"],
         "unit_id": [unit("市工信局").id, unit("湘潭县人民政府").id],
         "chain_id": [db.session.scalar(sa.select(Chain.id).limit(1)) or 1],
@@ -82,6 +83,31 @@ def ids(task_world, clock):
         "notification_id": [1], "message_id": [1],
         "year": [2026], "quarter": [1, 2],
     }
+
+
+def _meeting_world(gxj):
+    """Expected meetings of the cadence around the frozen day, and a 周会商 record of 市工信局 with a decision, so
+    the meetings pages and actions get real ids (record, item, expected meeting) besides random ones."""
+    from app.meetings import cadence, services
+    from app.meetings.models import ExpectedMeeting, MeetingType
+    from app.tasks.models import Task
+
+    today = date(2026, 3, 10)
+    cadence.ensure_rules()
+    cadence.generate_expected(today)
+    weekly = db.session.scalars(sa.select(ExpectedMeeting).where(
+        ExpectedMeeting.type == MeetingType.weekly, ExpectedMeeting.convener_unit_id == gxj.unit_id,
+        ExpectedMeeting.scheduled_on <= today).order_by(ExpectedMeeting.scheduled_on.desc())).first()
+    record = services.create_record(gxj, weekly, services.RecordInput(
+        held_on=weekly.scheduled_on, place="市工信局", minutes="模糊测试纪要", decisions=[
+            services.DecisionInput(text="模糊测试决定", lead_unit_id=gxj.unit_id, co_unit_ids=[],
+                                   due_on=date(2026, 3, 31))]), today)
+    others = db.session.scalars(sa.select(ExpectedMeeting.id).where(ExpectedMeeting.id != weekly.id)
+                                .order_by(ExpectedMeeting.scheduled_on).limit(3)).all()
+    task_ids = [item.task_id for item in record.items if item.task_id]
+    assert task_ids and db.session.get(Task, task_ids[0]) is not None
+    return {"meeting_record_id": [record.id], "expected_id": [weekly.id, *others], "meeting_id": [weekly.id],
+            "item_id": [item.id for item in record.items], "attachment_id": [1]}
 
 
 _FIELDS_CACHE = {}
