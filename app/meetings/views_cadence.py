@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.auth.models import Role
 from app.core.calendar import get_calendar
 from app.core.clock import today as clock_today
 from app.core.clock import utcnow
@@ -31,6 +32,19 @@ def record_url(meeting, external=False):
         return url_for("meetings.new_record", expected_id=meeting.id, _external=external)
     except BuildError:
         return url_for("meetings.index", _external=external)
+
+
+def record_link(meeting):
+    """The link a list row offers the signed-in user, or None where following it would only be refused: the form
+    for those who may log the meeting, the record for those who may read it. A unit's staff are not sent to a
+    leaders' meeting record (it may still open for a unit with a line in it, from that line's task)."""
+    from app.meetings import services
+
+    if meeting.record is None:
+        return record_url(meeting) if services.can_log(current_user, meeting) else None
+    if current_user.role is Role.staff and meeting.type in services.LEADER_TYPES:
+        return None
+    return record_url(meeting)
 
 
 def _month_arg(value, today):
@@ -60,6 +74,7 @@ def index():
     counts = compliance.compliance_counts(first, _month_end(first), today)
     return render_template("meetings/index.html", today=today, upcoming=upcoming, open_rows=open_rows,
                            open_total=open_total, counts=counts, types=list(MeetingType), record_url=record_url,
+                           record_link=record_link,
                            period_label=cadence.period_label, rate=compliance.compliance_rate)
 
 
@@ -91,7 +106,7 @@ def compliance_view():
     counts = compliance.compliance_counts(start, end, today)
     return render_template("meetings/compliance.html", form=form, rows=rows, counts=counts, start=start, end=end,
                            by_convener=compliance.counts_by_convener(rows), types=list(MeetingType),
-                           record_url=record_url, period_label=cadence.period_label,
+                           record_url=record_url, record_link=record_link, period_label=cadence.period_label,
                            rate=compliance.compliance_rate, today=today)
 
 
@@ -116,7 +131,7 @@ def calendar_view():
     previous = (first - timedelta(days=1)).replace(day=1)
     following = last + timedelta(days=1)
     return render_template("meetings/calendar.html", first=first, weeks=weeks, today=today, cal=cal,
-                           previous=previous, following=following, record_url=record_url,
+                           previous=previous, following=following, record_url=record_url, record_link=record_link,
                            period_label=cadence.period_label, total=len(meetings))
 
 

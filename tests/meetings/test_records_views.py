@@ -320,3 +320,28 @@ def test_every_type_has_its_form_and_its_printable_record(client, login_as, make
     login_as("guancha")
     record_page = client.get(response.headers["Location"])
     assert record_page.status_code == 200 and "正文内容" in text(record_page)
+
+
+def test_lists_offer_each_user_only_the_links_that_open(client, login_as):
+    """The compliance list links a unit's staff to the forms they may fill and the records they may read — not to
+    another unit's missing 周会商 (a 403) nor to a leader's 旬调度 record (a 404 for units without a line in it)."""
+    own, other = weekly(day="2026-03-02", unit_name="市科技局"), weekly(day="2026-03-02", unit_name="市工信局")
+    leaders = dispatch(day="2026-03-01")
+    services.create_record(services_user("fushizhang"), leaders, RecordInput(held_on=D("2026-03-02"), minutes="调度"),
+                           TODAY)
+    db.session.commit()
+    url = "/meetings/compliance?start=2026-03-01&end=2026-03-31"
+    login_as("kjj")
+    body = text(client.get(url))
+    assert f"/meetings/expected/{own.id}/record" in body
+    assert f"/meetings/expected/{other.id}/record" not in body
+    assert f"/meetings/records/{leaders.record.id}" not in body
+    login_as("admin")
+    body = text(client.get(url))
+    assert f"/meetings/expected/{other.id}/record" in body and f"/meetings/records/{leaders.record.id}" in body
+
+
+def services_user(username):
+    from app.auth.models import User
+
+    return db.session.scalar(sa.select(User).where(User.username == username))
