@@ -220,7 +220,18 @@ def _load_visible(task_id):
 @bp.route("/<int:task_id>")
 @require("signed_in")
 def detail(task_id):
-    task = _load_visible(task_id)
+    return _detail_page(_load_visible(task_id))
+
+
+# the template variable of each action form on the detail page
+FORM_NAMES = {AcceptForm: "accept_form", FollowUpForm: "follow_up_form", CompletionForm: "completion_form",
+              ExtensionForm: "extension_form", DecisionForm: "decision_form", UrgeForm: "urge_form",
+              CancelForm: "cancel_form"}
+
+
+def _detail_page(task, refused_form=None, status=200, refused=None):
+    """The task page; after a refused action, with that form as the user filled it (and the task's current
+    version, so that a second try is checked against what the page now shows)."""
     on = today()
     window = queries.light_window(on)
     extensions, completions, urges = queries.requests_of(task.id)
@@ -231,6 +242,9 @@ def detail(task_id):
         "extension_form": ExtensionForm(data=version), "decision_form": DecisionForm(data=version),
         "urge_form": UrgeForm(data=version), "cancel_form": CancelForm(data=version),
     }
+    if refused_form is not None:
+        refused_form.version.data = task.version
+        forms[FORM_NAMES[type(refused_form)]] = refused_form
     cal = get_calendar()
     return render_template(
         "tasks/detail.html", task=task, light=window.of(task), window=window,
@@ -239,11 +253,13 @@ def detail(task_id):
         extensions=extensions, completions=completions, urges=urges,
         actions=services.allowed_actions(current_user, task, on),
         pending_extension=next((e for e in extensions if e.status.value == "pending"), None),
-        red_units=queries.units_with_red_tasks(on, {p.unit_id for p in task.parties}), **forms)
+        red_units=queries.units_with_red_tasks(on, {p.unit_id for p in task.parties}), refused=refused,
+        **forms), status
 
 
 def _act(task_id, form_cls, action, success, form_key):
-    """The shape of every task action: load (404 if not visible), validate, call one service, commit."""
+    """The shape of every task action: load (404 if not visible), validate, call one service, commit. A refusal
+    shows the task page again with the message and the form as filled in (nothing typed is lost)."""
     task = _load_visible(task_id)
     form = form_cls()
     if form.validate_on_submit():
@@ -252,13 +268,14 @@ def _act(task_id, form_cls, action, success, form_key):
         except ServiceError as error:
             db.session.rollback()
             flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(success, "success")
+            return _detail_page(_load_visible(task_id), form, error.status if 400 <= error.status < 500 else 400,
+                                form_key)
+        db.session.commit()
+        flash(success, "success")
         return redirect(url_for("tasks.detail", task_id=task_id))
     messages = [e for errors in form.errors.values() for e in errors]
     flash("；".join(messages) or "提交的内容有误。", "danger")
-    return redirect(url_for("tasks.detail", task_id=task_id, _anchor=form_key))
+    return _detail_page(task, form, 400, form_key)
 
 
 @bp.route("/<int:task_id>/accept", methods=["POST"])

@@ -182,13 +182,13 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     follow_up.get_by_label("进展情况").fill(PROGRESS)
     follow_up.get_by_label("完成进度（%）").fill("120")
     click_and_wait(page, follow_up.get_by_role("button", name="提交进展"))
-    assert page.get_by_text("完成进度必须是 0 到 100 的整数。").is_visible()
-    shot("gxj-progress-refused")
+    assert page.get_by_role("alert").filter(has_text="完成进度必须是 0 到 100 的整数。").is_visible()
     follow_up = page.locator("form#follow-up")
+    assert follow_up.get_by_text("完成进度必须是 0 到 100 的整数。").is_visible()  # beside the field
+    shot("gxj-progress-refused")
+    # the refusal shows the form again as typed: only the percentage needs correcting
+    assert follow_up.get_by_label("进展情况").input_value() == PROGRESS
     follow_up.get_by_label("完成进度（%）").fill("90")
-    if not follow_up.get_by_label("进展情况").input_value():
-        # Task actions redirect after a refusal, so the page comes back without what was typed; type it again.
-        follow_up.get_by_label("进展情况").fill(PROGRESS)
     click_and_wait(page, follow_up.get_by_role("button", name="提交进展"))
     assert flashes(page) == ["进展已提交。"], page.locator(".alert").all_inner_texts()
     assert page.locator(".border-start", has_text=PROGRESS).filter(has_text="进度 90%").count() == 1
