@@ -96,9 +96,12 @@ class UnitStaff(SignedIn):
                                         "version": version.group(1) if version else "",
                                         "text": "压测：本旬已完成设备安装调试，下一步组织验收。",
                                         "percent": str(random.randint(10, 90))}) as response:
-                # Accepted (已反馈) or refused because someone else updated the task meanwhile (a Conflict
-                # page asking to reload) are both correct answers; anything else is an error.
-                if response.status_code >= 400 or "/auth/login" in response.url:
+                # Accepted (a redirect to the task, 已反馈), or refused with 409 because someone else updated the
+                # task meanwhile (the task page again with the form as typed, asking to check and resubmit): both
+                # are correct answers under concurrent writes; anything else is an error.
+                if response.status_code == 409 and "请刷新页面" in response.text:
+                    response.success()
+                elif response.status_code >= 400 or "/auth/login" in response.url:
                     response.failure(f"follow-up: {response.status_code}")
             return
 
