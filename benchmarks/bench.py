@@ -197,16 +197,22 @@ def _bare_quarter(ctx):
 
 
 def _bare_year(ctx):
+    """The year's entries and the tasks of the year counted by lead unit, quarter, priority and outcome in one
+    GROUP BY: what the annual page reads (it computes open quarters from aggregates, not from a row per task)."""
     from app.extensions import db
     from app.scoring.models import ScoreEntry
-    from app.tasks.models import Task, TaskParty, TaskState
+    from app.tasks.models import Task, TaskState
 
     entries = db.session.execute(sa.select(*ScoreEntry.__table__.c).where(ScoreEntry.year == ctx.year)).all()
-    start, end = datetime(ctx.year, 1, 1).date(), datetime(ctx.year, 12, 31).date()
-    facts = db.session.execute(sa.select(TaskParty.unit_id, Task.id, Task.priority, Task.due_on, Task.completed_on)
-                               .join(Task, Task.id == TaskParty.task_id)
-                               .where(Task.due_on.between(start, end), Task.state != TaskState.cancelled)).all()
-    return len(entries) + len(facts)
+    bounds = [datetime(ctx.year, m, d).date() for m, d in ((3, 31), (6, 30), (9, 30))]
+    quarter = sa.case(*((Task.due_on <= day, q) for q, day in enumerate(bounds, start=1)), else_=4)
+    late = sa.case((Task.completed_on.is_(None), 0), (Task.completed_on <= Task.due_on, 1), else_=2)
+    counts = db.session.execute(
+        sa.select(Task.lead_unit_id, quarter, Task.priority, late, sa.func.count())
+        .where(Task.due_on.between(datetime(ctx.year, 1, 1).date(), datetime(ctx.year, 12, 31).date()),
+               Task.state != TaskState.cancelled)
+        .group_by(Task.lead_unit_id, quarter, Task.priority, late)).all()
+    return len(entries) + len(counts)
 
 
 def _bare_scan(ctx):
