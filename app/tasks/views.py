@@ -122,11 +122,16 @@ def _date_arg(name):
         return None
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit; a longer number would overflow the driver (SQLite: a 500)
+
+
 def _int_arg(name):
+    """An id from the query string: None when absent or not a number, -1 (no such row) when out of range."""
     try:
-        return int(request.args.get(name)) if request.args.get(name) else None
+        value = int(request.args.get(name)) if request.args.get(name) else None
     except ValueError:
         return None
+    return value if value is None or -MAX_ID <= value <= MAX_ID else -1
 
 
 @bp.route("/inbox")

@@ -1,0 +1,422 @@
+"""The task list pages through the real HTTP layer (issue #3): the unit's inbox /tasks/inbox, the overview
+/tasks/ with its filters and pages, a plan's page /org/plans/<code>, and the number of SQL statements of the
+inbox, overview and dispatch pages, which must not grow with the rows.
+
+The clock stands at 2026-03-10 09:00 (a Tuesday): due before 03-10 is red, 03-10 … 03-15 yellow (3 working
+days), later green. The detail page and the actions are in test_views_detail.py, the assign form and the bad
+input of issue #3 in test_views_bad_input.py; the helpers here are shared by both.
+"""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.extensions import db
+from app.org.demo import PORTFOLIOS
+from app.org.models import Plan, Unit, UnitGroup
+from app.tasks import services
+from app.tasks.models import FollowUp, Task, TaskParty, TaskSource, TaskState
+
+D = date.fromisoformat
+TODAY = D("2026-03-10")
+RED_MARK = 'title="该单位有逾期未办结事项">红</span>'
+
+
+# --- helpers shared by the view tests -----------------------------------------------------------------------
+
+def account(username):
+    found = db.session.scalar(sa.select(User).where(User.username == username))
+    assert found is not None, username
+    return found
+
+
+def unit_of(username):
+    return account(username).unit
+
+
+def unit_named(name):
+    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
+    assert found is not None, name
+    return found
+
+
+def plan(code):
+    found = db.session.scalar(sa.select(Plan).where(Plan.code == code))
+    assert found is not None, code
+    return found
+
+
+def make_task(title, lead, co=(), due="2026-03-31", assigned="2026-03-10", by="admin", **kwargs):
+    """A task assigned through the service (so it has its event, audit entry and parties)."""
+    task = services.assign_task(account(by), title=title, lead_unit=lead, co_units=list(co), due_on=D(due),
+                                today=D(assigned), **kwargs)
+    db.session.flush()
+    return task
+
+
+def complete(task, lead_user, on="2026-03-09"):
+    services.accept_task(account(lead_user), task)
+    services.request_completion(account(lead_user), task, D(on), "已完成", TODAY)
+    services.approve_completion(account("admin"), task)
+    db.session.flush()
+
+
+def page(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def order_of(html, *titles):
+    """The positions of the titles in the page (each must be there)."""
+    positions = [html.find(t) for t in titles]
+    assert all(p >= 0 for p in positions), dict(zip(titles, positions, strict=True))
+    return positions
+
+
+def row_of(html, title):
+    """The <tr> of the task list that shows `title`."""
+    match = re.search(r"<tr>(?:(?!</tr>).)*?" + re.escape(title) + r".*?</tr>", html, re.S)
+    assert match, f"no row for {title}"
+    return match.group(0)
+
+
+def tab(html, label):
+    """The text of the inbox tab that starts with `label` ("红灯 1", "在办 4" ...)."""
+    match = re.search(r'class="nav-link[^"]*"[^>]*>(?:<span[^>]*></span>)?\s*' + re.escape(label) + r"\s*(\d+)",
+                      html)
+    assert match, f"no tab {label}"
+    return int(match.group(1))
+
+
+# --- the unit's inbox ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def inbox_world(clock):
+    """市工信局 (gxj) leads or co-handles five open tasks and two closed ones; one task it is not on."""
+    gxj, fgw, kjj = unit_of("gxj"), unit_of("fgw"), unit_of("kjj")
+    tasks = {
+        "green_late": make_task("收件箱绿灯晚到期", gxj, due="2026-04-30"),
+        "red": make_task("收件箱红灯逾期", gxj, due="2026-03-05", assigned="2026-02-02"),
+        "green_soon": make_task("收件箱绿灯三月底", gxj, co=[kjj], due="2026-03-31"),
+        "yellow_co": make_task("收件箱黄灯配合", fgw, co=[gxj], due="2026-03-12"),
+        "yellow_today": make_task("收件箱黄灯今天到期", gxj, due="2026-03-10"),
+        "done": make_task("收件箱已办结", gxj, due="2026-03-20", assigned="2026-03-02"),
+        "cancelled": make_task("收件箱已撤销配合", kjj, co=[gxj], due="2026-03-20"),
+        "other": make_task("收件箱无关事项", kjj, co=[fgw], due="2026-03-20"),
+    }
+    complete(tasks["done"], "gxj")
+    services.cancel_task(account("admin"), tasks["cancelled"], "任务调整")
+    for _ in range(3):
+        services.urge_task(account("admin"), tasks["green_late"], 1, "请加快", TODAY)
+    services.urge_task(account("admin"), tasks["green_soon"], 2, "督办", TODAY)
+    db.session.flush()
+    return tasks
+
+
+def test_inbox_lists_the_units_tasks_as_lead_and_as_co_unit_red_first_then_by_due_date(client, login_as,
+                                                                                       inbox_world):
+    login_as("gxj")
+    html = page(client, "/tasks/inbox")
+    assert "市工信局" in html and "交办事项" in html
+    positions = order_of(html, "收件箱红灯逾期", "收件箱黄灯今天到期", "收件箱黄灯配合", "收件箱绿灯三月底",
+                         "收件箱绿灯晚到期")
+    assert positions == sorted(positions)
+    for absent in ("收件箱无关事项", "收件箱已办结", "收件箱已撤销配合"):
+        assert absent not in html
+    # the lights of the rows, and the co-unit task shows its lead unit
+    assert "红灯" in row_of(html, "收件箱红灯逾期")
+    assert "黄灯" in row_of(html, "收件箱黄灯配合") and unit_of("fgw").short_name in row_of(html, "收件箱黄灯配合")
+    assert "绿灯" in row_of(html, "收件箱绿灯晚到期")
+
+
+def test_inbox_counts_each_light_and_the_closed_tasks(client, login_as, inbox_world):
+    login_as("gxj")
+    html = page(client, "/tasks/inbox")
+    assert (tab(html, "在办"), tab(html, "红灯"), tab(html, "黄灯"), tab(html, "绿灯"),
+            tab(html, "已办结/撤销")) == (5, 1, 2, 2, 2)
+    login_as("kjj")  # 市科技局: leads the unrelated and the cancelled task, co-handles 绿灯三月底
+    html = page(client, "/tasks/inbox")
+    assert (tab(html, "在办"), tab(html, "红灯"), tab(html, "黄灯"), tab(html, "绿灯"),
+            tab(html, "已办结/撤销")) == (2, 0, 0, 2, 1)
+
+
+@pytest.mark.parametrize(("query", "shown"), [
+    ("light=red", ["收件箱红灯逾期"]),
+    ("light=yellow", ["收件箱黄灯今天到期", "收件箱黄灯配合"]),
+    ("light=green", ["收件箱绿灯三月底", "收件箱绿灯晚到期"]),
+    ("closed=1", ["收件箱已办结", "收件箱已撤销配合"]),
+])
+def test_inbox_filters_by_light_and_shows_closed_tasks_separately(client, login_as, inbox_world, query, shown):
+    login_as("gxj")
+    html = page(client, f"/tasks/inbox?{query}")
+    every = [t.title for key, t in inbox_world.items() if key != "other"]
+    assert [t for t in every if t in html] == sorted(shown, key=every.index)
+    if len(shown) > 1 and query != "closed=1":
+        positions = order_of(html, *shown)
+        assert positions == sorted(positions)
+    assert 'nav-link active' in html
+
+
+def test_inbox_marks_a_unit_with_a_red_task_and_a_task_urged_more_than_once(client, login_as, inbox_world):
+    login_as("gxj")
+    html = page(client, "/tasks/inbox")
+    # 市工信局 leads an overdue task: it carries the red mark wherever it is named, 市发改委 does not
+    assert RED_MARK in row_of(html, "收件箱绿灯晚到期")
+    assert RED_MARK not in row_of(html, "收件箱黄灯配合").split("</td>", 3)[2]  # the lead cell: 市发改委
+    assert "多次催办×3" in row_of(html, "收件箱绿灯晚到期")
+    once = row_of(html, "收件箱绿灯三月底")
+    assert "已催办" in once and "多次催办" not in once
+    assert "催办" not in row_of(html, "收件箱红灯逾期")
+
+
+def test_inbox_malformed_filters_show_the_open_tasks_and_never_fail(client, login_as, inbox_world):
+    login_as("gxj")
+    for query in ("light=purple", "light=", "closed=yes", "page=abc", "page=-3", "page=99999", "light=red&page=0"):
+        html = page(client, f"/tasks/inbox?{query}")
+        assert "交办事项" in html, query
+
+
+def test_inbox_of_a_unit_without_tasks_says_so(client, login_as, clock):
+    login_as("xtx")
+    html = page(client, "/tasks/inbox")
+    assert "没有符合条件的事项。" in html
+    assert tab(html, "在办") == 0
+
+
+# --- the overview -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def overview_world(clock):
+    gxj, fgw, kjj, xtx = unit_of("gxj"), unit_of("fgw"), unit_of("kjj"), unit_of("xtx")
+    assert xtx.group is UnitGroup.county and gxj.group is not UnitGroup.county
+    tasks = {
+        "plan_red": make_task("总览甲计划逾期", gxj, due="2026-03-05", assigned="2026-02-02",
+                              source=TaskSource.plan, plan=plan("P1"), content="涉及钢铁产业链招商"),
+        "county_yellow": make_task("总览乙县域黄灯", xtx, co=[gxj], due="2026-03-12"),
+        "percent_green": make_task("总览丙完成率100%目标", kjj, due="2026-05-20"),
+        "done": make_task("总览丁已办结", fgw, due="2026-04-10", assigned="2026-03-02",
+                          source=TaskSource.plan, plan=plan("P2")),
+    }
+    services.accept_task(account("xtx"), tasks["county_yellow"])
+    complete(tasks["done"], "fgw")
+    return tasks
+
+
+def overview_titles(client, query=""):
+    html = page(client, f"/tasks/?{query}")
+    return {t for t in ("总览甲计划逾期", "总览乙县域黄灯", "总览丙完成率100%目标", "总览丁已办结") if t in html}
+
+
+def test_overview_lists_every_task_with_its_light_counts(client, login_as, overview_world):
+    login_as("admin")
+    html = page(client, "/tasks/")
+    positions = order_of(html, "总览甲计划逾期", "总览乙县域黄灯", "总览丁已办结", "总览丙完成率100%目标")
+    assert positions == sorted(positions)  # by due date
+    counts = re.search(r'</form>\s*<p class="small">(.*?)</p>', html, re.S).group(1)  # above the table
+    words = re.sub(r"<[^>]+>|\s+", " ", counts).split()
+    assert dict(zip(words[::2], words[1::2], strict=True)) == {"红灯": "1", "黄灯": "1", "绿灯": "1", "按时办结": "1"}
+    assert "P1 " in row_of(html, "总览甲计划逾期")
+
+
+@pytest.mark.parametrize(("query", "shown"), [
+    ("plan={P1}", {"总览甲计划逾期"}),
+    ("plan={P2}", {"总览丁已办结"}),
+    ("unit={gxj}", {"总览甲计划逾期", "总览乙县域黄灯"}),  # as lead and as co-unit
+    ("unit={kjj}", {"总览丙完成率100%目标"}),
+    ("group=county", {"总览乙县域黄灯"}),
+    ("light=red", {"总览甲计划逾期"}),
+    ("light=yellow", {"总览乙县域黄灯"}),
+    ("light=green", {"总览丙完成率100%目标"}),
+    ("light=done_on_time", {"总览丁已办结"}),
+    ("state=accepted", {"总览乙县域黄灯"}),
+    ("state=completed", {"总览丁已办结"}),
+    ("state=assigned", {"总览甲计划逾期", "总览丙完成率100%目标"}),
+    ("due_from=2026-03-10&due_to=2026-04-30", {"总览乙县域黄灯", "总览丁已办结"}),
+    ("due_from=2026-04-11", {"总览丙完成率100%目标"}),
+    ("due_to=2026-03-05", {"总览甲计划逾期"}),
+    ("q=钢铁", {"总览甲计划逾期"}),  # in the content
+    ("q=县域", {"总览乙县域黄灯"}),  # in the title
+    ("q=100%25", {"总览丙完成率100%目标"}),  # a literal %, not a wildcard
+    ("q=_", set()),
+    ("unit={gxj}&light=yellow&state=accepted&group=county", {"总览乙县域黄灯"}),
+    ("plan={P1}&light=green", set()),
+])
+def test_overview_filters(client, login_as, overview_world, query, shown):
+    login_as("shizhang")  # a city leader reads everything
+    ids = {"P1": plan("P1").id, "P2": plan("P2").id, "gxj": unit_of("gxj").id, "kjj": unit_of("kjj").id}
+    assert overview_titles(client, query.format(**ids)) == shown
+
+
+def test_overview_keeps_the_chosen_filters_in_the_form(client, login_as, overview_world):
+    login_as("admin")
+    html = page(client, f"/tasks/?plan={plan('P1').id}&group=county&light=red&state=assigned"
+                        "&due_from=2026-03-01&due_to=2026-03-31&q=钢铁")
+    assert re.search(rf'<option value="{plan("P1").id}" selected>P1 ', html)
+    for value in ("county", "red", "assigned"):
+        assert re.search(rf'<option value="{value}" selected>', html), value
+    assert 'name="due_from" value="2026-03-01"' in html and 'name="due_to" value="2026-03-31"' in html
+    assert 'name="q" value="钢铁"' in html
+
+
+@pytest.mark.parametrize("query", [
+    "plan=abc", "plan=-1", "plan=99999999", "plan=1e9", "unit=x", "unit=0", "unit=99999999999999999999999",
+    "group=nope", "light=purple", "state=done", "due_from=2026-13-45", "due_to=yesterday", "due_from=2026-02-30",
+    "q=" + "长" * 500, "q=%27%3B%20drop%20table%20tasks", "page=abc", "page=-1", "page=0", "page=99999",
+    "plan=&unit=&group=&light=&state=&due_from=&due_to=&q=", "plan=99999999999999999999999",
+])
+def test_overview_malformed_filter_values_are_ignored_not_a_500(client, login_as, overview_world, query):
+    login_as("admin")
+    html = page(client, f"/tasks/?{query}")
+    assert "交办事项总览" in html
+
+
+def test_overview_huge_ids_match_nothing_instead_of_overflowing_the_database(client, login_as, overview_world):
+    """unit=99999999999999999999999 once overflowed SQLite's INTEGER: an English-logged 500."""
+    login_as("admin")
+    assert overview_titles(client, "unit=99999999999999999999999") == set()
+    assert overview_titles(client, "plan=-99999999999999999999999") == set()
+    assert overview_titles(client, f"unit={2**31 - 1}") == set()
+
+
+def test_dispatch_page_with_a_huge_person_id_is_a_chinese_404_or_403(client, login_as, clock):
+    login_as("admin")
+    assert "页面不存在" in page(client, "/tasks/dispatch?person=99999999999999999999999", status=404)
+    login_as("fushizhang2")  # a leader asking for someone else's list
+    assert "没有权限" in page(client, "/tasks/dispatch?person=99999999999999999999999", status=403)
+
+
+def test_overview_search_with_a_nul_character_is_refused_in_chinese(client, login_as, overview_world):
+    login_as("admin")
+    html = page(client, "/tasks/?q=%00", status=400)
+    assert "控制字符" in html
+
+
+def test_overview_pages_keep_their_filters(client, login_as, clock, monkeypatch, app):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    gxj = unit_of("gxj")
+    for n in range(5):
+        make_task(f"分页事项{n}号", gxj, due=(TODAY + timedelta(days=20 + n)).isoformat())
+    make_task("分页其他单位", unit_of("kjj"), due="2026-03-20")
+    login_as("admin")
+    first = page(client, f"/tasks/?unit={gxj.id}")
+    assert [f"分页事项{n}号" in first for n in range(5)] == [True, True, False, False, False]
+    assert "共 5 条，第 1/3 页" in first
+    assert f"unit={gxj.id}" in re.search(r'<a class="page-link" href="([^"]*page=2[^"]*)"', first).group(1)
+    last = page(client, f"/tasks/?unit={gxj.id}&page=3")
+    assert [f"分页事项{n}号" in last for n in range(5)] == [False, False, False, False, True]
+    assert "共 5 条，第 3/3 页" in last
+    beyond = page(client, f"/tasks/?unit={gxj.id}&page=9")
+    assert "没有符合条件的事项。" in beyond
+    # with a light filter the total is counted instead of summed from the light counts
+    filtered = page(client, f"/tasks/?unit={gxj.id}&light=green&page=2")
+    assert "共 5 条，第 2/3 页" in filtered and "分页事项2号" in filtered
+
+
+def test_overview_is_for_the_office_leaders_and_observers_only(client, login_as, overview_world):
+    login_as("gxj")
+    html = page(client, "/tasks/", status=403)
+    assert "没有权限" in html and "总览甲计划逾期" not in html
+    login_as("guancha")
+    assert "总览甲计划逾期" in page(client, "/tasks/")
+
+
+# --- a plan's page ------------------------------------------------------------------------------------------
+
+def test_plan_page_lists_its_open_tasks_with_counts_by_light(client, login_as, clock):
+    gxj, fgw = unit_of("gxj"), unit_of("fgw")
+    p1 = plan("P1")
+    make_task("计划页逾期事项", gxj, due="2026-03-05", assigned="2026-02-02", source=TaskSource.plan, plan=p1)
+    make_task("计划页绿灯一", fgw, co=[gxj], due="2026-04-01", source=TaskSource.plan, plan=p1)
+    make_task("计划页绿灯二", gxj, due="2026-05-01", source=TaskSource.plan, plan=p1)
+    done = make_task("计划页已办结", fgw, due="2026-03-20", assigned="2026-03-02", source=TaskSource.plan, plan=p1)
+    complete(done, "fgw")
+    make_task("其他计划的事项", gxj, due="2026-04-01", source=TaskSource.plan, plan=plan("P2"))
+    login_as("gxj")  # any signed-in user reads a plan's page
+    html = page(client, "/org/plans/P1")
+    section = html[html.index("<h2 class=\"h5 mt-4\">交办事项</h2>"):]
+    assert "红灯 1" in section and "绿灯 2" in section and "按时办结 1" in section and "黄灯" not in section
+    positions = order_of(section, "计划页逾期事项", "计划页绿灯一", "计划页绿灯二")
+    assert positions == sorted(positions)
+    assert "计划页已办结" not in section and "其他计划的事项" not in section
+    assert "在总览中查看全部" not in section and "交办该计划的事项" not in section  # not the office
+    login_as("admin")
+    html = page(client, "/org/plans/p1")  # the code is not case-sensitive
+    assert f"/tasks/?plan={p1.id}" in html and "/tasks/new?plan=P1" in html
+
+
+def test_plan_page_without_tasks_says_so_and_an_unknown_plan_is_a_404(client, login_as, clock):
+    login_as("gxj")
+    assert "暂无交办事项。" in page(client, "/org/plans/P3")
+    assert "页面不存在" in page(client, "/org/plans/P99", status=404)
+
+
+def test_plan_link_on_the_assign_form_preselects_the_plan(client, login_as):
+    login_as("admin")
+    html = page(client, "/tasks/new?plan=P2")
+    assert re.search(rf'<option selected value="{plan("P2").id}">|<option value="{plan("P2").id}" selected>', html)
+    assert "交办事项" in page(client, "/tasks/new?plan=" + "X" * 300)
+
+
+# --- query counts -------------------------------------------------------------------------------------------
+
+def bulk_tasks(n, start=0):
+    """n open tasks led in turn by 丁诚's portfolio units (市工信局 among them), each with two co-units (one of
+    them 市工信局's partner 市科技局), a follow-up by the lead and one by a co-unit, every third urged twice,
+    spread over red, yellow and green, and a plan for every other."""
+    leads = [unit_named(name) for name in PORTFOLIOS["丁诚"]]
+    co_units = [unit_of("fgw"), unit_of("kjj")]
+    plans = [plan("P1"), None]
+    for i in range(start, start + n):
+        lead = leads[i % len(leads)]
+        due = TODAY + timedelta(days=(i * 7 % 30) - 8)  # 0, 1: red; 2: green
+        task = Task(title=f"批量{i}", source=TaskSource.free, lead_unit_id=lead.id, assigned_on=D("2026-02-01"),
+                    original_due_on=due, due_on=due, state=TaskState.in_progress, plan=plans[i % 2],
+                    urge_count=2 if i % 3 == 0 else 0)
+        task.parties = [TaskParty(unit_id=lead.id, is_lead=True)] + \
+            [TaskParty(unit_id=u.id) for u in co_units if u.id != lead.id]
+        db.session.add(task)
+        db.session.flush()
+        for party, day in ((task.parties[0], D("2026-03-06")), (task.parties[1], D("2026-03-02"))):
+            follow_up = FollowUp(task_id=task.id, unit_id=party.unit_id, text=f"进展{i}", percent=i % 100,
+                                 reported_on=day)
+            db.session.add(follow_up)
+            db.session.flush()
+            party.last_follow_up_id, party.last_reported_on = follow_up.id, day
+    db.session.flush()
+
+
+@pytest.mark.parametrize(("username", "url", "marker"), [
+    ("gxj", "/tasks/inbox", None),
+    ("gxj", "/tasks/inbox?light=red", None),
+    ("admin", "/tasks/", None),
+    ("admin", "/tasks/?light=green&q=批量", None),
+    ("admin", "/tasks/?plan={P1}&unit={fgw}", None),
+    ("fushizhang2", "/tasks/dispatch", "调度清单"),
+    ("admin", "/tasks/dispatch?person={dingcheng}&all=1", "调度清单"),
+    ("guancha", "/org/plans/P1", None),
+])
+def test_list_pages_issue_the_same_number_of_statements_for_few_and_many_tasks(client, login_as, clock,
+                                                                               count_queries, username, url,
+                                                                               marker):
+    url = url.format(P1=plan("P1").id, fgw=unit_of("fgw").id, dingcheng=account("fushizhang2").person_id)
+    login_as(username)
+
+    def measure():
+        db.session.expire_all()
+        with count_queries() as counter:
+            html = page(client, url)
+        return counter.count, html
+
+    bulk_tasks(3)
+    page(client, url)  # the first request warms the per-process caches (calendar, settings)
+    few, few_html = measure()
+    bulk_tasks(33, start=3)
+    many, many_html = measure()
+    assert few_html.count("批量") < many_html.count("批量")  # the page did show more rows
+    if marker:
+        assert marker in many_html
+    assert many == few, f"{url}: {few} statements for 3 tasks, {many} for 36"
