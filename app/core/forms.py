@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 
 def required(what):
@@ -47,6 +47,13 @@ class ChineseDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(DATE_MESSAGE) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            # Stop here: DataRequired would otherwise clear the format message and say "请填写…" about a date
+            # that was typed, only not readably.
+            raise StopValidation()
+        super().pre_validate(form)
 
 
 class ChineseIntegerField(IntegerField):

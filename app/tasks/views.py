@@ -330,7 +330,7 @@ def approve_completion(task_id):
 @require("signed_in")
 def return_task(task_id):
     return _act(task_id, DecisionForm, lambda t, f: services.return_task(
-        current_user, t, f.note.data, f.version_value()), "已退回，事项回到办理中。", "decide")
+        current_user, t, f.note.data, f.version_value()), "已退回，事项回到办理中。", "return")
 
 
 @bp.route("/<int:task_id>/request-extension", methods=["POST"])
@@ -352,7 +352,7 @@ def approve_extension(task_id):
 @require("signed_in")
 def refuse_extension(task_id):
     return _act(task_id, DecisionForm, lambda t, f: services.decide_extension(
-        current_user, t, False, f.note.data, f.version_value()), "已不同意延期。", "decide-extension")
+        current_user, t, False, f.note.data, f.version_value()), "已不同意延期。", "refuse-extension")
 
 
 @bp.route("/<int:task_id>/urge", methods=["POST"])
