@@ -476,3 +476,24 @@ def test_every_meetings_operation_is_in_the_openapi_document_with_schemas(client
     params = {p["name"] for p in doc["paths"]["/api/v1/meetings"]["get"]["parameters"]}
     assert {"type", "start", "end", "convener_unit_id", "status", "page", "per_page"} <= params
 
+
+
+def test_record_list_shows_unit_staff_only_the_records_they_may_open(client, tokens, week, record):
+    """A leaders' meeting record (here 杨晓军's 旬调度, which freezes his portfolio's tasks) is listed for the office,
+    leaders and observers, not for a unit's staff without a line in it: the list matches the detail's 404."""
+    from app.auth.models import User
+    from app.meetings.services import RecordInput
+    from tests.meetings.records_helpers import D, dispatch
+
+    vice_mayor = db.session.scalar(sa.select(User).where(User.username == "fushizhang"))
+    from app.meetings import services
+
+    leaders = services.create_record(vice_mayor, dispatch(day="2026-03-01"),
+                                     RecordInput(held_on=D("2026-03-02"), minutes="调度"), D("2026-03-10"))
+    db.session.commit()
+    for username in ("guancha", "admin", "shizhang"):
+        ids = [r["id"] for r in assert_ok(client.get("/api/v1/meeting-records", headers=tokens[username]))["items"]]
+        assert leaders.id in ids and record["id"] in ids, username
+    body = assert_ok(client.get("/api/v1/meeting-records", headers=tokens["xtx"]))
+    assert [r["id"] for r in body["items"]] == [record["id"]] and body["total"] == 1
+    assert_json_error(client.get(f"/api/v1/meeting-records/{leaders.id}", headers=tokens["xtx"]), 404)
