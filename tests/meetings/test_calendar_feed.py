@@ -218,3 +218,26 @@ def test_a_bad_rule_is_refused_in_chinese_and_nothing_changes(client, login_as, 
 def test_an_unknown_meeting_type_is_404(client, login_as):
     login_as("admin")
     assert client.post("/meetings/rules/yearly", data=RULE_FORM).status_code == 404
+
+
+def test_a_calendar_library_reads_the_feed_as_a_calendar_program_would(feed_url, client, user):
+    """Parsed with `icalendar` (what many calendar tools build on), not with this test's own reader: every event has
+    its UID, an all-day start on the meeting day, a summary, and a display alarm before it."""
+    import icalendar
+
+    client.post("/auth/logout")
+    calendar = icalendar.Calendar.from_ical(client.get(feed_url).get_data())
+    assert str(calendar["X-WR-CALNAME"]) == "千百十会议 · 市工信局联络员"
+    events = list(calendar.walk("VEVENT"))
+    gxj = user("gxj")
+    expected = {m.id: m for m in meetings_for(gxj, D("2026-03-10") - timedelta(days=ical.FEED_PAST_DAYS),
+                                              D("2028-12-31"), D("2026-03-10"))}
+    assert len(events) == len(expected) > 0
+    for event in events:
+        meeting = expected[int(str(event["UID"]).split("-")[1].split("@")[0])]
+        assert event.decoded("DTSTART") == meeting.scheduled_on  # a date, not a datetime: all-day
+        assert event.decoded("DTEND") == meeting.scheduled_on + timedelta(days=1)
+        assert meeting.type.label in str(event["SUMMARY"])
+        alarms = list(event.walk("VALARM"))
+        assert len(alarms) == 1 and str(alarms[0]["ACTION"]) == "DISPLAY"
+        assert alarms[0].decoded("TRIGGER") < timedelta(0)
