@@ -4,6 +4,7 @@ Every piece of logic that asks "what day is it" takes a clock or a date. Views a
 the app (`get_clock()`), so tests and the demo can freeze or move time without patching.
 """
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,19 @@ class FrozenClock(SystemClock):
 
 def get_clock() -> SystemClock:
     return current_app.extensions["clock"]
+
+
+@contextmanager
+def frozen_clock(at: datetime | None = None):
+    """Install a frozen clock (at `at`, or at the app clock's now) for the duration, then put the original back."""
+    app = current_app._get_current_object()
+    original = app.extensions["clock"]
+    frozen = FrozenClock(at or original.now(), tz=app.config["TIMEZONE"])
+    app.extensions["clock"] = frozen
+    try:
+        yield frozen
+    finally:
+        app.extensions["clock"] = original
 
 
 def utcnow() -> datetime:

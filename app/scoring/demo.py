@@ -25,7 +25,6 @@ Deterministic for a given `today` (and, for the engineered tie, for the tasks al
 
 import logging
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -39,7 +38,7 @@ from flask import current_app
 from app.auth.models import Role, User
 from app.auth.services import create_user
 from app.core.calendar import get_calendar
-from app.core.clock import FrozenClock
+from app.core.clock import frozen_clock
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine, services
@@ -191,18 +190,6 @@ DEFAULT_NOTES = ["该项指标未完成季度目标", "工作推进进度滞后�
 
 
 # --- time ----------------------------------------------------------------------------------------------------
-
-@contextmanager
-def _frozen_clock():
-    app = current_app._get_current_object()
-    original = app.extensions["clock"]
-    frozen = FrozenClock(original.now(), tz=app.config["TIMEZONE"])
-    app.extensions["clock"] = frozen
-    try:
-        yield frozen
-    finally:
-        app.extensions["clock"] = original
-
 
 def evaluation_date(year, quarter, today=None):
     """The demo's evaluation (and finalization) date: ten working days after the quarter ends, never after
@@ -526,7 +513,7 @@ class _Seeder:
 def enter_demo_year(year, today, finalize=False):
     """Rules and every manual entry of the year's four quarters (finalized with `finalize`), on whatever tasks
     exist: for benchmarks, which want full entries on the stress data. Returns what was created."""
-    with _frozen_clock() as clock:
+    with frozen_clock() as clock:
         seeder = _Seeder(today, clock)
         seeder.seed_quarters([_Quarter(year, q, evaluation_date(year, q, today), finalize=finalize)
                               for q in (1, 2, 3, 4)])
@@ -544,7 +531,7 @@ def seed_demo_scores(today: date):
     year = demo_year(today)
     if db.session.scalar(sa.select(ScoreEntry.id).where(ScoreEntry.year == year).limit(1)) is not None:
         return {"tasks": 0, "entries": 0, "finalized": 0, "policy_rates": 0, "fail_decisions": 0, "users": 0}
-    with _frozen_clock() as clock:
+    with frozen_clock() as clock:
         seeder = _Seeder(today, clock)
         seeder.seed_tasks(year)
         seeder.seed_quarters([_Quarter(year, q, evaluation_date(year, q, today), finalize=True) for q in (1, 2, 3, 4)])

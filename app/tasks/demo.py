@@ -32,7 +32,7 @@ from flask import current_app
 from app.auth.models import Role, User
 from app.auth.services import create_user
 from app.core.calendar import get_calendar
-from app.core.clock import FrozenClock
+from app.core.clock import frozen_clock
 from app.extensions import db
 from app.org.demo import DEMO_PASSWORD, PORTFOLIOS
 from app.org.models import Plan, Unit, UnitKind, plan_lead_units
@@ -363,19 +363,6 @@ class _Step:
     args: dict
 
 
-@contextmanager
-def _frozen_clock():
-    """Install a frozen clock for the duration, so that every default timestamp is the step's moment."""
-    app = current_app._get_current_object()
-    original = app.extensions["clock"]
-    frozen = FrozenClock(original.now(), tz=app.config["TIMEZONE"])
-    app.extensions["clock"] = frozen
-    try:
-        yield frozen
-    finally:
-        app.extensions["clock"] = original
-
-
 class _Calendar:
     """Day arithmetic for the stories: working days, and never later than today."""
 
@@ -603,7 +590,7 @@ def seed_demo_tasks(today: date):
         stories[index] = (MIX[n % len(MIX)], None)
 
     staff = _demo_staff(catalogue, stories, users, created)
-    with _frozen_clock() as frozen:
+    with frozen_clock() as frozen:
         for i, ((plan, lead, co_units, title), (story, by_leader)) in enumerate(zip(catalogue, stories, strict=True)):
             assigner = by_leader or admin
             writers = [staff[u.id] for u in co_units if u.id in staff]
