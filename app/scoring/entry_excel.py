@@ -23,7 +23,7 @@ from app.scoring import engine
 from app.scoring.forms import fmt
 from app.scoring.models import ScoreEntry
 from app.scoring.services import EntryItem, assessed_units, cells_for_enterer
-from app.tasks.excel import write_cell
+from app.tasks.excel import _save, write_cell
 
 log = logging.getLogger(__name__)
 
@@ -207,9 +207,7 @@ def grid_workbook(grid: EntryGrid) -> bytes:
         write_cell(meta, row, 1, key)
         write_cell(meta, row, 2, value)
     meta.sheet_state = "hidden"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return _save(wb)
 
 
 # --- reading -----------------------------------------------------------------------------------------------

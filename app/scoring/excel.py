@@ -9,7 +9,6 @@ Text goes through `app.tasks.excel.write_cell` (always a text cell, never a form
 Decimal numbers with a two-place format, which openpyxl stores as the decimal string itself (no binary float).
 """
 
-import io
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -24,6 +23,8 @@ from app.tasks.excel import (
     WRAP_CENTER,
     WRAP_TOP,
     _fit_row_height,
+    _save,
+    print_setup,
     write_cell,
 )
 
@@ -90,24 +91,8 @@ def _notes(ws, row_no, lines, ncols, width):
 
 
 def _print_setup(ws, ncols, last_row):
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
-    ws.print_title_rows = f"1:{HEADER_ROW}"
-    ws.print_area = f"A1:{get_column_letter(ncols)}{last_row}"
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
-def _save(wb) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """The result tables' print setup: the title rows repeated, the rank and unit columns frozen."""
+    print_setup(ws, HEADER_ROW, ncols, last_row, freeze_column=3)
 
 
 def _workbook(title):

@@ -267,9 +267,16 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=ncols)
     ws.row_dimensions[row_no].height = 22
 
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    ws.print_title_rows = f"1:{HEADER_ROW}"
-    ws.print_area = f"A1:{get_column_letter(ncols)}{row_no}"
+    print_setup(ws, HEADER_ROW, ncols, row_no)
+    return _save(wb)
+
+
+def print_setup(ws, header_row, ncols, last_row, freeze_column=1):
+    """A landscape A4 table: panes frozen under the header (and left of `freeze_column`), the header repeated on
+    every page, fitted to the page width, 第 n 页 in the footer."""
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=freeze_column)
+    ws.print_title_rows = f"1:{header_row}"
+    ws.print_area = f"A1:{get_column_letter(ncols)}{last_row}"
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -279,7 +286,6 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    return _save(wb)
 
 
 def _save(wb) -> bytes:
