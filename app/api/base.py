@@ -1,6 +1,7 @@
 """API plumbing: the blueprint, token authentication, declared permissions and the OpenAPI registry."""
 
 import re
+from datetime import date
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
@@ -21,6 +22,20 @@ ERROR_SCHEMA = {
     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                    "errors": {"type": "object", "additionalProperties": True}},
 }
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_EXAMPLE = "2026-03-31"
+
+
+def parse_iso_date(value):
+    """The date of an ISO 8601 text `YYYY-MM-DD`; None when the text is not one (or names no real day)."""
+    if not ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _openapi_path(rule):

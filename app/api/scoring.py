@@ -8,15 +8,13 @@ Scores travel as decimal strings with two places ("24.50"); numbers in requests 
 """
 
 import json
-import re
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import g, request
 from sqlalchemy.orm import selectinload
 
-from app.api.base import OPERATIONS, json_body, ok, route, text_field
+from app.api.base import DATE_EXAMPLE, OPERATIONS, json_body, ok, parse_iso_date, route, text_field
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.permissions import allowed
@@ -26,8 +24,6 @@ from app.scoring.models import RuleSetVersion, ScoreEntry
 from app.tasks.models import Task
 
 TAG = "考评"
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-DATE_EXAMPLE = "2026-03-31"
 MAX_ITEMS = 2000
 NOTE_MAX = 1000
 SUB_ITEM_MAX = 32
@@ -217,20 +213,11 @@ def _scope():
     raise PermissionDenied("您的账号没有所属单位，无法查看考评得分。")
 
 
-def _parse_date(value):
-    if not ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _as_of():
     value = request.args.get("as_of", "").strip()
     if not value:
         return today()
-    parsed = _parse_date(value)
+    parsed = parse_iso_date(value)
     if parsed is None:
         raise ServiceError(f"参数 as_of（评价日期）必须是 ISO 8601 日期，如 {DATE_EXAMPLE}。", field="as_of",
                            status=400, code="bad_parameter")
@@ -505,7 +492,7 @@ def scoring_finalize(year, quarter):
     value = data.get("evaluated_on")
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ServiceError("请填写评价日期（evaluated_on）。", field="evaluated_on")
-    evaluated_on = _parse_date(value.strip()) if isinstance(value, str) else None
+    evaluated_on = parse_iso_date(value.strip()) if isinstance(value, str) else None
     if evaluated_on is None:
         raise ServiceError(f"评价日期（evaluated_on）必须是 ISO 8601 日期，如 {DATE_EXAMPLE}。", field="evaluated_on")
     start, _end = engine.quarter_dates(year, quarter)

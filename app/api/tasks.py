@@ -8,12 +8,11 @@ service of `app.tasks.services` and commit; the rules stay in the services. Date
 
 import re
 from contextlib import contextmanager
-from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app, g, request
 
-from app.api.base import json_body, ok, route, text_field
+from app.api.base import DATE_EXAMPLE, json_body, ok, parse_iso_date, route, text_field
 from app.auth.models import Role
 from app.core.calendar import get_calendar
 from app.core.clock import today
@@ -36,8 +35,6 @@ TAG = "督办事项"
 MAX_PER_PAGE = 200
 MAX_QUERY_TEXT = 100
 SOURCE_REF_MAX = 200
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-DATE_EXAMPLE = "2026-03-31"
 
 
 # --- OpenAPI schemas ----------------------------------------------------------------------------------------
@@ -243,15 +240,6 @@ def _bad_parameter(name, message):
     return ServiceError(message, field=name, status=400, code="bad_parameter")
 
 
-def _parse_iso_date(value):
-    if not ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _arg_int(name, label, minimum=1, maximum=None):
     value = request.args.get(name, "").strip()
     if not value:
@@ -277,7 +265,7 @@ def _arg_date(name, label):
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    parsed = _parse_iso_date(value)
+    parsed = parse_iso_date(value)
     if parsed is None:
         raise _bad_parameter(name, f"参数 {name}（{label}）必须是 ISO 8601 日期，如 {DATE_EXAMPLE}。")
     return parsed
@@ -329,7 +317,7 @@ def _date_field(data, name, label):
         raise ServiceError(f"请填写{label}（{name}）。", field=name)
     if not isinstance(value, str):
         raise ServiceError(f"{label}（{name}）必须是 ISO 8601 日期文本，如 \"{DATE_EXAMPLE}\"。", field=name)
-    parsed = _parse_iso_date(value.strip())
+    parsed = parse_iso_date(value.strip())
     if parsed is None:
         raise ServiceError(f"{label}（{name}）不是有效的日期，请按 ISO 8601 填写，如 {DATE_EXAMPLE}。", field=name)
     return parsed
