@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask import g, request_started
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
@@ -68,6 +68,10 @@ def reset_database(engine):
                 os.remove(path + suffix)
 
 
+def _forget_cached_user(sender, **extra):
+    g.pop("_login_user", None)
+
+
 @pytest.fixture(scope="session")
 def app():
     from flask_migrate import upgrade
@@ -80,11 +84,9 @@ def app():
         "UPLOAD_FOLDER": os.path.join(_TMP, "uploads"),
         "SERVER_NAME": None,
     })
-    @app.before_request
-    def _forget_cached_user():
-        # Tests hold one app context across their requests; production has a fresh `g` per request, so the
-        # user Flask-Login cached there must not leak from one request to the next.
-        g.pop("_login_user", None)
+    # Tests hold one app context across their requests; production has a fresh `g` per request, so the user
+    # Flask-Login cached there must not leak from one request to the next (nor into a before_request hook).
+    request_started.connect(_forget_cached_user, app, weak=False)
 
     with app.app_context():
         reset_database(db.engine)

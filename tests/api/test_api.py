@@ -17,25 +17,9 @@ from app.core.models import AuditEntry
 from app.extensions import db
 from app.org.demo import PORTFOLIOS
 from app.org.models import Person, Plan, PlanKind, PortfolioItem, Position, Target, Unit, UnitGroup, UnitKind
+from tests.helpers import CHINESE, assert_json_error, bearer
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 GROUP_SIZES = {"county": 5, "park1": 4, "park2": 4, "promotion": 20, "support": 26}
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_json_error(response, status, code=None):
-    """A 4xx answer of the API: JSON with a machine `code` and a Chinese `message`."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json, response.get_data(as_text=True)[:200]
-    body = response.get_json()
-    assert isinstance(body.get("code"), str) and re.fullmatch(r"[a-z_]+", body["code"]), body
-    if code is not None:
-        assert body["code"] == code, body
-    assert isinstance(body.get("message"), str) and CHINESE.search(body["message"]), body
-    return body
 
 
 def count(model):

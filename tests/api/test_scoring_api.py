@@ -4,7 +4,6 @@ annual results, the task-by-task explanation, finalizing and reopening a quarter
 Refusals: 401/403 by declared permission, 404 for another unit's explanation (staff), 409 for a finalized
 quarter, 400/422 (Chinese, with the field) for bad input — and nothing written by a refused request."""
 
-import re
 from datetime import date
 
 import pytest
@@ -15,9 +14,9 @@ from app.extensions import db
 from app.scoring import services
 from app.scoring.models import QuarterReopening, RuleSetVersion, ScoreEntry, ScoringQuarter
 from app.tasks.models import TaskPriority
+from tests.helpers import CHINESE, assert_json_error, assert_ok, bearer
 from tests.scoring.test_services import account, assign, at, complete, fill_quarter, unit
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 D = date.fromisoformat
 YEAR = 2026
 COUNTY = "湘潭县人民政府"
@@ -26,28 +25,6 @@ Q1 = f"{BASE}/{YEAR}/q/1"
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_json_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json, response.get_data(as_text=True)[:200]
-    body = response.get_json()
-    assert re.fullmatch(r"[a-z_]+", body["code"]), body
-    if code is not None:
-        assert body["code"] == code, body
-    assert CHINESE.search(body["message"]), body
-    if field is not None:
-        assert body["errors"] == {field: [body["message"]]}, body
-    return body
-
-
-def assert_ok(response, status=200):
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()
-
 
 def written():
     """Row counts of everything the assessment API can write (audit entries of the test tokens excepted)."""

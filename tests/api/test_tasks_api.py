@@ -24,29 +24,12 @@ from app.tasks.models import (
     TaskState,
     Urge,
 )
+from tests.helpers import CHINESE, assert_json_error, bearer
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 TODAY = date(2026, 3, 10)  # the frozen clock of tests/conftest.py: a Tuesday
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-def assert_json_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json, response.get_data(as_text=True)[:200]
-    body = response.get_json()
-    assert re.fullmatch(r"[a-z_]+", body["code"]), body
-    if code is not None:
-        assert body["code"] == code, body
-    assert CHINESE.search(body["message"]), body
-    if field is not None:
-        assert body["errors"] == {field: [body["message"]]}, body
-    return body
-
 
 def unit(name):
     found = db.session.scalar(sa.select(Unit).where(Unit.name == name))

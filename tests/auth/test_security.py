@@ -5,7 +5,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 from werkzeug.routing import IntegerConverter
 
 from app import create_app
@@ -22,18 +21,6 @@ from config import ProductionConfig
 WRITES = ("INSERT", "UPDATE", "DELETE")
 CSRF_MESSAGE = "页面已过期或表单校验失败，请刷新页面后重新提交。"
 NOT_VIEWS = {"static", "bootstrap.static"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_user_per_request(app):
-    """A new request starts without Flask-Login's cached user, as in production (the test shares one `g`)."""
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

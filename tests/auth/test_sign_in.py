@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_finished, request_started
+from flask import request_finished
 from flask_login import current_user
 
 from app.auth import models as auth_models
@@ -17,25 +17,10 @@ from app.auth.models import SignInAttempt, User
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.org.demo import DEMO_PASSWORD
+from tests.helpers import client_signed_in_as, expect_sign_in_page
 
 ADDRESS = "10.20.30.40"
 OTHER_ADDRESS = "10.20.30.41"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_user_per_request(app):
-    """Forget the user Flask-Login cached in `g`, as a new request does in production.
-
-    The conftest keeps one app context for the whole test, so `g` (and Flask-Login's cached user) would
-    otherwise outlive a request and hide a session that the server has ended.
-    """
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def sign_in(client, username, password, next=None, address=ADDRESS, remember=False, **kwargs):
@@ -60,20 +45,6 @@ def count(model):
 def signed_in_user_id(client):
     with client.session_transaction() as sess:
         return sess.get("_user_id")
-
-
-def client_signed_in_as(app, account):
-    """A second browser for the same or another account (login_as only drives the default client)."""
-    other = app.test_client()
-    with other.session_transaction() as sess:
-        sess["_user_id"] = account.get_id()
-        sess["_fresh"] = True
-    return other
-
-
-def expect_sign_in_page(response):
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
 
 
 # --- passwords and a successful sign-in ----------------------------------------------------------------------

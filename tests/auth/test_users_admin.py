@@ -5,27 +5,15 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 
 from app.auth import services
 from app.auth.models import ApiToken, Role, User
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.org.models import Person, Unit, UnitKind
+from tests.helpers import client_signed_in_as, expect_sign_in_page
 
 NEW_PASSWORD = "Fresh-pass-2026"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_user_per_request(app):
-    """A new request starts without Flask-Login's cached user, as in production (the test shares one `g`)."""
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def count(model):
@@ -47,19 +35,6 @@ def office():
 
 def person_named(name):
     return db.session.scalar(sa.select(Person).where(Person.name == name))
-
-
-def client_signed_in_as(app, account):
-    other = app.test_client()
-    with other.session_transaction() as sess:
-        sess["_user_id"] = account.get_id()
-        sess["_fresh"] = True
-    return other
-
-
-def expect_sign_in_page(response):
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login")
 
 
 def new_user_form(**changes):

@@ -6,9 +6,7 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 from openpyxl import load_workbook
 
 from app.extensions import db
@@ -21,16 +19,6 @@ SHEETS = ["县市区组", "一类园区组", "二类园区组", "市直·产业�
 GROUP_SIZES = [5, 4, 4, 20, 26]
 QUARTER_TITLE = "湘潭市产业强市“千百十”工程 2026年第一季度考评结果"
 FIRST_ROW = 4  # title, group and status line, header
-
-
-@pytest.fixture(autouse=True)
-def _fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def download(client, url):

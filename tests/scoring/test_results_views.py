@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 
 from app.extensions import db
 from app.org.models import Unit
@@ -140,18 +139,6 @@ def row_of(html, first_cell):
     rows = [r for r in parse(html).rows if r and r[0] == first_cell]
     assert len(rows) == 1, (first_cell, rows)
     return rows[0]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_user_per_request(app):
-    """A new request starts without Flask-Login's cached user, as in production (the test shares one `g`)."""
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""Small helpers shared by several test modules (fixtures live in tests/conftest.py)."""
+
+import re
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+# --- browser sessions ---------------------------------------------------------------------------------------
+
+def client_signed_in_as(app, account):
+    """A second browser for the same or another account (login_as only drives the default client)."""
+    other = app.test_client()
+    with other.session_transaction() as sess:
+        sess["_user_id"] = account.get_id()
+        sess["_fresh"] = True
+    return other
+
+
+def expect_sign_in_page(response):
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+# --- JSON API -----------------------------------------------------------------------------------------------
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_json_error(response, status, code=None, field=None):
+    """A refusal of the API: JSON with a machine `code`, a Chinese `message` and, for a bad field, that field's
+    message under `errors`."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json, response.get_data(as_text=True)[:200]
+    body = response.get_json()
+    assert isinstance(body.get("code"), str) and re.fullmatch(r"[a-z_]+", body["code"]), body
+    if code is not None:
+        assert body["code"] == code, body
+    assert isinstance(body.get("message"), str) and CHINESE.search(body["message"]), body
+    if field is not None:
+        assert body["errors"] == {field: [body["message"]]}, body
+    return body
+
+
+def assert_ok(response, status=200):
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json()
