@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, ValidationError
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
@@ -64,8 +64,22 @@ class ChineseIntegerField(IntegerField):
             raise ValueError(f"“{self.label.text}”必须是整数。") from None
 
 
-__all__ = ["options", "ChineseDateField", "ChineseIntegerField", "ValidationError", "apply_service_error", "max_length",
-           "required", "strip"]
+class VersionedForm(FlaskForm):
+    """A form acting on a row the user saw at some version: the hidden `version` goes to the service, which refuses
+    a stale one (optimistic locking)."""
+
+    version = HiddenField()
+
+    def version_value(self):
+        """The version sent, None when absent, -1 (never a real version, so refused as stale) when garbled."""
+        try:
+            return int(self.version.data) if self.version.data else None
+        except ValueError:
+            return -1
+
+
+__all__ = ["options", "ChineseDateField", "ChineseIntegerField", "ValidationError", "VersionedForm",
+           "apply_service_error", "max_length", "required", "strip"]
 
 
 class CalendarOverrideForm(FlaskForm):

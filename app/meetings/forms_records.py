@@ -3,11 +3,11 @@ fieldset (several decisions at once, each with lead unit, co-units and due date)
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, FieldList, Form, FormField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from app.auth.forms import _IdSelect
-from app.core.forms import ChineseDateField, max_length, options, required, strip
+from app.core.forms import ChineseDateField, VersionedForm, max_length, options, required, strip
 from app.meetings.models import MeetingType
 from app.meetings.services import MAX_DECISIONS, DecisionInput, RecordInput
 from app.tasks.forms import UnitMultiSelect
@@ -15,6 +15,9 @@ from app.tasks.forms import UnitMultiSelect
 MINUTES_LABELS = {
     MeetingType.weekly: "会议纪要", MeetingType.dispatch: "调度情况", MeetingType.monthly: "分析说明",
     MeetingType.quarterly: "讲评会情况", MeetingType.semiannual: "述职报告正文",
+}
+COMMENTS_LABELS = {
+    MeetingType.dispatch: "副市长讲话要点", MeetingType.monthly: "市长讲评", MeetingType.quarterly: "书记讲评",
 }
 INSTRUCTION_PREFIX = "instruction-"
 # InputRequired, not DataRequired: a date typed wrongly keeps its format message instead of "please fill in".
@@ -63,8 +66,8 @@ class DecisionsMixin:
         return _decision_inputs(self.decisions.entries)
 
 
-class RecordForm(DecisionsMixin, FlaskForm):
-    """The record of one expected meeting; the template shows the sections of its type."""
+class RecordFieldsMixin:
+    """The text fields a record is created and later edited with; `setup_record_fields` labels them by type."""
 
     held_on = ChineseDateField("会议日期", validators=[DATE_REQUIRED])
     place = StringField("地点", validators=[Optional(), max_length("地点", 200)], filters=[strip])
@@ -74,6 +77,19 @@ class RecordForm(DecisionsMixin, FlaskForm):
     topics = TextAreaField("议题", validators=[Optional(), max_length("议题", 5000)])
     minutes = TextAreaField("会议纪要", validators=[Optional(), max_length("正文", 50000)])
     comments = TextAreaField("领导讲评", validators=[Optional(), max_length("领导讲评", 20000)])
+
+    def setup_record_fields(self, record_type, units):
+        self.record_type = record_type
+        _unit_choices(self.unit_ids, units)
+        self.minutes.label.text = MINUTES_LABELS.get(record_type, "会议纪要")
+        self.comments.label.text = COMMENTS_LABELS.get(record_type, "领导讲评")
+        if record_type is MeetingType.semiannual:
+            self.held_on.label.text = "提交日期"
+
+
+class RecordForm(RecordFieldsMixin, DecisionsMixin, FlaskForm):
+    """The record of one expected meeting; the template shows the sections of its type."""
+
     decisions = FieldList(FormField(DecisionEntry), min_entries=1, max_entries=MAX_DECISIONS)
     visits = FieldList(FormField(VisitEntry), min_entries=1, max_entries=MAX_DECISIONS)
     files = MultipleFileField("述职材料（可选，可多选）")
@@ -81,19 +97,10 @@ class RecordForm(DecisionsMixin, FlaskForm):
 
     def __init__(self, *args, record_type=None, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.record_type = record_type
-        _unit_choices(self.unit_ids, units)
+        self.setup_record_fields(record_type, units)
         self.setup_decisions(units)
-        self.minutes.label.text = MINUTES_LABELS.get(record_type, "会议纪要")
         if record_type is MeetingType.semiannual:
-            self.held_on.label.text = "提交日期"
             self.submit.label.text = "提交述职报告"
-        if record_type is MeetingType.monthly:
-            self.comments.label.text = "市长讲评"
-        if record_type is MeetingType.dispatch:
-            self.comments.label.text = "副市长讲话要点"
-        if record_type is MeetingType.quarterly:
-            self.comments.label.text = "书记讲评"
 
     def instruction_inputs(self, formdata):
         """(task_id, text) of every filled `instruction-<task id>` field of the dispatch form."""
@@ -122,39 +129,19 @@ class RecordForm(DecisionsMixin, FlaskForm):
             visits=self.visit_texts() if kind is MeetingType.quarterly else [])
 
 
-class VersionedForm(FlaskForm):
-    version = HiddenField()
-
-    def version_value(self):
-        try:
-            return int(self.version.data) if self.version.data else None
-        except ValueError:
-            return -1
-
-
 class ReasonMixin:
     reason = TextAreaField("修改理由（纪要已签发时必填）", validators=[Optional(), max_length("修改理由", 500)],
                            filters=[strip])
 
 
-class RecordEditForm(ReasonMixin, VersionedForm):
-    held_on = ChineseDateField("会议日期", validators=[DATE_REQUIRED])
-    place = StringField("地点", validators=[Optional(), max_length("地点", 200)], filters=[strip])
-    chair = StringField("主持人", validators=[Optional(), max_length("主持人", 100)], filters=[strip])
-    unit_ids = UnitMultiSelect("参会单位（可多选）")
-    attendees = TextAreaField("参会人员", validators=[Optional(), max_length("参会人员", 5000)])
-    topics = TextAreaField("议题", validators=[Optional(), max_length("议题", 5000)])
-    minutes = TextAreaField("会议纪要", validators=[Optional(), max_length("正文", 50000)])
-    comments = TextAreaField("领导讲评", validators=[Optional(), max_length("领导讲评", 20000)])
+class RecordEditForm(RecordFieldsMixin, ReasonMixin, VersionedForm):
     submit = SubmitField("保存修改")
 
     FIELDS = ("held_on", "place", "chair", "attendees", "topics", "minutes", "comments")
 
     def __init__(self, *args, record_type=None, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.record_type = record_type
-        _unit_choices(self.unit_ids, units)
-        self.minutes.label.text = MINUTES_LABELS.get(record_type, "会议纪要")
+        self.setup_record_fields(record_type, units)
 
     def changes(self):
         data = {name: getattr(self, name).data for name in self.FIELDS}

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.forms import _coerce_id, _IdSelect
@@ -8,6 +8,7 @@ from app.core.forms import (
     ChineseDateField,
     ChineseIntegerField,
     ValidationError,
+    VersionedForm,
     max_length,
     options,
     required,
@@ -52,16 +53,6 @@ class AssignForm(FlaskForm):
     def validate_lead_unit_id(self, field):
         if field.data is None:
             raise ValidationError("请选择牵头单位。")
-
-
-class VersionedForm(FlaskForm):
-    version = HiddenField()
-
-    def version_value(self):
-        try:
-            return int(self.version.data) if self.version.data else None
-        except ValueError:
-            return -1
 
 
 class AcceptForm(VersionedForm):
