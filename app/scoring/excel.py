@@ -3,7 +3,7 @@
 Each workbook has one sheet per assessment group: the title (“湘潭市产业强市“千百十”工程 2026年第三季度考评结果”),
 the group and status line, a header naming each component with its maximum, one row per unit in rank order, and
 the 注 lines (blends, status, reopenings, rules). The writers take the page models built in
-`app.scoring.views_results` (`QuarterPage`, `YearPage`), so the export shows exactly what the page shows.
+`app.scoring.pages` (`QuarterPage`, `YearPage`), so the export shows exactly what the page shows.
 
 Text goes through `app.tasks.excel.write_cell` (always a text cell, never a formula); scores are written as
 Decimal numbers with a two-place format, which openpyxl stores as the decimal string itself (no binary float).
@@ -106,7 +106,7 @@ def _workbook(title):
 # --- a quarter --------------------------------------------------------------------------------------------
 
 def quarter_workbook(page) -> bytes:
-    """A quarter's results (`views_results.QuarterPage`): one sheet per group, columns 序号, 单位, each
+    """A quarter's results (`pages.QuarterPage`): one sheet per group, columns 序号, 单位, each
     component with its maximum, 季度得分, 最终得分, 排名, 备注; the page's 注 lines under each table."""
     wb = _workbook(page.title)
     used = set()
@@ -148,7 +148,7 @@ def quarter_workbook(page) -> bytes:
 # --- the year ---------------------------------------------------------------------------------------------
 
 def year_workbook(page) -> bytes:
-    """The annual results (`views_results.YearPage`): one sheet per group with the four quarterly finals, the
+    """The annual results (`pages.YearPage`): one sheet per group with the four quarterly finals, the
     annual score, rank, then points by rank with the policy deduction (counties and parks) or the grade and its
     points (市直 groups), awards and report flags; the status of each quarter and the rules as 注 lines."""
     wb = _workbook(page.title)
