@@ -156,7 +156,7 @@ def test_run_job_records_a_failure_without_raising(app, clock):
         status("test.bad_sql").last_result
 
 
-def test_run_job_does_not_raise_even_when_the_failure_cannot_be_recorded(app, clock, monkeypatch):
+def test_run_job_does_not_raise_even_when_the_failure_cannot_be_recorded(app, clock, monkeypatch, caplog):
     def broken(now):
         raise RuntimeError("数据库不可用")
 
@@ -165,6 +165,8 @@ def test_run_job_does_not_raise_even_when_the_failure_cannot_be_recorded(app, cl
 
     monkeypatch.setattr(scheduler, "record_status", unrecordable)
     scheduler.run_job(app, "test.unrecordable", broken)  # logged, not raised
+    logged = [r.getMessage() for r in caplog.records if r.name == scheduler.__name__]
+    assert logged == ["job test.unrecordable failed", "could not record the failure of job test.unrecordable"]
 
 
 def test_the_file_lock_is_held_across_threads_and_lost_when_its_file_goes(tmp_path):
