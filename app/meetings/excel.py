@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from app.extensions import db
-from app.meetings.models import Escalation, ItemKind, MeetingType
+from app.meetings.models import ITEM_KIND_ORDER, Escalation, ItemKind, MeetingType
 from app.meetings.services import period_label, record_title
 from app.tasks.excel import (
     BORDER,
@@ -25,8 +25,6 @@ from app.tasks.excel import (
 
 ITEM_COLUMNS = (("序号", 6), ("类别", 12), ("内容", 60), ("单位", 18), ("时限", 12), ("关联事项", 12),
                 ("备注", 24))
-KIND_ORDER = (ItemKind.escalated, ItemKind.instruction, ItemKind.decision, ItemKind.carry_over, ItemKind.visit,
-              ItemKind.explanation)
 BODY = Font(name=FONT_NAME, size=10.5)
 BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
 HEAD = Font(name=TITLE_FONT_NAME, size=11, bold=True)
@@ -126,7 +124,7 @@ def record_workbook(record, escalations=None) -> bytes:
     for index, (label, _) in enumerate(ITEM_COLUMNS, start=1):
         write_cell(ws, row, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
     number = 0
-    order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    order = {kind: i for i, kind in enumerate(ITEM_KIND_ORDER)}
     for item in sorted(record.items, key=lambda i: (order.get(i.kind, 99), i.sort_order, i.id)):
         row += 1
         number += 1

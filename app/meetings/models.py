@@ -43,6 +43,11 @@ class ItemKind(LabelledEnum):
     escalated = "escalated", "上报事项"
 
 
+# The order a record lists its items in, on the page and in the Excel export.
+ITEM_KIND_ORDER = (ItemKind.escalated, ItemKind.instruction, ItemKind.decision, ItemKind.carry_over, ItemKind.visit,
+                   ItemKind.explanation)
+
+
 class EscalationStatus(LabelledEnum):
     open = "open", "待处理"
     taken_up = "taken_up", "已纳入会议"

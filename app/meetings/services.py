@@ -377,9 +377,15 @@ def add_decisions(actor, record, decisions, today, reason=None):
 
 # --- other items --------------------------------------------------------------------------------------------
 
+def snapshot_rows(record) -> list[dict]:
+    """The task rows of the dispatch list a 旬调度 record froze, unit after unit (none for other records)."""
+    if record.type is not MeetingType.dispatch:
+        return []
+    return [row for unit in (record.snapshot or {}).get("units", ()) for row in unit.get("rows", ())]
+
+
 def _snapshot_task_ids(record):
-    snap = record.snapshot or {}
-    return {row["task_id"] for unit in snap.get("units", ()) for row in unit.get("rows", ())}
+    return {row["task_id"] for row in snapshot_rows(record)}
 
 
 def add_instruction(actor, record, task_id, text, reason=None):
@@ -657,14 +663,11 @@ def _frozen_data(expected, held_on):
 
 def _carry_over(actor, record):
     """Every task on the frozen list still open at the meeting goes on to the next 旬 (kind=carry_over)."""
-    order = 0
-    for unit in (record.snapshot or {}).get("units", ()):
-        for row in unit["rows"]:
-            if row["is_open"]:
-                order += 1
-                record.items.append(RecordItem(
-                    record_id=record.id, kind=ItemKind.carry_over, text=row["title"], task_id=row["task_id"],
-                    unit_id=row["lead_unit"]["id"], due_on=date.fromisoformat(row["due_on"]), sort_order=order))
+    open_rows = [row for row in snapshot_rows(record) if row["is_open"]]
+    for order, row in enumerate(open_rows, start=1):
+        record.items.append(RecordItem(
+            record_id=record.id, kind=ItemKind.carry_over, text=row["title"], task_id=row["task_id"],
+            unit_id=row["lead_unit"]["id"], due_on=date.fromisoformat(row["due_on"]), sort_order=order))
 
 
 def _explanation_items(record):

@@ -26,6 +26,7 @@ from app.meetings.forms_records import (
 )
 from app.meetings.models import (
     ESCALATES_TO,
+    ITEM_KIND_ORDER,
     Escalation,
     ExpectedMeeting,
     ItemKind,
@@ -39,8 +40,6 @@ from app.org.models import Unit
 from app.tasks.models import Task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KIND_ORDER = (ItemKind.escalated, ItemKind.instruction, ItemKind.decision, ItemKind.carry_over, ItemKind.visit,
-              ItemKind.explanation)
 
 
 def _active_units():
@@ -144,7 +143,7 @@ def _store_files(record, field_name, reason=None):
 
 def _page_context(record):
     user = current_user
-    items = {kind: [] for kind in KIND_ORDER}
+    items = {kind: [] for kind in ITEM_KIND_ORDER}
     for item in record.items:
         items.setdefault(item.kind, []).append(item)
     ids = [i.id for i in record.items]
@@ -155,11 +154,10 @@ def _page_context(record):
     paths = {i.id: services.escalation_path(i) for i in linked}
     can_edit = services.can_edit(user, record)
     version = {"version": record.version}
-    snap_rows = [row for u in (record.snapshot or {}).get("units", ()) for row in u.get("rows", ())] \
-        if record.type is MeetingType.dispatch else []
+    snap_rows = services.snapshot_rows(record)
     return dict(
         record=record, expected=record.expected, title=services.record_title(record.expected), items=items,
-        kind_order=KIND_ORDER, escalations=escalations, paths=paths, can_edit=can_edit,
+        kind_order=ITEM_KIND_ORDER, escalations=escalations, paths=paths, can_edit=can_edit,
         can_sign=services.can_sign(user, record),
         escalatable={i.id for i in record.items if i.id not in escalations and services.can_escalate(user, i)},
         explainable={i.id for i in items.get(ItemKind.explanation, ()) if services.can_explain(user, i)},
@@ -263,8 +261,7 @@ def add_decisions(record_id):
 @require("signed_in")
 def add_instruction(record_id):
     record = _record_or_404(record_id)
-    rows = [row for u in (record.snapshot or {}).get("units", ()) for row in u.get("rows", ())]
-    return _act(record_id, InstructionForm(rows=rows), lambda f: services.add_instruction(
+    return _act(record_id, InstructionForm(rows=services.snapshot_rows(record)), lambda f: services.add_instruction(
         current_user, record, f.task_id.data, f.text.data, f.reason.data), "指示已保存。", "instructions")
 
 

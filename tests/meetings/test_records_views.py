@@ -302,6 +302,14 @@ def test_monthly_record_page_shows_the_frozen_analysis(client, login_as, user):
     assert client.get(f"/meetings/records/{record.id}").status_code == 404
 
 
+def test_the_edit_page_labels_the_comments_as_the_new_record_page_does(client, login_as, user):
+    record = services.create_record(user("shizhang"), monthly(day="2026-02-01"), RecordInput(
+        held_on=TODAY, comments="市长讲评内容"), TODAY)
+    login_as("shizhang")
+    body = text(client.get(f"/meetings/records/{record.id}/edit"))
+    assert "市长讲评" in body and "领导讲评" not in body and "分析说明" in body
+
+
 @pytest.mark.parametrize("make, username, wanted", [
     (lambda: weekly(), "kjj", "参会单位"),
     (lambda: dispatch(), "fushizhang", "调度清单"),
