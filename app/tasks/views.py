@@ -13,6 +13,7 @@ from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import ServiceError
 from app.core.forms import apply_service_error
+from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
 from app.extensions import db
@@ -122,16 +123,13 @@ def _date_arg(name):
         return None
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit; a longer number would overflow the driver (SQLite: a 500)
-
-
 def _int_arg(name):
     """An id from the query string: None when absent or not a number, -1 (no such row) when out of range."""
     try:
         value = int(request.args.get(name)) if request.args.get(name) else None
     except ValueError:
         return None
-    return value if value is None or -MAX_ID <= value <= MAX_ID else -1
+    return value if value is None or -ID_MAX <= value <= ID_MAX else -1
 
 
 @bp.route("/inbox")
