@@ -261,6 +261,19 @@ def cells_for_enterer(year_rules: YearRules, enterer_unit_id, units):
     return cells
 
 
+def entered_by_quarter(year, cells):
+    """{quarter: how many of `cells` ((unit id, assessor, sub_item) triples) have a score} for a year (one query)."""
+    if not cells:
+        return {}
+    entered = {}
+    for quarter, unit_id, assessor, sub_item in db.session.execute(
+            sa.select(ScoreEntry.quarter, ScoreEntry.unit_id, ScoreEntry.assessor, ScoreEntry.sub_item)
+            .where(ScoreEntry.year == year, ScoreEntry.assessor.in_({a for _, a, _ in cells}))):
+        if (unit_id, assessor, sub_item) in cells:
+            entered[quarter] = entered.get(quarter, 0) + 1
+    return entered
+
+
 def enter_scores(actor, year, quarter, items: list[EntryItem]):
     """Enter or change scores, all or nothing. The actor's unit must be the cell's assessor; a value must lie
     in 0..max with two decimals at most; less than full marks needs a note. Returns the number changed."""

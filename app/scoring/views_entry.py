@@ -40,7 +40,7 @@ from app.scoring.forms import (
     unit_field,
     weight_field,
 )
-from app.scoring.models import FailDecision, PolicyRate, RuleSetVersion, ScoreEntry, ScoringQuarter, YearSetting
+from app.scoring.models import FailDecision, PolicyRate, RuleSetVersion, ScoringQuarter, YearSetting
 from app.scoring.views import bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,13 +108,7 @@ def _year_overview(year, on, states):
     if allowed(current_user, "unit_member"):
         own_cells = {(u.id, a, s) for u, a, s, _ in
                      services.cells_for_enterer(year_rules, current_user.unit_id, services.assessed_units())}
-    entered = {}
-    if own_cells:
-        for quarter, unit_id, assessor, sub_item in db.session.execute(
-                sa.select(ScoreEntry.quarter, ScoreEntry.unit_id, ScoreEntry.assessor, ScoreEntry.sub_item)
-                .where(ScoreEntry.year == year, ScoreEntry.assessor.in_({a for _, a, _ in own_cells}))):
-            if (unit_id, assessor, sub_item) in own_cells:
-                entered[quarter] = entered.get(quarter, 0) + 1
+    entered = services.entered_by_quarter(year, own_cells)
     quarters = []
     for q in (1, 2, 3, 4):
         start, end = engine.quarter_dates(year, q)

@@ -265,6 +265,19 @@ def test_an_assessor_enters_its_own_cells_and_nothing_when_one_item_is_wrong(adm
     assert services.enter_scores(fgw, YEAR, 1, [item(COUNTY, "ndrc", "20")]) == 1
 
 
+def test_entered_by_quarter_counts_only_the_given_cells_per_quarter(admin, clock):
+    gxj, fgw = account("gxj"), account("fgw")
+    services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "25"), item("市发改委", "miit", 28, "扣2分")])
+    at(clock, D("2026-04-10"))
+    services.enter_scores(gxj, YEAR, 2, [item(COUNTY, "miit", "25")])
+    services.enter_scores(fgw, YEAR, 1, [item(COUNTY, "ndrc", "20")])  # another enterer's cell: not counted
+    county = unit(COUNTY).id
+    cells = {(county, "miit", ""), (unit("市发改委").id, "miit", ""), (unit("湘乡市人民政府").id, "miit", "")}
+    assert services.entered_by_quarter(YEAR, cells) == {1: 2, 2: 1}
+    assert services.entered_by_quarter(YEAR + 1, cells) == {}
+    assert services.entered_by_quarter(YEAR, set()) == {}
+
+
 @pytest.mark.parametrize(("unit_name", "assessor", "sub_item", "value", "note", "message"), [
     (COUNTY, "miit", "", "24.555", "扣分", "最多保留两位小数"),
     (COUNTY, "miit", "", "-1", "扣分", "不能为负数"),
