@@ -16,8 +16,9 @@ from app.extensions import db
 from app.org.demo import PORTFOLIOS
 from app.org.models import Person, PortfolioItem, Unit
 from app.tasks import services
-from app.tasks.models import FollowUp, Light, Task, TaskParty, TaskSource, TaskState
+from app.tasks.models import Light
 from app.tasks.queries import Xun, dispatch_list
+from tests.tasks.helpers import add_reported_task
 
 D = date.fromisoformat
 FALLBACK_YEAR = max(LIBRARY_LAST_YEAR + 1, 2031)
@@ -213,19 +214,8 @@ def add_tasks(n, start=0):
     co_units = [unit("市发改委"), unit("市科技局")]
     for i in range(start, start + n):
         lead = leads[i % len(leads)]
-        task = Task(title=f"批量事项{i}", source=TaskSource.free, lead_unit_id=lead.id, assigned_on=D("2026-10-01"),
-                    original_due_on=D("2026-11-01") + timedelta(i % 40), due_on=D("2026-11-01") + timedelta(i % 40),
-                    state=TaskState.in_progress)
-        task.parties = [TaskParty(unit_id=lead.id, is_lead=True)] + [TaskParty(unit_id=u.id) for u in co_units]
-        db.session.add(task)
-        db.session.flush()
-        for party, day in ((task.parties[0], D("2026-11-12")), (task.parties[1], D("2026-11-03"))):
-            follow_up = FollowUp(task_id=task.id, unit_id=party.unit_id, text=f"进展{i}", percent=i % 100,
-                                 reported_on=day)
-            db.session.add(follow_up)
-            db.session.flush()
-            party.last_follow_up_id, party.last_reported_on = follow_up.id, day
-    db.session.flush()
+        add_reported_task(f"批量事项{i}", lead, co_units, D("2026-10-01"), D("2026-11-01") + timedelta(i % 40),
+                          [(0, D("2026-11-12"), f"进展{i}", i % 100), (1, D("2026-11-03"), f"进展{i}", i % 100)])
 
 
 def render(dl):

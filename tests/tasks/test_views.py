@@ -18,7 +18,8 @@ from app.extensions import db
 from app.org.demo import PORTFOLIOS
 from app.org.models import Plan, Unit, UnitGroup
 from app.tasks import services
-from app.tasks.models import FollowUp, Task, TaskParty, TaskSource, TaskState
+from app.tasks.models import TaskSource
+from tests.tasks.helpers import add_reported_task
 
 D = date.fromisoformat
 TODAY = D("2026-03-10")
@@ -373,20 +374,9 @@ def bulk_tasks(n, start=0):
     for i in range(start, start + n):
         lead = leads[i % len(leads)]
         due = TODAY + timedelta(days=(i * 7 % 30) - 8)  # 0, 1: red; 2: green
-        task = Task(title=f"批量{i}", source=TaskSource.free, lead_unit_id=lead.id, assigned_on=D("2026-02-01"),
-                    original_due_on=due, due_on=due, state=TaskState.in_progress, plan=plans[i % 2],
-                    urge_count=2 if i % 3 == 0 else 0)
-        task.parties = [TaskParty(unit_id=lead.id, is_lead=True)] + \
-            [TaskParty(unit_id=u.id) for u in co_units if u.id != lead.id]
-        db.session.add(task)
-        db.session.flush()
-        for party, day in ((task.parties[0], D("2026-03-06")), (task.parties[1], D("2026-03-02"))):
-            follow_up = FollowUp(task_id=task.id, unit_id=party.unit_id, text=f"进展{i}", percent=i % 100,
-                                 reported_on=day)
-            db.session.add(follow_up)
-            db.session.flush()
-            party.last_follow_up_id, party.last_reported_on = follow_up.id, day
-    db.session.flush()
+        add_reported_task(f"批量{i}", lead, [u for u in co_units if u.id != lead.id], D("2026-02-01"), due,
+                          [(0, D("2026-03-06"), f"进展{i}", i % 100), (1, D("2026-03-02"), f"进展{i}", i % 100)],
+                          plan=plans[i % 2], urge_count=2 if i % 3 == 0 else 0)
 
 
 @pytest.mark.parametrize(("username", "url", "marker"), [
