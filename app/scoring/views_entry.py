@@ -41,6 +41,7 @@ from app.scoring.forms import (
     weight_field,
 )
 from app.scoring.models import FailDecision, PolicyRate, RuleSetVersion, ScoringQuarter, YearSetting
+from app.scoring.pages import STATUS_LABELS
 from app.scoring.views import bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,7 +117,7 @@ def _year_overview(year, on, states):
         finalized = state is not None and state.is_finalized
         quarters.append({
             "quarter": q, "start": start, "end": end, "started": start <= on, "finalized": finalized,
-            "status": "已审定" if finalized else ("录入中" if start <= on else "未开始"),
+            "status": STATUS_LABELS["finalized" if finalized else "open" if start <= on else "future"],
             "entry_url": url_for(".entry", year=year, quarter=q)
             if (own_cells or current_user.is_admin) and start <= on else None,
             "entered": entered.get(q, 0), "cells": len(own_cells),
