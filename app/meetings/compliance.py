@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.auth.models import Role
 from app.core.clock import get_clock
@@ -83,7 +83,8 @@ def compliance_rows(start, end, type=None, convener_unit_id=None, convener_key=N
         sa.select(ExpectedMeeting, MeetingRecord.id, MeetingRecord.created_at)
         .outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id)
         .where(*_range_filter(start, end, type, convener_unit_id, convener_key))
-        .options(joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person))
+        .options(joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person),
+                 contains_eager(ExpectedMeeting.record))  # the page links each row to its record
         .order_by(ExpectedMeeting.scheduled_on, ExpectedMeeting.type, ExpectedMeeting.convener_key)).all()
     result = []
     for expected, record_id, created_at in rows:
@@ -189,7 +190,9 @@ def open_for(user, today, limit=50):
             .where(*conditions))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     meetings = db.session.scalars(
-        base.options(joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person))
+        # contains_eager: the outer join already says there is no record, so the page's links ask no more
+        base.options(joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person),
+                     contains_eager(ExpectedMeeting.record))
         .order_by(ExpectedMeeting.record_due_on, ExpectedMeeting.type, ExpectedMeeting.convener_key)
         .limit(limit)).all()
     return [ComplianceRow(m, None, None, classify(m.record_due_on, None, today)[0]) for m in meetings], total

@@ -157,6 +157,38 @@ def test_the_landing_page_lists_the_units_own_missing_records_only(march, client
     assert "2026年第10周" not in mine and "2026年第11周" in mine
 
 
+def test_the_landing_page_query_count_does_not_grow_with_its_open_rows(cadence_on, client, login_as,
+                                                                      count_queries):
+    login_as("admin")  # the office may log every meeting: every one held without a record is an open row
+
+    def statements():
+        with count_queries() as counter:
+            page = client.get("/meetings/").get_data(as_text=True)
+        return counter.count, page.split('id="open-records"')[1].split("</table>")[0].count("录入记录")
+
+    cadence_on(D("2026-06-30"), since=D("2026-06-29"))
+    few, n_few = statements()
+    cadence_on(D("2026-06-30"), since=D("2026-01-01"))
+    many, n_many = statements()
+    assert n_many >= 2 * n_few > 0
+    assert few == many
+
+
+def test_the_compliance_page_query_count_does_not_grow_with_its_rows(cadence_on, client, login_as, count_queries):
+    cadence_on(D("2026-06-30"), since=D("2026-01-01"))
+    login_as("admin")
+
+    def statements(start, end):
+        with count_queries() as counter:
+            page = client.get(f"/meetings/compliance?start={start}&end={end}").get_data(as_text=True)
+        return counter.count, page.count("data-status=")
+
+    few, n_few = statements("2026-03-02", "2026-03-02")
+    many, n_many = statements("2026-01-01", "2026-06-30")
+    assert n_many > 10 * n_few > 0
+    assert few == many
+
+
 # --- reminders -----------------------------------------------------------------------------------------------
 
 def reminders_on(day):
