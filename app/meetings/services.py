@@ -102,6 +102,15 @@ def can_read_record(user, record) -> bool:
     return user.unit_id is not None and any(item.unit_id == user.unit_id for item in record.items)
 
 
+def can_follow_from_list(user, expected) -> bool:
+    """Whether a list row (landing page, compliance, calendar) links this meeting for the user: to the form for
+    those who may log it, to the record for those who may read it. A unit's staff are not sent to a leaders'
+    meeting record (it may still open for a unit with a line in it, from that line's task)."""
+    if expected.record is None:
+        return can_log(user, expected)
+    return not (user.role is Role.staff and expected.type in LEADER_TYPES)
+
+
 def can_read_files(user, record) -> bool:
     """A unit's own material (the files of its 周会商 or 述职) is for that unit, the units that attended, the units
     a decision concerns, and the office, leaders and observers; another unit gets the 404 of an absent file, as

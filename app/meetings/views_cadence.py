@@ -6,16 +6,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
-from app.auth.models import Role
 from app.core.calendar import get_calendar
 from app.core.clock import today as clock_today
 from app.core.clock import utcnow
 from app.core.forms import options
 from app.core.permissions import allowed, require
 from app.extensions import db
-from app.meetings import cadence, compliance, ical
+from app.meetings import cadence, compliance, ical, services
 from app.meetings.forms_cadence import ComplianceFilterForm, RuleForm
 from app.meetings.models import ExpectedMeeting, MeetingType
 from app.meetings.views import bp
@@ -25,26 +23,15 @@ UPCOMING_DAYS = 30
 
 
 def record_url(meeting, external=False):
-    """The record of a meeting, or the form to log it; the landing page while the records pages are missing."""
-    try:
-        if meeting.record is not None:
-            return url_for("meetings.record", record_id=meeting.record.id, _external=external)
-        return url_for("meetings.new_record", expected_id=meeting.id, _external=external)
-    except BuildError:
-        return url_for("meetings.index", _external=external)
+    """The record of a meeting, or the form to log it."""
+    if meeting.record is not None:
+        return url_for("meetings.record", record_id=meeting.record.id, _external=external)
+    return url_for("meetings.new_record", expected_id=meeting.id, _external=external)
 
 
 def record_link(meeting):
-    """The link a list row offers the signed-in user, or None where following it would only be refused: the form
-    for those who may log the meeting, the record for those who may read it. A unit's staff are not sent to a
-    leaders' meeting record (it may still open for a unit with a line in it, from that line's task)."""
-    from app.meetings import services
-
-    if meeting.record is None:
-        return record_url(meeting) if services.can_log(current_user, meeting) else None
-    if current_user.role is Role.staff and meeting.type in services.LEADER_TYPES:
-        return None
-    return record_url(meeting)
+    """The link a list row offers the signed-in user, or None where following it would only be refused."""
+    return record_url(meeting) if services.can_follow_from_list(current_user, meeting) else None
 
 
 def _month_arg(value, today):

@@ -116,6 +116,19 @@ def test_the_office_may_log_any_record(user):
     assert task.assigner_unit_id == unit("市科技局").id  # still the convener's name, not the office's
 
 
+def test_a_list_row_links_the_form_to_who_may_log_and_a_leaders_record_not_to_unit_staff(user):
+    meeting = weekly()  # 市科技局's 周会商, no record yet
+    assert services.can_follow_from_list(user("kjj"), meeting)
+    assert not services.can_follow_from_list(user("gxj"), meeting)
+    assert not services.can_follow_from_list(user("guancha"), meeting)
+    leaders = dispatch()
+    services.create_record(user("fushizhang"), leaders, RecordInput(held_on=D("2026-03-05")), TODAY)
+    assert services.can_follow_from_list(user("guancha"), leaders)
+    assert not services.can_follow_from_list(user("kjj"), leaders)
+    services.create_record(user("kjj"), meeting, RecordInput(held_on=D("2026-03-09")), TODAY)
+    assert services.can_follow_from_list(user("gxj"), meeting)
+
+
 def test_a_decision_with_an_unknown_lead_unit_is_refused_and_nothing_is_written(user):
     meeting = weekly()
     before = counts()
