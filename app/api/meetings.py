@@ -54,6 +54,8 @@ from app.meetings.models import (
     ItemKind,
     MeetingRecord,
     MeetingType,
+    RecordAmendment,
+    RecordAttachment,
     RecordItem,
     RecordStatus,
 )
@@ -342,7 +344,8 @@ def record_detail_json(record_id):
         *_record_options(), selectinload(MeetingRecord.units),
         selectinload(MeetingRecord.items).options(joinedload(RecordItem.task), joinedload(RecordItem.unit),
                                                   joinedload(RecordItem.submitted_by)),
-        selectinload(MeetingRecord.attachments), selectinload(MeetingRecord.amendments)))
+        selectinload(MeetingRecord.attachments).joinedload(RecordAttachment.uploaded_by),
+        selectinload(MeetingRecord.amendments).joinedload(RecordAmendment.user)))
     if record is None or not services.can_read_record(user, record):
         raise ServiceError("纪要不存在。", status=404, code="not_found")
     item_ids = [i.id for i in record.items]

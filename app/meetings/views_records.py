@@ -32,6 +32,7 @@ from app.meetings.models import (
     ItemKind,
     MeetingRecord,
     MeetingType,
+    RecordAmendment,
     RecordAttachment,
     RecordItem,
 )
@@ -64,7 +65,8 @@ def _record_or_404(record_id):
         selectinload(MeetingRecord.items).joinedload(RecordItem.task).joinedload(Task.lead_unit),
         selectinload(MeetingRecord.items).joinedload(RecordItem.unit),
         selectinload(MeetingRecord.items).joinedload(RecordItem.submitted_by),
-        selectinload(MeetingRecord.attachments), selectinload(MeetingRecord.amendments),
+        selectinload(MeetingRecord.attachments),
+        selectinload(MeetingRecord.amendments).joinedload(RecordAmendment.user),
         joinedload(MeetingRecord.created_by), joinedload(MeetingRecord.signed_by)))
     if record is None or not services.can_read_record(current_user, record):
         abort(404)
