@@ -33,7 +33,6 @@ from app.api.tasks import (
     _ref,
     _user,
 )
-from app.auth.models import Role
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.extensions import db
@@ -565,15 +564,6 @@ def meeting_detail(meeting_id):
 
 # --- records ------------------------------------------------------------------------------------------------
 
-def _readable_records_clause(user):
-    """The records the user may open (services.can_read_record as SQL): all for the office, leaders and observers;
-    for a unit's staff the units' own records, and a leaders' meeting record only when the unit has a line in it."""
-    if user.role in (Role.admin, Role.leader, Role.observer):
-        return sa.true()
-    has_line = sa.exists().where(RecordItem.record_id == MeetingRecord.id, RecordItem.unit_id == user.unit_id)
-    return sa.or_(MeetingRecord.type.not_in(services.LEADER_TYPES), has_line if user.unit_id else sa.false())
-
-
 @route("/meeting-records", summary="会议纪要和述职报告列表", parameters=RECORD_PARAMETERS,
        response=RECORD_PAGE_SCHEMA, tag=TAG)
 def record_list():
@@ -594,7 +584,7 @@ def record_list():
             sa.select(ExpectedMeeting.id).where(ExpectedMeeting.convener_unit_id == unit_id)))
     if status is not None:
         where.append(MeetingRecord.status == status)
-    where.append(_readable_records_clause(g.api_user))
+    where.append(services.readable_records_clause(g.api_user))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord).where(*where))
     records = db.session.scalars(sa.select(MeetingRecord).where(*where).options(*_record_options())
                                  .order_by(MeetingRecord.held_on.desc(), MeetingRecord.id.desc())

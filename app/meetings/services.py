@@ -111,6 +111,16 @@ def can_follow_from_list(user, expected) -> bool:
     return not (user.role is Role.staff and expected.type in LEADER_TYPES)
 
 
+def readable_records_clause(user):
+    """`can_read_record` as an SQL condition on MeetingRecord, for lists: all records for the office, leaders and
+    observers; for a unit's staff the units' own records, and a leaders' meeting record only when the unit has a
+    line in it."""
+    if user.role in (Role.admin, Role.leader, Role.observer):
+        return sa.true()
+    has_line = sa.exists().where(RecordItem.record_id == MeetingRecord.id, RecordItem.unit_id == user.unit_id)
+    return sa.or_(MeetingRecord.type.not_in(LEADER_TYPES), has_line if user.unit_id else sa.false())
+
+
 def can_read_files(user, record) -> bool:
     """A unit's own material (the files of its 周会商 or 述职) is for that unit, the units that attended, the units
     a decision concerns, and the office, leaders and observers; another unit gets the 404 of an absent file, as

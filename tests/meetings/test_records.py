@@ -16,6 +16,7 @@ from app.meetings import services
 from app.meetings.models import (
     ItemKind,
     MeetingRecord,
+    MeetingType,
     RecordAmendment,
     RecordAttachment,
     RecordItem,
@@ -464,3 +465,22 @@ def test_the_decision_service_refuses_a_task_on_behalf_of_a_unit_outside_a_meeti
     with pytest.raises(PermissionDenied):
         task_services.assign_task(user("kjj"), title="冒名交办", lead_unit=unit("市工信局"), due_on=date(2026, 4, 1),
                                   today=TODAY, on_behalf_of=unit("市科技局"))
+
+
+def test_the_list_condition_for_records_agrees_with_can_read_record(user, portfolio_tasks):
+    """readable_records_clause is can_read_record as SQL: for every kind of reader, a list filtered by it holds
+    exactly the records can_read_record lets that reader open."""
+    services.create_record(user("kjj"), weekly(day="2026-03-02"), RecordInput(held_on=D("2026-03-02"), minutes="会商"),
+                           TODAY)
+    services.create_record(user("fushizhang"), dispatch(day="2026-03-01"), RecordInput(
+        held_on=D("2026-03-02"), minutes="调度", instructions=[(portfolio_tasks["open"].id, "抓紧办理")]), TODAY)
+    records = db.session.scalars(sa.select(MeetingRecord)).all()
+    assert {r.type for r in records} >= {MeetingType.weekly, MeetingType.dispatch}
+    seen = {}
+    for username in ("admin", "guancha", "shizhang", "kjj", "gxj", "xtx"):
+        reader = user(username)
+        listed = set(db.session.scalars(sa.select(MeetingRecord.id).where(
+            services.readable_records_clause(reader))))
+        assert listed == {r.id for r in records if services.can_read_record(reader, r)}, username
+        seen[username] = listed
+    assert seen["xtx"] < seen["admin"]  # the condition does leave something out
