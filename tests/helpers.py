@@ -27,9 +27,9 @@ def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-def assert_json_error(response, status, code=None, field=None):
-    """A refusal of the API: JSON with a machine `code`, a Chinese `message` and, for a bad field, that field's
-    message under `errors`."""
+def assert_json_error(response, status, code=None, field=None, message=None):
+    """A refusal of the API: JSON with a machine `code`, a Chinese `message` (containing `message` when given)
+    and, for a bad field, that field's message under `errors`."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json, response.get_data(as_text=True)[:200]
     body = response.get_json()
@@ -39,6 +39,8 @@ def assert_json_error(response, status, code=None, field=None):
     assert isinstance(body.get("message"), str) and CHINESE.search(body["message"]), body
     if field is not None:
         assert body["errors"] == {field: [body["message"]]}, body
+    if message is not None:
+        assert message in body["message"], body
     return body
 
 

@@ -21,6 +21,7 @@ from app.meetings.models import (
     RecordItem,
 )
 from app.tasks.models import Task, TaskSource, TaskState
+from tests.helpers import assert_json_error, assert_ok, bearer
 from tests.meetings.records_helpers import dispatch, make_task, monthly, unit, weekly
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -28,10 +29,6 @@ D = date.fromisoformat
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
-
 
 @pytest.fixture
 def tokens(api_token, clock):
@@ -44,26 +41,6 @@ def tokens(api_token, clock):
             return cache[username]
 
     return Tokens()
-
-
-def assert_json_error(response, status, code=None, field=None, message=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json, response.get_data(as_text=True)[:200]
-    body = response.get_json()
-    assert re.fullmatch(r"[a-z_]+", body["code"]), body
-    if code is not None:
-        assert body["code"] == code, body
-    assert CHINESE.search(body["message"]), body
-    if field is not None:
-        assert field in body.get("errors", {}), body
-    if message is not None:
-        assert message in body["message"], body
-    return body
-
-
-def assert_ok(response, status=200):
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()
 
 
 def written():
