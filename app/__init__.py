@@ -98,5 +98,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+    # Deferred for reading requests, IMMEDIATE for everything that may write: see app/core/transactions.py.
+    from app.core.transactions import begin_sqlite_transaction
+
+    begin_sqlite_transaction(conn)

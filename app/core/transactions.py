@@ -1,0 +1,68 @@
+"""How a unit of work becomes a writer on SQLite, and the one place that decides it.
+
+The problem: SQLite in WAL mode lets many readers and one writer work at once. A *deferred* transaction
+(plain ``BEGIN``) starts as a reader with a snapshot taken at its first read; when it later tries to write and
+another connection has committed since that snapshot, SQLite cannot let it write on an outdated snapshot and
+answers SQLITE_BUSY (``database is locked``) **at once** — ``busy_timeout`` does not apply, because waiting
+would not help. A request that reads the user, hashes a password and then writes hit exactly this whenever the
+scheduler's heartbeat committed in between.
+
+The choice: a unit of work that may write **starts as a writer** (``BEGIN IMMEDIATE``). It takes the write lock
+before its first read, so its snapshot can never be outdated; another writer waits for it (``busy_timeout``,
+10 s) instead of failing. Retrying the whole unit of work was the alternative; it was not chosen because a
+request is not always repeatable (an uploaded file is read once, a response may already be streaming), and a
+retry hides the contention instead of ordering it.
+
+Which units of work may write:
+- every request whose method is not GET, HEAD or OPTIONS;
+- everything outside a request: the scheduler's jobs, CLI commands, scripts (they start as writers).
+
+A GET request starts as a reader (deferred ``BEGIN``), so that pages never queue behind each other. A GET that
+must write some bookkeeping (a session's last-seen time, a token's last use) calls :func:`ensure_writer` *before*
+it changes anything: the read transaction ends and the rest of the request runs in a writer transaction.
+
+Slow work that needs no lock (a password hash, a network call) belongs outside a writer transaction: a writer
+holds the lock until it commits, and every other writer waits for it.
+
+PostgreSQL is unaffected: the hook below returns at once for any other database, where transactions begin as
+SQLAlchemy and psycopg begin them (READ COMMITTED, row locks taken by the statements themselves).
+"""
+
+from flask import g, has_app_context, has_request_context, request
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DEFERRED = "BEGIN"
+IMMEDIATE = "BEGIN IMMEDIATE"
+
+
+def sqlite_begin_statement():
+    """The statement that opens the next SQLite transaction in this context (see the module's docstring)."""
+    if has_app_context():
+        forced = g.get("_sqlite_begin")
+        if forced:
+            return forced
+    if has_request_context() and request.method in READ_METHODS:
+        return DEFERRED
+    return IMMEDIATE
+
+
+def begin_sqlite_transaction(connection):
+    """The engine's ``begin`` hook: open the transaction as :func:`sqlite_begin_statement` says."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(sqlite_begin_statement())
+
+
+def ensure_writer():
+    """Make the rest of this unit of work a writer on SQLite; call it before changing anything in a GET.
+
+    If a read transaction is open it is ended first (a GET has nothing pending to lose; anything dirty would be
+    flushed by this commit, which is why the call comes *before* the change), and the next transaction of this
+    request begins with ``BEGIN IMMEDIATE``. Elsewhere, and outside SQLite, it does nothing.
+    """
+    from app.extensions import db
+
+    if db.engine.dialect.name != "sqlite" or sqlite_begin_statement() == IMMEDIATE:
+        return
+    if db.session.in_transaction():
+        db.session.commit()
+    g._sqlite_begin = IMMEDIATE
