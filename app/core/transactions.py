@@ -63,6 +63,6 @@ def ensure_writer():
 
     if db.engine.dialect.name != "sqlite" or sqlite_begin_statement() == IMMEDIATE:
         return
-    if db.session.in_transaction():
+    if db.session().in_transaction():
         db.session.commit()
     g._sqlite_begin = IMMEDIATE

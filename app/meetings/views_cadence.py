@@ -12,10 +12,11 @@ from app.core.clock import today as clock_today
 from app.core.clock import utcnow
 from app.core.forms import options
 from app.core.permissions import allowed, require
+from app.core.transactions import ensure_writer
 from app.extensions import db
 from app.meetings import cadence, compliance, ical, services
 from app.meetings.forms_cadence import ComplianceFilterForm, RuleForm
-from app.meetings.models import ExpectedMeeting, MeetingType
+from app.meetings.models import CalendarFeed, ExpectedMeeting, MeetingType
 from app.meetings.views import bp
 from app.org.models import Unit
 
@@ -206,8 +207,10 @@ def ical_feed(token):
     user, today = found.user, clock_today()
     meetings = compliance.meetings_for(user, today - timedelta(days=ical.FEED_PAST_DAYS), date(today.year + 2, 12, 31),
                                        today)
-    found.last_used_at = utcnow()
     text = ical.calendar_text(f"千百十会议 · {user.display_name}", meetings, lambda m: record_url(m, external=True))
+    feed_id = found.id
+    ensure_writer()  # a GET that notes the feed's last use: see app/core/transactions.py
+    db.session.execute(sa.update(CalendarFeed).where(CalendarFeed.id == feed_id).values(last_used_at=utcnow()))
     db.session.commit()
     response = Response(text, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

@@ -9,19 +9,21 @@ follow-ups from several threads; every answer must be a success and every follow
 """
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
+from sqlalchemy import event
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
@@ -54,11 +56,13 @@ def _app_on(url, folder):
 
 
 def _seed(app):
-    """The organisation and demo accounts, four accepted tasks of 市工信局 and an API token of its staff user."""
+    """The organisation and demo accounts, four accepted tasks of 市工信局, an API token and a calendar feed of its
+    staff user, and a table that stands for "somebody else's write" (the scheduler's heartbeat)."""
     from flask_migrate import upgrade
 
     from app.auth import services as auth_services
     from app.auth.models import User
+    from app.meetings import ical
     from app.org.demo import seed_demo_org
     from app.org.seed import seed_organisation
     from app.tasks.models import Task, TaskParty, TaskSource, TaskState
@@ -79,10 +83,12 @@ def _seed(app):
             db.session.flush()
             task_ids.append(task.id)
         _token, plain = auth_services.create_token(staff, staff, "并发写入验证")
+        feed = ical.create_feed(staff)
+        db.session.execute(sa.text("CREATE TABLE other_writes (id INTEGER PRIMARY KEY, at TEXT)"))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    return task_ids, plain
+    return {"tasks": task_ids, "token": plain, "feed": feed}
 
 
 def _wait_for_heartbeat(url, process, seconds=60):
@@ -103,11 +109,21 @@ def _wait_for_heartbeat(url, process, seconds=60):
     raise AssertionError("the scheduler never took its lock")
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("writers")
+    url = f"sqlite:///{folder / 'site.sqlite3'}"
+    app = _app_on(url, folder)
+    data = _seed(app)
+    yield {"url": url, "folder": folder, "app": app, **data}
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
-def site(tmp_path):
-    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    app = _app_on(url, tmp_path)
-    task_ids, token = _seed(app)
+def site(seeded):
+    url, tmp_path, app = seeded["url"], seeded["folder"], seeded["app"]
     env = {**os.environ, "FLASK_APP": "app", "APP_ENV": "development", "DATABASE_URL": url,
            "INSTANCE_PATH": str(tmp_path), "SCHEDULER_LOCK_POLL_SECONDS": "1", "SCHEDULER_DELIVER_SECONDS": "1",
            "SCHEDULER_SCAN_MINUTES": "1"}
@@ -119,8 +135,8 @@ def site(tmp_path):
     thread.start()
     try:
         _wait_for_heartbeat(url, scheduler)
-        yield {"base": f"http://127.0.0.1:{server.server_port}", "app": app, "tasks": task_ids, "token": token,
-               "scheduler": scheduler}
+        yield {"base": f"http://127.0.0.1:{server.server_port}", "app": app, "tasks": seeded["tasks"],
+               "token": seeded["token"], "scheduler": scheduler}
     finally:
         server.shutdown()
         scheduler.terminate()
@@ -133,7 +149,6 @@ def site(tmp_path):
             scheduler.stdout.close()
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
 
 
 def _sign_in(base, number):
@@ -178,3 +193,55 @@ def test_sign_ins_and_follow_ups_beside_the_real_scheduler_never_answer_503(site
         db.session.remove()
     assert stored == {text: 1 for text in texts}, "every follow-up is stored exactly once"
     assert beat is not None
+
+
+# --- GET requests that write bookkeeping -----------------------------------------------------------------------
+
+@contextmanager
+def _another_writer_commits_after_reading(engine, path, table):
+    """Right after the request's first read of `table`, another connection commits a write (as the scheduler's
+    heartbeat does at any moment). A request still reading on its old snapshot could then no longer write."""
+    fired = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if not fired and statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+            fired.append(statement)
+            with closing(sqlite3.connect(path, timeout=10)) as other:
+                other.execute("INSERT INTO other_writes (at) VALUES (datetime('now'))")
+                other.commit()
+
+    event.listen(engine, "after_cursor_execute", listener)
+    try:
+        yield fired
+    finally:
+        event.remove(engine, "after_cursor_execute", listener)
+
+
+def test_calendar_feed_notes_its_last_use_although_another_writer_committed_meanwhile(seeded):
+    app = seeded["app"]
+    with app.app_context():
+        path = db.engine.url.database
+        with _another_writer_commits_after_reading(db.engine, path, "calendar_feeds") as fired:
+            answer = app.test_client().get(f"/meetings/feed/{seeded['feed']}.ics")
+        db.session.remove()
+    assert fired, "the feed was read"
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert answer.get_data(as_text=True).startswith("BEGIN:VCALENDAR")
+    with closing(sqlite3.connect(path)) as check:
+        assert check.execute("SELECT last_used_at FROM calendar_feeds").fetchone()[0] is not None
+
+
+def test_api_get_notes_the_tokens_last_use_although_another_writer_committed_meanwhile(seeded):
+    app = seeded["app"]
+    with app.app_context():
+        path = db.engine.url.database
+        with closing(sqlite3.connect(path)) as reset:
+            reset.execute("UPDATE api_tokens SET last_used_at = NULL")
+            reset.commit()
+        with _another_writer_commits_after_reading(db.engine, path, "api_tokens") as fired:
+            answer = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {seeded['token']}"})
+        db.session.remove()
+    assert fired, "the token was read"
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    with closing(sqlite3.connect(path)) as check:
+        assert check.execute("SELECT last_used_at FROM api_tokens").fetchone()[0] is not None
