@@ -59,7 +59,11 @@ class AcceptForm(VersionedForm):
     submit = SubmitField("签收")
 
 
-class FollowUpForm(VersionedForm):
+class FollowUpForm(FlaskForm):
+    """No version: a follow-up is an append and overwrites nothing, so the page's append is not refused because
+    another unit reported (or anything else changed) since the page was shown. The service checks the task's state
+    on the row as it is when the follow-up is saved, so an append to a task cancelled meanwhile is still refused."""
+
     text = TextAreaField("进展情况", validators=[required("进展情况"), max_length("进展情况", 5000)])
     percent = ChineseIntegerField("完成进度（%）", default=0, validators=[
         NumberRange(0, 100, message="完成进度必须是 0 到 100 的整数。")])

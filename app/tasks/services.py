@@ -6,6 +6,9 @@ It never commits; a refusal raises ServiceError (Chinese) before anything is wri
 
 Concurrency: `Task.version` is SQLAlchemy's version counter and every action touches the task, so two people
 acting on the same task at once cannot both win: the second UPDATE matches no row and becomes a Conflict.
+A follow-up is the exception: it is an append that overwrites nothing, so two of them never conflict. It locks
+the task row first (`_lock_for_append`) and works on the row as it is then; only a caller that sent the version it
+saw, and saw an older one, is refused.
 """
 
 import logging
@@ -127,6 +130,20 @@ def _check_version(task, expected_version):
         expected = None  # a mangled form field is treated as a stale page, not a server error
     if expected != task.version:
         raise Conflict("该事项已被他人更新，请刷新页面查看最新情况后再操作。")
+
+
+def _lock_for_append(task):
+    """Take the task row's write lock and reload it, so that an append works on the current row.
+
+    PostgreSQL: `SELECT ... FOR NO KEY UPDATE` waits for any other transaction writing the row and then reads the
+    committed values (the version included), so the versioned UPDATE that follows cannot lose a race; appends
+    queue behind each other instead of failing. NO KEY (not FOR UPDATE): the follow-up's INSERT and other inserts
+    referencing the task take KEY SHARE locks, which this lock does not block. SQLite renders no FOR clause: a
+    request that may write already began with BEGIN IMMEDIATE (app/core/transactions.py), which serialises
+    writers; the reload still picks up what a writer committed before this transaction began. Nothing is retried.
+    """
+    db.session.execute(sa.select(Task).where(Task.id == task.id).with_for_update(key_share=True)
+                       .execution_options(populate_existing=True)).scalar_one()  # fetched: the row is reloaded
 
 
 def _event(task, actor, kind, from_state=None, note=None, unit_id=None):
@@ -253,7 +270,11 @@ def accept_task(actor, task, expected_version=None):
 
 
 def record_follow_up(actor, task, text, percent, today: date, expected_version=None):
-    """进展反馈: the lead unit or a co-unit reports its own progress. Returns the FollowUp."""
+    """进展反馈: the lead unit or a co-unit reports its own progress. Returns the FollowUp.
+
+    An append: without `expected_version` it is saved whatever was appended or changed meanwhile (the state is
+    checked on the row as it is now); with one, a stale version is still a Conflict."""
+    _lock_for_append(task)
     _check_version(task, expected_version)
     _require(is_party_staff(actor, task), "只有该事项的牵头单位或配合单位可以反馈进展。")
     lead = is_lead_staff(actor, task)

@@ -240,13 +240,14 @@ def _detail_page(task, refused_form=None, status=200, refused=None):
     extensions, completions, urges = queries.requests_of(task.id)
     version = {"version": task.version}
     forms = {
-        "accept_form": AcceptForm(data=version), "follow_up_form": FollowUpForm(data=version),
+        "accept_form": AcceptForm(data=version), "follow_up_form": FollowUpForm(),
         "completion_form": CompletionForm(data=dict(version, completed_on=on)),
         "extension_form": ExtensionForm(data=version), "decision_form": DecisionForm(data=version),
         "urge_form": UrgeForm(data=version), "cancel_form": CancelForm(data=version),
     }
     if refused_form is not None:
-        refused_form.version.data = task.version
+        if hasattr(refused_form, "version"):  # the follow-up form carries none (see FollowUpForm)
+            refused_form.version.data = task.version
         forms[FORM_NAMES[type(refused_form)]] = refused_form
     cal = get_calendar()
     return render_template(
@@ -294,8 +295,8 @@ def follow_up(task_id):
     def action(task, form):
         from app.tasks.files import delete_stored, store_evidence
 
-        entry = services.record_follow_up(current_user, task, form.text.data, form.percent.data, today(),
-                                          form.version_value())
+        # no expected version: see FollowUpForm
+        entry = services.record_follow_up(current_user, task, form.text.data, form.percent.data, today())
         stored = []
         try:
             for upload in request.files.getlist(form.files.name):
