@@ -325,6 +325,31 @@ def _check_decision(text, lead_unit, co_units, due_on, today, make_task):
                            field="due_on")
 
 
+ASSIGN_REFUSAL = "会议决定只能交办给召集单位或出席单位；如需交办其他单位，请联系千百十办。"
+
+
+def may_assign_to(actor, expected, attending_units, unit) -> bool:
+    """Whether a decision of this meeting logged by `actor` may become a task with `unit` as lead or co-unit.
+
+    A unit's staff log their own 周会商, and a decision that becomes a task is assigned in the convener's name
+    (tasks.services.assign_task, `on_behalf_of`), a right /tasks/new does not give them: so it is limited to the
+    units in the room, the convening unit and the units recorded as attending (the record's 参会单位). The office
+    and the city leaders, who may assign any task anyway, are not limited."""
+    if actor.role is not Role.staff:
+        return True
+    return unit.id == expected.convener_unit_id or unit.id in {u.id for u in attending_units}
+
+
+def _check_assignable(actor, expected, attending_units, lead_unit, co_units, make_task):
+    """Refuse (before anything is written) a decision whose task would go to a unit the actor may not assign."""
+    if not make_task:
+        return  # a decision kept as a record only assigns nothing
+    for unit in (lead_unit, *co_units):
+        if not may_assign_to(actor, expected, attending_units, unit):
+            raise PermissionDenied(f"“{unit.name}”不是本次会议的召集单位或出席单位：{ASSIGN_REFUSAL}",
+                                   field="co_unit_ids" if unit is not lead_unit else "lead_unit_id")
+
+
 def _task_title(text):
     first = text.split("\n", 1)[0].strip()
     return first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
@@ -364,6 +389,7 @@ def add_decision(actor, record, text, lead_unit, co_units, due_on, today, make_t
     reason = _require_open_or_reason(record, reason, "增加会议决定")
     text = _text(text, "会议决定", ITEM_TEXT_MAX, required=True)
     _check_decision(text, lead_unit, list(co_units or ()), due_on, today, make_task)
+    _check_assignable(actor, record.expected, record.units, lead_unit, list(co_units or ()), make_task)
     with db.session.begin_nested():
         item = _write_decision(actor, record, text, lead_unit, list(co_units or ()), due_on, today, make_task)
         if reason:
@@ -384,6 +410,8 @@ def add_decisions(actor, record, decisions, today, reason=None):
         raise ServiceError("请至少填写一条会议决定。", field="decisions")
     if len(resolved) > MAX_DECISIONS:
         raise ServiceError(f"一次最多填写 {MAX_DECISIONS} 条会议决定。", field="decisions")
+    for _, lead_unit, co_units, _, make_task in resolved:
+        _check_assignable(actor, record.expected, record.units, lead_unit, co_units, make_task)
     with db.session.begin_nested():
         items = [_write_decision(actor, record, text, lead_unit, co_units, due_on, today, make_task)
                  for text, lead_unit, co_units, due_on, make_task in resolved]
@@ -625,6 +653,8 @@ def create_record(actor, expected, data: RecordInput, today: date):
         raise ServiceError(f"{expected.type.label}不设会议决定。", field="decisions")
     if len(decisions) > MAX_DECISIONS:
         raise ServiceError(f"一次最多填写 {MAX_DECISIONS} 条会议决定。", field="decisions")
+    for _, lead_unit, co_units, _, make_task in decisions:
+        _check_assignable(actor, expected, units, lead_unit, co_units, make_task)
     if data.instructions and expected.type is not MeetingType.dispatch:
         raise ServiceError("只有旬调度纪要有对清单事项的指示。", field="instructions")
     if data.visits and expected.type is not MeetingType.quarterly:
