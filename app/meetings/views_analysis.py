@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.core.clock import today
 from app.core.errors import error_response
 from app.core.permissions import allowed, require
+from app.core.text import download_name
 from app.meetings.analysis import month_analysis, month_key, parse_month, shift_month
 from app.meetings.analysis_charts import analysis_charts
 from app.meetings.analysis_excel import analysis_workbook
@@ -67,4 +68,5 @@ def analysis_excel():
     buffer = io.BytesIO()
     analysis_workbook(a).save(buffer)
     buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=f"{a['label']}分析.xlsx")
+    return send_file(buffer, mimetype=XLSX, as_attachment=True,
+                     download_name=download_name(f"{a['label']}分析.xlsx", fallback="月分析.xlsx"))

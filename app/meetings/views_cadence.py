@@ -214,7 +214,7 @@ def ical_feed(token):
     db.session.commit()
     response = Response(text, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = "inline; filename=meetings.ics"
+    response.headers["Content-Disposition"] = "inline; filename=meetings.ics"  # a fixed ASCII name
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
 

@@ -11,6 +11,7 @@ from app.core.clock import today
 from app.core.errors import ServiceError, error_response
 from app.core.forms import apply_service_error
 from app.core.permissions import require
+from app.core.text import download_name
 from app.extensions import db
 from app.meetings import services
 from app.meetings.forms_records import (
@@ -316,7 +317,8 @@ def attachment(record_id, attachment_id):
         path = services.attachment_path(item)
     except (OSError, ServiceError):
         abort(404)
-    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+    return send_file(path, mimetype=item.content_type, as_attachment=True,
+                     download_name=download_name(item.filename, fallback="会议附件"))
 
 
 @bp.route("/records/<int:record_id>.xlsx")
@@ -326,4 +328,4 @@ def record_xlsx(record_id):
 
     record = _record_or_404(record_id)
     return send_file(io.BytesIO(record_workbook(record)), mimetype=XLSX, as_attachment=True,
-                     download_name=record_filename(record))
+                     download_name=download_name(record_filename(record), fallback="会议纪要.xlsx"))

@@ -11,6 +11,7 @@ from werkzeug.routing import BuildError
 from app.core.clock import today
 from app.core.errors import ServiceError
 from app.core.permissions import allowed, require
+from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Unit, UnitGroup
 from app.scoring import engine, services
@@ -230,7 +231,7 @@ def entry_excel(year, quarter):
         flash(f"{enterer.name}在{year}年第{quarter}季度没有需要录入的得分。", "info")
         return redirect(url_for(".entry", year=year, quarter=quarter))
     return send_file(io.BytesIO(grid_workbook(grid)), mimetype=XLSX, as_attachment=True,
-                     download_name=grid_filename(grid))
+                     download_name=download_name(grid_filename(grid), fallback="考评得分录入表.xlsx"))
 
 
 @bp.route("/<int:year>/q<int:quarter>/entry/upload", methods=["POST"])

@@ -20,6 +20,7 @@ from app.core.clock import today
 from app.core.errors import ServiceError, error_response
 from app.core.forms import ChineseDateField, ValidationError, max_length, required, strip
 from app.core.permissions import allowed, require
+from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine, services
@@ -154,7 +155,7 @@ def quarter_xlsx(year, quarter):
 
     page = _load_quarter(year, quarter)
     return send_file(io.BytesIO(quarter_workbook(page)), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{page.title.replace(' ', '')}.xlsx")
+                     download_name=download_name(f"{page.title.replace(' ', '')}.xlsx", fallback="考评结果.xlsx"))
 
 
 @bp.route("/<int:year>/q<int:quarter>/finalize", methods=["POST"])
@@ -210,7 +211,7 @@ def year_xlsx(year):
 
     page = _load_year(year)
     return send_file(io.BytesIO(year_workbook(page)), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{page.title.replace(' ', '')}.xlsx")
+                     download_name=download_name(f"{page.title.replace(' ', '')}.xlsx", fallback="考评结果.xlsx"))
 
 
 @bp.route("/units/<int:unit_id>")

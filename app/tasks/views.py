@@ -16,6 +16,7 @@ from app.core.forms import apply_service_error
 from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
+from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
 from app.org.queries import vice_mayors
@@ -381,7 +382,8 @@ def evidence(task_id, file_id):
         path = evidence_path(item)
     except (OSError, ServiceError):
         abort(404)
-    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+    return send_file(path, mimetype=item.content_type, as_attachment=True,
+                     download_name=download_name(item.filename, fallback="佐证材料"))
 
 
 # --- the 10-day dispatch list -------------------------------------------------------------------------------
@@ -425,7 +427,7 @@ def dispatch_excel():
     dl = queries.dispatch_list(person, xun, on)
     data = dispatch_workbook(dl)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{dl.title}.xlsx".replace(" ", "_"))
+                     download_name=download_name(f"{dl.title}.xlsx".replace(" ", "_"), fallback="旬调度清单.xlsx"))
 
 
 # --- Excel import -------------------------------------------------------------------------------------------
@@ -461,4 +463,4 @@ def import_template():
     from app.tasks.excel import task_list_template
 
     return send_file(io.BytesIO(task_list_template()), mimetype=XLSX, as_attachment=True,
-                     download_name="交办事项导入模板.xlsx")
+                     download_name=download_name("交办事项导入模板.xlsx"))
