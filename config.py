@@ -48,10 +48,15 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: government intranets have no internet
     BOOTSTRAP_BOOTSWATCH_THEME = None
 
-    # Sign-in throttling: after this many failures within the window the account is locked.
-    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
-    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Sign-in throttling (app/auth/throttling.py). No account is ever locked: failures are counted per (name,
+    # address) pair and per address within the window; from the threshold on, each further failure doubles the
+    # wait (1, 2, 4 ... minutes after the last failure) up to the cap. A success clears its pair's failures.
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "1440"))
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))  # per (name, address) pair
+    LOGIN_MAX_DELAY_MINUTES = int(os.environ.get("LOGIN_MAX_DELAY_MINUTES", "30"))
+    # Per address, over every name: high, because a whole office may share one proxy address.
+    LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", "30"))
+    LOGIN_ADDRESS_MAX_DELAY_MINUTES = int(os.environ.get("LOGIN_ADDRESS_MAX_DELAY_MINUTES", "15"))
 
     # Number of trusted reverse proxies in front of the app (0: none; set 1 behind nginx).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))

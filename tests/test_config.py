@@ -132,6 +132,7 @@ def test_csrf_is_on_unless_a_test_switches_it_off():
 
 
 def test_sign_in_throttling_settings_are_positive_numbers():
-    for name in ("LOGIN_MAX_FAILURES", "LOGIN_FAILURE_WINDOW_MINUTES", "LOGIN_LOCK_MINUTES"):
+    for name in ("LOGIN_FAILURE_WINDOW_MINUTES", "LOGIN_MAX_FAILURES", "LOGIN_MAX_DELAY_MINUTES",
+                 "LOGIN_ADDRESS_MAX_FAILURES", "LOGIN_ADDRESS_MAX_DELAY_MINUTES"):
         value = getattr(ProductionConfig, name)
         assert isinstance(value, int) and value > 0, name

@@ -39,6 +39,22 @@ def check_password_of_nobody(password: str) -> bool:
     return False
 
 
+def verify_password(password_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """Check a password against a stored hash, with no database work: (right?, a renewed hash or None).
+
+    The renewed hash is made here when the stored one uses weaker parameters than today's, so that the caller
+    can check and re-hash (both slow on purpose) before opening the transaction that saves the outcome. With
+    no stored hash (an unknown name) the check is spent on a hash nobody can match.
+    """
+    if password_hash is None:
+        return check_password_of_nobody(password), None
+    try:
+        ok = _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False, None
+    return ok, (_hasher.hash(password) if ok and _hasher.check_needs_rehash(password_hash) else None)
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
 
@@ -55,8 +71,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(30), comment="contact phone")
     is_active_account: Mapped[bool] = mapped_column("is_active", default=True,
                                                     comment="deactivated users cannot sign in")
-    failed_sign_ins: Mapped[int] = mapped_column(default=0, comment="failures since the last success")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="sign-in refused until")
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="last successful sign-in")
     session_version: Mapped[int] = mapped_column(default=1, comment="bumped to end all of a user's sessions")
 
@@ -111,7 +125,10 @@ class SignInAttempt(db.Model):
     username: Mapped[str] = mapped_column(sa.String(50), comment="the name typed, lower case")
     address: Mapped[str] = mapped_column(sa.String(64), comment="client IP address")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="when (UTC)")
-    succeeded: Mapped[bool] = mapped_column(comment="whether the password was right")
+    succeeded: Mapped[bool] = mapped_column(comment="whether the sign-in succeeded")
+    is_cleared: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(),
+        comment="a failure that no longer delays: the pair signed in since, or an administrator unlocked")
 
     __table_args__ = (
         sa.Index("ix_sign_in_attempts_username_at", "username", "at"),

@@ -1,13 +1,15 @@
 """Sign-in with throttling, user administration and API tokens. Services flush and audit; never commit."""
 
+import math
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
-from app.auth.models import ApiToken, Role, SignInAttempt, User, check_password_of_nobody, hash_token
+from app.auth import throttling
+from app.auth.models import ApiToken, Role, SignInAttempt, User, hash_token, verify_password
 from app.core.audit import record_change, record_update, snapshot
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
@@ -22,71 +24,112 @@ class SignInRefused(ServiceError):
     status = 401
     code = "sign_in_refused"
 
+    def __init__(self, message, retry_after=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, for the Retry-After header of a delayed attempt
+
+
+WRONG_CREDENTIALS = "用户名或密码不正确。"
+
 
 def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
 
 
-def authenticate(username: str, password: str, address: str):
-    """Return the user for a right password; raise SignInRefused (in Chinese) otherwise.
+# --- signing in: read, check the password outside any transaction, record -------------------------------------
+#
+# On SQLite a POST holds the database's write lock from its first query to its commit (app/core/transactions.py),
+# and argon2 is slow on purpose. So the view reads what the check needs (sign_in_candidate), ends that transaction,
+# checks the password with no transaction open (check_password), then records the outcome in a short new
+# transaction (record_sign_in) and commits once. Throttling rules: app/auth/throttling.py.
 
-    Failures are counted in the database, per account (users.failed_sign_ins, updated atomically so that
-    several workers count together; it starts again after a quiet window) and per address (sign_in_attempts);
-    too many lock the account. An unknown username costs a password check too, so timing reveals no accounts.
-    """
-    cfg = current_app.config
-    now = utcnow()
+
+@dataclass(frozen=True)
+class SignInCandidate:
+    """What the password check needs, read before it; no ORM object, so nothing outlives the read transaction."""
+
+    username: str  # as typed, normalised: the throttling key, whether or not an account has it
+    address: str
+    user_id: int | None  # None: no account has this name
+    password_hash: str | None
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    ok: bool
+    new_hash: str | None  # the password hashed again with today's parameters, when the stored hash is outdated
+
+
+def sign_in_candidate(username: str, address: str) -> SignInCandidate:
+    """Read the account and refuse a delayed attempt (429, the same for every name); writes nothing."""
     username = normalise_username(username)
-    window_start = now - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
-    address_failures = db.session.scalar(
-        sa.select(sa.func.count()).select_from(SignInAttempt).where(
-            SignInAttempt.address == address, SignInAttempt.at >= window_start,
-            SignInAttempt.succeeded.is_(False)))
-    if address_failures >= cfg["LOGIN_MAX_FAILURES"] * 4:
-        raise SignInRefused("该地址登录失败次数过多，请稍后再试。", status=429, code="too_many_attempts")
+    address = (address or "-")[:64]
+    _refuse_if_delayed(username, address)
+    row = db.session.execute(sa.select(User.id, User.password_hash, User.is_active_account)
+                             .where(User.username == username)).one_or_none()
+    if row is None:
+        return SignInCandidate(username, address, None, None, False)
+    return SignInCandidate(username, address, row.id, row.password_hash, row.is_active_account)
 
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        db.session.add(SignInAttempt(username=username, address=address, succeeded=False))
-        raise SignInRefused(f"该账号因多次登录失败已被临时锁定，请约 {minutes} 分钟后再试，或联系千百十办解锁。",
-                            status=429, code="locked")
-    if user is None:
-        check_password_of_nobody(password or "")
-    if user is None or not user.check_password(password or ""):
-        attempt = SignInAttempt(username=username, address=address, succeeded=False)
-        db.session.add(attempt)
-        if user is not None:
-            _count_failure(user, attempt, now)
-        raise SignInRefused("用户名或密码不正确。")
-    if not user.is_active_account:
-        db.session.add(SignInAttempt(username=username, address=address, succeeded=False))
+
+def check_password(candidate: SignInCandidate, password: str) -> PasswordCheck:
+    """The slow part, no database: an unknown name spends a check too, so timing reveals no accounts."""
+    return PasswordCheck(*verify_password(candidate.password_hash, password or ""))
+
+
+def record_sign_in(candidate: SignInCandidate, check: PasswordCheck):
+    """Record the attempt; return the user for a right password, raise SignInRefused (in Chinese) otherwise.
+
+    Identical answers whether the name exists or not: a wrong password is 401 "用户名或密码不正确。", a delayed
+    attempt 429. Only after the right password may the answer differ: a deactivated account is told so (403).
+    The wait is checked again here, inside the writing transaction, so that attempts sent in parallel before the
+    first failures were recorded cannot get past it; such an attempt is refused whatever its password.
+    """
+    now = utcnow()
+    _refuse_if_delayed(candidate.username, candidate.address)
+    user = db.session.get(User, candidate.user_id) if candidate.user_id is not None else None
+    # A password changed since the read: the check was against the old hash, so it proves nothing.
+    ok = check.ok and user is not None and user.password_hash == candidate.password_hash
+    if ok and not user.is_active_account:
+        db.session.add(SignInAttempt(username=candidate.username, address=candidate.address, succeeded=False))
         raise SignInRefused("该账号已停用，请联系千百十办。", status=403, code="inactive")
-    db.session.add(SignInAttempt(username=username, address=address, succeeded=True))
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    if not ok:
+        _count_failure(candidate, user, now)
+        raise SignInRefused(WRONG_CREDENTIALS)
+    if check.new_hash is not None:
+        user.password_hash = check.new_hash
+    db.session.add(SignInAttempt(username=candidate.username, address=candidate.address, succeeded=True))
+    throttling.clear_failures(SignInAttempt.username == candidate.username,
+                              SignInAttempt.address == candidate.address)
     user.last_sign_in_at = now
     return user
 
 
-def _count_failure(user, attempt, now):
-    cfg = current_app.config
-    db.session.flush()  # the attempt needs its id, to tell it from the account's earlier failures
-    window_start = now - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
-    # The count starts again when the account has no other failure within the window, so that a typo a week
-    # ago does not help lock it today. One atomic UPDATE: concurrent workers cannot lose a failure.
-    earlier_failure = sa.exists().where(
-        SignInAttempt.username == user.username, SignInAttempt.succeeded.is_(False),
-        SignInAttempt.at >= window_start, SignInAttempt.id != attempt.id)
-    db.session.execute(sa.update(User).where(User.id == user.id)
-                       .values(failed_sign_ins=sa.case((earlier_failure, User.failed_sign_ins + 1), else_=1))
-                       .execution_options(synchronize_session=False))
-    db.session.refresh(user, ["failed_sign_ins"])
-    if user.failed_sign_ins >= cfg["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-        user.failed_sign_ins = 0
-        record_change(None, "user.lock", user, None, {"locked_until": user.locked_until.isoformat()},
-                      reason="连续登录失败")
+def _refuse_if_delayed(username, address):
+    now = utcnow()
+    until = throttling.delayed_until(username, address, now)
+    if until is not None:
+        minutes = throttling.minutes_left(until, now)
+        raise SignInRefused(f"登录尝试过于频繁，请 {minutes} 分钟后再试。", status=429, code="too_many_attempts",
+                            retry_after=math.ceil((until - now).total_seconds()))
+
+
+def _count_failure(candidate, user, now):
+    """Record a failure; audit a known account's pair reaching its first wait (the office sees the address)."""
+    db.session.add(SignInAttempt(username=candidate.username, address=candidate.address, succeeded=False))
+    db.session.flush()
+    rules = throttling.policy()
+    if user is None:
+        return
+    failures = db.session.scalar(sa.select(sa.func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.username == candidate.username, SignInAttempt.address == candidate.address,
+        throttling.still_counting(), *throttling.recent_failures(now, rules)))
+    if failures == rules.pair.threshold:
+        until = rules.pair.delayed_until(failures, now)
+        record_change(None, "user.sign_in_delay", user, None,
+                      {"address": candidate.address, "failures": failures, "until": until.isoformat()},
+                      reason="同一地址多次登录失败，该地址的登录被延迟")
 
 
 def _check_password_strength(password):
@@ -159,8 +202,7 @@ def reset_password(actor, user, password):
     _check_password_strength(password)
     user.set_password(password)
     user.session_version += 1  # signs the user out everywhere
-    user.locked_until = None
-    user.failed_sign_ins = 0
+    throttling.clear_failures(SignInAttempt.username == user.username)  # the new password starts afresh
     db.session.flush()
     record_change(actor, "user.reset_password", user, None, None)
 
@@ -185,8 +227,8 @@ def set_active(actor, user, active: bool):
 
 
 def unlock(actor, user):
-    user.locked_until = None
-    user.failed_sign_ins = 0
+    """End the waits of all the account's (name, address) pairs; the failures stay listed for the office."""
+    throttling.clear_failures(SignInAttempt.username == user.username)
     record_change(actor, "user.unlock", user, None, None)
 
 

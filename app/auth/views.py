@@ -1,7 +1,7 @@
 """Sign-in, sign-out, own password and tokens, and user administration."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
@@ -43,11 +43,19 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "-")
+            candidate = services.sign_in_candidate(form.username.data, request.remote_addr)
+            # End the reading transaction before argon2 works, so that no transaction (on SQLite: the database's
+            # write lock) is held during the slow check. Nothing is pending: this commit writes nothing.
+            db.session.commit()
+            check = services.check_password(candidate, form.password.data)
+            user = services.record_sign_in(candidate, check)
         except ServiceError as error:
             db.session.commit()  # the failure is counted even though sign-in is refused
             form.form_errors.append(error.message)
-            return render_template("auth/login.html", form=form), error.status
+            response = make_response(render_template("auth/login.html", form=form), error.status)
+            if getattr(error, "retry_after", None):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
         login_user(user, remember=form.remember.data)
         db.session.commit()
         flash(f"欢迎，{user.display_name}。", "success")
