@@ -259,3 +259,23 @@ def meeting_reminders(today, cal, settings, recipients):
                     f"已逾期 {late} 个工作日仍未录入，请督促。", "/meetings/compliance", unit_id))
     return reminders
 
+
+
+def recheck_meeting_reminders(rows, now):
+    """At delivery (app.reminders.ReminderRule.recheck): a record reminder no longer holds once the record is
+    logged or the meeting is no longer expected. {outbox id: reason}; one query for the batch."""
+    ids = {row: int(row.subject_id) for row in rows if str(row.subject_id).isdigit()}
+    found = {}
+    if ids:
+        found = {meeting_id: (cancelled, record_id) for meeting_id, cancelled, record_id in db.session.execute(
+            sa.select(ExpectedMeeting.id, ExpectedMeeting.is_cancelled, MeetingRecord.id)
+            .outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id)
+            .where(ExpectedMeeting.id.in_(sorted(set(ids.values())))))}
+    obsolete = {}
+    for row, meeting_id in ids.items():
+        cancelled, record_id = found.get(meeting_id, (False, None))  # a meeting that is gone: cannot tell
+        if record_id is not None:
+            obsolete[row.id] = "会议记录已录入"
+        elif cancelled:
+            obsolete[row.id] = "该会议已取消"
+    return obsolete

@@ -24,6 +24,7 @@ class OutboxStatus(LabelledEnum):
     sent = "sent", "已发送"
     failed = "failed", "发送失败"
     cancelled = "cancelled", "已取消"
+    obsolete = "obsolete", "已作废"  # its occasion no longer held when it was to be delivered (see obsolete_reason)
 
 
 class ReminderSetting(TimestampMixin, db.Model):
@@ -65,6 +66,8 @@ class OutboxMessage(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="claimed by a worker until")
     leased_by: Mapped[str | None] = mapped_column(sa.String(120), comment="the worker holding the claim")
     last_error: Mapped[str | None] = mapped_column(sa.Text, comment="the last failure, in Chinese")
+    obsolete_reason: Mapped[str | None] = mapped_column(
+        sa.String(200), comment="why it was closed unsent: its occasion no longer held (Chinese)")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="enqueued (UTC)")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="delivered (UTC)")
 

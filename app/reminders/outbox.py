@@ -6,6 +6,16 @@ fresh claim token, so concurrent workers (processes or hosts) never claim the sa
 conditional on still holding that token; for the in-app channel the notifications are written in the same
 transaction, so an in-app reminder is delivered exactly once. A worker that dies between claim and mark
 leaves rows whose lease expires; the next worker claims and sends them again (at least once, externally).
+
+Before anything is sent, each claimed row is checked again (app.reminders.recheck): a row whose occasion no longer
+holds (the task was approved as 办结 meanwhile ...) is closed as obsolete with its reason, conditional on the claim
+token like marking sent, so a row is either sent or closed, once.
+
+No transaction is open while a channel talks to the network: the claim commits; the rows are read, rechecked and
+the obsolete ones closed in one short transaction that commits before the first send; each group is marked in a
+transaction of its own after its send returned. (On SQLite a transaction outside a request begins with
+BEGIN IMMEDIATE and holds the write lock until it ends: a webhook that answers slowly inside one would stop every
+writer of the site; tests/reminders/test_delivery_recheck.py proves it does not.)
 """
 
 import logging
@@ -19,6 +29,7 @@ import sqlalchemy as sa
 
 from app.core.calendar import load_calendar
 from app.extensions import db
+from app.reminders import recheck
 from app.reminders.channels import PermanentFailure, Target, TemporaryFailure, channel_for
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus
 from app.reminders.rules import load_settings, within_sending_window
@@ -77,11 +88,12 @@ def digest(rows):
 
 
 def deliver(now: datetime, limit: int = 500):
-    """One delivery run. Returns counts {claimed, sent, retried, failed}; does nothing outside the window."""
+    """One delivery run. Returns counts {claimed, sent, retried, failed, obsolete}; does nothing outside the
+    window."""
     from app.core.clock import get_clock
 
     settings = load_settings()
-    counts = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0}
+    counts = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "obsolete": 0}
     if not within_sending_window(now.astimezone(get_clock().tz), load_calendar(), settings):
         return counts
     token = claim(now, settings["lease_seconds"], limit)
@@ -89,11 +101,19 @@ def deliver(now: datetime, limit: int = 500):
     # Plain rows, not ORM objects: nothing is loaded lazily later, so each group's transaction below begins
     # with its own UPDATE (see claim() on SQLite), and no transaction stays open while a webhook is called.
     rows = db.session.execute(sa.select(m.id, m.recipient_key, m.channel, m.user_id, m.unit_id, m.title, m.body,
-                                        m.link, m.attempts)
+                                        m.link, m.attempts, m.rule, m.subject_type, m.subject_id, m.occasion)
                               .where(m.leased_by == token, m.status == OutboxStatus.sending).order_by(m.id)).all()
     counts["claimed"] = len(rows)
     if not rows:
         return counts
+    obsolete = recheck.obsolete_rows(rows, now)
+    if obsolete:
+        _mark_obsolete(obsolete, token)
+        counts["obsolete"] = len(obsolete)
+        rows = [row for row in rows if row.id not in obsolete]
+        if not rows:
+            db.session.commit()
+            return counts
     groups = defaultdict(list)
     for row in rows:
         groups[(row.recipient_key, row.channel)].append(row)
@@ -157,6 +177,16 @@ def _mark_sent(ids, token, now):
                                 .values(status=OutboxStatus.sent.value, sent_at=now, lease_until=None,
                                         last_error=None))
     return result.rowcount
+
+
+def _mark_obsolete(reasons, token):
+    """Close the rows {id: reason} as obsolete, only while holding the claim (one statement, however many)."""
+    t = OutboxMessage.__table__
+    db.session.execute(t.update().where(t.c.id == sa.bindparam("row_id"), t.c.leased_by == token,
+                                        t.c.status == OutboxStatus.sending.value)
+                       .values(status=OutboxStatus.obsolete.value, obsolete_reason=sa.bindparam("reason"),
+                               lease_until=None, last_error=None),
+                       [{"row_id": row_id, "reason": reason[:200]} for row_id, reason in reasons.items()])
 
 
 def _mark(ids, token, status, error, next_attempt_at):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.auth.models import User
 from app.extensions import db
 from app.org.models import Unit
+from app.reminders import recheck, reminder_rules  # noqa: F401  (recheck registers this package's rules)
 from app.reminders.models import (
     Channel,
     ChannelPreference,
@@ -25,19 +26,12 @@ from app.reminders.models import (
 
 log = logging.getLogger(__name__)
 
-# The rules of app.reminders.jobs (and of packages that register extra scans), in Chinese.
-RULE_LABELS = {
-    "task_due": "交办事项即将到期",
-    "task_overdue": "交办事项逾期",
-    "task_escalation": "逾期督办（报千百十办、分管副市长）",
-    "follow_up_stale": "旬调度前未反馈进展",
-    "extension_pending": "延期申请待审核",
-    "completion_pending": "办结申请待审核",
-    "scoring_entry": "季度考评得分录入",
-    "annual_results": "年度考评结果",
-    "assessment_rules": "年度考评细则报送",
-    "policy_rates": "政策兑现情况考评",
-}
+
+def rule_labels():
+    """{rule code: Chinese name} of every registered rule (app.reminders.recheck and the packages that register
+    their own, e.g. meetings), in the order the office page lists them."""
+    return {code: rule.label for code, rule in reminder_rules().items()}
+
 
 JOB_LABELS = {
     "reminders.scan": "扫描到期提醒",
@@ -49,7 +43,7 @@ HEARTBEAT_STALE_AFTER = timedelta(minutes=1)
 
 
 def rule_label(rule):
-    return RULE_LABELS.get(rule, rule)
+    return rule_labels().get(rule) or "其他提醒"
 
 
 # --- the notification centre ----------------------------------------------------------------------------
@@ -131,7 +125,8 @@ def status_counts():
 def outbox_rules():
     """The rules to filter by: the known ones and any other present in the outbox, as (code, label)."""
     present = set(db.session.scalars(sa.select(OutboxMessage.rule).distinct()))
-    codes = list(RULE_LABELS) + sorted(present - set(RULE_LABELS))
+    labels = rule_labels()
+    codes = list(labels) + sorted(present - set(labels))
     return [(code, rule_label(code)) for code in codes]
 
 
@@ -157,7 +152,7 @@ class UpcomingGroup:
 
 def upcoming(now: datetime):
     """What a scan would enqueue now (jobs.preview, nothing written), grouped by rule in the order of
-    RULE_LABELS, with the recipients' names loaded in one query."""
+    rule_labels(), with the recipients' names loaded in one query."""
     from app.reminders import jobs
 
     reminders = jobs.preview(now)
@@ -169,7 +164,7 @@ def upcoming(now: datetime):
     for reminder in reminders:
         group = groups.setdefault(reminder.rule, UpcomingGroup(reminder.rule, rule_label(reminder.rule)))
         group.rows.append((reminder, names.get(reminder.user_id, f"用户 {reminder.user_id}")))
-    order = {code: i for i, code in enumerate(RULE_LABELS)}
+    order = {code: i for i, code in enumerate(rule_labels())}
     return sorted(groups.values(), key=lambda g: (order.get(g.rule, len(order)), g.rule))
 
 

@@ -306,7 +306,7 @@ def test_one_digest_per_recipient_and_channel_per_run(clock, mailbox, webhook):
     # gxj: 3 in-app + 3 e-mail; fgw: 1 in-app + 1 e-mail; the unit's robot: 3
     assert created == 11
     counts = outbox.deliver(now)
-    assert counts == {"claimed": 11, "sent": 11, "retried": 0, "failed": 0}
+    assert counts == {"claimed": 11, "sent": 11, "retried": 0, "failed": 0, "obsolete": 0}
     by_address = {recipients[0]: message for recipients, message in mailbox.messages}
     assert sorted(by_address) == ["fgw@example.gov.cn", "gxj@example.gov.cn"]  # one message each
     digest = by_address["gxj@example.gov.cn"]
@@ -330,7 +330,7 @@ def test_a_channel_the_recipient_removed_fails_visibly_without_blocking_in_app(c
     jobs.enqueue(reminders_for(gxj, 1), clock.now())
     db.session.delete(pref)
     db.session.flush()
-    assert outbox.deliver(clock.now()) == {"claimed": 2, "sent": 1, "retried": 0, "failed": 1}
+    assert outbox.deliver(clock.now()) == {"claimed": 2, "sent": 1, "retried": 0, "failed": 1, "obsolete": 0}
     failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.channel == Channel.dingtalk))
     assert failed.status is OutboxStatus.failed and failed.last_error == "收件人已关闭或删除该渠道"
 

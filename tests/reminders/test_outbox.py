@@ -68,7 +68,7 @@ def test_a_row_whose_time_has_not_come_is_not_claimed(clock):
 
 def test_in_app_delivery_writes_one_notification_per_row_and_marks_it_sent(clock):
     user = enqueue(clock, 2)
-    assert outbox.deliver(clock.now()) == {"claimed": 2, "sent": 2, "retried": 0, "failed": 0}
+    assert outbox.deliver(clock.now()) == {"claimed": 2, "sent": 2, "retried": 0, "failed": 0, "obsolete": 0}
     assert [(n.user_id, n.title, n.link, n.read_at) for n in notifications()] == [
         (user.id, "标题0", "/tasks/700", None), (user.id, "标题1", "/tasks/701", None)]
     assert {(r.status, r.sent_at, r.lease_until) for r in rows()} == {(OutboxStatus.sent, clock.now(), None)}
@@ -103,7 +103,7 @@ def test_an_unexpected_error_in_one_channel_does_not_block_the_others(clock, mon
         raise ValueError("意外的错误")
 
     monkeypatch.setattr(CHANNELS["wecom"], "send", bug)
-    assert outbox.deliver(clock.now()) == {"claimed": 3, "sent": 2, "retried": 1, "failed": 0}
+    assert outbox.deliver(clock.now()) == {"claimed": 3, "sent": 2, "retried": 1, "failed": 0, "obsolete": 0}
     [robot] = rows(channel=Channel.wecom)
     assert (robot.status, robot.last_error, robot.next_attempt_at) == (
         OutboxStatus.pending, "内部错误：意外的错误", clock.now() + timedelta(minutes=5))
