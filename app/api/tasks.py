@@ -171,20 +171,20 @@ CREATE_BODY = {
         "due_on": dict(DATE, description="完成时限，不早于今天"),
     },
 }
-FOLLOW_UP_BODY = _body(["text", "percent"], text=_text_schema(services.TEXT_MAX, "进展情况"),
+FOLLOW_UP_BODY = _body(["text", "percent"], text=_text_schema(services.FOLLOW_UP_MAX, "进展情况"),
                        percent={"type": "integer", "minimum": 0, "maximum": 100})
 COMPLETION_BODY = _body(["completed_on", "summary"],
                         completed_on=dict(DATE, description="实际完成日期：可补录过去的日期，不能晚于今天"),
-                        summary=_text_schema(services.TEXT_MAX, "办结情况"))
+                        summary=_text_schema(services.SUMMARY_MAX, "办结情况"))
 EXTENSION_BODY = _body(["due_on", "reason"], due_on=dict(DATE, description="申请延期到的日期"),
-                       reason=_text_schema(services.TEXT_MAX, "延期理由"))
-NOTE_BODY = _body(note=_text_schema(services.TEXT_MAX, "意见（可选）"))
-NOTE_REQUIRED_BODY = _body(["note"], note=_text_schema(services.TEXT_MAX, "理由或意见"))
+                       reason=_text_schema(services.REASON_MAX, "延期理由"))
+NOTE_BODY = _body(note=_text_schema(services.REASON_MAX, "意见（可选）"))
+NOTE_REQUIRED_BODY = _body(["note"], note=_text_schema(services.REASON_MAX, "理由或意见"))
 VERSION_BODY = _body()
 URGE_BODY = _body(["level"], level={"type": "integer", "enum": sorted(Urge.LEVELS),
                                     "description": "1 催办、2 督办、3 通报"},
-                  note=_text_schema(services.TEXT_MAX, "催办说明（可选）"))
-CANCEL_BODY = _body(["reason"], reason=_text_schema(services.TEXT_MAX, "撤销理由"))
+                  note=_text_schema(services.REASON_MAX, "催办说明（可选）"))
+CANCEL_BODY = _body(["reason"], reason=_text_schema(services.REASON_MAX, "撤销理由"))
 
 
 def _query(name, schema, description):
@@ -338,7 +338,7 @@ def _version(data):
 
 
 def _note(data, required=False, label="意见"):
-    return text_field(data, "note", label, services.TEXT_MAX, required=required)
+    return text_field(data, "note", label, services.REASON_MAX, required=required)
 
 
 @contextmanager
@@ -550,7 +550,7 @@ def task_follow_ups(task_id):
 def task_follow_up_create(task_id):
     task = _task_or_404(task_id)
     data = json_body()
-    text = text_field(data, "text", "进展情况", services.TEXT_MAX)
+    text = text_field(data, "text", "进展情况", services.FOLLOW_UP_MAX)
     percent = _int_field(data, "percent", "完成进度", minimum=0, maximum=100)
     version = _version(data)
     follow_up = services.record_follow_up(g.api_user, task, text, percent, today(), expected_version=version)
@@ -581,7 +581,7 @@ def task_accept(task_id):
 def task_request_completion(task_id):
     def act(task, data):
         completed_on = _date_field(data, "completed_on", "完成日期")
-        summary = text_field(data, "summary", "办结情况", services.TEXT_MAX)
+        summary = text_field(data, "summary", "办结情况", services.SUMMARY_MAX)
         services.request_completion(g.api_user, task, completed_on, summary, today(), _version(data))
 
     return _transition(task_id, act)
@@ -607,7 +607,7 @@ def task_return(task_id):
 def task_request_extension(task_id):
     def act(task, data):
         due_on = _date_field(data, "due_on", "申请延期到的日期")
-        reason = text_field(data, "reason", "延期理由", services.TEXT_MAX)
+        reason = text_field(data, "reason", "延期理由", services.REASON_MAX)
         with _fields(new_due_on="due_on"):
             services.request_extension(g.api_user, task, due_on, reason, today(), _version(data))
 
@@ -645,7 +645,7 @@ def task_urge(task_id):
        summary="撤销事项（交办单位或交办领导，须写明理由）", body=CANCEL_BODY, response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_cancel(task_id):
     return _transition(task_id, lambda task, data: services.cancel_task(
-        g.api_user, task, text_field(data, "reason", "撤销理由", services.TEXT_MAX), _version(data)))
+        g.api_user, task, text_field(data, "reason", "撤销理由", services.REASON_MAX), _version(data)))
 
 
 # --- the dispatch list --------------------------------------------------------------------------------------

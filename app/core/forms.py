@@ -6,6 +6,8 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
+from app.core import text
+
 
 def required(what):
     return DataRequired(message=f"请填写{what}。")
@@ -13,6 +15,37 @@ def required(what):
 
 def max_length(what, n):
     return Length(max=n, message=f"{what}不能超过 {n} 个字符。")
+
+
+class OneLine:
+    """Refuse control characters (CR, LF, TAB, NUL, other C0/C1, U+2028/2029) in a one-line field, with the
+    message on the field naming it. The raw value is checked, before the `strip` filter could hide a trailing
+    line break. The services check again (app/core/text.py), for the API and the CLI."""
+
+    def __init__(self, label=None):
+        self.label = label
+
+    def __call__(self, form, field):
+        values = [v for v in (field.raw_data or []) if isinstance(v, str)] + \
+            ([field.data] if isinstance(field.data, str) else [])
+        if any(text.has_control(v) for v in values):
+            raise StopValidation(text.one_line_message(self.label or field.label.text))
+
+
+class MultiLine:
+    """Refuse control characters other than line breaks and TAB in a multi-line field."""
+
+    def __init__(self, label=None):
+        self.label = label
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and text.has_bad_multi_line_control(field.data):
+            raise StopValidation(text.multi_line_message(self.label or field.label.text))
+
+
+def limit_note(n):
+    """The field's description, shown under it by the form macros: the limit the service enforces."""
+    return text.LIMIT_NOTE.format(n=n)
 
 
 def strip(value):
@@ -78,15 +111,15 @@ class VersionedForm(FlaskForm):
             return -1
 
 
-__all__ = ["options", "ChineseDateField", "ChineseIntegerField", "ValidationError", "VersionedForm",
-           "apply_service_error", "max_length", "required", "strip"]
+__all__ = ["options", "ChineseDateField", "ChineseIntegerField", "MultiLine", "OneLine", "ValidationError",
+           "VersionedForm", "apply_service_error", "limit_note", "max_length", "required", "strip"]
 
 
 class CalendarOverrideForm(FlaskForm):
     day = ChineseDateField("日期", validators=[DataRequired(message="请填写日期。")])
     is_workday = SelectField("类型", choices=options([("0", "休息（放假）"), ("1", "上班（调休上班）")]),
                              invalid_choice_message="请选择类型：休息（放假）或上班（调休上班）。")
-    note = StringField("说明", validators=[Optional(), Length(max=200, message="说明不能超过 200 个字符。")])
+    note = StringField("说明", validators=[OneLine(), Optional(), Length(max=200, message="说明不能超过 200 个字符。")])
     submit = SubmitField("保存")
 
 
@@ -95,7 +128,7 @@ class NoticeImportForm(FlaskForm):
     year = ChineseIntegerField("年份（填写后该年视为已完整录入）", validators=[
         Optional(), NumberRange(2000, 2100, message="年份应在 2000 到 2100 之间。")])
     source = StringField("文件依据（如国办发明电文号）",
-                         validators=[Optional(), Length(max=200, message="不能超过 200 个字符。")])
+                         validators=[OneLine("文件依据"), Optional(), Length(max=200, message="不能超过 200 个字符。")])
     submit = SubmitField("导入")
 
     def validate_file(self, field):

@@ -59,7 +59,7 @@ def multi_line_message(label):
 
 
 def too_long_message(label, max_length, length):
-    return f"“{label}”不能超过 {max_length} 个字符（当前 {length} 个）。"
+    return f"{label}不能超过 {max_length} 个字符（当前 {length} 个）。"
 
 
 def one_line(value, label, max_length, *, required=False, field=None):

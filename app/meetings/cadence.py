@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from app.core.audit import record_update, snapshot
 from app.core.calendar import load_calendar
+from app.core.text import one_line
 from app.extensions import db
 from app.meetings.models import Anchor, CadenceRule, ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Chain, Person, Position, Unit, UnitGroup, plan_lead_units
@@ -89,6 +90,8 @@ def update_rule(actor, rule, values):
     if rule.id is None:
         db.session.add(rule)
         db.session.flush()
+    if "note" in values:
+        values = dict(values, note=one_line(values["note"], "备注", 200, field="note"))
     before = snapshot(rule, RULE_FIELDS)
     for name in RULE_FIELDS:
         if name in values:

@@ -4,7 +4,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from app.core.forms import ChineseDateField, ChineseIntegerField, ValidationError, max_length, options, strip
+from app.core.forms import (
+    ChineseDateField,
+    ChineseIntegerField,
+    OneLine,
+    ValidationError,
+    max_length,
+    options,
+    strip,
+)
 from app.meetings.compliance import ComplianceStatus
 from app.meetings.models import Anchor, MeetingType
 
@@ -32,7 +40,7 @@ class RuleForm(FlaskForm):
                                                  validators=_number("提前提醒天数", 0, 20))
     horizon_days = ChineseIntegerField("提前生成天数", validators=_number("提前生成天数", 7, 400))
     is_active = BooleanField("启用")
-    note = StringField("备注", filters=[strip], validators=[Optional(), max_length("备注", 200)])
+    note = StringField("备注", filters=[strip], validators=[OneLine(), Optional(), max_length("备注", 200)])
     submit = SubmitField("保存")
 
 

@@ -7,7 +7,18 @@ from wtforms import BooleanField, FieldList, Form, FormField, StringField, Submi
 from wtforms.validators import InputRequired, Optional
 
 from app.auth.forms import _IdSelect
-from app.core.forms import ChineseDateField, VersionedForm, max_length, options, required, strip
+from app.core import text as limits
+from app.core.forms import (
+    ChineseDateField,
+    MultiLine,
+    OneLine,
+    VersionedForm,
+    limit_note,
+    max_length,
+    options,
+    required,
+    strip,
+)
 from app.meetings.models import MeetingType
 from app.meetings.services import MAX_DECISIONS, DecisionInput, RecordInput
 from app.tasks.forms import UnitMultiSelect
@@ -22,12 +33,15 @@ COMMENTS_LABELS = {
 INSTRUCTION_PREFIX = "instruction-"
 # InputRequired, not DataRequired: a date typed wrongly keeps its format message instead of "please fill in".
 DATE_REQUIRED = InputRequired(message="请填写日期。")
+# A visit is stored as one item text “project：note”, at most ITEM_TEXT_MAX with the project's 200 and the colon.
+VISIT_NOTE_MAX = limits.ITEM_TEXT_MAX - 201
 
 
 class DecisionEntry(Form):
     """One decision of the repeating fieldset; a row left without text is ignored."""
 
-    text = TextAreaField("决定事项", validators=[Optional(), max_length("决定事项", 5000)], filters=[strip])
+    text = TextAreaField("决定事项", description=limit_note(limits.ITEM_TEXT_MAX), validators=[
+        MultiLine(), Optional(), max_length("决定事项", limits.ITEM_TEXT_MAX)], filters=[strip])
     lead_unit_id = _IdSelect("牵头单位")
     co_unit_ids = UnitMultiSelect("配合单位（可多选）")
     due_on = ChineseDateField("完成时限", validators=[Optional()])
@@ -35,8 +49,9 @@ class DecisionEntry(Form):
 
 
 class VisitEntry(Form):
-    project = StringField("观摩项目", validators=[Optional(), max_length("观摩项目", 200)], filters=[strip])
-    note = TextAreaField("观摩情况", validators=[Optional(), max_length("观摩情况", 4000)], filters=[strip])
+    project = StringField("观摩项目", validators=[OneLine(), Optional(), max_length("观摩项目", 200)], filters=[strip])
+    note = TextAreaField("观摩情况", description=limit_note(VISIT_NOTE_MAX), validators=[
+        MultiLine(), Optional(), max_length("观摩情况", VISIT_NOTE_MAX)], filters=[strip])
 
 
 def _unit_choices(field, units, blank=None):
@@ -70,13 +85,17 @@ class RecordFieldsMixin:
     """The text fields a record is created and later edited with; `setup_record_fields` labels them by type."""
 
     held_on = ChineseDateField("会议日期", validators=[DATE_REQUIRED])
-    place = StringField("地点", validators=[Optional(), max_length("地点", 200)], filters=[strip])
-    chair = StringField("主持人", validators=[Optional(), max_length("主持人", 100)], filters=[strip])
+    place = StringField("地点", validators=[OneLine(), Optional(), max_length("地点", 200)], filters=[strip])
+    chair = StringField("主持人", validators=[OneLine(), Optional(), max_length("主持人", 100)], filters=[strip])
     unit_ids = UnitMultiSelect("参会单位（可多选）")
-    attendees = TextAreaField("参会人员", validators=[Optional(), max_length("参会人员", 5000)])
-    topics = TextAreaField("议题", validators=[Optional(), max_length("议题", 5000)])
-    minutes = TextAreaField("会议纪要", validators=[Optional(), max_length("正文", 50000)])
-    comments = TextAreaField("领导讲评", validators=[Optional(), max_length("领导讲评", 20000)])
+    attendees = TextAreaField("参会人员", description=limit_note(limits.ATTENDEES_MAX), validators=[
+        MultiLine(), Optional(), max_length("参会人员", limits.ATTENDEES_MAX)])
+    topics = TextAreaField("议题", description=limit_note(limits.TOPICS_MAX), validators=[
+        MultiLine(), Optional(), max_length("议题", limits.TOPICS_MAX)])
+    minutes = TextAreaField("会议纪要", description=limit_note(limits.MINUTES_MAX), validators=[
+        MultiLine("正文"), Optional(), max_length("正文", limits.MINUTES_MAX)])
+    comments = TextAreaField("领导讲评", description=limit_note(limits.COMMENTS_MAX), validators=[
+        MultiLine(), Optional(), max_length("领导讲评", limits.COMMENTS_MAX)])
 
     def setup_record_fields(self, record_type, units):
         self.record_type = record_type
@@ -165,7 +184,8 @@ class DecisionsForm(DecisionsMixin, ReasonMixin, FlaskForm):
 
 class InstructionForm(ReasonMixin, FlaskForm):
     task_id = _IdSelect("清单事项")
-    text = TextAreaField("指示内容", validators=[required("指示内容"), max_length("指示内容", 5000)])
+    text = TextAreaField("指示内容", description=limit_note(limits.ITEM_TEXT_MAX), validators=[
+        MultiLine(), required("指示内容"), max_length("指示内容", limits.ITEM_TEXT_MAX)])
     submit = SubmitField("增加指示")
 
     def __init__(self, *args, rows=(), **kwargs):
@@ -174,9 +194,10 @@ class InstructionForm(ReasonMixin, FlaskForm):
 
 
 class VisitForm(ReasonMixin, FlaskForm):
-    project = StringField("观摩项目", validators=[required("观摩项目"), max_length("观摩项目", 200)],
+    project = StringField("观摩项目", validators=[OneLine(), required("观摩项目"), max_length("观摩项目", 200)],
                           filters=[strip])
-    note = TextAreaField("观摩情况", validators=[Optional(), max_length("观摩情况", 4000)])
+    note = TextAreaField("观摩情况", description=limit_note(VISIT_NOTE_MAX), validators=[
+        MultiLine(), Optional(), max_length("观摩情况", VISIT_NOTE_MAX)])
     submit = SubmitField("增加观摩项目")
 
     def text(self):
@@ -185,7 +206,8 @@ class VisitForm(ReasonMixin, FlaskForm):
 
 
 class ExplanationForm(ReasonMixin, FlaskForm):
-    text = TextAreaField("情况说明", validators=[required("情况说明"), max_length("情况说明", 5000)])
+    text = TextAreaField("情况说明", description=limit_note(limits.ITEM_TEXT_MAX), validators=[
+        MultiLine(), required("情况说明"), max_length("情况说明", limits.ITEM_TEXT_MAX)])
     submit = SubmitField("提交说明")
 
 

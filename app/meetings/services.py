@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Role
+from app.core import text as limits
 from app.core.audit import record_change, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
@@ -47,12 +48,13 @@ EDITABLE = {  # field -> (label, max length or None for a date)
     "held_on": ("会议日期", None),
     "place": ("地点", 200),
     "chair": ("主持人", 100),
-    "attendees": ("参会人员", 5000),
-    "topics": ("议题", 5000),
-    "minutes": ("会议纪要", 50000),
-    "comments": ("领导讲评", 20000),
+    "attendees": ("参会人员", limits.ATTENDEES_MAX),
+    "topics": ("议题", limits.TOPICS_MAX),
+    "minutes": ("会议纪要", limits.MINUTES_MAX),
+    "comments": ("领导讲评", limits.COMMENTS_MAX),
 }
-ITEM_TEXT_MAX = 5000
+ONE_LINE_FIELDS = ("place", "chair")  # the others are multi-line (议题 may list several topics, one a line)
+ITEM_TEXT_MAX = limits.ITEM_TEXT_MAX
 REASON_MAX = 500
 TITLE_MAX = 200
 MAX_DECISIONS = 50
@@ -186,13 +188,17 @@ def can_escalate(user, item) -> bool:
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
-def _text(value, label, max_length, required=False):
-    value = (value or "").replace("\r\n", "\n").strip()
-    if required and not value:
-        raise ServiceError(f"请填写{label}。", field=label)
-    if len(value) > max_length:
-        raise ServiceError(f"{label}不能超过 {max_length} 个字符（当前 {len(value)} 个）。", field=label)
-    return value
+def _text(value, label, max_length, required=False, field=None):
+    """A multi-line text (line breaks as LF, other control characters refused) of at most `max_length`."""
+    return limits.multi_line(value, label, max_length, required=required, field=field or label)
+
+
+def _record_text(name, value):
+    """One of the record's EDITABLE text fields, one-line or multi-line as the field is."""
+    label, max_length = EDITABLE[name]
+    if name in ONE_LINE_FIELDS:
+        return limits.one_line(value, label, max_length, field=name)
+    return _text(value, label, max_length, field=name)
 
 
 def _reason(reason):
@@ -609,10 +615,10 @@ class RecordInput:
 
 def _fields(data: RecordInput, record_type):
     values = {}
-    for name, (label, max_length) in EDITABLE.items():
+    for name, (_label, max_length) in EDITABLE.items():
         if max_length is None:
             continue
-        values[name] = _text(getattr(data, name, ""), label, max_length)
+        values[name] = _record_text(name, getattr(data, name, ""))
     if record_type is MeetingType.semiannual and not values["minutes"]:
         raise ServiceError("请填写述职报告正文。", field="minutes")
     return values
@@ -761,13 +767,13 @@ def update_record(actor, record, data: dict, reason=None, expected_version=None)
     before = snapshot(record, RECORD_FIELDS)
     before_units = [u.id for u in record.units]
     values = {}
-    for name, (label, max_length) in EDITABLE.items():
+    for name, (_label, max_length) in EDITABLE.items():
         if name not in data:
             continue
         if max_length is None:
             values[name] = _held_on(data[name], date.max)  # a later edit need not re-check "not in the future"
         else:
-            values[name] = _text(data[name], label, max_length)
+            values[name] = _record_text(name, data[name])
     if record.type is MeetingType.semiannual and "minutes" in values and not values["minutes"]:
         raise ServiceError("请填写述职报告正文。", field="minutes")
     units = _units(data["unit_ids"]) if "unit_ids" in data and record.type is MeetingType.weekly else None

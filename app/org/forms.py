@@ -4,7 +4,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.auth.forms import _IdSelect
-from app.core.forms import ChineseDateField, ChineseIntegerField, ValidationError, max_length, required, strip
+from app.core.forms import (
+    ChineseDateField,
+    ChineseIntegerField,
+    OneLine,
+    ValidationError,
+    max_length,
+    required,
+    strip,
+)
 from app.org.models import GroupRole
 
 
@@ -20,17 +28,19 @@ def _end_after_start(form, field):
 
 
 class UnitForm(FlaskForm):
-    name = StringField("单位全称", validators=[required("单位全称"), max_length("单位全称", 100)], filters=[strip])
-    short_name = StringField("简称", validators=[required("简称"), max_length("简称", 50)], filters=[strip])
-    contact = StringField("联系人及电话", validators=[Optional(), max_length("联系人及电话", 200)], filters=[strip])
+    name = StringField("单位全称", validators=[OneLine(), required("单位全称"), max_length("单位全称", 100)],
+                       filters=[strip])
+    short_name = StringField("简称", validators=[OneLine(), required("简称"), max_length("简称", 50)], filters=[strip])
+    contact = StringField("联系人及电话", validators=[OneLine(), Optional(), max_length("联系人及电话", 200)],
+                          filters=[strip])
     sort_order = ChineseIntegerField("排序", validators=[NumberRange(0, 9999, message="排序应为 0 到 9999 的整数。")])
     is_active = BooleanField("启用")
     submit = SubmitField("保存")
 
 
 class PersonForm(FlaskForm):
-    name = StringField("姓名", validators=[required("姓名"), max_length("姓名", 50)], filters=[strip])
-    note = StringField("备注", validators=[Optional(), max_length("备注", 200)], filters=[strip])
+    name = StringField("姓名", validators=[OneLine(), required("姓名"), max_length("姓名", 50)], filters=[strip])
+    note = StringField("备注", validators=[OneLine(), Optional(), max_length("备注", 200)], filters=[strip])
     is_active = BooleanField("在任", default=True)
     submit = SubmitField("保存")
 
@@ -42,7 +52,7 @@ class PeriodForm(FlaskForm):
 
 class PositionForm(PeriodForm):
     unit_id = _IdSelect("单位")
-    title = StringField("职务", validators=[required("职务"), max_length("职务", 100)], filters=[strip])
+    title = StringField("职务", validators=[OneLine(), required("职务"), max_length("职务", 100)], filters=[strip])
     is_vice_mayor = BooleanField("副市长（主持旬调度）")
     is_mayor = BooleanField("市长（主持月分析）")
     is_secretary = BooleanField("市委书记（主持季考核）")
@@ -58,7 +68,7 @@ class MembershipForm(PeriodForm):
     # SelectChoice, not (value, label) tuples: WTForms 3.3 deprecates tuples, and warnings are errors in tests.
     role = SelectField("领导小组职务", choices=[SelectChoice(value, label) for value, label in GroupRole.choices()],
                        invalid_choice_message="请从列表中选择有效的领导小组职务。")
-    title = StringField("名单中的职务表述", validators=[required("职务表述"), max_length("职务表述", 200)],
+    title = StringField("名单中的职务表述", validators=[OneLine(), required("职务表述"), max_length("职务表述", 200)],
                         filters=[strip])
     sort_order = ChineseIntegerField("名单排序", default=100,
                               validators=[NumberRange(0, 9999, message="排序应为 0 到 9999 的整数。")])

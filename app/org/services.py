@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.core.audit import record_change, record_update, snapshot
 from app.core.errors import ServiceError
+from app.core.text import one_line
 from app.extensions import db
 from app.org.models import Chain, GroupMembership, GroupRole, Person, PortfolioItem, Position, Unit
 
@@ -32,19 +33,27 @@ def _require_active_unit(unit, field="unit_id"):
 
 
 def update_unit(actor, unit, name, short_name, contact, is_active, sort_order):
-    name = name.strip()
+    name = one_line(name, "单位全称", 100, required=True, field="name")
+    short_name = one_line(short_name, "简称", 50, required=True, field="short_name")
+    contact = one_line(contact, "联系人及电话", 200, field="contact")
     clash = db.session.scalar(sa.select(Unit.id).where(Unit.name == name, Unit.id != unit.id))
     if clash:
         raise ServiceError(f"已有名为“{name}”的单位。", field="name")
     before = snapshot(unit, UNIT_FIELDS)
-    unit.name, unit.short_name, unit.contact = name, short_name.strip(), (contact or None)
+    unit.name, unit.short_name, unit.contact = name, short_name, (contact or None)
     unit.is_active, unit.sort_order = is_active, sort_order
     db.session.flush()
     record_update(actor, "unit.update", unit, before, UNIT_FIELDS)
 
 
+def _person_values(name, note):
+    return (one_line(name, "姓名", 50, required=True, field="name"),
+            one_line(note, "备注", 200, field="note") or None)
+
+
 def create_person(actor, name, note=None):
-    person = Person(name=name.strip(), note=note or None)
+    name, note = _person_values(name, note)
+    person = Person(name=name, note=note)
     db.session.add(person)
     db.session.flush()
     record_change(actor, "person.create", person, None, snapshot(person, PERSON_FIELDS))
@@ -52,8 +61,9 @@ def create_person(actor, name, note=None):
 
 
 def update_person(actor, person, name, note, is_active):
+    name, note = _person_values(name, note)
     before = snapshot(person, PERSON_FIELDS)
-    person.name, person.note, person.is_active = name.strip(), note or None, is_active
+    person.name, person.note, person.is_active = name, note, is_active
     db.session.flush()
     record_update(actor, "person.update", person, before, PERSON_FIELDS)
 
@@ -65,7 +75,8 @@ def add_position(actor, person, unit, title, starts_on, ends_on=None, is_vice_ma
                  is_secretary=False, is_unit_head=False):
     _require_active_unit(unit)
     _check_period(starts_on, ends_on)
-    position = Position(person=person, unit=unit, title=title.strip(), starts_on=starts_on, ends_on=ends_on,
+    title = one_line(title, "职务", 100, required=True, field="title")
+    position = Position(person=person, unit=unit, title=title, starts_on=starts_on, ends_on=ends_on,
                         is_vice_mayor=is_vice_mayor, is_mayor=is_mayor, is_secretary=is_secretary,
                         is_unit_head=is_unit_head)
     db.session.add(position)
@@ -79,13 +90,14 @@ MEMBERSHIP_FIELDS = ("role", "title", "sort_order") + PERIOD_FIELDS
 
 def add_membership(actor, person, role: GroupRole, title, starts_on, ends_on=None, sort_order=0):
     _check_period(starts_on, ends_on)
+    title = one_line(title, "职务表述", 200, required=True, field="title")
     overlapping = db.session.scalar(sa.select(GroupMembership.id).where(
         GroupMembership.person_id == person.id, GroupMembership.role == role,
         GroupMembership.starts_on <= (ends_on or date.max),
         sa.or_(GroupMembership.ends_on.is_(None), GroupMembership.ends_on >= starts_on)))
     if overlapping:
         raise ServiceError(f"{person.name}已担任“{role.label}”，请先结束原任职再添加。", field="role")
-    membership = GroupMembership(person=person, role=role, title=title.strip(), starts_on=starts_on,
+    membership = GroupMembership(person=person, role=role, title=title, starts_on=starts_on,
                                  ends_on=ends_on, sort_order=sort_order)
     db.session.add(membership)
     db.session.flush()

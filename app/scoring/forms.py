@@ -16,7 +16,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.validators import InputRequired, Optional
 
 from app.auth.forms import _IdSelect
-from app.core.forms import ChineseDateField, ValidationError, max_length, options, required, strip
+from app.core.forms import ChineseDateField, OneLine, ValidationError, limit_note, max_length, options, required, strip
 from app.scoring import engine
 from app.scoring.services import TASK_ITEM, EntryItem
 
@@ -119,14 +119,16 @@ class RulesFormBase(FlaskForm):
     blends = TextAreaField("折算（每行：行业指导单位|被折算单位|指导单位比例|被折算单位比例）",
                            validators=[Optional(), max_length("折算", 2000)])
     rank_points_total = number("县市区（园区）组“千百十”工程分值")
-    rank_percentages = StringField("按名次得分比例（%，第一名起，用逗号分隔）", validators=[required("按名次得分比例")],
-                                   filters=[strip])
+    rank_percentages = StringField("按名次得分比例（%，第一名起，用逗号分隔）", validators=[
+        OneLine("按名次得分比例"), required("按名次得分比例")], filters=[strip])
     policy_rate_line = number("政策兑现率扣分线（%）")
     policy_deduction = number("低于扣分线扣分")
     grade_points_total = number("市直单位组“千百十”工程分值")
-    grade_ratio = StringField("优秀:良好:合格 比例", validators=[required("等次比例")], filters=[strip])
+    grade_ratio = StringField("优秀:良好:合格 比例", validators=[OneLine("等次比例"), required("等次比例")],
+                              filters=[strip])
     fail_threshold = number("不合格分数线（年度得分低于此分）")
-    note = TextAreaField("修改说明", validators=[required("修改说明（改了什么、依据）"), max_length("修改说明", 2000)])
+    note = TextAreaField("修改说明", description=limit_note(2000), validators=[
+        required("修改说明（改了什么、依据）"), max_length("修改说明", 2000)])
     submit = SubmitField("保存为新版本")
 
     # set by `rules_form`
@@ -376,9 +378,9 @@ def policy_rates_form(units, rates):
     data = {}
     for unit in units:
         setattr(PolicyRatesForm, f"rate_{unit.id}", StringField(f"{unit.name}政策兑现率（%）", validators=[
-            Optional(), max_length("政策兑现率", 20)], filters=[strip]))
+            OneLine("政策兑现率"), Optional(), max_length("政策兑现率", 20)], filters=[strip]))
         setattr(PolicyRatesForm, f"note_{unit.id}", StringField(f"{unit.name}备注", validators=[
-            Optional(), max_length("备注", 500)], filters=[strip]))
+            OneLine("备注"), Optional(), max_length("备注", 500)], filters=[strip]))
         row = rates.get(unit.id)
         if row is not None:
             data[f"rate_{unit.id}"] = fmt(row.rate)
@@ -400,7 +402,8 @@ class ProvinceFirstForm(FlaskForm):
 class FailDecisionForm(FlaskForm):
     unit_id = _IdSelect("单位")
     decided_on = ChineseDateField("决定日期", validators=[InputRequired(message="请填写决定日期。")])
-    reason = TextAreaField("领导小组决定的理由", validators=[required("理由"), max_length("理由", 2000)])
+    reason = TextAreaField("领导小组决定的理由", description=limit_note(2000), validators=[
+        required("理由"), max_length("理由", 2000)])
     submit = SubmitField("录入不合格决定")
 
     def __init__(self, *args, units=(), **kwargs):
@@ -414,7 +417,8 @@ class FailDecisionForm(FlaskForm):
 
 class RemoveFailDecisionForm(FlaskForm):
     decision_id = HiddenField()
-    reason = StringField("撤销理由", validators=[required("撤销理由"), max_length("撤销理由", 2000)], filters=[strip])
+    reason = StringField("撤销理由", validators=[OneLine(), required("撤销理由"), max_length("撤销理由", 2000)],
+                         filters=[strip])
     submit = SubmitField("撤销")
 
     def decision_value(self):

@@ -19,6 +19,7 @@ from app.auth.models import Role
 from app.core.audit import record_change
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.core.text import one_line
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine
@@ -653,6 +654,7 @@ def set_policy_rate(actor, year, unit, raw_rate, note=None):
         raise ServiceError("政策兑现率应在 0% 到 100% 之间。", field="rate")
     if rate != rate.quantize(TWO_PLACES):
         raise ServiceError("政策兑现率最多保留两位小数。", field="rate")
+    note = one_line(note, "备注", 500, field="note")
     row = db.session.scalar(sa.select(PolicyRate).where(PolicyRate.year == year, PolicyRate.unit_id == unit.id))
     before = {"rate": str(row.rate)} if row else None
     if row is None:

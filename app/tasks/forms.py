@@ -4,11 +4,15 @@ from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, 
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.forms import _coerce_id, _IdSelect
+from app.core import text as limits
 from app.core.forms import (
     ChineseDateField,
     ChineseIntegerField,
+    MultiLine,
+    OneLine,
     ValidationError,
     VersionedForm,
+    limit_note,
     max_length,
     options,
     required,
@@ -29,13 +33,15 @@ class UnitMultiSelect(SelectMultipleField):
 
 
 class AssignForm(FlaskForm):
-    title = StringField("事项名称", validators=[required("事项名称"), max_length("事项名称", 200)], filters=[strip])
-    content = TextAreaField("具体内容和要求", validators=[Optional(), max_length("具体内容", 5000)])
+    title = StringField("事项名称", validators=[OneLine(), required("事项名称"), max_length("事项名称", 200)],
+                        filters=[strip])
+    content = TextAreaField("具体内容和要求", description=limit_note(limits.TASK_CONTENT_MAX), validators=[
+        MultiLine(), Optional(), max_length("具体内容", limits.TASK_CONTENT_MAX)])
     source = SelectField("来源", choices=options(TaskSource.choices()), default=TaskSource.plan.value,
                          invalid_choice_message="请从列表中选择事项来源。")
     plan_id = _IdSelect("计划或举措")
-    source_ref = StringField("来源说明（会议、批示文号等）", validators=[Optional(), max_length("来源说明", 200)],
-                             filters=[strip])
+    source_ref = StringField("来源说明（会议、批示文号等）", validators=[
+        OneLine("来源说明"), Optional(), max_length("来源说明", 200)], filters=[strip])
     lead_unit_id = _IdSelect("牵头单位")
     co_unit_ids = UnitMultiSelect("配合单位（可多选）")
     priority = SelectField("优先级", choices=options(TaskPriority.choices()), default=TaskPriority.normal.value,
@@ -64,7 +70,8 @@ class FollowUpForm(FlaskForm):
     another unit reported (or anything else changed) since the page was shown. The service checks the task's state
     on the row as it is when the follow-up is saved, so an append to a task cancelled meanwhile is still refused."""
 
-    text = TextAreaField("进展情况", validators=[required("进展情况"), max_length("进展情况", 5000)])
+    text = TextAreaField("进展情况", description=limit_note(limits.FOLLOW_UP_MAX), validators=[
+        MultiLine(), required("进展情况"), max_length("进展情况", limits.FOLLOW_UP_MAX)])
     percent = ChineseIntegerField("完成进度（%）", default=0, validators=[
         NumberRange(0, 100, message="完成进度必须是 0 到 100 的整数。")])
     files = MultipleFileField("佐证材料（可选，可多选）")
@@ -73,30 +80,35 @@ class FollowUpForm(FlaskForm):
 
 class CompletionForm(VersionedForm):
     completed_on = ChineseDateField("完成日期", validators=[required("完成日期")])
-    summary = TextAreaField("办结情况", validators=[required("办结情况"), max_length("办结情况", 5000)])
+    summary = TextAreaField("办结情况", description=limit_note(limits.SUMMARY_MAX), validators=[
+        MultiLine(), required("办结情况"), max_length("办结情况", limits.SUMMARY_MAX)])
     submit = SubmitField("申请办结")
 
 
 class ExtensionForm(VersionedForm):
     new_due_on = ChineseDateField("申请延期至", validators=[required("延期后的时限")])
-    reason = TextAreaField("延期理由", validators=[required("延期理由"), max_length("延期理由", 5000)])
+    reason = TextAreaField("延期理由", description=limit_note(limits.REASON_MAX), validators=[
+        MultiLine(), required("延期理由"), max_length("延期理由", limits.REASON_MAX)])
     submit = SubmitField("申请延期")
 
 
 class DecisionForm(VersionedForm):
-    note = TextAreaField("意见", validators=[Optional(), max_length("意见", 5000)])
+    note = TextAreaField("意见", description=limit_note(limits.REASON_MAX), validators=[
+        MultiLine(), Optional(), max_length("意见", limits.REASON_MAX)])
     submit = SubmitField("提交")
 
 
 class UrgeForm(VersionedForm):
     level = SelectField("级别", choices=options((str(k), v) for k, v in Urge.LEVELS.items()), default="1",
                         invalid_choice_message="请选择催办级别（催办、督办或通报）。")  # WTForms' own is English
-    note = TextAreaField("催办说明", validators=[Optional(), max_length("催办说明", 5000)])
+    note = TextAreaField("催办说明", description=limit_note(limits.REASON_MAX), validators=[
+        MultiLine(), Optional(), max_length("催办说明", limits.REASON_MAX)])
     submit = SubmitField("催办")
 
 
 class CancelForm(VersionedForm):
-    reason = TextAreaField("撤销理由", validators=[required("撤销理由"), max_length("撤销理由", 5000)])
+    reason = TextAreaField("撤销理由", description=limit_note(limits.REASON_MAX), validators=[
+        MultiLine(), required("撤销理由"), max_length("撤销理由", limits.REASON_MAX)])
     submit = SubmitField("撤销事项")
 
 

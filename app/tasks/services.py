@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Role
+from app.core import text as limits
 from app.core.audit import record_change, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
@@ -46,7 +47,11 @@ TASK_FIELDS = ("title", "state", "due_on", "completed_on", "lead_unit_id", "prio
 MAX_CO_UNITS = 40
 TITLE_MAX = 200
 SOURCE_REF_MAX = 200
-TEXT_MAX = 5000
+# Multi-line limits live in app/core/text.py (one place for every package); TEXT_MAX is the task's content.
+TEXT_MAX = limits.TASK_CONTENT_MAX
+FOLLOW_UP_MAX = limits.FOLLOW_UP_MAX
+SUMMARY_MAX = limits.SUMMARY_MAX
+REASON_MAX = limits.REASON_MAX
 
 
 # --- who may do what ----------------------------------------------------------------------------------------
@@ -112,13 +117,9 @@ def allowed_actions(user, task, today):
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
-def _text(value, label, max_length, required=True):
-    value = (value or "").strip()
-    if required and not value:
-        raise ServiceError(f"请填写{label}。", field=label)
-    if len(value) > max_length:
-        raise ServiceError(f"{label}不能超过 {max_length} 个字符（当前 {len(value)} 个）。")
-    return value
+def _text(value, label, max_length, required=True, field=None):
+    """A multi-line text (line breaks kept, other control characters refused) of at most `max_length`."""
+    return limits.multi_line(value, label, max_length, required=required, field=field)
 
 
 def _check_version(task, expected_version):
@@ -230,9 +231,10 @@ def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="
         _require(can_assign(actor), "只有千百十办和市领导可以交办事项。")
     elif source is not TaskSource.meeting or meeting_ref_id is None:
         raise PermissionDenied("只有会议决定可以以召集单位的名义交办。")
-    title = _text(title, "事项名称", TITLE_MAX)
-    content = _text(content, "具体内容", TEXT_MAX, required=False)
-    source_ref = _text(source_ref, "来源说明", SOURCE_REF_MAX, required=False) or None  # the column is 200 wide
+    title = limits.one_line(title, "事项名称", TITLE_MAX, required=True, field="title")
+    content = _text(content, "具体内容", TEXT_MAX, required=False, field="content")
+    # the column is 200 wide
+    source_ref = limits.one_line(source_ref, "来源说明", SOURCE_REF_MAX, field="source_ref") or None
     co_units = validate_units(lead_unit, co_units)
     if due_on is None:
         raise ServiceError("请填写完成时限。", field="due_on")
@@ -283,7 +285,7 @@ def record_follow_up(actor, task, text, percent, today: date, expected_version=N
     if task.state is TaskState.assigned and lead:
         raise ServiceError("请先签收该事项，再反馈进展。", code="bad_state", status=409)
     _require_state(task, allowed, "该事项当前不能反馈进展")
-    text = _text(text, "进展情况", TEXT_MAX)
+    text = _text(text, "进展情况", FOLLOW_UP_MAX, field="text")
     try:
         percent = int(percent)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float (found by tests/fuzz)
@@ -317,7 +319,7 @@ def request_completion(actor, task, completed_on: date, summary, today: date, ex
     _check_version(task, expected_version)
     _require(is_lead_staff(actor, task), "只有牵头单位可以申请办结。")
     _require_state(task, (TaskState.accepted, TaskState.in_progress), "该事项当前不能申请办结")
-    summary = _text(summary, "办结情况", TEXT_MAX)
+    summary = _text(summary, "办结情况", SUMMARY_MAX, field="summary")
     if completed_on is None:
         raise ServiceError("请填写完成日期。", field="completed_on")
     if completed_on > today:
@@ -344,7 +346,7 @@ def approve_completion(actor, task, note=None, expected_version=None):
     request = _pending_completion(task)
     if request is None:
         raise ServiceError("没有找到待审核的办结申请。", code="bad_state", status=409)
-    note = _text(note, "审核意见", TEXT_MAX, required=False) or None
+    note = _text(note, "审核意见", REASON_MAX, required=False, field="note") or None
     # Loaded before anything changes: a query after the changes would autoflush them, and a lost race would
     # surface there as a bare StaleDataError instead of the Conflict that _flush() turns it into.
     pending_extensions = db.session.scalars(sa.select(ExtensionRequest).where(
@@ -368,7 +370,7 @@ def return_task(actor, task, note, expected_version=None):
     _check_version(task, expected_version)
     _require(can_decide(actor, task), "只有交办单位或交办领导可以退回。")
     _require_state(task, (TaskState.completion_requested,), "只有申请办结的事项可以退回")
-    note = _text(note, "退回理由", TEXT_MAX)
+    note = _text(note, "退回理由", REASON_MAX, field="note")
     request = _pending_completion(task)
     before = snapshot(task, TASK_FIELDS)
     if request is not None:
@@ -386,7 +388,7 @@ def request_extension(actor, task, new_due_on: date, reason, today: date, expect
     _check_version(task, expected_version)
     _require(is_lead_staff(actor, task), "只有牵头单位可以申请延期。")
     _require_state(task, (TaskState.assigned, TaskState.accepted, TaskState.in_progress), "该事项当前不能申请延期")
-    reason = _text(reason, "延期理由", TEXT_MAX)
+    reason = _text(reason, "延期理由", REASON_MAX, field="reason")
     if new_due_on is None:
         raise ServiceError("请填写申请延期到的日期。", field="new_due_on")
     if new_due_on <= task.due_on:
@@ -414,7 +416,7 @@ def decide_extension(actor, task, approve: bool, note=None, expected_version=Non
         raise ServiceError("没有待审核的延期申请。", code="bad_state", status=409)
     if task.state in CLOSED_STATES:
         raise ServiceError(f"该事项已{task.state.label}，不能再审核延期。", code="bad_state", status=409)
-    note = _text(note, "审核意见", TEXT_MAX, required=not approve)
+    note = _text(note, "审核意见", REASON_MAX, required=not approve, field="note")
     before = snapshot(task, TASK_FIELDS)
     request.decided_by_id, request.decided_at, request.decision_note = actor.id, utcnow(), note or None
     if approve:
@@ -438,7 +440,7 @@ def urge_task(actor, task, level: int, note, today: date, expected_version=None)
         raise ServiceError(f"该事项已{task.state.label}，无需催办。", code="bad_state", status=409)
     if level not in Urge.LEVELS:
         raise ServiceError("催办级别不正确（1 催办、2 督办、3 通报）。", field="level")
-    note = _text(note, "催办说明", TEXT_MAX, required=False)
+    note = _text(note, "催办说明", REASON_MAX, required=False, field="note")
     before = snapshot(task, TASK_FIELDS)
     db.session.add(Urge(task_id=task.id, level=level, note=note, by_id=actor.id))
     task.urge_count += 1
@@ -454,7 +456,7 @@ def cancel_task(actor, task, reason, expected_version=None):
     _require(can_decide(actor, task), "只有交办单位或交办领导可以撤销事项。")
     if task.state in CLOSED_STATES:
         raise ServiceError(f"该事项已{task.state.label}，不能撤销。", code="bad_state", status=409)
-    reason = _text(reason, "撤销理由", TEXT_MAX)
+    reason = _text(reason, "撤销理由", REASON_MAX, field="reason")
     # The bulk updates run before the task changes: run after, they would autoflush the task's versioned UPDATE
     # outside _flush(), and a lost race would escape as StaleDataError rather than Conflict.
     for model in (ExtensionRequest, CompletionRequest):

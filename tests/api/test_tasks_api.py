@@ -440,7 +440,7 @@ BAD_FOLLOW_UPS = {
     "percent missing": ({"text": "进展"}, "percent", "请填写"),
     "text missing": ({"percent": 10}, "text", "请填写"),
     "text a number": ({"text": 10, "percent": 10}, "text", "必须是文本"),
-    "text too long": ({"text": "长" * 5001, "percent": 10}, "text", "不能超过 5000 个字符"),
+    "text too long": ({"text": "长" * 2001, "percent": 10}, "text", "不能超过 2000 个字符"),  # core.text.FOLLOW_UP_MAX
     "version a string": ({"text": "进展", "percent": 10, "version": "1"}, "version", "必须是整数"),
 }
 

@@ -148,8 +148,9 @@ def test_the_record_page_refuses_a_decision_task_for_a_unit_not_attending(client
                            follow_redirects=True)
     assert REFUSAL in response.get_data(as_text=True)
     assert counts() == before
+    login_as("kjj")
     response = client.post(f"/meetings/records/{record.id}/decisions", data=decision_form("市工信局"))
-    assert response.status_code == 302
+    assert response.status_code == 302 and f"/meetings/records/{record.id}" in response.headers["Location"]
     assert counts()[0] == before[0] + 1
 
 
