@@ -9,7 +9,9 @@ def register(app):
     from app.reminders import register_rule, register_scan
     from app.reminders.scheduler import register_job
 
-    register_job(app, "meetings.cadence", cadence_job, app.config.get("CADENCE_JOB_SECONDS", 3600))
+    register_job(app, "meetings.cadence", cadence_job, app.config.get("CADENCE_JOB_SECONDS", 3600),
+                 label="生成应召开的会议", result_labels={"created": "新增", "updated": "改期", "cancelled": "取消",
+                                                  "restored": "恢复"})
     register_scan(meeting_reminders)
     register_rule("meeting_record", "会议记录待录入", recheck_meeting_reminders)
     register_rule("meeting_escalation", "会议记录缺失督办", recheck_meeting_reminders)

@@ -11,6 +11,7 @@ Status on a day `today`:
 The four are a partition: expected = recorded + late + pending + missing; `logged` = recorded + late.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ from app.core.models import LabelledEnum
 from app.extensions import db
 from app.meetings.cadence import load_rules, period_label
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType
-from app.org.models import PortfolioItem
+from app.org.models import Person, PortfolioItem, Position
 
 
 class ComplianceStatus(LabelledEnum):
@@ -209,7 +210,9 @@ def meeting_reminders(today, cal, settings, recipients):
     - "due": on the due day (a lead unit that has not logged this week's 周会商 by Friday), and after it;
     - "escalate": to the office once the record is `escalate_after_workdays` working days late.
     Units log 周会商 and 述职 (their staff are reminded); the leaders' meetings remind the leader's account and the
-    office, which logs on his behalf. Two queries (rules and meetings), however many meetings."""
+    office, which logs on his behalf. Each text names the meeting by its convener ("杨晓军副市长旬调度（2026年11月
+    下旬）"), since two vice mayors' 旬调度 of one period are otherwise alike. Three queries (rules, meetings, the
+    conveners' titles), however many meetings."""
     from app.reminders.jobs import Reminder
 
     rules = load_rules()
@@ -217,19 +220,22 @@ def meeting_reminders(today, cal, settings, recipients):
     horizon = cal.add_workdays(today, lead) if lead else today
     rows = db.session.execute(
         sa.select(ExpectedMeeting.id, ExpectedMeeting.type, ExpectedMeeting.period_key, ExpectedMeeting.record_due_on,
-                  ExpectedMeeting.convener_unit_id, ExpectedMeeting.convener_person_id)
+                  ExpectedMeeting.convener_unit_id, ExpectedMeeting.convener_person_id, Person.name)
         .outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id)
+        .outerjoin(Person, Person.id == ExpectedMeeting.convener_person_id)
         .where(MeetingRecord.id.is_(None), ExpectedMeeting.is_cancelled.is_(False),
                ExpectedMeeting.scheduled_on <= horizon, ExpectedMeeting.record_due_on <= horizon,
                ExpectedMeeting.record_due_on >= today - timedelta(days=REMINDER_WINDOW_DAYS))
     ).all()
+    titles = convener_titles({row.convener_person_id for row in rows if row.convener_person_id}, today)
     escalate_after = settings.get("escalate_after_workdays", 3)
     reminders = []
-    for meeting_id, meeting_type, period_key, due, unit_id, person_id in rows:
+    for meeting_id, meeting_type, period_key, due, unit_id, person_id, person_name in rows:
         rule = rules[meeting_type]
         before = rule.remind_workdays_before
-        what = f"{meeting_type.label}（{period_label(meeting_type, period_key)}）"
         unit_name = recipients.unit_names.get(unit_id, "")
+        what = (f"{convener_words(meeting_type, unit_name, person_name, titles.get(person_id, {}))}"
+                f"{meeting_type.label}（{period_label(meeting_type, period_key)}）")
         if today >= due:
             stage = "due"
             title = f"请录入{what}记录" + ("（今天截止）" if today == due else f"（已于 {due.isoformat()} 截止）")
@@ -254,11 +260,44 @@ def meeting_reminders(today, cal, settings, recipients):
             for user_id in recipients.admins:
                 reminders.append(Reminder(
                     "meeting_escalation", "meeting", str(meeting_id), "escalate", user_id,
-                    f"会议记录缺失：{unit_name or '—'}{what}已逾期 {late} 个工作日",
+                    f"会议记录缺失：{what}已逾期 {late} 个工作日",
                     f"**{what}**\n\n召集（报告）单位：{unit_name or '—'}；记录截止：{due.isoformat()}，"
                     f"已逾期 {late} 个工作日仍未录入，请督促。", "/meetings/compliance", unit_id))
     return reminders
 
+
+
+# the position that makes a person the convener of a meeting type, and the words for it when no title is recorded
+CONVENER_FLAGS = {MeetingType.dispatch: ("is_vice_mayor", "副市长"), MeetingType.monthly: ("is_mayor", "市长"),
+                  MeetingType.quarterly: ("is_secretary", "市委书记")}
+
+
+def convener_titles(person_ids, today):
+    """{person id: {flag: job title}} of the conveners' current positions (one query)."""
+    titles = {}
+    if not person_ids:
+        return titles
+    for row in db.session.execute(
+            sa.select(Position.person_id, Position.title, Position.is_vice_mayor, Position.is_mayor,
+                      Position.is_secretary)
+            .where(Position.person_id.in_(sorted(person_ids)), Position.current_on(today))
+            .order_by(Position.starts_on, Position.id)):
+        for flag, _ in CONVENER_FLAGS.values():
+            if getattr(row, flag):
+                titles.setdefault(row.person_id, {}).setdefault(flag, row.title)
+    return titles
+
+
+def convener_words(meeting_type, unit_name, person_name, titles):
+    """Who convenes (or reports), as a reminder names it: "杨晓军副市长" for a leader's meeting, "张三（湘潭县）" for a
+    述职, the unit's short name for a 周会商."""
+    if person_name and meeting_type in CONVENER_FLAGS:
+        flag, words = CONVENER_FLAGS[meeting_type]
+        title = re.sub(r"[（(].*?[）)]", "", titles.get(flag) or "").strip()  # "副市长(负责日常工作)" → 副市长
+        return f"{person_name}{title or words}"
+    if person_name:
+        return f"{person_name}（{unit_name}）" if unit_name else person_name
+    return unit_name
 
 
 def recheck_meeting_reminders(rows, now):

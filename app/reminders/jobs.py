@@ -151,9 +151,10 @@ def follow_up_reminders(today: date, cal, settings, recipients):
         .group_by(TaskParty.unit_id)).all()
     reminders = []
     for unit_id, count in rows:
+        unit = recipients.unit_names.get(unit_id, "")
         for user_id in recipients.staff(unit_id):
             reminders.append(Reminder("follow_up_stale", "unit", str(unit_id), next_xun.code, user_id,
-                                      f"请在{next_xun.label}调度前反馈进展：{count} 项事项本旬未反馈",
+                                      f"{unit}{count} 项事项本旬未反馈进展，请在{next_xun.label}调度前反馈",
                                       f"本单位牵头的 {count} 项在办事项自 {since.isoformat()} 以来没有进展反馈，"
                                       f"请在{next_xun.label}旬调度（{next_xun.start.isoformat()}）前补充反馈。",
                                       "/tasks/inbox", unit_id))
@@ -172,18 +173,20 @@ def pending_request_reminders(today: date, cal, settings, recipients, now: datet
     for model, rule, label in ((ExtensionRequest, "extension_pending", "延期申请"),
                                (CompletionRequest, "completion_pending", "办结申请")):
         rows = db.session.execute(
-            sa.select(model.id, model.task_id, Task.title, Task.assigner_id)
+            sa.select(model.id, model.task_id, Task.title, Task.assigner_id, Task.lead_unit_id)
             .join(Task, Task.id == model.task_id)
             .where(model.status == RequestStatus.pending, model.requested_at < cutoff)).all()
-        for request_id, task_id, title, assigner_id in rows:
+        for request_id, task_id, title, assigner_id, lead_unit_id in rows:
             deciders = set(recipients.admins)
             if assigner_id:
                 deciders.add(assigner_id)
+            unit = recipients.unit_names.get(lead_unit_id, "")  # the lead unit asks (the same title may recur)
             for user_id in deciders:
                 reminders.append(Reminder(rule, label, str(request_id), occasion, user_id,
-                                          f"{label}待审核：{title[:60]}",
-                                          f"**{title}** 的{label}已等待 {settings['pending_request_workdays']} 个"
-                                          "工作日以上，请及时审核。", f"/tasks/{task_id}"))
+                                          f"{unit}的{label}待审核：{title[:60]}",
+                                          f"**{title}** 的{label}（{unit}提出）已等待 "
+                                          f"{settings['pending_request_workdays']} 个工作日以上，请及时审核。",
+                                          f"/tasks/{task_id}"))
     return reminders
 
 
@@ -204,12 +207,13 @@ def scoring_reminders(today: date, cal, settings, recipients):
             stage = "deadline" if today >= cal.workdays_before(deadline, 1) else "ended"
             office = scoring.office_unit_ids() if missing else set()  # once, not a query per unit
             for enterer_unit_id, count in missing.items():
+                unit = recipients.unit_names.get(enterer_unit_id, "")
                 for user_id in recipients.staff(enterer_unit_id) or (
                         recipients.admins if enterer_unit_id in office else []):
                     reminders.append(Reminder(
                         "scoring_entry", "quarter", f"{year}-{quarter}", f"{stage}", user_id,
-                        f"请录入{year}年第{quarter}季度考评得分（尚缺 {count} 项）",
-                        f"{year}年第{quarter}季度已结束，贵单位尚有 {count} 项考评得分未录入，"
+                        f"请录入{year}年第{quarter}季度考评得分（{unit}尚缺 {count} 项）",
+                        f"{year}年第{quarter}季度已结束，{unit}尚有 {count} 项考评得分未录入，"
                         + (f"请于 {deadline.isoformat()}（季度结束后第 {settings['scoring_entry_workday']} 个工作日）"
                            "前完成。" if today <= deadline else
                            f"录入期限 {deadline.isoformat()} 已过，请尽快完成，以免影响季度审定。"),

@@ -2,12 +2,15 @@
 the upcoming reminders grouped by rule, channel preferences and the scheduler's status. Each list is loaded in
 a fixed number of queries, whatever its length."""
 
+import ast
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -23,6 +26,7 @@ from app.reminders.models import (
     OutboxStatus,
     SchedulerStatus,
 )
+from app.tasks.queries import Xun
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +37,45 @@ def rule_labels():
     return {code: rule.label for code, rule in reminder_rules().items()}
 
 
+# The jobs of this package: (name, {key of the job's result dict: Chinese}); other packages pass theirs to
+# scheduler.register_job.
 JOB_LABELS = {
-    "reminders.scan": "扫描到期提醒",
-    "reminders.deliver": "发送提醒",
+    "reminders.scan": ("扫描到期提醒", {"due": "到期提醒", "created": "新加入发送队列"}),
+    "reminders.deliver": ("发送提醒", {"claimed": "取出", "sent": "已发送", "retried": "稍后重试", "failed": "发送失败",
+                                   "obsolete": "已作废"}),
 }
+
+def describe_result(text, words):
+    """A job's last result as the office reads it: "{'due': 4, 'created': 2}" (as the scheduler records a job's
+    result dict) → "到期提醒 4，新加入发送队列 2"; any other text (a failure, in Chinese) as it is."""
+    if not text or not text.startswith("{"):
+        return text or ""
+    try:
+        result = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return "运行完成"
+    if not isinstance(result, dict):
+        return "运行完成"
+    parts = [f"{words[key]} {value}" for key, value in result.items() if key in words]
+    return "，".join(parts) if parts else "运行完成"
+
+
+def occasion_label(occasion):
+    """Which occurrence of a reminder, in words: "before-3" → 到期前 3 个工作日, "due@2026-03-20" → 到期当天（新时限
+    2026-03-20）, "2026-03-2" → 2026年3月中旬, an ISO date as it is."""
+    occasion = occasion or ""
+    stage, _, deadline = occasion.partition("@")
+    suffix = f"（新时限 {deadline}）" if deadline else ""
+    if stage.startswith("before-"):
+        return f"到期前 {stage.removeprefix('before-')} 个工作日{suffix}"
+    words = {"due": "到期当天", "escalate": "逾期督办", "ended": "季度已结束", "deadline": "录入截止前"}
+    if stage in words:
+        return words[stage] + suffix
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", occasion):
+        return occasion
+    xun = Xun.parse(occasion)
+    return xun.label if xun is not None else "—"
+
 
 # The scheduler writes a heartbeat every 10 seconds; one older than this means it has probably stopped.
 HEARTBEAT_STALE_AFTER = timedelta(minutes=1)
@@ -173,7 +212,7 @@ def upcoming(now: datetime):
 @dataclass
 class SchedulerView:
     lock: SchedulerStatus | None
-    jobs: list  # [(SchedulerStatus, label)]
+    jobs: list  # [(SchedulerStatus, label, its last result in words)]
     is_stale: bool
     heartbeat_age: timedelta | None
 
@@ -183,6 +222,11 @@ def scheduler_view(now: datetime):
     than HEARTBEAT_STALE_AFTER."""
     rows = db.session.scalars(sa.select(SchedulerStatus).order_by(SchedulerStatus.name)).all()
     lock = next((r for r in rows if r.name == "lock"), None)
-    jobs = [(r, JOB_LABELS.get(r.name, r.name)) for r in rows if r.name != "lock"]
+    labels = dict(JOB_LABELS, **current_app.extensions.get("scheduler_job_labels", {}))
+    jobs = []
+    for row in rows:
+        if row.name != "lock":
+            label, words = labels.get(row.name, ("其他任务", {}))
+            jobs.append((row, label, describe_result(row.last_result, words)))
     age = now - lock.heartbeat_at if lock is not None and lock.heartbeat_at is not None else None
     return SchedulerView(lock, jobs, age is None or age > HEARTBEAT_STALE_AFTER, age)

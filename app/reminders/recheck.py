@@ -155,10 +155,9 @@ def recheck_follow_up_stale(rows, now):
     obsolete = {}
     by_xun = defaultdict(list)
     for row in rows:
-        try:
-            by_xun[Xun.parse(row.occasion)].append(row)
-        except (ValueError, KeyError, AttributeError):
-            continue
+        xun = Xun.parse(row.occasion)
+        if xun is not None:
+            by_xun[xun].append(row)
     for xun, group in by_xun.items():
         if today >= xun.start:
             obsolete.update({row.id: f"{xun.label}调度已开始，提醒时点已过" for row in group})

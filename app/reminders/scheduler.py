@@ -200,9 +200,13 @@ def default_jobs(app):
     ] + [(name, func, seconds) for name, func, seconds in app.extensions.get("scheduler_jobs", [])]
 
 
-def register_job(app, name, func, seconds):
-    """Other packages add their jobs (e.g. the cadence generator) without the scheduler knowing them."""
+def register_job(app, name, func, seconds, label=None, result_labels=None):
+    """Other packages add their jobs (e.g. the cadence generator) without the scheduler knowing them; `label` and
+    `result_labels` ({key of the job's result dict: Chinese}) are how the office page names the job and its last
+    result."""
     app.extensions.setdefault("scheduler_jobs", []).append((name, func, seconds))
+    if label:
+        app.extensions.setdefault("scheduler_job_labels", {})[name] = (label, result_labels or {})
 
 
 def wait_for_lock(app, stop_event=None):

@@ -143,7 +143,8 @@ def office():
     return render_template(
         "reminders/office.html", page=page, f=outbox_filter, counts=queries.status_counts(),
         statuses=list(OutboxStatus), channels=list(Channel), rules=queries.outbox_rules(),
-        rule_label=queries.rule_label, safe_link=_safe_link, upcoming=queries.upcoming(now),
+        rule_label=queries.rule_label, occasion_label=queries.occasion_label, safe_link=_safe_link,
+        upcoming=queries.upcoming(now),
         scheduler=queries.scheduler_view(now),
         retryable=outbox.RETRYABLE, cancellable=outbox.CANCELLABLE)
 

@@ -313,7 +313,7 @@ def test_upcoming_reminders_are_previewed_by_rule_without_writing_and_leave_once
     upcoming = page.split('id="upcoming"')[1].split('id="outbox"')[0]
     assert "交办事项即将到期" in upcoming
     assert f'<a href="/tasks/{task.id}">交办事项还有 1 个工作日到期：推进重点项目开工</a>' in upcoming
-    assert "市工信局联络员" in upcoming and "before-1" in upcoming
+    assert "市工信局联络员" in upcoming and "到期前 1 个工作日" in upcoming
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before
     assert [r.subject_id for r in jobs.preview(clock.now()) if r.rule == "task_due"] == [str(task.id)]
 
@@ -411,7 +411,7 @@ def test_scheduler_status_shows_the_lock_holder_and_warns_when_the_heartbeat_is_
     fresh = client.get("/reminders/office").text
     assert "调度进程可能未运行" not in fresh
     assert "app-server-1:4242" in fresh and "扫描到期提醒" in fresh
-    assert "{&#39;due&#39;: 4, &#39;created&#39;: 2}" in fresh
+    assert "到期提醒 4，新加入发送队列 2" in fresh  # the job's result in words
     assert "2026-03-10 09:57:00" in fresh  # the last run, in local time
 
     clock.set(NOW + timedelta(seconds=81))
