@@ -42,7 +42,16 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
+    # Server sessions (app.auth.models.UserSession): a sign-in lasts SESSION_ABSOLUTE_HOURS at most and ends after
+    # SESSION_IDLE_HOURS without a request; "在本机保持登录" lasts REMEMBER_DAYS. SESSION_HOURS is the older name
+    # of SESSION_ABSOLUTE_HOURS, still read when the new one is not set.
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS") or os.environ.get("SESSION_HOURS") or "12")
+    SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "2"))
+    REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "14"))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)  # bounds the signed session cookie too
+    REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_DAYS)
+    # Signing in with the published demo password asks for a new one (production only: `make run` uses it).
+    DEMO_PASSWORD_FORCES_CHANGE = _bool("DEMO_PASSWORD_FORCES_CHANGE", False)
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: government intranets have no internet
@@ -100,6 +109,7 @@ class ProductionConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    DEMO_PASSWORD_FORCES_CHANGE = _bool("DEMO_PASSWORD_FORCES_CHANGE", True)
 
     @classmethod
     def check(cls, settings=None):

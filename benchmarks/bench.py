@@ -331,6 +331,7 @@ def timed(run, args):
 
 def measure(app, engine, ctx, item, args):
     from app.auth.models import User
+    from app.auth.services import open_session
     from app.extensions import db
 
     if item.pending:
@@ -338,7 +339,9 @@ def measure(app, engine, ctx, item, args):
     if item.path:
         username = ctx.tasks.staff if item.user == "@staff" else item.user
         with app.app_context():
-            user_id = db.session.scalar(sa.select(User).where(User.username == username)).get_id()
+            account = db.session.scalar(sa.select(User).where(User.username == username))
+            _, user_id = open_session(account)  # the server session a sign-in opens
+            db.session.commit()
             db.session.remove()
         client = app.test_client()
         with client.session_transaction() as session:

@@ -204,11 +204,13 @@ def percentile(values, p):
 def measure_page(app, engine, username, url, runs, warmup):
     """Median and p95 milliseconds, median statements per request, and the last status code."""
     from app.auth.models import User
+    from app.auth.services import open_session
     from app.extensions import db
 
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == username))
-        user_id = user.get_id()
+        _, user_id = open_session(user)  # the server session a sign-in opens
+        db.session.commit()
         db.session.remove()
     client = app.test_client()
     with client.session_transaction() as session:

@@ -152,12 +152,17 @@ def user(app):
 
 @pytest.fixture
 def login_as(client, user):
-    """Sign the test client in as a demo user without going through argon2 each time."""
+    """Sign the test client in as a demo user without going through argon2 each time (a real server session)."""
+    from app.auth.services import open_session
 
     def sign_in(username):
         account = user(username)
+        _, token = open_session(account, address="127.0.0.1", user_agent="pytest")
+        # Committed (inside the test's outer transaction, rolled back after the test), as a sign-in commits: a
+        # request that rolls back (an error page) must not take the session row with it.
+        db.session.commit()
         with client.session_transaction() as sess:
-            sess["_user_id"] = account.get_id()
+            sess["_user_id"] = token
             sess["_fresh"] = True
         # The test holds one app context for all its requests, so Flask-Login's per-context cache of the
         # current user must be cleared when the test switches users.

@@ -9,9 +9,14 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 def client_signed_in_as(app, account):
     """A second browser for the same or another account (login_as only drives the default client)."""
+    from app.auth.services import open_session
+    from app.extensions import db
+
+    _, token = open_session(account, address="127.0.0.1", user_agent="pytest")
+    db.session.commit()  # as a sign-in commits (see login_as in conftest)
     other = app.test_client()
     with other.session_transaction() as sess:
-        sess["_user_id"] = account.get_id()
+        sess["_user_id"] = token
         sess["_fresh"] = True
     return other
 

@@ -109,12 +109,12 @@ BAD_INPUT = [
     (["newaccount", "--role", "boss"], PASSWORD, "未知的角色“boss”"),
     (["新账号", "--role", "observer"], PASSWORD, "用户名只能包含英文字母、数字、下划线、点和减号。"),
     (["new account", "--role", "observer"], PASSWORD, "用户名只能包含英文字母、数字、下划线、点和减号。"),
-    (["newaccount", "--role", "observer"], "12345678", "密码需同时包含字母和数字（或符号）。"),
+    (["newaccount", "--role", "observer"], "1234567890", "该密码过于常见，容易被猜中，请换一个。"),
     # empty
     (["newaccount"], PASSWORD, "请用 --role 指定角色"),
     (["newaccount", "--role", ""], PASSWORD, "请用 --role 指定角色"),
     (["   ", "--role", "observer"], PASSWORD, "请填写用户名。"),
-    (["newaccount", "--role", "observer"], "", "密码至少需要 8 个字符。"),
+    (["newaccount", "--role", "observer"], "", "密码至少需要 10 个字符。"),
     (["newaccount", "--role", "staff"], PASSWORD, "单位工作人员和千百十办管理员必须选择所属单位。"),
     (["newaccount", "--role", "leader"], PASSWORD, "市领导账号必须关联一位领导（人员）。"),
     # too long

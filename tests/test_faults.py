@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.auth.models import User
+from app.auth.services import open_session
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.org.models import Unit
@@ -123,8 +124,9 @@ def seed_task(app):
         task = services.assign_task(admin, title="推进创新平台建设", lead_unit=lead, due_on=date(2027, 3, 31),
                                     today=TODAY)
         services.accept_task(kjj, task)  # signed for (签收): the unit may report progress
+        _, session_id = open_session(kjj)  # the server session a sign-in opens
         db.session.commit()
-        found = task.id, task.version, kjj.get_id()
+        found = task.id, task.version, session_id
         db.session.remove()
     return found
 

@@ -223,11 +223,12 @@ def test_route_answers_each_role_as_the_matrix_says(client, login_as, api_token,
 # --- reading changes nothing -----------------------------------------------------------------------------
 
 def _fingerprint():
-    """Row counts of every table, and what a sign-in or a session change would touch on users."""
+    """Row counts of every table, and what a sign-in or a password check would touch on users."""
     existing = set(sa.inspect(db.session.connection()).get_table_names())  # a model's migration may lag
     counts = {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
               for table in db.metadata.sorted_tables if table.name in existing}
-    users = db.session.execute(sa.select(sa.func.max(User.updated_at), sa.func.sum(User.session_version),
+    must_change = sa.func.sum(sa.cast(User.must_change_password, sa.Integer))
+    users = db.session.execute(sa.select(sa.func.max(User.updated_at), must_change,
                                          sa.func.max(User.last_sign_in_at))).one()
     return counts, tuple(users)
 

@@ -6,12 +6,22 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
-from app.auth.services import user_for_token
+from app.auth.models import TokenScope
+from app.auth.services import TokenRefused, token_for_bearer
 from app.core.errors import ServiceError, error_response
 from app.core.permissions import PERMISSIONS, PUBLIC, allowed
 from app.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Methods that change data: a read-only token (scope 只读) is refused all of them, whatever the operation.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+BEARER_DESCRIPTION = (
+    "在“我的账号”页面创建的访问令牌，放在请求头 Authorization: Bearer <令牌> 中。令牌只在创建时显示一次；"
+    "有效期在创建时选择（默认 90 天，最长 365 天），过期、被吊销、账号停用或账号修改（重置）密码后失效，"
+    "答复 401。权限分为只读和读写：只读令牌调用任何写操作（POST、PUT、PATCH、DELETE）都答复 403（code 为 "
+    "read_only_token）。")
 
 # path -> method -> operation object; filled by `route` and read by the OpenAPI view.
 OPERATIONS: dict[str, dict[str, dict]] = {}
@@ -53,17 +63,20 @@ def route(rule, method="GET", permission="signed_in", summary="", parameters=(),
         def wrapped(*args, **kwargs):
             if permission != PUBLIC:
                 header = request.headers.get("Authorization", "")
-                token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-                user = user_for_token(token)
-                if user is None:
-                    message = "缺少访问令牌，请在 Authorization 头中提供 Bearer 令牌。" if not token else \
-                        "访问令牌无效、已吊销或账号已停用。"
-                    return error_response(401, message, code="unauthorized")
+                plain = header[7:].strip() if header[:7].lower() == "bearer " else ""
+                try:
+                    token = token_for_bearer(plain, request.remote_addr)
+                except TokenRefused as refused:
+                    return error_response(refused.status, refused.message, code=refused.code)
                 if db.session.dirty:
-                    # user_for_token noted the token's last use; keep it even when the request only reads
+                    # token_for_bearer noted the token's last use; keep it even when the request only reads
                     # (otherwise it is rolled back with every GET, and the row stays locked meanwhile).
                     db.session.commit()
+                user = token.user
                 g.api_user = user
+                if request.method in WRITE_METHODS and token.scope is not TokenScope.read_write:
+                    return error_response(403, "只读令牌不能执行写操作（新增、修改、删除）；请在“我的账号”页面创建"
+                                               "读写令牌。", code="read_only_token")
                 if not allowed(user, permission):
                     return error_response(403, "您的账号无权执行此操作。", code="forbidden")
             try:
@@ -151,7 +164,8 @@ def openapi_document():
         "servers": [{"url": request.host_url.rstrip("/")}],
         "paths": {path: dict(ops) for path, ops in sorted(OPERATIONS.items())},
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": BEARER_DESCRIPTION}},
             "schemas": {"Error": ERROR_SCHEMA},
         },
     }

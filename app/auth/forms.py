@@ -1,9 +1,13 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Email, EqualTo, InputRequired, NumberRange, Optional, Regexp, ValidationError
 
-from app.auth.models import Role
-from app.core.forms import max_length, options, required, strip
+from app.auth.models import Role, TokenScope
+from app.auth.passwords import RULES_HINT
+from app.core.forms import ChineseIntegerField, max_length, options, required, strip
+
+# The policy's length and content rules live in app.auth.passwords, checked by the services (one copy).
+TOKEN_DAYS_MESSAGE = "令牌有效期最长 365 天，请填写 1 到 365 之间的天数。"
 
 
 class LoginForm(FlaskForm):
@@ -15,8 +19,7 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("当前密码", validators=[required("当前密码")])
-    new_password = PasswordField("新密码", validators=[required("新密码"),
-                                                    Length(min=8, max=128, message="新密码长度应为 8 到 128 个字符。")])
+    new_password = PasswordField("新密码", validators=[required("新密码")], description=RULES_HINT)
     confirm = PasswordField("再次输入新密码", validators=[EqualTo("new_password", message="两次输入的新密码不一致。")])
     submit = SubmitField("修改密码")
 
@@ -52,7 +55,7 @@ class UserForm(FlaskForm):
     email = EmailField("电子邮箱", validators=[Optional(), Email(message="电子邮箱格式不正确。"),
                                            max_length("电子邮箱", 120)], filters=[strip])
     phone = StringField("电话", validators=[Optional(), max_length("电话", 30)], filters=[strip])
-    password = PasswordField("初始密码", validators=[Optional()])
+    password = PasswordField("初始密码", validators=[Optional()], description=RULES_HINT)
     submit = SubmitField("保存")
 
     def __init__(self, *args, units=(), people=(), **kwargs):
@@ -68,14 +71,26 @@ class UserForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("新密码", validators=[required("新密码"),
-                                                Length(min=8, max=128, message="新密码长度应为 8 到 128 个字符。")])
+    password = PasswordField("新密码", validators=[required("新密码")], description=RULES_HINT)
     submit = SubmitField("重置密码")
 
 
 class TokenForm(FlaskForm):
     name = StringField("用途", validators=[required("令牌用途"), max_length("令牌用途", 100)], filters=[strip])
+    scope = SelectField("权限", choices=options(TokenScope.choices()), default=TokenScope.read.value,
+                        validate_choice=True, description="只读令牌只能查询；新增、修改等写操作需要读写令牌。")
+    expires_in_days = ChineseIntegerField("有效期（天）", default=90, validators=[
+        InputRequired(message="请填写有效期（天）。"), NumberRange(1, 365, message=TOKEN_DAYS_MESSAGE)],
+        description="默认 90 天，最长 365 天；到期后令牌自动失效。")
     submit = SubmitField("创建令牌")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope.pre_validate = self._scope_pre_validate
+
+    def _scope_pre_validate(self, form):
+        if self.scope.data not in {value for value, _ in TokenScope.choices()}:
+            raise ValidationError("请选择令牌权限：只读或读写。")
 
 
 class ConfirmForm(FlaskForm):

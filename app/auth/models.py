@@ -1,4 +1,4 @@
-"""Users, their roles, sign-in failures and API tokens."""
+"""Users, their roles, sign-in failures, their signed-in sessions and API tokens."""
 
 import hashlib
 import secrets
@@ -72,7 +72,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column("is_active", default=True,
                                                     comment="deactivated users cannot sign in")
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="last successful sign-in")
-    session_version: Mapped[int] = mapped_column(default=1, comment="bumped to end all of a user's sessions")
+    must_change_password: Mapped[bool] = mapped_column(
+        default=False, comment="the password breaks the policy: every page leads to the account page until changed")
 
     unit = relationship("Unit", lazy="joined")
     person = relationship("Person", lazy="joined")
@@ -81,8 +82,23 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self):  # Flask-Login: inactive users are signed out
         return self.is_active_account
 
+    # The signed-in session this request runs under (set by the user loader or at sign-in; never stored here).
+    current_session = None
+    current_session_token = None
+
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        # Identity only (Flask-Login's UserMixin compares users with it); sessions use get_session_id.
+        return str(self.id)
+
+    def get_session_id(self):
+        """What Flask-Login keeps in the session cookie and the remember cookie: the server session's token.
+
+        `login_manager.id_attribute` names this method, so that ending the UserSession row makes both cookies
+        worthless (see app.auth.services.open_session and the user loader).
+        """
+        if self.current_session_token is None:
+            raise RuntimeError("no server session attached: open one with app.auth.services.open_session")
+        return self.current_session_token
 
     def set_password(self, password: str):
         self.password_hash = _hasher.hash(password)
@@ -140,6 +156,68 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class UserSession(db.Model):
+    """One signed-in browser: ending the row (revoked_at) ends its session cookie and its remember cookie.
+
+    The cookies carry a random token; only its SHA-256 is stored, so a copy of the table opens no session.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True,
+                                         comment="whose session")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, comment="SHA-256 of the session token")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="signed in at (UTC)")
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                   comment="last request (UTC), written at most once a minute")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), comment="absolute deadline (UTC)")
+    is_remembered: Mapped[bool] = mapped_column(default=False,
+                                                comment="remember-me: lives to expires_at, no idle limit")
+    address: Mapped[str | None] = mapped_column(sa.String(64), comment="client IP address at sign-in")
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300), comment="browser's User-Agent, truncated")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="ended (UTC); NULL while valid")
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(50), comment="why it was ended (Chinese)")
+
+    user = relationship("User", lazy="joined")
+
+    @property
+    def browser(self):
+        return describe_user_agent(self.user_agent)
+
+
+# (marker, label), the first match wins: embedded browsers before the engines they are built on.
+_BROWSERS = (
+    ("MicroMessenger", "微信内置浏览器"), ("DingTalk", "钉钉内置浏览器"), ("wxwork", "企业微信内置浏览器"),
+    ("QQBrowser", "QQ 浏览器"), ("360SE", "360 浏览器"), ("360EE", "360 浏览器"), ("QIHU", "360 浏览器"),
+    ("Edg", "Edge 浏览器"), ("OPR/", "Opera 浏览器"), ("Firefox/", "Firefox 浏览器"), ("Chrome/", "Chrome 浏览器"),
+    ("Chromium/", "Chromium 浏览器"), ("Safari/", "Safari 浏览器"), ("MSIE", "IE 浏览器"), ("Trident/", "IE 浏览器"),
+)
+_SYSTEMS = (
+    ("UOS", "统信 UOS"), ("Kylin", "麒麟"), ("Windows", "Windows"), ("iPhone", "iPhone/iPad"),
+    ("iPad", "iPhone/iPad"), ("Android", "安卓"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"),
+    ("Linux", "Linux"),
+)
+_TOOLS = ("curl/", "Wget/", "python-requests", "python-httpx", "PostmanRuntime", "Go-http-client", "okhttp")
+
+
+def describe_user_agent(agent):
+    """A short Chinese summary of a User-Agent for the session list, e.g. "Chrome 浏览器（Windows）"."""
+    agent = agent or ""
+    if any(tool in agent for tool in _TOOLS):
+        return "命令行工具"
+    browser = next((label for marker, label in _BROWSERS if marker in agent), None)
+    system = next((label for marker, label in _SYSTEMS if marker in agent), None)
+    if browser is None:
+        return f"未知浏览器（{system}）" if system else "未知浏览器"
+    return f"{browser}（{system}）" if system else browser
+
+
+class TokenScope(LabelledEnum):
+    read = "read", "只读"
+    read_write = "read_write", "读写"
+
+
 class ApiToken(TimestampMixin, db.Model):
     """A bearer token for /api/v1; only its SHA-256 is stored."""
 
@@ -153,7 +231,11 @@ class ApiToken(TimestampMixin, db.Model):
     prefix: Mapped[str] = mapped_column(sa.String(12), comment="first characters, to recognise it")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
                                                       comment="who created it")
+    scope: Mapped[TokenScope] = mapped_column(enum_column(TokenScope), default=TokenScope.read_write,
+                                              comment="read: GET only; read_write: every operation")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), comment="no longer valid from (UTC)")
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="last use (UTC)")
+    last_used_from: Mapped[str | None] = mapped_column(sa.String(64), comment="client IP address of the last use")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="revoked (UTC); NULL if valid")
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
@@ -161,3 +243,12 @@ class ApiToken(TimestampMixin, db.Model):
     @property
     def is_revoked(self):
         return self.revoked_at is not None
+
+    def is_expired(self, now):
+        return self.expires_at <= now
+
+    def state(self, now):
+        """The state shown in the token list."""
+        if self.is_revoked:
+            return "已吊销"
+        return "已过期" if self.is_expired(now) else "有效"

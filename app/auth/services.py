@@ -7,16 +7,26 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
-from app.auth import throttling
-from app.auth.models import ApiToken, Role, SignInAttempt, User, hash_token, verify_password
+from app.auth import passwords, throttling
+from app.auth.models import (
+    ApiToken,
+    Role,
+    SignInAttempt,
+    TokenScope,
+    User,
+    UserSession,
+    hash_token,
+    verify_password,
+)
 from app.core.audit import record_change, record_update, snapshot
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.core.transactions import ensure_writer
 from app.extensions import db
 
 USER_FIELDS = ("username", "display_name", "role", "unit_id", "person_id", "email", "phone", "is_active_account")
-MIN_PASSWORD = 8
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]+")
 
 
@@ -132,13 +142,18 @@ def _count_failure(candidate, user, now):
                       reason="同一地址多次登录失败，该地址的登录被延迟")
 
 
-def _check_password_strength(password):
-    if password is None or len(password) < MIN_PASSWORD:
-        raise ServiceError(f"密码至少需要 {MIN_PASSWORD} 个字符。", field="password")
-    if len(password) > 128:
-        raise ServiceError("密码不能超过 128 个字符。", field="password")
-    if password.isdigit() or password.isalpha():
-        raise ServiceError("密码需同时包含字母和数字（或符号）。", field="password")
+def _check_password_strength(password, username, allow_demo=False):
+    """Refuse a password that breaks the policy (app.auth.passwords), saying in Chinese what to fix."""
+    message = passwords.problem(password, username, allow_demo=allow_demo)
+    if message:
+        raise ServiceError(message, field="password")
+
+
+def note_password_policy(user, password, allow_demo=False):
+    """At sign-in, the one moment the plain password is known: mark an account whose password predates the
+    policy and breaks it, so that every page leads to the account page until it is changed."""
+    if passwords.problem(password, user.username, allow_demo=allow_demo) and not user.must_change_password:
+        user.must_change_password = True
 
 
 def _check_lengths(display_name, email, phone):
@@ -161,7 +176,8 @@ def _check_role_binding(role, unit, person):
 
 
 def create_user(actor, username, display_name, password, role: Role, unit=None, person=None,
-                email=None, phone=None):
+                email=None, phone=None, allow_demo_password=False):
+    """Create an account. Only `flask demo` passes allow_demo_password, for its published demo password."""
     username = normalise_username(username)
     if not username:
         raise ServiceError("请填写用户名。", field="username")
@@ -172,7 +188,7 @@ def create_user(actor, username, display_name, password, role: Role, unit=None, 
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise ServiceError(f"用户名“{username}”已被使用，请换一个。", field="username")
     _check_lengths(display_name, email, phone)
-    _check_password_strength(password)
+    _check_password_strength(password, username, allow_demo=allow_demo_password)
     _check_role_binding(role, unit, person)
     user = User(username=username, display_name=(display_name or "").strip() or username, role=role,
                 unit=unit, person=person, email=email or None, phone=phone or None)
@@ -198,19 +214,24 @@ def update_user(actor, user, display_name, role: Role, unit=None, person=None, e
     return user
 
 
-def reset_password(actor, user, password):
-    _check_password_strength(password)
+def reset_password(actor, user, password, keep_session=None):
+    """Set a new password; end every session of the user but `keep_session`, and revoke every API token."""
+    _check_password_strength(password, user.username)
     user.set_password(password)
-    user.session_version += 1  # signs the user out everywhere
+    user.must_change_password = False
+    own = actor is not None and actor.id == user.id
+    _end_sessions(user, "修改密码" if own else "管理员重置密码", keep=keep_session)
+    _revoke_tokens(user)
     throttling.clear_failures(SignInAttempt.username == user.username)  # the new password starts afresh
     db.session.flush()
     record_change(actor, "user.reset_password", user, None, None)
 
 
-def change_own_password(user, current, new):
+def change_own_password(user, current, new, current_session=None):
+    """The user's own change: the session it is made from stays signed in, every other one ends."""
     if not user.check_password(current or ""):
         raise ServiceError("当前密码不正确。", field="current_password")
-    reset_password(user, user, new)
+    reset_password(user, user, new, keep_session=current_session)
 
 
 def set_active(actor, user, active: bool):
@@ -219,9 +240,8 @@ def set_active(actor, user, active: bool):
     before = snapshot(user, USER_FIELDS)
     user.is_active_account = active
     if not active:
-        user.session_version += 1
-        db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                           .values(revoked_at=utcnow()))
+        _end_sessions(user, "账号停用")
+        _revoke_tokens(user)
     db.session.flush()
     record_update(actor, "user.activate" if active else "user.deactivate", user, before, USER_FIELDS)
 
@@ -232,21 +252,133 @@ def unlock(actor, user):
     record_change(actor, "user.unlock", user, None, None)
 
 
-def create_token(actor, user, name):
-    """Create a token; return (ApiToken, the plain token, shown once)."""
+# --- server sessions ---------------------------------------------------------------------------------------
+
+LAST_SEEN_STEP = timedelta(minutes=1)  # last_seen_at is written at most this often (a write per request is waste)
+
+
+def open_session(user, remember=False, address=None, user_agent=None):
+    """Start the server session of a user who has just signed in; return (UserSession, the plain token).
+
+    The plain token goes into the session cookie (and the remember cookie) through User.get_session_id; the
+    row keeps only its SHA-256. A remember-me session lives REMEMBER_DAYS without an idle limit; any other
+    SESSION_ABSOLUTE_HOURS at most, and ends after SESSION_IDLE_HOURS without a request.
+    """
+    cfg = current_app.config
+    now = utcnow()
+    lifetime = timedelta(days=cfg["REMEMBER_DAYS"]) if remember else timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    plain = secrets.token_urlsafe(32)
+    row = UserSession(user=user, token_hash=hash_token(plain), created_at=now, last_seen_at=now,
+                      expires_at=now + lifetime, is_remembered=bool(remember), address=(address or "")[:64] or None,
+                      user_agent=(user_agent or "")[:300] or None)
+    db.session.add(row)
+    db.session.flush()
+    user.current_session, user.current_session_token = row, plain
+    return row, plain
+
+
+def session_is_valid(row, now):
+    """Not ended, the account active, before the absolute deadline and (unless remembered) not idle too long."""
+    if row.revoked_at is not None or not row.user.is_active_account or now >= row.expires_at:
+        return False
+    idle = timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
+    return row.is_remembered or now - row.last_seen_at <= idle
+
+
+def session_for_token(plain):
+    """The valid session a cookie's token names, with its user's current_session set; None otherwise.
+
+    Notes the visit (last_seen_at) at most once a minute. On SQLite a GET runs as a reader, so ensure_writer()
+    makes this unit of work a writer before anything is changed; the caller commits.
+    """
+    if not isinstance(plain, str) or not plain or len(plain) > 100:
+        return None
+    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(plain)))
+    now = utcnow()
+    if row is None or not session_is_valid(row, now):
+        return None
+    if now - row.last_seen_at >= LAST_SEEN_STEP:
+        ensure_writer()
+        row.last_seen_at = now
+    row.user.current_session, row.user.current_session_token = row, plain
+    return row
+
+
+def _end_sessions(user, reason, keep=None):
+    """End every open session of the user except `keep`; return how many ended."""
+    query = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    result = db.session.execute(query.values(revoked_at=utcnow(), revoked_reason=reason)
+                                .execution_options(synchronize_session="fetch"))
+    return result.rowcount
+
+
+def end_session(row, reason="退出登录"):
+    """Sign-out: end this session (and so its remember cookie). Not audited, as a sign-in is not."""
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        row.revoked_reason = reason
+        db.session.flush()
+
+
+def revoke_session(actor, row):
+    """"退出此会话" on the account page: end one of the actor's own sessions."""
+    if row.user_id != actor.id:
+        raise ServiceError("只能退出自己的会话。", status=403, code="forbidden")
+    if not session_is_valid(row, utcnow()):
+        raise ServiceError("该会话已结束。", status=409, code="already_ended")
+    end_session(row, "在账号页面退出")
+    record_change(actor, "user_session.revoke", row, None,
+                  {"address": row.address, "signed_in_at": row.created_at.isoformat()})
+
+
+def revoke_other_sessions(actor, current):
+    """"退出全部其他会话": end every session of the actor but the current one; return how many ended."""
+    ended = _end_sessions(actor, "退出全部其他会话", keep=current)
+    db.session.flush()
+    record_change(actor, "user_session.revoke_others", actor, None, {"ended": ended})
+    return ended
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------
+
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+TOKEN_LAST_USE_STEP = timedelta(minutes=1)  # last_used_at is written at most this often (or on a new address)
+
+
+class TokenRefused(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def _revoke_tokens(user):
+    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
+
+
+def create_token(actor, user, name, scope=TokenScope.read_write, days=TOKEN_DEFAULT_DAYS):
+    """Create a token valid for `days` (1 to 365); return (ApiToken, the plain token, shown once)."""
     name = (name or "").strip()
     if not name:
         raise ServiceError("请填写令牌用途。", field="name")
     if len(name) > 100:
         raise ServiceError("令牌用途不能超过 100 个字符。", field="name")
+    if not isinstance(scope, TokenScope):
+        raise ServiceError("请选择令牌权限：只读或读写。", field="scope")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= TOKEN_MAX_DAYS:
+        raise ServiceError(f"令牌有效期最长 {TOKEN_MAX_DAYS} 天，请填写 1 到 {TOKEN_MAX_DAYS} 之间的天数。",
+                           field="expires_in_days")
     if actor.id != user.id and not actor.is_admin:
         raise ServiceError("只能为自己创建令牌。", status=403, code="forbidden")
     plain = "qbs_" + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=hash_token(plain), prefix=plain[:10],
-                     created_by_id=actor.id)
+                     created_by_id=actor.id, scope=scope, expires_at=utcnow() + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
-    record_change(actor, "api_token.create", token, None, {"name": name, "user_id": user.id})
+    record_change(actor, "api_token.create", token, None,
+                  {"name": name, "user_id": user.id, "scope": scope.value, "expires_at": token.expires_at.isoformat()})
     return token, plain
 
 
@@ -259,14 +391,25 @@ def revoke_token(actor, token):
     record_change(actor, "api_token.revoke", token, None, {"revoked_at": token.revoked_at.isoformat()})
 
 
-def user_for_token(plain: str):
-    """The active user a bearer token belongs to, or None (unknown, revoked, or user deactivated)."""
+def token_for_bearer(plain: str, address=None):
+    """The valid token a bearer value names; TokenRefused (401, in Chinese) when missing, unknown, revoked,
+    expired, or its account is deactivated.
+
+    Notes the last use (when, from where) at most once a minute or on a new address. On SQLite a GET runs as a
+    reader, so ensure_writer() makes it a writer before the row changes; the caller commits.
+    """
     if not plain:
-        return None
+        raise TokenRefused("缺少访问令牌，请在 Authorization 头中提供 Bearer 令牌。")
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
     if token is None or token.revoked_at is not None or not token.user.is_active_account:
-        return None
+        raise TokenRefused("访问令牌无效、已吊销或账号已停用。")
     now = utcnow()
-    if token.last_used_at is None or (now - token.last_used_at) > timedelta(minutes=5):
-        token.last_used_at = now  # coarse, to avoid a write on every request
-    return token.user
+    if token.is_expired(now):
+        raise TokenRefused("访问令牌已过期，请在“我的账号”页面创建新令牌。", code="token_expired")
+    address = (address or "")[:64] or None
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USE_STEP \
+            or token.last_used_from != address:
+        ensure_writer()
+        token.last_used_at = now
+        token.last_used_from = address
+    return token

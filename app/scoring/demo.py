@@ -358,7 +358,8 @@ class _Seeder:
             username = f"u{unit_id}"
             user = self.users.get(username)
             if user is None:
-                user = create_user(None, username, f"{unit.short_name}联络员", DEMO_PASSWORD, Role.staff, unit)
+                user = create_user(None, username, f"{unit.short_name}联络员", DEMO_PASSWORD, Role.staff, unit,
+                                   allow_demo_password=True)
                 self.users[username] = user
                 self.created["users"] += 1
             self.staff[unit_id] = user

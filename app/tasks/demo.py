@@ -626,7 +626,8 @@ def _demo_staff(catalogue, stories, users, created):
         username = f"u{unit_id}"
         user = users.get(username)
         if user is None:
-            user = create_user(None, username, f"{unit.short_name}联络员", DEMO_PASSWORD, Role.staff, unit)
+            user = create_user(None, username, f"{unit.short_name}联络员", DEMO_PASSWORD, Role.staff, unit,
+                               allow_demo_password=True)
             created["users"] += 1
         staff[unit_id] = user
     return staff
