@@ -84,8 +84,6 @@ ROUTES = [
     ("L   +   +   +   +   +   +   +   +  ", "auth.account", "POST", "/auth/account"),
     ("L   +   +   +   +   +   +   +   +  ", "auth.create_token", "POST", "/auth/tokens"),
     ("L   +   404 404 404 404 404 +   404", "auth.revoke_token", "POST", "/auth/tokens/{token}/revoke"),
-    ("L   +   404 404 404 404 404 404 404", "auth.revoke_session", "POST", "/auth/sessions/{session}/revoke"),
-    ("L   +   +   +   +   +   +   +   +  ", "auth.revoke_other_sessions", "POST", "/auth/sessions/revoke-others"),
     # auth: user administration
     ("L   403 403 403 403 403 403 200 403", "auth.users", "GET", "/auth/users"),
     ("L   403 403 403 403 403 403 200 403", "auth.create_user", "GET", "/auth/users/new"),
@@ -94,6 +92,8 @@ ROUTES = [
     ("L   403 403 403 403 403 403 +   403", "auth.edit_user", "POST", "/auth/users/{user}"),
     ("L   403 403 403 403 403 403 +   403", "auth.reset_password", "POST", "/auth/users/{user}/password"),
     ("L   403 403 403 403 403 403 +   403", "auth.set_active", "POST", "/auth/users/{user}/active"),
+    ("L   403 403 403 403 403 403 +   403", "auth.unlock_user", "POST", "/auth/users/{user}/unlock"),
+    ("L   403 403 403 403 403 403 200 403", "auth.sign_in_failures", "GET", "/auth/sign-in-failures"),
     # org: pages everyone signed in reads
     ("L   200 200 200 200 200 200 200 200", "org.units", "GET", "/org/units"),
     ("L   200 200 200 200 200 200 200 200", "org.unit", "GET", "/org/units/{unit}"),
@@ -297,12 +297,6 @@ def _token_id(get):
     return token.id
 
 
-def _session_id(get):
-    """Another signed-in browser of unit A's staff: only its owner may end it."""
-    row, _ = auth_services.open_session(user_named(ROLES["staff_a"]), address="10.0.0.9", user_agent="pytest")
-    return row.id
-
-
 def _override_id(get):
     return set_override(user_named("admin"), date(2031, 10, 11), True, "调休上班").id
 
@@ -368,7 +362,6 @@ SAMPLES = {
     "chain": lambda get: _first(sa.select(Chain.id).order_by(Chain.sort_order)),
     "user": lambda get: user_named("kjj").id,
     "token": _token_id,
-    "session": _session_id,
     "task": lambda get: make_task().id,
     "file": _evidence_id,
     "override": _override_id,

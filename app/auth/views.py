@@ -1,12 +1,12 @@
-"""Sign-in, sign-out, own password, sessions and tokens, and user administration."""
+"""Sign-in, sign-out, own password and tokens, and user administration."""
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import queries, services
+from app.auth import failures, services
 from app.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, ResetPasswordForm, TokenForm, UserForm
-from app.auth.models import ApiToken, Role, TokenScope, User, UserSession
+from app.auth.models import ApiToken, Role, User
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.core.forms import apply_service_error
@@ -21,38 +21,18 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
-# The session cookie and the remember cookie hold the server session's token, not the user's id: ending the
-# UserSession row (sign-out, password change, deactivation, "退出此会话") makes both worthless.
-login_manager.id_attribute = "get_session_id"
-
-PASSWORD_CHANGE_NOTICE = "您的密码不符合安全要求，请先修改密码再继续使用系统。"
 
 
 @login_manager.user_loader
 def load_user(session_id):
-    row = services.session_for_token(session_id)
-    if row is None:
+    try:
+        user_id, version = (int(x) for x in session_id.split(":"))
+    except (ValueError, AttributeError):
         return None
-    if db.session.dirty:
-        # The visit was noted (last_seen_at, once a minute). The loader runs before the view changes anything
-        # (`require` and require_password_change ask for current_user first), so this commits only that.
-        db.session.commit()
-    return row.user
-
-
-@bp.before_app_request
-def require_password_change():
-    """An account marked must_change_password sees only the account page until the password is changed.
-
-    Public endpoints (sign-in, the calendar feed, the API, which authenticates with tokens) are left alone.
-    """
-    view = current_app.view_functions.get(request.endpoint)
-    if view is None or getattr(view, "permission", PUBLIC) == PUBLIC or request.blueprint == "api" \
-            or request.endpoint in PASSWORD_CHANGE_OPEN:
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.is_active_account:
         return None
-    if current_user.is_authenticated and current_user.must_change_password:
-        return redirect(url_for("auth.account"))
-    return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,15 +57,9 @@ def login():
             if getattr(error, "retry_after", None):
                 response.headers["Retry-After"] = str(error.retry_after)
             return response
-        services.note_password_policy(user, form.password.data,
-                                      allow_demo=not current_app.config["DEMO_PASSWORD_FORCES_CHANGE"])
-        services.open_session(user, remember=form.remember.data, address=request.remote_addr,
-                              user_agent=request.user_agent.string)
         login_user(user, remember=form.remember.data)
         db.session.commit()
         flash(f"欢迎，{user.display_name}。", "success")
-        if user.must_change_password:
-            return redirect(url_for("auth.account"))
         return redirect(target)
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
@@ -95,76 +69,31 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
-        _sign_out()
+        logout_user()
         flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
-
-
-def _sign_out():
-    """End this browser's server session (and so its remember cookie), then clear the cookies."""
-    services.end_session(current_user.current_session, "退出登录")
-    db.session.commit()
-    logout_user()
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @require("signed_in")
 def account():
     form = ChangePasswordForm()
+    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
+                                .order_by(ApiToken.created_at.desc())).all()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current_password.data, form.new_password.data,
-                                         current_session=current_user.current_session)
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
         except ServiceError as error:
             apply_service_error(form, error)
         else:
             db.session.commit()
-            flash("密码已修改，其他设备上的登录和全部 API 令牌已失效。", "success")
+            # The session version changed; keep this session. The user object, never the proxy: Flask-Login
+            # caches what it is given in `g`, and a proxy there recurses on the next look at current_user.
+            login_user(current_user._get_current_object())
+            flash("密码已修改，其他设备上的登录已失效。", "success")
             return redirect(url_for("auth.account"))
-    now = utcnow()
-    sessions = db.session.scalars(queries.active_sessions(current_user, now)).all()
-    tokens = db.session.scalars(queries.tokens_of(current_user)).all()
-    return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(), now=now,
-                           sessions=sessions, current_session_id=current_user.current_session.id,
-                           confirm=ConfirmForm(), password_change_notice=PASSWORD_CHANGE_NOTICE
-                           if current_user.must_change_password else None), 400 if form.errors else 200
-
-
-@bp.route("/sessions/<int:session_id>/revoke", methods=["POST"])
-@require("signed_in")
-def revoke_session(session_id):
-    row = db.session.get(UserSession, session_id)
-    if row is None or row.user_id != current_user.id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if row.id == current_user.current_session.id:
-        _sign_out()
-        flash("您已退出登录。", "info")
-        return redirect(url_for("auth.login"))
-    try:
-        services.revoke_session(current_user, row)
-    except ServiceError as error:
-        flash(error.message, "warning")
-        return redirect(url_for("auth.account"))
-    db.session.commit()
-    flash("已退出该会话。", "success")
-    return redirect(url_for("auth.account"))
-
-
-@bp.route("/sessions/revoke-others", methods=["POST"])
-@require("signed_in")
-def revoke_other_sessions():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    ended = services.revoke_other_sessions(current_user, current_user.current_session)
-    db.session.commit()
-    flash(f"已退出其他 {ended} 个会话。" if ended else "没有其他会话。", "success")
-    return redirect(url_for("auth.account"))
-
-
-# Where an account that must change its password may still go.
-PASSWORD_CHANGE_OPEN = frozenset({"auth.account", "auth.logout", "auth.revoke_session", "auth.revoke_other_sessions"})
+    return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(),
+                           confirm=ConfirmForm()), 400 if form.errors else 200
 
 
 @bp.route("/tokens", methods=["POST"])
@@ -174,12 +103,7 @@ def create_token():
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for("auth.account"))
-    try:
-        token, plain = services.create_token(current_user, current_user, form.name.data,
-                                             scope=TokenScope(form.scope.data), days=form.expires_in_days.data)
-    except ServiceError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("auth.account"))
+    token, plain = services.create_token(current_user, current_user, form.name.data)
     db.session.commit()
     flash(f"令牌已创建，请立即复制保存（只显示这一次）：{plain}", "success")
     return redirect(url_for("auth.account"))
@@ -301,6 +225,32 @@ def set_active(user_id):
         db.session.commit()
         flash(f"账号“{user.username}”已{'启用' if active else '停用'}。", "success")
     return redirect(url_for("auth.users"))
+
+
+# --- sign-in failures (h2): the office's view of the throttling (app/auth/throttling.py) ----------------------
+
+
+@bp.route("/sign-in-failures")
+@require("admin")
+def sign_in_failures():
+    by = "address" if request.args.get("by") == "address" else "account"
+    now = utcnow()
+    page = failures.failures_by_address(now) if by == "address" else failures.failures_by_account(now)
+    return render_template("auth/sign_in_failures.html", page=page, by=by, now=now, confirm=ConfirmForm(),
+                           window_hours=f"{current_app.config['LOGIN_FAILURE_WINDOW_MINUTES'] / 60:g}")
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@require("admin")
+def unlock_user(user_id):
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.unlock(current_user, user)
+    db.session.commit()
+    flash(f"已解除账号“{user.username}”的登录限制。", "success")
+    return redirect(request.referrer if safe_next(request.referrer, None) else url_for("auth.sign_in_failures"))
+# --- end sign-in failures (h2)
 
 
 def _get(model, ident):
