@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import Email, EqualTo, NumberRange, Optional, Regexp, ValidationError
 
 from app.auth.models import Role, TokenScope
 from app.auth.passwords import RULES_HINT
@@ -79,8 +79,9 @@ class TokenForm(FlaskForm):
     name = StringField("用途", validators=[required("令牌用途"), max_length("令牌用途", 100)], filters=[strip])
     scope = SelectField("权限", choices=options(TokenScope.choices()), default=TokenScope.read.value,
                         validate_choice=True, description="只读令牌只能查询；新增、修改等写操作需要读写令牌。")
+    # Left empty (or not sent): the default of 90 days.
     expires_in_days = ChineseIntegerField("有效期（天）", default=90, validators=[
-        InputRequired(message="请填写有效期（天）。"), NumberRange(1, 365, message=TOKEN_DAYS_MESSAGE)],
+        Optional(), NumberRange(1, 365, message=TOKEN_DAYS_MESSAGE)],
         description="默认 90 天，最长 365 天；到期后令牌自动失效。")
     submit = SubmitField("创建令牌")
 
