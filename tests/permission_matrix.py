@@ -84,6 +84,8 @@ ROUTES = [
     ("L   +   +   +   +   +   +   +   +  ", "auth.account", "POST", "/auth/account"),
     ("L   +   +   +   +   +   +   +   +  ", "auth.create_token", "POST", "/auth/tokens"),
     ("L   +   404 404 404 404 404 +   404", "auth.revoke_token", "POST", "/auth/tokens/{token}/revoke"),
+    ("L   +   404 404 404 404 404 404 404", "auth.revoke_session", "POST", "/auth/sessions/{session}/revoke"),
+    ("L   +   +   +   +   +   +   +   +  ", "auth.revoke_other_sessions", "POST", "/auth/sessions/revoke-others"),
     # auth: user administration
     ("L   403 403 403 403 403 403 200 403", "auth.users", "GET", "/auth/users"),
     ("L   403 403 403 403 403 403 200 403", "auth.create_user", "GET", "/auth/users/new"),
@@ -297,6 +299,12 @@ def _token_id(get):
     return token.id
 
 
+def _session_id(get):
+    """Another signed-in browser of unit A's staff: only its owner may end it."""
+    row, _ = auth_services.open_session(user_named(ROLES["staff_a"]), address="10.0.0.9", user_agent="pytest")
+    return row.id
+
+
 def _override_id(get):
     return set_override(user_named("admin"), date(2031, 10, 11), True, "调休上班").id
 
@@ -362,6 +370,7 @@ SAMPLES = {
     "chain": lambda get: _first(sa.select(Chain.id).order_by(Chain.sort_order)),
     "user": lambda get: user_named("kjj").id,
     "token": _token_id,
+    "session": _session_id,
     "task": lambda get: make_task().id,
     "file": _evidence_id,
     "override": _override_id,

@@ -1,12 +1,12 @@
-"""Sign-in, sign-out, own password and tokens, and user administration."""
+"""Sign-in, sign-out, own password, sessions and tokens, and user administration."""
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import failures, services
+from app.auth import failures, queries, services
 from app.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, ResetPasswordForm, TokenForm, UserForm
-from app.auth.models import ApiToken, Role, User
+from app.auth.models import ApiToken, Role, TokenScope, User, UserSession
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.core.forms import apply_service_error
@@ -21,18 +21,38 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
+# The session cookie and the remember cookie hold the server session's token, not the user's id: ending the
+# UserSession row (sign-out, password change, deactivation, "退出此会话") makes both worthless.
+login_manager.id_attribute = "get_session_id"
+
+PASSWORD_CHANGE_NOTICE = "您的密码不符合安全要求，请先修改密码再继续使用系统。"
 
 
 @login_manager.user_loader
 def load_user(session_id):
-    try:
-        user_id, version = (int(x) for x in session_id.split(":"))
-    except (ValueError, AttributeError):
+    row = services.session_for_token(session_id)
+    if row is None:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or not user.is_active_account:
+    if db.session.dirty:
+        # The visit was noted (last_seen_at, once a minute). The loader runs before the view changes anything
+        # (`require` and require_password_change ask for current_user first), so this commits only that.
+        db.session.commit()
+    return row.user
+
+
+@bp.before_app_request
+def require_password_change():
+    """An account marked must_change_password sees only the account page until the password is changed.
+
+    Public endpoints (sign-in, the calendar feed, the API, which authenticates with tokens) are left alone.
+    """
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or getattr(view, "permission", PUBLIC) == PUBLIC or request.blueprint == "api" \
+            or request.endpoint in PASSWORD_CHANGE_OPEN:
         return None
-    return user
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.account"))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,9 +77,15 @@ def login():
             if getattr(error, "retry_after", None):
                 response.headers["Retry-After"] = str(error.retry_after)
             return response
+        services.note_password_policy(user, form.password.data,
+                                      allow_demo=not current_app.config["DEMO_PASSWORD_FORCES_CHANGE"])
+        services.open_session(user, remember=form.remember.data, address=request.remote_addr,
+                              user_agent=request.user_agent.string)
         login_user(user, remember=form.remember.data)
         db.session.commit()
         flash(f"欢迎，{user.display_name}。", "success")
+        if user.must_change_password:
+            return redirect(url_for("auth.account"))
         return redirect(target)
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
@@ -69,31 +95,76 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
+        _sign_out()
         flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
+
+
+def _sign_out():
+    """End this browser's server session (and so its remember cookie), then clear the cookies."""
+    services.end_session(current_user.current_session, "退出登录")
+    db.session.commit()
+    logout_user()
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @require("signed_in")
 def account():
     form = ChangePasswordForm()
-    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
-                                .order_by(ApiToken.created_at.desc())).all()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data,
+                                         current_session=current_user.current_session)
         except ServiceError as error:
             apply_service_error(form, error)
         else:
             db.session.commit()
-            # The session version changed; keep this session. The user object, never the proxy: Flask-Login
-            # caches what it is given in `g`, and a proxy there recurses on the next look at current_user.
-            login_user(current_user._get_current_object())
-            flash("密码已修改，其他设备上的登录已失效。", "success")
+            flash("密码已修改，其他设备上的登录和全部 API 令牌已失效。", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(),
-                           confirm=ConfirmForm()), 400 if form.errors else 200
+    now = utcnow()
+    sessions = db.session.scalars(queries.active_sessions(current_user, now)).all()
+    tokens = db.session.scalars(queries.tokens_of(current_user)).all()
+    return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(), now=now,
+                           sessions=sessions, current_session_id=current_user.current_session.id,
+                           confirm=ConfirmForm(), password_change_notice=PASSWORD_CHANGE_NOTICE
+                           if current_user.must_change_password else None), 400 if form.errors else 200
+
+
+@bp.route("/sessions/<int:session_id>/revoke", methods=["POST"])
+@require("signed_in")
+def revoke_session(session_id):
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if row.id == current_user.current_session.id:
+        _sign_out()
+        flash("您已退出登录。", "info")
+        return redirect(url_for("auth.login"))
+    try:
+        services.revoke_session(current_user, row)
+    except ServiceError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    flash("已退出该会话。", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/sessions/revoke-others", methods=["POST"])
+@require("signed_in")
+def revoke_other_sessions():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = services.revoke_other_sessions(current_user, current_user.current_session)
+    db.session.commit()
+    flash(f"已退出其他 {ended} 个会话。" if ended else "没有其他会话。", "success")
+    return redirect(url_for("auth.account"))
+
+
+# Where an account that must change its password may still go.
+PASSWORD_CHANGE_OPEN = frozenset({"auth.account", "auth.logout", "auth.revoke_session", "auth.revoke_other_sessions"})
 
 
 @bp.route("/tokens", methods=["POST"])
@@ -103,7 +174,13 @@ def create_token():
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for("auth.account"))
-    token, plain = services.create_token(current_user, current_user, form.name.data)
+    try:
+        token, plain = services.create_token(current_user, current_user, form.name.data,
+                                             scope=TokenScope(form.scope.data),
+                                             days=form.expires_in_days.data or services.TOKEN_DEFAULT_DAYS)
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("auth.account"))
     db.session.commit()
     flash(f"令牌已创建，请立即复制保存（只显示这一次）：{plain}", "success")
     return redirect(url_for("auth.account"))
