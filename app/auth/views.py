@@ -176,7 +176,8 @@ def create_token():
         return redirect(url_for("auth.account"))
     try:
         token, plain = services.create_token(current_user, current_user, form.name.data,
-                                             scope=TokenScope(form.scope.data), days=form.expires_in_days.data)
+                                             scope=TokenScope(form.scope.data),
+                                             days=form.expires_in_days.data or services.TOKEN_DEFAULT_DAYS)
     except ServiceError as error:
         flash(error.message, "danger")
         return redirect(url_for("auth.account"))
