@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.core.audit import record_change
 from app.core.clock import get_clock
 from app.core.errors import PermissionDenied, ServiceError
+from app.core.uploads import upload_folder  # noqa: F401  (also this module's public name)
 from app.extensions import db
 from app.tasks import services
 from app.tasks.models import Evidence
@@ -87,10 +88,6 @@ def max_upload_mb():
     if value <= 0:
         value = DEFAULT_MAX_MB
     return int(value) if float(value).is_integer() else value
-
-
-def upload_folder() -> str:
-    return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
 
 
 def _display_name(filename) -> str:

@@ -8,6 +8,7 @@ PostgreSQL), because the writer threads and the CLI need committed data, not the
 """
 
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -49,12 +50,21 @@ def template():
     drop_database(url)
 
 
+def app_with_uploads(url, uploads):
+    """The app of a scratch database with an upload folder of its own (never the instance folder's)."""
+    from app import create_app
+    from config import TestingConfig
+
+    return create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None,
+                                      "UPLOAD_FOLDER": str(uploads)})
+
+
 @pytest.fixture
 def source(template):
     """A committed copy of the seeded database, and its app."""
     url = scratch_url("bk", template[1])
     copy_database(template[0], url)
-    app = scratch_app(url)
+    app = app_with_uploads(url, tempfile.mkdtemp(prefix="qbs-uploads-"))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -71,7 +81,7 @@ def empty_target(template):
         drop_database(url)
         if url.startswith("postgresql"):
             _pg_execute(url, f'CREATE DATABASE "{make_url(url).database}"')
-        app = scratch_app(url)
+        app = app_with_uploads(url, os.path.join(tempfile.mkdtemp(prefix="qbs-restored-"), "uploads"))
         made.append((url, app))
         return app
 
@@ -198,7 +208,7 @@ def test_a_backup_taken_while_writers_commit_restores_every_table_as_of_one_mome
     assert code == 0, output
     assert output.startswith("已备份") and path in output and "张表" in output
     assert sum(after) > sum(before), "no writer committed while the backup ran: the test proves nothing"
-    assert backup.backup_kind(path) == ("postgresql" if is_postgres() else "sqlite")
+    assert backup.read_manifest(path)["database"]["kind"] == ("postgresql" if is_postgres() else "sqlite")
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"  # it holds password hashes
 
     target = empty_target()
@@ -226,8 +236,13 @@ def test_a_backup_taken_while_writers_commit_restores_every_table_as_of_one_mome
         assert restored[name] == rows, f"table {name} differs"
     assert len(restored["audit_entries"]) >= BULK_ROWS
     if not is_postgres():
-        # the backup file is itself the snapshot: the restored database equals it, table by table
-        assert all_rows(scratch_app(f"sqlite:///{path}")) == restored
+        # the archive's database is the snapshot itself: the restored database equals it, table by table
+        import tarfile
+
+        with tarfile.open(path) as archive:
+            snapshot = tmp_path / "snapshot.sqlite3"
+            snapshot.write_bytes(archive.extractfile("database.sqlite3").read())
+        assert all_rows(scratch_app(f"sqlite:///{snapshot}")) == restored
 
     # The restored database is usable: new rows get fresh ids (PostgreSQL's sequences came along).
     with target.app_context():
@@ -325,7 +340,7 @@ def test_backup_never_overwrites_a_file_and_names_one_itself_in_a_folder(source,
     code, output = run(source, "backup", str(folder))
     assert code == 0, output
     (made,) = os.listdir(folder)  # no temporary file left beside it
-    assert made.startswith("qbs-") and made.endswith(".dump" if is_postgres() else ".sqlite3")
+    assert re.fullmatch(r"qbs-\d{8}-\d{6}\.tar", made)
     assert str(folder / made) in output
 
 
@@ -337,7 +352,7 @@ def test_a_backup_that_cannot_be_written_is_reported_and_leaves_no_partial_file(
     def disk_full(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(backup.os, "replace", disk_full)
+    monkeypatch.setattr(backup.os, "link", disk_full)
     code, output = run(source, "backup", str(tmp_path / "a.bak"))
     assert code != 0 and "备份写入失败" in output and "磁盘空间" in output
     assert os.listdir(tmp_path) == []
