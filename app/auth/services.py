@@ -130,12 +130,11 @@ def _count_failure(candidate, user, now):
     db.session.add(SignInAttempt(username=candidate.username, address=candidate.address, succeeded=False))
     db.session.flush()
     rules = throttling.policy()
-    if user is None:
-        return
+    # Counted for unknown names too, so that a known name's answer costs no extra work to time.
     failures = db.session.scalar(sa.select(sa.func.count()).select_from(SignInAttempt).where(
         SignInAttempt.username == candidate.username, SignInAttempt.address == candidate.address,
         throttling.still_counting(), *throttling.recent_failures(now, rules)))
-    if failures == rules.pair.threshold:
+    if user is not None and failures == rules.pair.threshold:
         until = rules.pair.delayed_until(failures, now)
         record_change(None, "user.sign_in_delay", user, None,
                       {"address": candidate.address, "failures": failures, "until": until.isoformat()},
