@@ -285,22 +285,25 @@ def session_is_valid(row, now):
 
 
 def session_for_token(plain):
-    """The valid session a cookie's token names, with its user's current_session set; None otherwise.
+    """(the valid session a cookie's token names, with its user's current_session set, or None; whether the
+    visit was noted).
 
     Notes the visit (last_seen_at) at most once a minute. On SQLite a GET runs as a reader, so ensure_writer()
-    makes this unit of work a writer before anything is changed; the caller commits.
+    makes this unit of work a writer before anything is changed; the caller commits when the visit was noted
+    (the change may already be flushed by then, so session.dirty does not tell).
     """
     if not isinstance(plain, str) or not plain or len(plain) > 100:
-        return None
+        return None, False
     row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(plain)))
     now = utcnow()
     if row is None or not session_is_valid(row, now):
-        return None
-    if now - row.last_seen_at >= LAST_SEEN_STEP:
+        return None, False
+    noted = now - row.last_seen_at >= LAST_SEEN_STEP
+    if noted:
         ensure_writer()
         row.last_seen_at = now
     row.user.current_session, row.user.current_session_token = row, plain
-    return row
+    return row, noted
 
 
 def _end_sessions(user, reason, keep=None):

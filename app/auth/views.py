@@ -30,10 +30,10 @@ PASSWORD_CHANGE_NOTICE = "您的密码不符合安全要求，请先修改密码
 
 @login_manager.user_loader
 def load_user(session_id):
-    row = services.session_for_token(session_id)
+    row, noted = services.session_for_token(session_id)
     if row is None:
         return None
-    if db.session.dirty:
+    if noted:
         # The visit was noted (last_seen_at, once a minute). The loader runs before the view changes anything
         # (`require` and require_password_change ask for current_user first), so this commits only that.
         db.session.commit()

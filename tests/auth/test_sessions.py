@@ -5,16 +5,21 @@ remember_token is worth nothing afterwards; idle and absolute lifetimes; remembe
 A thief's browser is a fresh test client given the copied cookie values (get_cookie / set_cookie).
 """
 
+import sqlite3
+from contextlib import closing
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.auth import services
-from app.auth.models import UserSession, describe_user_agent
+from app.auth.models import User, UserSession, describe_user_agent
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.org.demo import DEMO_PASSWORD
+from tests.conftest import is_postgres
+from tests.core.test_sqlite_writers import _another_writer_commits_after_reading
+from tests.core.test_sqlite_writers import seeded as seeded  # noqa: F401 (the fixture: an SQLite file app)
 from tests.helpers import client_signed_in_as, expect_sign_in_page
 
 CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -304,3 +309,34 @@ def test_remember_me_lasts_fourteen_days_not_a_year(app, client, clock):
 
     clock.set(start + timedelta(days=14, minutes=1))
     expect_sign_in_page(replay(app, copied, "remember_token").get("/tasks/inbox"))
+
+
+# --- the last-seen write of a GET on SQLite --------------------------------------------------------------------
+
+
+@pytest.mark.no_db_transaction
+@pytest.mark.skipif(is_postgres(), reason="the failure mode (SQLITE_BUSY on a stale read snapshot) is SQLite's")
+def test_a_get_notes_the_sessions_last_seen_although_another_writer_committed_meanwhile(seeded):  # noqa: F811
+    """The session row is read by a GET (a deferred, reading transaction); if the scheduler commits right then, the
+    last-seen write must still succeed: ensure_writer() turns the request into a writer before it changes the row."""
+    app = seeded["app"]
+    with app.app_context():
+        path = db.engine.url.database
+        staff = db.session.scalar(sa.select(User).where(User.username == "gxj"))
+        row, plain = services.open_session(staff)
+        row.last_seen_at -= timedelta(minutes=5)
+        row_id = row.id
+        db.session.commit()
+        db.session.remove()  # nothing of the setup stays open (outside a request a transaction begins as a writer)
+        browser = app.test_client()
+        with browser.session_transaction() as sess:
+            sess["_user_id"] = plain
+        with _another_writer_commits_after_reading(db.engine, path, "user_sessions") as fired:
+            answer = browser.get("/tasks/inbox")
+        db.session.remove()
+    assert fired, "the session was read"
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    with closing(sqlite3.connect(path)) as check:
+        seen, created = check.execute("SELECT last_seen_at, created_at FROM user_sessions WHERE id = ?",
+                                      (row_id,)).fetchone()
+    assert seen > created  # written now, no longer five minutes before the sign-in
