@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app import cli as cli_module
 from app.auth.models import Role, User
 from app.core.models import AuditEntry
+from app.core.transactions import READ_ONLY
 from app.extensions import db
 
 PASSWORD = "Cli-secret-2026"
@@ -57,7 +58,9 @@ def test_what_the_command_commits_stays_inside_the_test_transaction(runner):
     assert result.exit_code == 0, result.output
 
     assert find("newobserver") is not None  # seen by the test's own session ...
-    with db.engine.connect() as elsewhere:  # ... but not committed for anyone else: rolled back after the test
+    # ... but not committed for anyone else: rolled back after the test. (A reader: outside a request a connection
+    # begins as a writer on SQLite, and the test's own transaction holds the write lock.)
+    with db.engine.connect().execution_options(**READ_ONLY) as elsewhere:
         assert elsewhere.scalar(sa.select(sa.func.count()).select_from(User).where(
             User.username == "newobserver")) == 0
 

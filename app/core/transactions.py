@@ -46,10 +46,16 @@ def sqlite_begin_statement():
     return IMMEDIATE
 
 
+# A connection that only reads, whatever the context: ``engine.connect().execution_options(**READ_ONLY)``.
+READ_ONLY = {"sqlite_begin": DEFERRED}
+
+
 def begin_sqlite_transaction(connection):
-    """The engine's ``begin`` hook: open the transaction as :func:`sqlite_begin_statement` says."""
+    """The engine's ``begin`` hook: open the transaction as the connection's ``sqlite_begin`` execution option, or
+    else :func:`sqlite_begin_statement`, says."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(sqlite_begin_statement())
+        chosen = connection.get_execution_options().get("sqlite_begin")
+        connection.exec_driver_sql(chosen if chosen in (DEFERRED, IMMEDIATE) else sqlite_begin_statement())
 
 
 def ensure_writer():
