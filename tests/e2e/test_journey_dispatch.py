@@ -91,8 +91,9 @@ def _log_weekly_meeting(page, shot, live_server):
     assert page.get_by_label("会议日期").input_value() == "2026-04-13"  # the meeting day, proposed Monday
     page.get_by_label("地点").fill("市工信局三楼会议室")
     page.get_by_label("主持人").fill("市工信局主要负责人")
-    page.get_by_label("参会单位（可多选）").select_option(label=["市发改委", "市大数据和产业创新发展中心"])
-    page.get_by_label("参会人员").fill("市发改委分管负责人、市大数据中心分管负责人")
+    # Every unit a decision is assigned to attends (a unit's record may assign only its own and attending units).
+    page.get_by_label("参会单位（可多选）").select_option(label=["市发改委", "市科技局", "市大数据和产业创新发展中心"])
+    page.get_by_label("参会人员").fill("市发改委分管负责人、市科技局分管负责人、市大数据中心分管负责人")
     page.get_by_label("议题").fill("精品钢材及新材料产业链推进情况；本周交办事项办理进度")
     page.get_by_label("会议纪要").fill(WEEKLY_MINUTES)
     rows = page.locator("[data-repeat-row]")
@@ -131,7 +132,7 @@ def _log_weekly_meeting(page, shot, live_server):
     with live_server.app_context():
         record = db.session.get(MeetingRecord, record_id)
         assert record.expected_id == expected_id and record.held_on == date(2026, 4, 13)
-        assert sorted(u.name for u in record.units) == ["市发改委", "市大数据和产业创新发展中心"]
+        assert sorted(u.name for u in record.units) == sorted(["市发改委", "市科技局", "市大数据和产业创新发展中心"])
         items = sorted((i for i in record.items if i.kind is ItemKind.decision), key=lambda i: i.sort_order)
         assert [i.text for i in items] == [d[0] for d in DECISIONS]
         tasks = {}
