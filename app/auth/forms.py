@@ -4,7 +4,7 @@ from wtforms.validators import Email, EqualTo, NumberRange, Optional, Regexp, Va
 
 from app.auth.models import Role, TokenScope
 from app.auth.passwords import RULES_HINT
-from app.core.forms import ChineseIntegerField, max_length, options, required, strip
+from app.core.forms import ChineseIntegerField, OneLine, max_length, options, required, strip
 
 # The policy's length and content rules live in app.auth.passwords, checked by the services (one copy).
 TOKEN_DAYS_MESSAGE = "令牌有效期最长 365 天，请填写 1 到 365 之间的天数。"
@@ -48,13 +48,14 @@ class UserForm(FlaskForm):
     username = StringField("用户名", validators=[
         required("用户名"), max_length("用户名", 50),
         Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含英文字母、数字、下划线、点和减号。")], filters=[strip])
-    display_name = StringField("姓名", validators=[required("姓名"), max_length("姓名", 50)], filters=[strip])
+    display_name = StringField("姓名", validators=[OneLine(), required("姓名"), max_length("姓名", 50)],
+                               filters=[strip])
     role = SelectField("角色", choices=options(Role.choices()), validate_choice=True)
     unit_id = _IdSelect("所属单位")
     person_id = _IdSelect("关联领导")
-    email = EmailField("电子邮箱", validators=[Optional(), Email(message="电子邮箱格式不正确。"),
+    email = EmailField("电子邮箱", validators=[OneLine(), Optional(), Email(message="电子邮箱格式不正确。"),
                                            max_length("电子邮箱", 120)], filters=[strip])
-    phone = StringField("电话", validators=[Optional(), max_length("电话", 30)], filters=[strip])
+    phone = StringField("电话", validators=[OneLine(), Optional(), max_length("电话", 30)], filters=[strip])
     password = PasswordField("初始密码", validators=[Optional()], description=RULES_HINT)
     submit = SubmitField("保存")
 
@@ -76,7 +77,8 @@ class ResetPasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField("用途", validators=[required("令牌用途"), max_length("令牌用途", 100)], filters=[strip])
+    name = StringField("用途", validators=[OneLine("令牌用途"), required("令牌用途"), max_length("令牌用途", 100)],
+                       filters=[strip])
     scope = SelectField("权限", choices=options(TokenScope.choices()), default=TokenScope.read.value,
                         validate_choice=True, description="只读令牌只能查询；新增、修改等写操作需要读写令牌。")
     # Left empty (or not sent): the default of 90 days.

@@ -23,6 +23,7 @@ from app.auth.models import (
 from app.core.audit import record_change, record_update, snapshot
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.core.text import one_line
 from app.core.transactions import ensure_writer
 from app.extensions import db
 
@@ -156,11 +157,12 @@ def note_password_policy(user, password, allow_demo=False):
 
 
 def _check_lengths(display_name, email, phone):
-    # The columns' sizes: PostgreSQL would refuse longer values with an error page, SQLite would keep them.
+    # One-line fields (no control characters: a name with CR LF breaks every header and Excel cell it reaches), at
+    # most the columns' sizes: PostgreSQL would refuse longer values with an error page, SQLite would keep them.
     for value, label, size, field in ((display_name, "姓名", 50, "display_name"), (email, "电子邮箱", 120, "email"),
                                       (phone, "电话", 30, "phone")):
-        if value and len(value.strip()) > size:
-            raise ServiceError(f"{label}不能超过 {size} 个字符。", field=field)
+        if value:
+            one_line(value, label, size, field=field)
 
 
 def _check_role_binding(role, unit, person):
@@ -362,11 +364,9 @@ def _revoke_tokens(user):
 
 def create_token(actor, user, name, scope=TokenScope.read_write, days=TOKEN_DEFAULT_DAYS):
     """Create a token valid for `days` (1 to 365); return (ApiToken, the plain token, shown once)."""
-    name = (name or "").strip()
+    name = one_line(name, "令牌用途", 100, field="name")
     if not name:
         raise ServiceError("请填写令牌用途。", field="name")
-    if len(name) > 100:
-        raise ServiceError("令牌用途不能超过 100 个字符。", field="name")
     if not isinstance(scope, TokenScope):
         raise ServiceError("请选择令牌权限：只读或读写。", field="scope")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= TOKEN_MAX_DAYS:
