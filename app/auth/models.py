@@ -39,6 +39,11 @@ def check_password_of_nobody(password: str) -> bool:
     return False
 
 
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password: slow on purpose, so call it with no write transaction open."""
+    return _hasher.hash(password)
+
+
 def verify_password(password_hash: str | None, password: str) -> tuple[bool, str | None]:
     """Check a password against a stored hash, with no database work: (right?, a renewed hash or None).
 
@@ -101,7 +106,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.current_session_token
 
     def set_password(self, password: str):
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         try:

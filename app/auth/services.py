@@ -17,6 +17,7 @@ from app.auth.models import (
     TokenScope,
     User,
     UserSession,
+    hash_password,
     hash_token,
     verify_password,
 )
@@ -215,10 +216,29 @@ def update_user(actor, user, display_name, role: Role, unit=None, person=None, e
     return user
 
 
+@dataclass(frozen=True)
+class PreparedPassword:
+    """A new password that passed the policy, as its hash: made by `prepare_password` before the transaction that
+    stores it, because hashing is slow on purpose and a writer holds SQLite's write lock until it commits."""
+
+    username: str
+    password_hash: str
+
+
+def prepare_password(password, username, allow_demo=False) -> PreparedPassword:
+    """Check a new password against the policy and hash it; no database work (call it with no transaction open)."""
+    _check_password_strength(password, username, allow_demo=allow_demo)
+    return PreparedPassword(username, hash_password(password))
+
+
 def reset_password(actor, user, password, keep_session=None):
-    """Set a new password; end every session of the user but `keep_session`, and revoke every API token."""
-    _check_password_strength(password, user.username)
-    user.set_password(password)
+    """Set a new password (plain, or prepared by `prepare_password` for this user); end every session of the user
+    but `keep_session`, and revoke every API token."""
+    if not isinstance(password, PreparedPassword):
+        password = prepare_password(password, user.username)
+    elif password.username != user.username:
+        raise ServiceError("新密码不是为该账号准备的，请重新提交。", field="password")
+    user.password_hash = password.password_hash
     user.must_change_password = False
     own = actor is not None and actor.id == user.id
     _end_sessions(user, "修改密码" if own else "管理员重置密码", keep=keep_session)
@@ -229,8 +249,11 @@ def reset_password(actor, user, password, keep_session=None):
 
 
 def change_own_password(user, current, new, current_session=None):
-    """The user's own change: the session it is made from stays signed in, every other one ends."""
-    if not user.check_password(current or ""):
+    """The user's own change: the session it is made from stays signed in, every other one ends. `current` is the
+    current password, or True/False when the view has already checked it outside the transaction; `new` is plain
+    or prepared."""
+    right = current if isinstance(current, bool) else verify_password(user.password_hash, current or "")[0]
+    if not right:
         raise ServiceError("当前密码不正确。", field="current_password")
     reset_password(user, user, new, keep_session=current_session)
 

@@ -6,12 +6,13 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import failures, queries, services
 from app.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, ResetPasswordForm, TokenForm, UserForm
-from app.auth.models import ApiToken, Role, TokenScope, User, UserSession
+from app.auth.models import ApiToken, Role, TokenScope, User, UserSession, verify_password
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
 from app.core.forms import apply_service_error
 from app.core.pagination import paginate
 from app.core.permissions import PUBLIC, require
+from app.core.transactions import end_before_slow_work
 from app.core.urls import safe_next
 from app.extensions import db, login_manager
 from app.org.models import Person, Unit
@@ -112,9 +113,13 @@ def _sign_out():
 def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        stored_hash, username = user.password_hash, user.username
+        end_before_slow_work()  # both checks hash (argon2, slow on purpose): no write lock held meanwhile
+        right, _ = verify_password(stored_hash, form.current_password.data or "")
         try:
-            services.change_own_password(current_user, form.current_password.data, form.new_password.data,
-                                         current_session=current_user.current_session)
+            new_password = services.prepare_password(form.new_password.data, username)
+            services.change_own_password(user, right, new_password, current_session=user.current_session)
         except ServiceError as error:
             apply_service_error(form, error)
         else:
@@ -273,8 +278,10 @@ def reset_password(user_id):
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        username = user.username
+        end_before_slow_work()  # hashing is slow on purpose: no write lock held meanwhile
         try:
-            services.reset_password(current_user, user, form.password.data)
+            services.reset_password(current_user, user, services.prepare_password(form.password.data, username))
         except ServiceError as error:
             flash(error.message, "danger")
         else:

@@ -72,3 +72,16 @@ def ensure_writer():
     if db.session().in_transaction():
         db.session.commit()
     g._sqlite_begin = IMMEDIATE
+
+
+def end_before_slow_work():
+    """End this unit of work's transaction before slow work that needs no lock (a password hash): on SQLite a POST
+    began as a writer and would make every other writer wait for it. Nothing may be pending (a view calls it after
+    reading what the slow work needs, before changing anything); the next statement begins a new transaction."""
+    from app.extensions import db
+
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_before_slow_work() with changes pending: call it before changing anything")
+    if session.in_transaction():
+        session.commit()

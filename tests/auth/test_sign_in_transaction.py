@@ -124,3 +124,81 @@ def test_an_outdated_hash_is_renewed_with_no_transaction_open_and_saved(site, mo
         stored = db.session.scalar(sa.select(User.password_hash).where(User.username == "reader"))
         assert stored != old_hash and not auth_models._hasher.check_needs_rehash(stored)
         assert auth_models._hasher.verify(stored, PASSWORD)
+
+
+# --- changing a password: the account page and the office's reset -----------------------------------------------
+
+NEW_PASSWORD = "Harbour-Violet-2047"
+
+
+def _signed_in(app, username, password):
+    client = app.test_client()
+    answer = client.post("/auth/login", data={"username": username, "password": password},
+                         environ_base={"REMOTE_ADDR": "192.0.2.200"})
+    assert answer.status_code == 302
+    return client
+
+
+def _set_password(app, username, password):
+    with app.app_context():
+        account = db.session.scalar(sa.select(User).where(User.username == username))
+        account.set_password(password)
+        account.must_change_password = False
+        db.session.commit()
+        db.session.remove()
+
+
+def test_the_own_password_change_checks_and_hashes_with_no_transaction_open(site, monkeypatch):
+    app, path = site
+    _set_password(app, "reader", PASSWORD)
+    client = _signed_in(app, "reader", PASSWORD)
+    watcher = Watcher(auth_models._hasher, path)
+    monkeypatch.setattr(auth_models, "_hasher", watcher)
+
+    response = client.post("/auth/account", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD,
+                                                  "confirm": NEW_PASSWORD})
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert watcher.seen == [("verify", "written", False), ("hash", "written", False)]
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.password_hash).where(User.username == "reader"))
+        assert auth_models._hasher.verify(stored, NEW_PASSWORD)
+    _set_password(app, "reader", PASSWORD)
+
+
+def _admin_client(app):
+    """An office administrator on this site (the organisation is loaded for the office unit)."""
+    from app.org.models import Unit, UnitKind
+    from app.org.seed import seed_organisation
+
+    with app.app_context():
+        if db.session.scalar(sa.select(User.id).where(User.username == "office-admin")) is None:
+            seed_organisation()
+            office = db.session.scalar(sa.select(Unit).where(Unit.kind == UnitKind.office))
+            admin = User(username="office-admin", display_name="千百十办管理员", role=Role.admin, unit=office)
+            admin.set_password(PASSWORD)
+            db.session.add(admin)
+            db.session.commit()
+        db.session.remove()
+    return _signed_in(app, "office-admin", PASSWORD)
+
+
+def test_the_offices_reset_hashes_with_no_transaction_open(site, monkeypatch):
+    app, path = site
+    _set_password(app, "reader", PASSWORD)
+    with app.app_context():
+        reader_id = db.session.scalar(sa.select(User.id).where(User.username == "reader"))
+        db.session.remove()
+    admin = _admin_client(app)
+    watcher = Watcher(auth_models._hasher, path)
+    monkeypatch.setattr(auth_models, "_hasher", watcher)
+
+    response = admin.post(f"/auth/users/{reader_id}/password", data={"password": NEW_PASSWORD,
+                                                                     "confirm": NEW_PASSWORD})
+
+    assert response.status_code == 302
+    assert watcher.seen == [("hash", "written", False)]
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.password_hash).where(User.username == "reader"))
+        assert auth_models._hasher.verify(stored, NEW_PASSWORD)
+    _set_password(app, "reader", PASSWORD)
