@@ -122,7 +122,8 @@ BAD_INPUT = [
     (["newaccount", "--role", "leader"], PASSWORD, "市领导账号必须关联一位领导（人员）。"),
     # too long
     (["a" * 51, "--role", "observer"], PASSWORD, "用户名不能超过 50 个字符。"),
-    (["newaccount", "--role", "observer", "--display-name", "长" * 51], PASSWORD, "姓名不能超过 50 个字符（当前 51 个）。"),
+    (["newaccount", "--role", "observer", "--display-name", "长" * 51], PASSWORD,
+     "姓名不能超过 50 个字符（当前 51 个）。"),
     (["newaccount", "--role", "observer"], "Ab1" * 43, "密码不能超过 128 个字符。"),
     # unknown unit or person, wrong unit for the role
     (["newaccount", "--role", "staff", "--unit", "不存在局"], PASSWORD, "找不到单位“不存在局”，请使用单位全称。"),
