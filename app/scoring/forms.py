@@ -18,20 +18,13 @@ from wtforms.validators import InputRequired, Optional
 from app.auth.forms import _IdSelect
 from app.core.forms import ChineseDateField, OneLine, ValidationError, limit_note, max_length, options, required, strip
 from app.scoring import engine
+from app.scoring.engine import decimal_text as fmt
 from app.scoring.services import TASK_ITEM, EntryItem
 
 TWO_PLACES = Decimal("0.01")
 SUB_ITEM_CODE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 SCORE_PREFIX, NOTE_PREFIX = "score:", "note:"
-
-
-def fmt(value) -> str:
-    """A Decimal as the office writes it: 25, 0.5, 12.25 (no exponent, no trailing zeros)."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _decimal(text, what):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from app.core.security import localtime
 from app.org.models import Unit, UnitGroup
 from app.scoring import charts, engine
+from app.scoring.engine import decimal_text as plain
 
 TITLE_PREFIX = "湘潭市产业强市“千百十”工程"
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -26,14 +27,6 @@ STATUS_LABELS = {"finalized": "已审定", "open": "录入中", "future": "未�
 
 
 # --- formatting -------------------------------------------------------------------------------------------
-
-def plain(value) -> str:
-    """A number without trailing zeros: "25.00" → "25", "0.50" → "0.5", Decimal(85) → "85"."""
-    if value is None:
-        return ""
-    text = f"{Decimal(str(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
 
 def assessor_label(code, short=False) -> str:
     if short and code == "office":

@@ -52,6 +52,7 @@ from app.scoring.engine import (
     blend_finals,
     check_entry,
     competition_ranks,
+    decimal_text,
     default_profile,
     default_profiles,
     default_rules,
@@ -161,15 +162,20 @@ RULES = RuleSet()
 
 
 def test_engine_imports_only_the_standard_library():
-    """The engine is pure (STYLE.md): no Flask, no database, nothing of the app."""
-    tree = ast.parse(Path(engine.__file__).read_text(encoding="utf-8"))
+    """The engine is pure (STYLE.md): no Flask, no database, nothing of the app but its own modules."""
+    modules = sorted(Path(engine.__file__).parent.glob("*.py"))
+    assert len(modules) > 1
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add((node.module or "").split(".")[0])
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+    for module in modules:
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{module.name}: relative import"
+                imported.add(node.module or "")
+    own = {name for name in imported if name.startswith("app.scoring.engine.")}
+    assert own <= {f"app.scoring.engine.{module.stem}" for module in modules}
+    assert {name.split(".")[0] for name in imported - own} <= set(sys.stdlib_module_names) | {"__future__"}
 
 
 def test_all_59_units_are_in_the_five_groups_of_annex2_section2():
@@ -576,6 +582,68 @@ def test_arithmetic_does_not_depend_on_the_callers_decimal_context():
         assert annual_score(WEIGHTS_STANDARD, [D("70.3"), D(80), D(80), D(80)]).exact == D("78.545")
         facts = [TaskFact(i, "normal", date(2024, 3, 1), date(2024, 3, 1) if i == 0 else None) for i in range(3)]
         assert office_component(facts, TaskSettings(), date(2024, 3, 31), 70).value == D("23.33")
+
+
+# The three formatters that decimal_text replaced, as they were written: the engine's messages (Decimals only),
+# the result pages' ``plain`` (``Decimal(str(value))``) and the forms' ``fmt`` (``Decimal(value)``).
+def _engine_fmt(value):
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _pages_plain(value):
+    if value is None:
+        return ""
+    text = f"{Decimal(str(value)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _forms_fmt(value):
+    if value is None:
+        return ""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (D("25.00"), "25"),
+        (D("0.50"), "0.5"),
+        (D("12.25"), "12.25"),
+        (D(85), "85"),
+        (D("100"), "100"),
+        (D("1E+2"), "100"),
+        (D("2.5E-3"), "0.0025"),
+        (D("-0.10"), "-0.1"),
+        (D("0.00"), "0"),
+        (D("-0"), "-0"),
+        (D("10"), "10"),
+        (D("78.545"), "78.545"),
+        (7, "7"),
+        ("3.50", "3.5"),
+        ("0.333333333333333333333333333333", "0.333333333333333333333333333333"),
+        (None, ""),
+    ],
+)
+def test_decimal_text_writes_numbers_without_exponent_nor_trailing_zeros_as_the_three_formatters_did(value, text):
+    """One formatter for the engine's messages, the result pages and the forms: no rounding, the same text."""
+    assert decimal_text(value) == text
+    assert _pages_plain(value) == text
+    assert _forms_fmt(value) == text
+    if isinstance(value, Decimal):
+        assert _engine_fmt(value) == text
+
+
+@PROPERTY
+@given(st.decimals(allow_nan=False, allow_infinity=False) | st.integers() | st.none())
+def test_property_decimal_text_equals_each_formatter_it_replaced(value):
+    assert decimal_text(value) == _pages_plain(value) == _forms_fmt(value)
+    if value is not None:
+        assert decimal_text(value) == _engine_fmt(Decimal(value))
+    assert decimal_text(None if value is None else str(value)) == decimal_text(value)
 
 
 # --------------------------------------------------------------------------------------------------------
