@@ -42,11 +42,13 @@ def seed_command():
               help="demo：约150条演示事项，上一年度和本年度已过季度的演示考评；stress：另加5万条压测事项及其反馈和记录")
 def demo_command(scale):
     """Create demo accounts and plausible demo data (idempotent)."""
+    from app.auth.passwords import DEMO_PASSWORD
     from app.core.clock import today
-    from app.org.demo import DEMO_PASSWORD, seed_demo_org
+    from app.demo.meetings import seed_demo_meetings
+    from app.demo.org import seed_demo_org
+    from app.demo.scoring import seed_demo_scores
+    from app.demo.tasks import seed_demo_tasks, seed_stress_tasks
     from app.org.seed import seed_organisation
-    from app.scoring.demo import seed_demo_scores
-    from app.tasks.demo import seed_demo_tasks, seed_stress_tasks
 
     seed_organisation()
     created = seed_demo_org()
@@ -61,8 +63,6 @@ def demo_command(scale):
     scores = seed_demo_scores(today())
     db.session.commit()
     click.echo("演示考评：" + "，".join(f"{k} 新增 {v}" for k, v in scores.items()))
-    from app.meetings.demo import seed_demo_meetings
-
     meetings = seed_demo_meetings(today())
     db.session.commit()
     click.echo("演示会议：" + "，".join(f"{k} {v}" for k, v in meetings.items()))

@@ -74,11 +74,11 @@ def prepare(app, args, say):
     from flask_migrate import upgrade
 
     from app.core.clock import today
+    from app.demo.org import seed_demo_org
+    from app.demo.scoring import enter_demo_year
+    from app.demo.tasks import seed_stress_tasks
     from app.extensions import db
-    from app.org.demo import seed_demo_org
     from app.org.seed import seed_organisation
-    from app.scoring.demo import enter_demo_year
-    from app.tasks.demo import seed_stress_tasks
 
     with app.app_context():
         engine = db.engine

@@ -2,7 +2,7 @@
 
 Builds the database like bench_tasks.py (a fresh SQLite file under /tmp/qbs-bench-scoring/ by default, or
 PostgreSQL with --pg URL): migrations, the organisation, the demo accounts and the stress tasks, then every
-manual entry of the four quarters of last year (app.scoring.demo.enter_demo_year, through enter_scores) —
+manual entry of the four quarters of last year (app.demo.scoring.enter_demo_year, through enter_scores) —
 so year_report computes all four quarters live from the tasks, the worst case. It then times, in an app
 context with a fresh session per run (as a request would have):
 
@@ -54,12 +54,12 @@ def build(app, args, year):
     from flask_migrate import upgrade
 
     from app.core.clock import today
+    from app.demo.org import seed_demo_org
+    from app.demo.scoring import enter_demo_year
+    from app.demo.tasks import seed_stress_tasks
     from app.extensions import db
-    from app.org.demo import seed_demo_org
     from app.org.seed import seed_organisation
-    from app.scoring.demo import enter_demo_year
     from app.scoring.models import ScoreEntry
-    from app.tasks.demo import seed_stress_tasks
 
     seconds = {}
     with app.app_context():
@@ -141,9 +141,9 @@ def main(argv=None):
 
     from app.auth.models import Role, User
     from app.core.clock import today
+    from app.demo.scoring import evaluation_date
     from app.extensions import db
     from app.scoring import services
-    from app.scoring.demo import evaluation_date
     from app.scoring.models import ScoreEntry
     from app.tasks.models import Task, TaskState
 

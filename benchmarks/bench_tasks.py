@@ -67,10 +67,10 @@ def build(app, args):
     from flask_migrate import upgrade
 
     from app.core.clock import today
+    from app.demo.org import seed_demo_org
+    from app.demo.tasks import seed_stress_tasks
     from app.extensions import db
-    from app.org.demo import seed_demo_org
     from app.org.seed import seed_organisation
-    from app.tasks.demo import seed_stress_tasks
 
     with app.app_context():
         if not args.reuse:
@@ -92,10 +92,10 @@ class Targets:
 
     def __init__(self, app):
         from app.auth.models import Role, User
+        from app.auth.passwords import DEMO_PASSWORD
         from app.auth.services import create_user
         from app.core.clock import today
         from app.extensions import db
-        from app.org.demo import DEMO_PASSWORD
         from app.org.models import Unit
         from app.tasks.models import OPEN_STATES, FollowUp, Task, TaskParty
         from app.tasks.queries import Xun

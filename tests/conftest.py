@@ -91,7 +91,7 @@ def app():
     with app.app_context():
         reset_database(db.engine)
         upgrade()
-        from app.org.demo import seed_demo_org
+        from app.demo.org import seed_demo_org
         from app.org.seed import seed_organisation
 
         seed_organisation()

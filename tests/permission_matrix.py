@@ -4,7 +4,7 @@ ROUTES has one line per (endpoint, method): the expected answer of each role col
 a sample URL. When you add a route, add its line here: `test_the_matrix_lists_every_route` fails until you do and
 prints the line to start from.
 
-The columns (ROLES; each a demo account of the seeded organisation, see app/org/demo.py):
+The columns (ROLES; each a demo account of the seeded organisation, see app/demo/org.py):
   anon   not signed in (API: no bearer token)
   A      staff of unit A, 市工信局, which leads the sample task {task} (gxj; 工信局 also scores every unit's 工信局 part)
   B      staff of unit B, 湘潭县人民政府: no part in the sample task, no assessor (xtx)

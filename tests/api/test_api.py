@@ -14,8 +14,8 @@ from app.auth import services as auth_services
 from app.auth.models import ApiToken, hash_token
 from app.core.errors import ServiceError
 from app.core.models import AuditEntry
+from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.demo import PORTFOLIOS
 from app.org.models import Person, Plan, PlanKind, PortfolioItem, Position, Target, Unit, UnitGroup, UnitKind
 from tests.helpers import CHINESE, assert_json_error, bearer
 

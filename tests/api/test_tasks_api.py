@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.models import AuditEntry
+from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.demo import PORTFOLIOS
 from app.org.models import Person, Plan, Unit
 from app.tasks import services
 from app.tasks.models import (

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from app.auth import passwords, services
 from app.auth.models import Role, User
+from app.auth.passwords import DEMO_PASSWORD
 from app.core.errors import ServiceError
 from app.extensions import db
-from app.org.demo import DEMO_PASSWORD
 from tests.helpers import bearer
 
 TOO_SHORT = "密码至少需要 10 个字符。"

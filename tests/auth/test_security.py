@@ -9,12 +9,12 @@ from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.auth.models import SignInAttempt, User
+from app.auth.passwords import DEMO_PASSWORD
 from app.core.models import AuditEntry
 from app.core.permissions import PERMISSIONS, PUBLIC
 from app.core.security import CSP
 from app.core.urls import safe_next
 from app.extensions import db
-from app.org.demo import DEMO_PASSWORD
 from app.org.models import Chain, Person, Plan, Unit
 from config import ProductionConfig
 

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from app.auth import services
 from app.auth.models import User, UserSession, describe_user_agent
+from app.auth.passwords import DEMO_PASSWORD
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.demo import DEMO_PASSWORD
 from tests.conftest import is_postgres
 from tests.core.test_sqlite_writers import _another_writer_commits_after_reading
 from tests.core.test_sqlite_writers import seeded as seeded  # noqa: F401 (the fixture: an SQLite file app)

@@ -15,10 +15,10 @@ from flask_login import current_user
 from app.auth import models as auth_models
 from app.auth import services
 from app.auth.models import SignInAttempt, User
+from app.auth.passwords import DEMO_PASSWORD
 from app.auth.throttling import delayed_until
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.demo import DEMO_PASSWORD
 from tests.helpers import client_signed_in_as, expect_sign_in_page
 
 ADDRESS = "10.20.30.40"

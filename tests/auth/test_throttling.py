@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from app.auth import services
 from app.auth.models import SignInAttempt
+from app.auth.passwords import DEMO_PASSWORD
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.demo import DEMO_PASSWORD
 
 ATTACKER = "203.0.113.7"
 DESK = "10.20.30.40"

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from app.auth import services
 from app.auth.models import ApiToken, TokenScope
+from app.auth.passwords import DEMO_PASSWORD
 from app.core.errors import ServiceError
 from app.extensions import db
-from app.org.demo import DEMO_PASSWORD
 from tests.helpers import assert_json_error, bearer
 
 NEW_PASSWORD = "Fresh-pass-2026"

@@ -62,8 +62,8 @@ def _seed(app):
 
     from app.auth import services as auth_services
     from app.auth.models import User
+    from app.demo.org import seed_demo_org
     from app.meetings import ical
-    from app.org.demo import seed_demo_org
     from app.org.seed import seed_organisation
     from app.tasks.models import Task, TaskParty, TaskSource, TaskState
 

@@ -69,11 +69,11 @@ def _seed(url, tmp_dir):
     from flask_migrate import upgrade
 
     from app.core.clock import today
-    from app.meetings.demo import seed_demo_meetings
-    from app.org.demo import seed_demo_org
+    from app.demo.meetings import seed_demo_meetings
+    from app.demo.org import seed_demo_org
+    from app.demo.scoring import seed_demo_scores
+    from app.demo.tasks import seed_demo_tasks
     from app.org.seed import seed_organisation
-    from app.scoring.demo import seed_demo_scores
-    from app.tasks.demo import seed_demo_tasks
 
     app = _app_on(url, tmp_dir)
     with app.app_context():

@@ -265,32 +265,3 @@ def test_the_reminders_scan_enqueues_meeting_reminders_once(cadence_on, clock, u
     clock.set(datetime(2026, 3, 6, 10, 5))
     assert jobs.scan(clock.now())["created"] == 0
     assert len(db.session.scalars(mine).all()) == 1
-
-
-# --- the demo year ---------------------------------------------------------------------------------------------
-
-def test_the_demo_year_has_records_for_most_meetings_some_late_and_some_missing(clock, client, login_as):
-    from app.meetings.demo import seed_demo_meetings
-
-    clock.set(datetime(2026, 11, 20, 9, 0))
-    counts = seed_demo_meetings(D("2026-11-20"))
-    assert counts["records"] > 0 and counts["late"] > 0 and counts["missing"] > 0
-    year = compliance_counts(D("2025-11-20"), D("2026-11-20"), today=D("2026-11-20"))
-    for meeting_type in MeetingType:
-        c = year[meeting_type]
-        assert c["logged"] > 0, meeting_type
-    weekly = year[MeetingType.weekly]
-    due = weekly["expected"] - weekly["pending"]
-    assert 0.75 < weekly["logged"] / due < 0.95 and weekly["late"] > 0 and weekly["missing"] > 0
-    records = db.session.scalars(sa.select(MeetingRecord).order_by(MeetingRecord.id)).all()
-    assert all(r.expected.type is r.type and r.held_on == r.expected.scheduled_on for r in records)
-    assert any(r.items for r in records if r.type is MeetingType.weekly)
-    assert all(r.minutes for r in records)
-    # idempotent: a second run adds nothing
-    again = seed_demo_meetings(D("2026-11-20"))
-    assert (again["expected"], again["records"]) == (0, 0)
-    login_as("admin")
-    page = client.get("/meetings/compliance?start=2026-01-01&end=2026-11-20").get_data(as_text=True)
-    assert 'data-status="missing"' in page and 'data-status="recorded"' in page and 'data-status="late"' in page
-    assert client.get("/meetings/").status_code == 200
-    assert client.get("/meetings/calendar?month=2026-10").status_code == 200

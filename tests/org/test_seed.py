@@ -14,7 +14,6 @@ from app.auth.models import User
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.org import queries, services
-from app.org.demo import seed_demo_org
 from app.org.models import (
     Chain,
     GroupMembership,
@@ -22,7 +21,6 @@ from app.org.models import (
     Person,
     Plan,
     PlanKind,
-    PortfolioItem,
     Position,
     SuperiorReport,
     Unit,
@@ -438,35 +436,6 @@ def test_flask_seed_on_an_empty_organisation_creates_everything_once(app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(plan_lead_units)) == 16
 
 
-def all_table_rows():
-    return {table.name: [tuple(r) for r in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))]
-            for table in db.metadata.sorted_tables}
-
-
-def test_flask_demo_twice_changes_nothing(app):
-    # The test database already holds the organisation's demo data; `flask demo` may add other packages' demo
-    # records (tasks, their users) the first time, and changes nothing the second time.
-    before = table_rows()
-    del before["users"]
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    assert "portfolio 新增 0，chains 新增 0，users 新增 0" in result.output
-    after_first = all_table_rows()
-    assert {name: rows for name, rows in after_first.items() if name in before} == before
-
-    result = runner.invoke(args=["demo"])
-
-    assert result.exit_code == 0, result.output
-    assert all_table_rows() == after_first
-
-
-def test_organisation_demo_data_twice_changes_nothing():
-    before = table_rows()
-    assert seed_demo_org() == {"portfolio": 0, "chains": 0, "users": 0}
-    assert table_rows() == before
-
-
 def test_seed_does_not_undo_edits_of_an_administrator(app, user):
     admin = user("admin")
     unit = unit_named("市发改委")
@@ -503,19 +472,3 @@ def test_seed_does_not_recreate_a_unit_or_person_an_administrator_renamed(app, u
     assert db.session.scalar(sa.select(Unit).where(Unit.name == "市发改委")) is None
     assert db.session.scalar(sa.select(Person).where(Person.name == "周晖")) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.group.isnot(None))) == 59
-
-
-def test_demo_does_not_restore_a_chain_leader_or_portfolio_an_administrator_removed(user):
-    admin = user("admin")
-    chain = db.session.scalars(sa.select(Chain).where(Chain.name == "军工")).one()
-    services.set_chain_leader(admin, chain, None, None)
-    item = db.session.scalars(sa.select(PortfolioItem).join(Unit).where(Unit.name == "市工信局")).one()
-    services.end_period(admin, item, date(2026, 1, 31), "portfolio.end")
-    db.session.commit()
-    before = table_rows()
-
-    assert seed_demo_org() == {"portfolio": 0, "chains": 0, "users": 0}
-
-    assert table_rows() == before
-    assert db.session.get(Chain, chain.id).leader_id is None
-    assert db.session.get(PortfolioItem, item.id).ends_on == date(2026, 1, 31)

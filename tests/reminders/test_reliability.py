@@ -134,7 +134,7 @@ def build_database(url, seed=True):
     """Create, migrate and (with `seed`) load the organisation and the demo accounts; committed."""
     from flask_migrate import upgrade
 
-    from app.org.demo import seed_demo_org
+    from app.demo.org import seed_demo_org
     from app.org.seed import seed_organisation
 
     drop_database(url)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from app.auth.models import User
 from app.core.calendar import get_calendar
 from app.core.workdays import LIBRARY_LAST_YEAR
+from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.demo import PORTFOLIOS
 from app.org.models import Person, PortfolioItem, Unit
 from app.tasks import services
 from app.tasks.models import Light

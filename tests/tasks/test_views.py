@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import User
+from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.demo import PORTFOLIOS
 from app.org.models import Plan, Unit, UnitGroup
 from app.tasks import services
 from app.tasks.models import TaskSource

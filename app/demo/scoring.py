@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth.models import Role, User
+from app.auth.passwords import DEMO_PASSWORD
 from app.auth.services import create_user
 from app.core.calendar import get_calendar
 from app.core.clock import frozen_clock
@@ -48,7 +49,7 @@ from app.tasks.models import Task, TaskPriority, TaskSource
 
 log = logging.getLogger(__name__)
 
-DEMO_TASK_REF = "考核演示"  # source_ref prefix; not "演示…", which app.tasks.demo uses to detect its own tasks
+DEMO_TASK_REF = "考核演示"  # source_ref prefix; not "演示…", which app.demo.tasks uses to detect its own tasks
 EVALUATION_WORKDAYS = 10  # a quarter is evaluated and finalized this many working days after it ends
 ZERO = Decimal(0)
 HALF = Decimal("0.5")
@@ -352,8 +353,6 @@ class _Seeder:
             return self.admin
         user = self.staff.get(unit_id)
         if user is None:
-            from app.org.demo import DEMO_PASSWORD
-
             unit = self.all_units[unit_id]
             username = f"u{unit_id}"
             user = self.users.get(username)

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.core.clock import today, utcnow
+from app.demo.tasks import seed_demo_tasks, seed_stress_tasks
 from app.extensions import db
 from app.org.models import Unit
-from app.tasks.demo import seed_demo_tasks, seed_stress_tasks
 from app.tasks.models import (
     CompletionRequest,
     ExtensionRequest,

@@ -1,4 +1,4 @@
-"""The demo assessment data (app.scoring.demo): the year before the clock's is assessed and finalized, and its
+"""The demo assessment data (app.demo.scoring): the year before the clock's is assessed and finalized, and its
 results show every case the result pages explain — a tie sharing its rank, a policy deduction, 不合格 by score
 and by decision, and office components mixing on-time, late and undone tasks; the current year's latest ended
 quarter stays open with entries missing; seeding twice adds nothing.
@@ -19,9 +19,9 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 import app.auth.models as auth_models
 from app.core.clock import FrozenClock, today
 from app.core.models import AuditEntry
+from app.demo.scoring import DEMO_TASK_REF, FAIL_UNIT, LOW_UNIT, TIE_PAIRS, seed_demo_scores
 from app.extensions import db
 from app.scoring import services
-from app.scoring.demo import DEMO_TASK_REF, FAIL_UNIT, LOW_UNIT, TIE_PAIRS, seed_demo_scores
 from app.scoring.models import FailDecision, PolicyRate, ScoreEntry, ScoringQuarter
 from app.tasks.models import Task
 

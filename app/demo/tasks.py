@@ -30,11 +30,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.auth.models import Role, User
+from app.auth.passwords import DEMO_PASSWORD
 from app.auth.services import create_user
 from app.core.calendar import get_calendar
 from app.core.clock import frozen_clock
+from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.demo import DEMO_PASSWORD, PORTFOLIOS
 from app.org.models import Plan, Unit, UnitKind, plan_lead_units
 from app.tasks import services
 from app.tasks.models import (
