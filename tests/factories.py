@@ -71,10 +71,13 @@ def assign_task(title="测试事项", lead="市工信局", co=(), due="2026-03-3
                 **fields):
     """A task assigned through the service (so it has its event, audit entry and parties): `lead` and `co` are units
     or their names, `due` and `assigned` dates or ISO strings, `by` an account or its username; `fields` go to
-    tasks.services.assign_task (content, source, plan, ...)."""
+    tasks.services.assign_task (content, source, plan, ...). Flushed, so that the event and the audit entry are
+    stamped with the clock's time now, not at a later flush."""
     actor = account(by) if isinstance(by, str) else by
-    return task_services.assign_task(actor, title=title, lead_unit=_unit(lead), co_units=[_unit(u) for u in co],
+    task = task_services.assign_task(actor, title=title, lead_unit=_unit(lead), co_units=[_unit(u) for u in co],
                                      due_on=_day(due), today=_day(assigned), **fields)
+    db.session.flush()
+    return task
 
 
 def make_task(lead="市工信局", assigned="2026-02-20", due="2026-03-20", state=TaskState.in_progress, completed=None,

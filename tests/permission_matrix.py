@@ -38,7 +38,6 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from app.auth import services as auth_services
-from app.auth.models import User
 from app.core.calendar import set_override
 from app.core.clock import today
 from app.extensions import db
@@ -46,11 +45,14 @@ from app.meetings import ical
 from app.meetings import services as meeting_services
 from app.meetings.cadence import period_of
 from app.meetings.models import ExpectedMeeting, MeetingType
-from app.org.models import Chain, Person, Plan, Position, Unit
+from app.org.models import Chain, Person, Plan, Position
 from app.reminders.models import Channel, Notification, OutboxMessage
 from app.tasks import services as task_services
 from app.tasks.files import store_evidence
 from app.tasks.models import Task
+from tests.factories import account as user_named
+from tests.factories import person as person_named
+from tests.factories import unit as unit_named
 
 LOGIN, DONE, OBJECT_403 = "L", "+", "X"
 
@@ -255,18 +257,6 @@ ROUTES = [
 
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-
-
-def user_named(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit_named(name):
-    return _first(sa.select(Unit).where(Unit.name == name))
-
-
-def person_named(name):
-    return _first(sa.select(Person).where(Person.name == name))
 
 
 def _first(statement):

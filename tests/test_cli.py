@@ -13,6 +13,7 @@ from app.auth.models import Role, User
 from app.core.models import AuditEntry
 from app.core.transactions import READ_ONLY
 from app.extensions import db
+from tests.factories import account as find
 
 PASSWORD = "Cli-secret-2026"
 OFFICE = "市产业强市“千百十”工程办"
@@ -25,10 +26,6 @@ def runner(app):
 
 def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-def find(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 def create(runner, *args, input=PASSWORD + "\n"):

@@ -17,6 +17,7 @@ from app.core.models import AuditEntry
 from app.demo.org import PORTFOLIOS
 from app.extensions import db
 from app.org.models import Person, Plan, PlanKind, PortfolioItem, Position, Target, Unit, UnitGroup, UnitKind
+from tests.factories import person as person_named
 from tests.helpers import CHINESE, assert_json_error, bearer
 
 GROUP_SIZES = {"county": 5, "park1": 4, "park2": 4, "promotion": 20, "support": 26}
@@ -28,10 +29,6 @@ def count(model):
 
 def unit_id(name):
     return db.session.scalar(sa.select(Unit.id).where(Unit.name == name))
-
-
-def person_named(name):
-    return db.session.scalar(sa.select(Person).where(Person.name == name))
 
 
 def flashed_token(client):

@@ -21,8 +21,9 @@ from app.meetings.models import (
     RecordItem,
 )
 from app.tasks.models import Task, TaskSource, TaskState
+from tests.factories import make_task, unit
 from tests.helpers import assert_json_error, assert_ok, bearer
-from tests.meetings.records_helpers import dispatch, make_task, monthly, unit, weekly
+from tests.meetings.records_helpers import dispatch, monthly, weekly
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 D = date.fromisoformat

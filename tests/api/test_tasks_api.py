@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from app.core.models import AuditEntry
 from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.models import Person, Plan, Unit
 from app.tasks import services
 from app.tasks.models import (
     CompletionRequest,
@@ -24,32 +23,13 @@ from app.tasks.models import (
     TaskState,
     Urge,
 )
+from tests.factories import assign_task, person, plan, unit
 from tests.helpers import CHINESE, assert_json_error, bearer
 
 TODAY = date(2026, 3, 10)  # the frozen clock of tests/conftest.py: a Tuesday
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
-
-def plan(code):
-    return db.session.scalar(sa.select(Plan).where(Plan.code == code))
-
-
-def person(name):
-    return db.session.scalar(sa.select(Person).where(Person.name == name))
-
-
-def make_task(actor, title="推进重点项目建设", lead="市工信局", co=(), due=date(2026, 3, 31), assigned=TODAY,
-              **kwargs):
-    return services.assign_task(actor, title=title, lead_unit=unit(lead), due_on=due, today=assigned,
-                                co_units=[unit(n) for n in co], **kwargs)
-
 
 def written():
     """Row counts of everything a task request can write (audit entries of tokens made lazily excepted)."""
@@ -87,7 +67,7 @@ def admin(user, clock):
 @pytest.fixture
 def task(admin):
     """A task of the office for 市工信局 (lead) with 市发改委 and 市科技局 (co-units), due 2026-03-31."""
-    return make_task(admin, co=("市发改委", "市科技局"), content="年底前完成", source_ref="第 3 次调度会")
+    return assign_task(by=admin, co=("市发改委", "市科技局"), content="年底前完成", source_ref="第 3 次调度会")
 
 
 @pytest.fixture
@@ -99,7 +79,7 @@ def accepted(task, user):
 @pytest.fixture
 def back_dated(admin, user):
     """A task assigned on 2026-02-02, due 2026-03-02 (overdue by 6 working days today), already accepted."""
-    task = make_task(admin, title="补录的历史事项", assigned=date(2026, 2, 2), due=date(2026, 3, 2), co=("市发改委",))
+    task = assign_task(by=admin, title="补录的历史事项", assigned="2026-02-02", due="2026-03-02", co=("市发改委",))
     services.accept_task(user("gxj"), task)
     return task
 
@@ -107,9 +87,9 @@ def back_dated(admin, user):
 # --- GET /api/v1/tasks ----------------------------------------------------------------------------------
 
 def test_list_returns_every_task_with_its_light_and_paging_for_the_office(client, tokens, admin):
-    red = make_task(admin, title="逾期事项", assigned=date(2026, 2, 2), due=date(2026, 3, 9))
-    yellow = make_task(admin, title="临期事项", due=date(2026, 3, 13), lead="市发改委")
-    green = make_task(admin, title="正常事项", due=date(2026, 3, 16), lead="市科技局", co=("市工信局",),
+    red = assign_task(by=admin, title="逾期事项", assigned=date(2026, 2, 2), due=date(2026, 3, 9))
+    yellow = assign_task(by=admin, title="临期事项", due=date(2026, 3, 13), lead="市发改委")
+    green = assign_task(by=admin, title="正常事项", due=date(2026, 3, 16), lead="市科技局", co=("市工信局",),
                       plan=plan("P1"), source=services.TaskSource.plan)
     response = client.get("/api/v1/tasks", headers=tokens["admin"])
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -135,19 +115,19 @@ def test_list_returns_every_task_with_its_light_and_paging_for_the_office(client
 
 @pytest.mark.parametrize("username", ["shuji", "shizhang", "fushizhang", "guancha"])
 def test_leaders_and_the_observer_see_every_task(client, tokens, admin, username):
-    make_task(admin, lead="市工信局")
-    make_task(admin, lead="湘潭县人民政府")
-    make_task(admin, lead="市教育局")
+    assign_task(by=admin, lead="市工信局")
+    assign_task(by=admin, lead="湘潭县人民政府")
+    assign_task(by=admin, lead="市教育局")
     assert client.get("/api/v1/tasks", headers=tokens[username]).get_json()["total"] == 3
 
 
 def test_staff_list_is_restricted_in_the_query_to_tasks_of_their_unit(client, tokens, admin):
-    as_lead = make_task(admin, title="工信局牵头", lead="市工信局")
-    as_co = make_task(admin, title="工信局配合", lead="市发改委", co=("市工信局",))
-    make_task(admin, title="与工信局无关", lead="市发改委", co=("市科技局",))
-    make_task(admin, title="县里的事", lead="湘潭县人民政府")
+    as_lead = assign_task(by=admin, title="工信局牵头", lead="市工信局")
+    as_co = assign_task(by=admin, title="工信局配合", lead="市发改委", co=("市工信局",))
+    assign_task(by=admin, title="与工信局无关", lead="市发改委", co=("市科技局",))
+    assign_task(by=admin, title="县里的事", lead="湘潭县人民政府")
     # a task assigned by someone of 市工信局 (its assigner unit) is visible there too
-    by_unit = make_task(admin, title="工信局交办", lead="市科技局")
+    by_unit = assign_task(by=admin, title="工信局交办", lead="市科技局")
     by_unit.assigner_unit_id = unit("市工信局").id
     db.session.flush()
 
@@ -166,11 +146,11 @@ def test_staff_list_is_restricted_in_the_query_to_tasks_of_their_unit(client, to
 
 
 def test_list_filters_like_the_overview(client, tokens, admin, user):
-    p1 = make_task(admin, title="产业链招商", lead="市工信局", co=("市发改委",), plan=plan("P1"),
+    p1 = assign_task(by=admin, title="产业链招商", lead="市工信局", co=("市发改委",), plan=plan("P1"),
                    source=services.TaskSource.plan, content="引进链主企业", due=date(2026, 3, 12))
-    county = make_task(admin, title="园区标准厂房", lead="湘潭县人民政府", due=date(2026, 4, 30))
-    late = make_task(admin, title="已逾期的统计报送", lead="市科技局", assigned=date(2026, 2, 2), due=date(2026, 3, 2))
-    done = make_task(admin, title="已办结的事项", lead="市发改委", assigned=date(2026, 2, 2), due=date(2026, 3, 31))
+    county = assign_task(by=admin, title="园区标准厂房", lead="湘潭县人民政府", due=date(2026, 4, 30))
+    late = assign_task(by=admin, title="已逾期的统计报送", lead="市科技局", assigned="2026-02-02", due="2026-03-02")
+    done = assign_task(by=admin, title="已办结的事项", lead="市发改委", assigned="2026-02-02", due="2026-03-31")
     services.accept_task(user("fgw"), done)
     services.request_completion(user("fgw"), done, date(2026, 3, 5), "已完成", TODAY)
     services.approve_completion(admin, done)
@@ -219,7 +199,7 @@ def test_list_query_count_does_not_grow_with_the_rows(client, tokens, admin, use
 
     def grow(n):
         for i in range(n):
-            task = make_task(admin, title=f"批量事项{i}", lead="市工信局", co=("市发改委", "市科技局"),
+            task = assign_task(by=admin, title=f"批量事项{i}", lead="市工信局", co=("市发改委", "市科技局"),
                              plan=plan("P1"), source=services.TaskSource.plan, due=date(2026, 3, 12 + i % 10))
             services.accept_task(gxj, task)
             services.record_follow_up(gxj, task, f"进展{i}", 30, TODAY)
@@ -479,7 +459,7 @@ def post(client, headers, task_id, action, payload=None):
 
 
 def test_the_whole_workflow_with_a_back_filled_completion_date(client, tokens, admin, user):
-    task = make_task(admin, title="补录办结", assigned=date(2026, 2, 2), due=date(2026, 2, 27), co=("市发改委",))
+    task = assign_task(by=admin, title="补录办结", assigned=date(2026, 2, 2), due=date(2026, 2, 27), co=("市发改委",))
     version = task.version
     response = post(client, tokens["gxj"], task.id, "accept", {"version": version})
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -625,7 +605,7 @@ def test_cancel_needs_a_reason_and_closes_the_task(client, tokens, task):
 
 
 def test_a_leader_decides_only_on_tasks_they_assigned(client, tokens, user, clock):
-    mine = make_task(user("fushizhang"), title="副市长交办", lead="市科技局")
+    mine = assign_task(by=user("fushizhang"), title="副市长交办", lead="市科技局")
     services.accept_task(user("kjj"), mine)
     services.request_completion(user("kjj"), mine, TODAY, "完成", TODAY)
     before = written()
@@ -690,7 +670,7 @@ def test_a_stale_version_is_a_409_and_the_right_one_succeeds(client, tokens, tas
 
 def test_a_vice_mayor_gets_their_own_dispatch_list(client, tokens, back_dated, admin, user):
     services.record_follow_up(user("fgw"), back_dated, "配合推进", 20, TODAY)
-    other = make_task(admin, title="科技局事项", lead="市科技局")
+    other = assign_task(by=admin, title="科技局事项", lead="市科技局")
     response = client.get("/api/v1/dispatch?xun=2026-03-1", headers=tokens["fushizhang2"])
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()

@@ -10,7 +10,9 @@ from app.auth.models import ApiToken, Role, SignInAttempt, User, UserSession
 from app.auth.throttling import delayed_until
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.models import Person, Unit, UnitKind
+from app.org.models import Unit, UnitKind
+from tests.factories import person as person_named
+from tests.factories import unit as unit_named
 from tests.helpers import client_signed_in_as, expect_sign_in_page
 
 NEW_PASSWORD = "Fresh-pass-2026"
@@ -34,16 +36,8 @@ def audits(action, account):
         AuditEntry.action == action, AuditEntry.object_type == "users", AuditEntry.object_id == str(account.id))).all()
 
 
-def unit_named(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
-
-
 def office():
     return db.session.scalar(sa.select(Unit).where(Unit.kind == UnitKind.office))
-
-
-def person_named(name):
-    return db.session.scalar(sa.select(Person).where(Person.name == name))
 
 
 def new_user_form(**changes):

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import url_for
 from werkzeug.datastructures import FileStorage
 
-from app.auth.models import User
 from app.core import backup
 from app.extensions import db
 from app.meetings import services as meeting_services
@@ -29,6 +28,7 @@ from app.tasks import files
 from app.tasks import services as task_services
 from app.tasks.models import Evidence, Task
 from tests.core.test_backup import Writers, app_with_uploads, run, tables
+from tests.factories import account
 from tests.helpers import client_signed_in_as
 from tests.reminders.test_reliability import (
     _pg_execute,
@@ -72,10 +72,6 @@ def apps(template, tmp_path):
         with app.app_context():
             db.engine.dispose()
         drop_database(url)
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 def pdf(n, name="佐证材料.pdf"):

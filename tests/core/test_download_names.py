@@ -21,6 +21,7 @@ from app.org.models import Person, Unit
 from app.tasks import services as tasks
 from app.tasks.files import store_evidence
 from app.tasks.models import Evidence
+from tests.factories import unit
 from tests.meetings.records_helpers import weekly
 
 TODAY = date(2026, 3, 10)
@@ -36,10 +37,6 @@ def _frozen(clock):
 @pytest.fixture
 def folder(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def rename(model, row_id, column, value):

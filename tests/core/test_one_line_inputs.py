@@ -20,16 +20,13 @@ from app.org import services as org
 from app.org.models import Person, Unit
 from app.tasks import services as tasks
 from app.tasks.models import FollowUp, Task
+from tests.factories import unit
 from tests.helpers import assert_json_error, bearer
 from tests.meetings.records_helpers import weekly
 
 TODAY = date(2026, 3, 10)
 HOSTILE = ["市科技局\r\n伪造", "市科技局\n", "市科\x00技局", "市科\t技局", "市科\x85技局", "市科\u2028技局",
            "市科\x1b技局", "市科\x7f技局"]
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 # --- the shared rule -----------------------------------------------------------------------------------------

@@ -15,10 +15,9 @@ import sqlalchemy as sa
 from flask import g
 from hypothesis import HealthCheck, settings
 
-from app.auth.models import User
 from app.extensions import db
-from app.org.models import Unit
 from app.tasks import services as task_services
+from tests.factories import account, unit
 
 FUZZ_TODAY = date(2026, 3, 10)  # the frozen clock's day (tests/conftest.py)
 
@@ -60,14 +59,6 @@ def example_savepoint():
             savepoint.rollback()
         g.pop("_workday_calendar", None)  # a rolled-back calendar override must not stay cached
         g.pop("_login_user", None)
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def row_counts(*models):

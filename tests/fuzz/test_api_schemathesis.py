@@ -22,7 +22,8 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from app.api import base as api_base
-from tests.fuzz.conftest import EXAMPLES, RANDOMISED, example_savepoint, has_chinese, unit
+from tests.factories import unit
+from tests.fuzz.conftest import EXAMPLES, RANDOMISED, example_savepoint, has_chinese
 
 SKIPPED_TAGS = set()
 

@@ -25,7 +25,8 @@ from app.auth.services import create_token
 from app.core.models import CalendarOverride
 from app.extensions import db
 from app.org.models import Chain, PortfolioItem
-from tests.fuzz.conftest import account, example_savepoint, fuzz_settings, has_chinese, unit
+from tests.factories import account, unit
+from tests.fuzz.conftest import example_savepoint, fuzz_settings, has_chinese
 
 SKIPPED_ENDPOINT_PREFIXES = ()
 FUZZED_BLUEPRINTS = ("auth", "core", "org", "reminders", "scoring", "tasks", "meetings")

@@ -39,7 +39,8 @@ from app.tasks.models import (
     TaskSource,
     Urge,
 )
-from tests.fuzz.conftest import account, example_savepoint, fuzz_settings, has_chinese, row_counts, unit
+from tests.factories import account, unit
+from tests.fuzz.conftest import example_savepoint, fuzz_settings, has_chinese, row_counts
 
 TODAY = date(2026, 3, 10)
 USERS = ("admin", "shuji", "fushizhang", "gxj", "fgw", "kjj", "xtx", "guancha")

@@ -8,22 +8,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.meetings.cadence import period_of
 from app.meetings.models import ExpectedMeeting, MeetingType
-from app.org.models import Chain, Person, Position, Unit
-from app.tasks.models import Task, TaskParty, TaskSource, TaskState
+from app.org.models import Person, Position
+from tests.factories import person, unit
 
 D = date.fromisoformat
-
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
-
-def person(name):
-    found = db.session.scalar(sa.select(Person).where(Person.name == name))
-    assert found is not None, name
-    return found
 
 
 def mayor():
@@ -37,10 +25,6 @@ def secretary():
 def county_head(unit_name):
     return db.session.scalar(sa.select(Person).join(Position).where(
         Position.is_unit_head, Position.unit_id == unit(unit_name).id))
-
-
-def chain_named(name):
-    return db.session.scalar(sa.select(Chain).where(Chain.name == name))
 
 
 def expected(meeting_type, day, *, unit_name=None, person_obj=None, reporter_unit=None, scheduled_on=None):
@@ -90,12 +74,3 @@ def semiannual(day="2026-01-01", unit_name="湘潭县人民政府"):
     return expected(MeetingType.semiannual, day, person_obj=head, reporter_unit=unit(unit_name))
 
 
-def make_task(lead, assigned="2026-02-20", due="2026-03-20", state=TaskState.in_progress, title="测试事项",
-              completed=None):
-    lead_unit = unit(lead)
-    task = Task(title=title, source=TaskSource.free, lead_unit_id=lead_unit.id, assigned_on=D(assigned),
-                original_due_on=D(due), due_on=D(due), state=state, completed_on=D(completed) if completed else None)
-    task.parties = [TaskParty(unit_id=lead_unit.id, is_lead=True)]
-    db.session.add(task)
-    db.session.flush()
-    return task

@@ -6,6 +6,7 @@ queries that does not grow with the data; its page, charts and Excel export."""
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -17,33 +18,19 @@ from app.meetings.analysis_charts import analysis_charts, nice_max
 from app.meetings.analysis_excel import analysis_workbook
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Plan, Unit
-from app.tasks.models import Task, TaskParty, TaskSource, TaskState
+from app.tasks.models import TaskState
+from tests import factories
+from tests.factories import unit
 
 D = date.fromisoformat
 
 
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
-
-def plan_id(code):
-    return db.session.scalar(sa.select(Plan.id).where(Plan.code == code))
-
-
-def make_task(lead, assigned, due, state=TaskState.in_progress, completed=None, plan=None, title="分析用事项"):
-    lead_unit = unit(lead)
-    task = Task(title=title, source=TaskSource.plan if plan else TaskSource.free,
-                plan_id=plan_id(plan) if plan else None, lead_unit_id=lead_unit.id, assigned_on=D(assigned),
-                original_due_on=D(due), due_on=D(due), state=state, completed_on=D(completed) if completed else None)
-    task.parties = [TaskParty(unit_id=lead_unit.id, is_lead=True)]
-    db.session.add(task)
-    return task
+# Left pending in the session: the tests' queries flush them.
+make_task = partial(factories.make_task, title="分析用事项", flush=False)
 
 
 def done(lead, assigned, due, completed, plan=None):
-    return make_task(lead, assigned, due, TaskState.completed, completed, plan)
+    return make_task(lead, assigned, due, TaskState.completed, completed, plan=plan)
 
 
 @pytest.fixture

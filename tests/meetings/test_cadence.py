@@ -13,6 +13,7 @@ from app.meetings import cadence
 from app.meetings.models import Anchor, CadenceRule, ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Chain, Person, Position, Unit, UnitGroup, plan_lead_units
 from app.reminders.scheduler import default_jobs
+from tests.factories import person as person_named
 
 D = date.fromisoformat
 LIBRARY = WorkdayCalendar()  # 2026 is in the installed holiday data
@@ -32,10 +33,6 @@ def meetings(meeting_type=None, **filters):
     for name, value in filters.items():
         query = query.where(getattr(ExpectedMeeting, name) == value)
     return db.session.scalars(query).all()
-
-
-def person_named(name):
-    return db.session.scalar(sa.select(Person).where(Person.name == name))
 
 
 # --- periods ---------------------------------------------------------------------------------------------------

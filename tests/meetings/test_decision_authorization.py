@@ -19,8 +19,9 @@ from app.meetings import services
 from app.meetings.models import MeetingRecord, RecordItem
 from app.meetings.services import DecisionInput, RecordInput
 from app.tasks.models import Task
+from tests.factories import unit
 from tests.helpers import assert_json_error, bearer
-from tests.meetings.records_helpers import D, dispatch, unit, weekly
+from tests.meetings.records_helpers import D, dispatch, weekly
 
 TODAY = D("2026-03-10")
 DUE = D("2026-03-31")

@@ -10,7 +10,8 @@ from app.extensions import db
 from app.meetings import services
 from app.meetings.models import Escalation, EscalationStatus, ItemKind, MeetingType
 from app.meetings.services import DecisionInput, RecordInput
-from tests.meetings.records_helpers import D, dispatch, monthly, person, quarterly, unit, weekly
+from tests.factories import make_task, person, unit
+from tests.meetings.records_helpers import D, dispatch, monthly, quarterly, weekly
 
 TODAY = D("2026-03-10")
 
@@ -106,8 +107,6 @@ def test_a_resolved_item_is_not_escalated(user):
 
 
 def test_a_dispatch_carry_over_goes_to_the_next_monthly_analysis(user):
-    from tests.meetings.records_helpers import make_task
-
     make_task("市科技局", title="结转事项", due="2026-03-05")
     month = monthly(day="2026-03-01", scheduled_on="2026-03-31")
     record = services.create_record(user("fushizhang"), dispatch(day="2026-03-01"), RecordInput(held_on=TODAY),

@@ -26,16 +26,9 @@ from app.meetings.services import DecisionInput, RecordInput
 from app.tasks import services as task_services
 from app.tasks.models import Task, TaskSource, TaskState
 from app.tasks.queries import Xun, dispatch_list
-from tests.meetings.records_helpers import (
-    D,
-    dispatch,
-    make_task,
-    monthly,
-    quarterly,
-    semiannual,
-    unit,
-    weekly,
-)
+from tests.factories import make_task, unit
+from tests.factories import person as services_person
+from tests.meetings.records_helpers import D, dispatch, monthly, quarterly, semiannual, weekly
 
 TODAY = D("2026-03-10")
 
@@ -81,12 +74,6 @@ def test_weekly_decision_becomes_a_task_of_the_convener_and_appears_on_the_vice_
     # the lead unit sees it in its inbox and can accept it like any other task
     task_services.accept_task(user("kjj"), task)
     assert task.state is TaskState.accepted
-
-
-def services_person(name):
-    from tests.meetings.records_helpers import person
-
-    return person(name)
 
 
 def test_decision_without_a_task_stays_a_decision(user):

@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 
 from app.meetings import services
 from app.meetings.services import DecisionInput, RecordInput
-from tests.meetings.records_helpers import D, dispatch, make_task, quarterly, unit, weekly
+from tests.factories import make_task, unit
+from tests.meetings.records_helpers import D, dispatch, quarterly, weekly
 
 TODAY = D("2026-03-10")
 

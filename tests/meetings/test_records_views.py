@@ -20,7 +20,9 @@ from app.meetings.models import (
 )
 from app.meetings.services import RecordInput
 from app.tasks.models import Task
-from tests.meetings.records_helpers import D, dispatch, make_task, monthly, quarterly, semiannual, unit, weekly
+from tests.factories import account as services_user
+from tests.factories import make_task, unit
+from tests.meetings.records_helpers import D, dispatch, monthly, quarterly, semiannual, weekly
 
 TODAY = D("2026-03-10")
 
@@ -349,7 +351,3 @@ def test_lists_offer_each_user_only_the_links_that_open(client, login_as):
     assert f"/meetings/expected/{other.id}/record" in body and f"/meetings/records/{leaders.record.id}" in body
 
 
-def services_user(username):
-    from app.auth.models import User
-
-    return db.session.scalar(sa.select(User).where(User.username == username))

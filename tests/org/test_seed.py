@@ -29,6 +29,8 @@ from app.org.models import (
     plan_lead_units,
 )
 from app.org.seed import seed_organisation
+from tests.factories import person as person_named
+from tests.factories import unit as unit_named
 
 # 附件2 二、考评对象 — every assessed unit with its group, in the annex's order and spelling.
 ANNEX2_UNITS = [
@@ -239,16 +241,6 @@ def table_rows():
         table = db.metadata.tables[name]
         rows[name] = [tuple(r) for r in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))]
     return rows
-
-
-def unit_named(name):
-    unit = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert unit is not None, name
-    return unit
-
-
-def person_named(name):
-    return db.session.scalars(sa.select(Person).where(Person.name == name)).one()
 
 
 # --- units ---------------------------------------------------------------------------------------------------

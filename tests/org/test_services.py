@@ -9,7 +9,9 @@ from app.core.errors import ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.org import queries, services
-from app.org.models import Chain, GroupMembership, GroupRole, Person, PortfolioItem, Position, Unit
+from app.org.models import Chain, GroupMembership, GroupRole, PortfolioItem, Position
+from tests.factories import person as person_named
+from tests.factories import unit as unit_named
 
 ON = date(2026, 3, 10)
 
@@ -17,14 +19,6 @@ ON = date(2026, 3, 10)
 @pytest.fixture
 def admin(user):
     return user("admin")
-
-
-def unit_named(name):
-    return db.session.scalars(sa.select(Unit).where(Unit.name == name)).one()
-
-
-def person_named(name):
-    return db.session.scalars(sa.select(Person).where(Person.name == name)).one()
 
 
 def audit_entries(action):

@@ -11,16 +11,16 @@ from app.core.models import AuditEntry
 from app.extensions import db
 from app.org import services
 from app.org.models import (
-    Chain,
     GroupMembership,
     GroupRole,
-    Person,
     Plan,
     PortfolioItem,
     Position,
     Target,
-    Unit,
 )
+from tests.factories import chain as chain_named
+from tests.factories import person as person_named
+from tests.factories import unit as unit_named
 
 DATE_MESSAGE = "日期格式不正确，请使用 2026-03-01 这样的格式。"
 ORG_TABLES = ("units", "people", "positions", "group_memberships", "portfolio_items", "chains", "plans",
@@ -55,18 +55,6 @@ PLAN_LEADS = {
 def _frozen(clock):
     """Every page here is seen on 10 March 2026 (the clock fixture's day)."""
     return clock
-
-
-def unit_named(name):
-    return db.session.scalars(sa.select(Unit).where(Unit.name == name)).one()
-
-
-def person_named(name):
-    return db.session.scalars(sa.select(Person).where(Person.name == name)).one()
-
-
-def chain_named(name):
-    return db.session.scalars(sa.select(Chain).where(Chain.name == name)).one()
 
 
 def audit_entries(action):

@@ -19,7 +19,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
-from app.auth.models import User
 from app.extensions import db
 from app.reminders import jobs, outbox
 from app.reminders.channels import (
@@ -32,6 +31,7 @@ from app.reminders.channels import (
     dingtalk_sign,
 )
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus
+from tests.factories import account
 
 NOW = datetime(2026, 3, 10, 9, 0)  # a Tuesday, inside the sending window (local time)
 
@@ -283,10 +283,6 @@ def test_a_refused_address_is_a_permanent_failure_and_no_server_is_a_temporary_o
 
 
 # --- digests through the outbox ---------------------------------------------------------------------------
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
 
 def reminders_for(user, count, rule="task_due", occasion="before-1", unit_id=None):
     return [jobs.Reminder(rule, "task", str(9000 + i), occasion, user.id, f"提醒标题{i}", f"提醒正文{i}",

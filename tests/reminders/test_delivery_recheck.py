@@ -18,24 +18,16 @@ import sqlalchemy as sa
 from app.auth.models import User
 from app.core.clock import FrozenClock
 from app.extensions import db
-from app.org.models import Unit
 from app.reminders import jobs, outbox
 from app.reminders.channels import CHANNELS
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus
 from app.scoring import services as scoring
 from app.tasks import services as task_services
 from app.tasks.models import ExtensionRequest
+from tests.factories import account, unit
 from tests.reminders.test_reliability import build_database, drop_database, scratch_app, scratch_url
 
 D = date.fromisoformat
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def assign(title, due, lead="市工信局", on=D("2026-03-02")):

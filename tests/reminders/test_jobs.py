@@ -7,22 +7,14 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.extensions import db
-from app.org.models import Unit
 from app.reminders import jobs
 from app.reminders.models import Channel, ChannelPreference, OutboxMessage, ReminderSetting
 from app.reminders.rules import SETTINGS_CODE
 from app.tasks import services
 from app.tasks.models import ExtensionRequest
+from tests.factories import account, unit
 
 D = date.fromisoformat
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def assign(due, lead="市工信局", assigned_on=D("2026-03-02"), title="提醒测试事项"):

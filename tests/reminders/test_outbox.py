@@ -7,19 +7,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.auth.models import User
 from app.core.errors import ServiceError
 from app.extensions import db
 from app.reminders import jobs, outbox
 from app.reminders.channels import CHANNELS
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus
 from app.reminders.rules import load_settings
+from tests.factories import account
 
 LEASE = 120
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 def enqueue(clock, count=3, username="gxj", rule="task_due"):

@@ -45,7 +45,6 @@ from app import create_app
 from app.auth.models import User
 from app.core.clock import FrozenClock
 from app.extensions import db
-from app.org.models import Unit
 from app.reminders import jobs, outbox
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus, ReminderSetting
 from app.reminders.rules import SETTINGS_CODE, load_settings, within_sending_window
@@ -53,6 +52,7 @@ from app.tasks import services
 from app.tasks.models import Task, TaskState
 from config import TestingConfig
 from tests.conftest import database_url, is_postgres
+from tests.factories import account, unit
 
 ROOT = Path(__file__).resolve().parents[2]
 D = date.fromisoformat
@@ -258,14 +258,6 @@ def scratch(template_database, tmp_path):
 
 
 # --- building tasks ---------------------------------------------------------------------------------------------
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
-
 
 def assign(title, lead_unit_name, due_on, assigned_on=D("2026-02-10")):
     return services.assign_task(account("admin"), title=title, lead_unit=unit(lead_unit_name), due_on=due_on,

@@ -16,17 +16,10 @@ from app.reminders import jobs, reminder_rules
 from app.reminders.models import Channel, OutboxMessage, OutboxStatus
 from app.reminders.scheduler import run_job
 from app.tasks import services as task_services
+from tests.factories import account, unit
 from tests.meetings.conftest import cadence_on  # noqa: F401  (fixture)
 
 D = date.fromisoformat
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def dispatch_of(person_name, period_key):

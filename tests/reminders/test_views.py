@@ -8,10 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.auth.models import User
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.models import Unit
 from app.reminders import jobs, outbox
 from app.reminders.models import (
     Channel,
@@ -24,6 +22,7 @@ from app.reminders.models import (
 )
 from app.reminders.rules import DEFAULTS, load_settings
 from app.tasks import services as task_services
+from tests.factories import account, unit
 
 NOW = datetime(2026, 3, 10, 10, 0)  # a Tuesday, in working hours (local time)
 DUE_SOON = date(2026, 3, 11)  # one working day ahead: the "before-1" reminder is due
@@ -37,18 +36,6 @@ def _working_hours(clock):
 
 
 # --- builders -----------------------------------------------------------------------------------------------
-
-def account(username):
-    found = db.session.scalar(sa.select(User).where(User.username == username))
-    assert found is not None, username
-    return found
-
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
 
 def notify(username, title="交办事项还有 1 个工作日到期：推进重点项目开工", link="/tasks/1", read=False,
            minutes_ago=0):

@@ -14,9 +14,9 @@ from app.auth.models import Role
 from app.auth.services import create_user
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.models import Unit
 from app.scoring import services
 from app.scoring.models import QuarterStatus, ScoreEntry, ScoringQuarter
+from tests.factories import unit
 
 YEAR, QUARTER = 2026, 1
 ENTRY = f"/scoring/{YEAR}/q{QUARTER}/entry"
@@ -28,12 +28,6 @@ UPLOAD = f"/scoring/{YEAR}/q{QUARTER}/entry/upload"
 def _frozen(clock):
     """Every page here is seen on 10 March 2026 (the clock fixture's day), in the first quarter."""
     return clock
-
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
 
 
 def entry_count():

@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.scoring import services as scoring
 from app.scoring.models import ScoreEntry
-from tests.scoring.test_results_views import QUARTER_URL, YEAR, account, build_quarter, fill_entries, unit_named
+from tests.factories import account
+from tests.factories import unit as unit_named
+from tests.scoring.test_results_views import QUARTER_URL, YEAR, build_quarter, fill_entries
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEETS = ["县市区组", "一类园区组", "二类园区组", "市直·产业推进单位", "市直·服务保障单位"]

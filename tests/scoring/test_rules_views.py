@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.org.models import Unit
 from app.scoring import services
 from app.scoring.models import (
     FailDecision,
@@ -20,6 +19,7 @@ from app.scoring.models import (
     ScoringQuarter,
     YearSetting,
 )
+from tests.factories import unit
 
 YEAR = 2026
 RULES, EDIT, START, ADMIN = (f"/scoring/{YEAR}/rules", f"/scoring/{YEAR}/rules/edit", f"/scoring/{YEAR}/rules/start",
@@ -29,12 +29,6 @@ RULES, EDIT, START, ADMIN = (f"/scoring/{YEAR}/rules", f"/scoring/{YEAR}/rules/e
 @pytest.fixture(autouse=True)
 def _frozen(clock):
     return clock
-
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
 
 
 def versions(year=YEAR):

@@ -20,7 +20,6 @@ from app.core.clock import today
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.models import Unit
 from app.scoring import services
 from app.scoring.models import (
     FailDecision,
@@ -33,6 +32,7 @@ from app.scoring.models import (
 )
 from app.tasks import services as task_services
 from app.tasks.models import TaskPriority
+from tests.factories import account, unit
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 D = date.fromisoformat
@@ -42,18 +42,6 @@ NORMAL, KEY = TaskPriority.normal, TaskPriority.key
 
 
 # --- builders (also used by tests/api/test_scoring_api.py) --------------------------------------------------
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
-
-def account(username):
-    found = db.session.scalar(sa.select(User).where(User.username == username))
-    assert found is not None, username
-    return found
-
 
 def staff_of(unit_name, username):
     """A staff account of a unit: created (as the office would) when the demo has none."""

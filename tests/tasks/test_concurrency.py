@@ -12,11 +12,9 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.auth.models import User
 from app.core.errors import Conflict
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.models import Unit
 from app.tasks import services
 from app.tasks.models import (
     CompletionRequest,
@@ -31,18 +29,11 @@ from app.tasks.models import (
     Urge,
 )
 from tests.conftest import is_postgres
+from tests.factories import account, unit
 
 D = date.fromisoformat
 TODAY = D("2026-03-10")
 TABLES = (Task, TaskParty, TaskEvent, AuditEntry, FollowUp, ExtensionRequest, CompletionRequest, Urge)
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def task_requesting_completion():

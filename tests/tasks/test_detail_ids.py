@@ -7,7 +7,8 @@ from datetime import date
 
 from app.extensions import db
 from app.tasks import services
-from tests.tasks.test_views import account, make_task, unit_of
+from tests.factories import account, assign_task
+from tests.tasks.test_views import unit_of
 
 
 def _ids_of_page(client, task):
@@ -21,8 +22,8 @@ def _ids_of_page(client, task):
 
 def test_every_id_on_the_task_page_is_unique_and_labels_point_at_their_fields(client, login_as, clock):
     gxj, today = account("gxj"), date(2026, 3, 10)
-    extension = make_task("页面编号检查：延期", unit_of("gxj"), co=[unit_of("fgw")])
-    completion = make_task("页面编号检查：办结", unit_of("gxj"))
+    extension = assign_task("页面编号检查：延期", unit_of("gxj"), co=[unit_of("fgw")])
+    completion = assign_task("页面编号检查：办结", unit_of("gxj"))
     for task in (extension, completion):
         services.accept_task(gxj, task)
     services.request_extension(gxj, extension, date(2026, 4, 30), "等待批复", today)

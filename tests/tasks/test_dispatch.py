@@ -9,33 +9,19 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.auth.models import User
 from app.core.calendar import get_calendar
 from app.core.workdays import LIBRARY_LAST_YEAR
 from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.models import Person, PortfolioItem, Unit
+from app.org.models import PortfolioItem
 from app.tasks import services
 from app.tasks.models import Light
 from app.tasks.queries import Xun, dispatch_list
+from tests.factories import account, person, unit
 from tests.tasks.helpers import add_reported_task
 
 D = date.fromisoformat
 FALLBACK_YEAR = max(LIBRARY_LAST_YEAR + 1, 2031)
-
-
-def account(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
-
-def person(name):
-    return db.session.scalar(sa.select(Person).where(Person.name == name))
 
 
 # --- 旬 -----------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from app.core.errors import PermissionDenied
 from app.extensions import db
-from app.org.models import Person, Plan, Unit
+from app.org.models import Person, Plan
 from app.tasks import services
 from app.tasks.excel import (
     MAX_IMPORT_ROWS,
@@ -28,15 +28,10 @@ from app.tasks.excel import (
 )
 from app.tasks.models import Light, Task, TaskPriority, TaskSource
 from app.tasks.queries import Xun, dispatch_list
+from tests.factories import unit
 
 TODAY = date(2026, 3, 10)
 HEADER = ["事项名称*", "具体内容", "来源", "计划举措编号", "牵头单位*", "配合单位", "完成时限*", "优先级"]
-
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
 
 
 def task_count():

@@ -16,19 +16,15 @@ from werkzeug.datastructures import FileStorage
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.models import Unit
 from app.tasks import files, services
 from app.tasks.files import ALLOWED_DESCRIPTION, allowed_description, delete_stored, evidence_path, store_evidence
 from app.tasks.models import Evidence
+from tests.factories import unit
 
 TODAY = date(2026, 3, 10)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 100
-
-
-def unit(name):
-    return db.session.scalar(sa.select(Unit).where(Unit.name == name))
 
 
 def upload(data, filename, content_type="application/octet-stream", content_length=None):

@@ -18,8 +18,9 @@ from app.core.models import AuditEntry
 from app.extensions import db
 from app.tasks import services
 from app.tasks.models import FollowUp, Task, TaskEvent, TaskState
+from tests.factories import account, unit
 from tests.helpers import assert_json_error, bearer
-from tests.tasks.test_concurrency import account, bump_version_elsewhere, unit
+from tests.tasks.test_concurrency import bump_version_elsewhere
 
 TODAY = date(2026, 3, 10)
 APPENDS = 50

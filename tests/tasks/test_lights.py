@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.core.workdays import LIBRARY_LAST_YEAR
 from app.extensions import db
 from app.org.models import Unit
-from app.tasks.models import Light, Task, TaskParty, TaskSource, TaskState
+from app.tasks.models import Light, Task, TaskState
 from app.tasks.queries import (
     TaskFilter,
     inbox_query,
@@ -21,6 +21,7 @@ from app.tasks.queries import (
     overview_query,
     units_with_red_tasks,
 )
+from tests import factories
 
 D = date.fromisoformat
 FALLBACK_YEAR = max(LIBRARY_LAST_YEAR + 1, 2031)
@@ -31,13 +32,8 @@ def unit_id(name):
 
 
 def make_task(due_on, state=TaskState.in_progress, completed_on=None, lead="市工信局", assigned_on=None):
-    lead_id = unit_id(lead)
-    task = Task(title=f"{state.value} {due_on}", source=TaskSource.free, lead_unit_id=lead_id,
-                assigned_on=assigned_on or min(due_on, D("2026-01-05")), original_due_on=due_on, due_on=due_on,
-                state=state, completed_on=completed_on)
-    task.parties = [TaskParty(unit_id=lead_id, is_lead=True)]
-    db.session.add(task)
-    return task
+    return factories.make_task(lead, assigned_on or min(due_on, D("2026-01-05")), due_on, state, completed_on,
+                               title=f"{state.value} {due_on}", flush=False)
 
 
 def sql_lights(window, ids):

@@ -12,11 +12,10 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.auth.models import User
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.org.models import Plan, Unit
+from app.org.models import Plan
 from app.tasks import services
 from app.tasks.models import (
     CompletionRequest,
@@ -32,6 +31,7 @@ from app.tasks.models import (
     TaskState,
     Urge,
 )
+from tests.factories import account, unit
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 D = date.fromisoformat
@@ -42,18 +42,6 @@ TABLES = (Task, TaskParty, TaskEvent, AuditEntry, FollowUp, ExtensionRequest, Co
 
 
 # --- builders -----------------------------------------------------------------------------------------------
-
-def account(username):
-    found = db.session.scalar(sa.select(User).where(User.username == username))
-    assert found is not None, username
-    return found
-
-
-def unit(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
 
 def assign(by="admin", lead="市工信局", co=("市发改委",), due=DUE, today=TODAY, **kwargs):
     return services.assign_task(account(by), title=kwargs.pop("title", "推进重点项目开工"),

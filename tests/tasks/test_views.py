@@ -11,14 +11,14 @@ import re
 from datetime import date, timedelta
 
 import pytest
-import sqlalchemy as sa
 
-from app.auth.models import User
 from app.demo.org import PORTFOLIOS
 from app.extensions import db
-from app.org.models import Plan, Unit, UnitGroup
+from app.org.models import UnitGroup
 from app.tasks import services
 from app.tasks.models import TaskSource
+from tests.factories import account, assign_task, plan
+from tests.factories import unit as unit_named
 from tests.tasks.helpers import add_reported_task
 
 D = date.fromisoformat
@@ -28,34 +28,8 @@ RED_MARK = 'title="该单位有逾期未办结事项">红</span>'
 
 # --- helpers shared by the view tests -----------------------------------------------------------------------
 
-def account(username):
-    found = db.session.scalar(sa.select(User).where(User.username == username))
-    assert found is not None, username
-    return found
-
-
 def unit_of(username):
     return account(username).unit
-
-
-def unit_named(name):
-    found = db.session.scalar(sa.select(Unit).where(Unit.name == name))
-    assert found is not None, name
-    return found
-
-
-def plan(code):
-    found = db.session.scalar(sa.select(Plan).where(Plan.code == code))
-    assert found is not None, code
-    return found
-
-
-def make_task(title, lead, co=(), due="2026-03-31", assigned="2026-03-10", by="admin", **kwargs):
-    """A task assigned through the service (so it has its event, audit entry and parties)."""
-    task = services.assign_task(account(by), title=title, lead_unit=lead, co_units=list(co), due_on=D(due),
-                                today=D(assigned), **kwargs)
-    db.session.flush()
-    return task
 
 
 def complete(task, lead_user, on="2026-03-09"):
@@ -100,14 +74,14 @@ def inbox_world(clock):
     """市工信局 (gxj) leads or co-handles five open tasks and two closed ones; one task it is not on."""
     gxj, fgw, kjj = unit_of("gxj"), unit_of("fgw"), unit_of("kjj")
     tasks = {
-        "green_late": make_task("收件箱绿灯晚到期", gxj, due="2026-04-30"),
-        "red": make_task("收件箱红灯逾期", gxj, due="2026-03-05", assigned="2026-02-02"),
-        "green_soon": make_task("收件箱绿灯三月底", gxj, co=[kjj], due="2026-03-31"),
-        "yellow_co": make_task("收件箱黄灯配合", fgw, co=[gxj], due="2026-03-12"),
-        "yellow_today": make_task("收件箱黄灯今天到期", gxj, due="2026-03-10"),
-        "done": make_task("收件箱已办结", gxj, due="2026-03-20", assigned="2026-03-02"),
-        "cancelled": make_task("收件箱已撤销配合", kjj, co=[gxj], due="2026-03-20"),
-        "other": make_task("收件箱无关事项", kjj, co=[fgw], due="2026-03-20"),
+        "green_late": assign_task("收件箱绿灯晚到期", gxj, due="2026-04-30"),
+        "red": assign_task("收件箱红灯逾期", gxj, due="2026-03-05", assigned="2026-02-02"),
+        "green_soon": assign_task("收件箱绿灯三月底", gxj, co=[kjj], due="2026-03-31"),
+        "yellow_co": assign_task("收件箱黄灯配合", fgw, co=[gxj], due="2026-03-12"),
+        "yellow_today": assign_task("收件箱黄灯今天到期", gxj, due="2026-03-10"),
+        "done": assign_task("收件箱已办结", gxj, due="2026-03-20", assigned="2026-03-02"),
+        "cancelled": assign_task("收件箱已撤销配合", kjj, co=[gxj], due="2026-03-20"),
+        "other": assign_task("收件箱无关事项", kjj, co=[fgw], due="2026-03-20"),
     }
     complete(tasks["done"], "gxj")
     services.cancel_task(account("admin"), tasks["cancelled"], "任务调整")
@@ -195,11 +169,11 @@ def overview_world(clock):
     gxj, fgw, kjj, xtx = unit_of("gxj"), unit_of("fgw"), unit_of("kjj"), unit_of("xtx")
     assert xtx.group is UnitGroup.county and gxj.group is not UnitGroup.county
     tasks = {
-        "plan_red": make_task("总览甲计划逾期", gxj, due="2026-03-05", assigned="2026-02-02",
+        "plan_red": assign_task("总览甲计划逾期", gxj, due="2026-03-05", assigned="2026-02-02",
                               source=TaskSource.plan, plan=plan("P1"), content="涉及钢铁产业链招商"),
-        "county_yellow": make_task("总览乙县域黄灯", xtx, co=[gxj], due="2026-03-12"),
-        "percent_green": make_task("总览丙完成率100%目标", kjj, due="2026-05-20"),
-        "done": make_task("总览丁已办结", fgw, due="2026-04-10", assigned="2026-03-02",
+        "county_yellow": assign_task("总览乙县域黄灯", xtx, co=[gxj], due="2026-03-12"),
+        "percent_green": assign_task("总览丙完成率100%目标", kjj, due="2026-05-20"),
+        "done": assign_task("总览丁已办结", fgw, due="2026-04-10", assigned="2026-03-02",
                           source=TaskSource.plan, plan=plan("P2")),
     }
     services.accept_task(account("xtx"), tasks["county_yellow"])
@@ -300,8 +274,8 @@ def test_overview_pages_keep_their_filters(client, login_as, clock, monkeypatch,
     monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     gxj = unit_of("gxj")
     for n in range(5):
-        make_task(f"分页事项{n}号", gxj, due=(TODAY + timedelta(days=20 + n)).isoformat())
-    make_task("分页其他单位", unit_of("kjj"), due="2026-03-20")
+        assign_task(f"分页事项{n}号", gxj, due=(TODAY + timedelta(days=20 + n)).isoformat())
+    assign_task("分页其他单位", unit_of("kjj"), due="2026-03-20")
     login_as("admin")
     first = page(client, f"/tasks/?unit={gxj.id}")
     assert [f"分页事项{n}号" in first for n in range(5)] == [True, True, False, False, False]
@@ -330,12 +304,12 @@ def test_overview_is_for_the_office_leaders_and_observers_only(client, login_as,
 def test_plan_page_lists_its_open_tasks_with_counts_by_light(client, login_as, clock):
     gxj, fgw = unit_of("gxj"), unit_of("fgw")
     p1 = plan("P1")
-    make_task("计划页逾期事项", gxj, due="2026-03-05", assigned="2026-02-02", source=TaskSource.plan, plan=p1)
-    make_task("计划页绿灯一", fgw, co=[gxj], due="2026-04-01", source=TaskSource.plan, plan=p1)
-    make_task("计划页绿灯二", gxj, due="2026-05-01", source=TaskSource.plan, plan=p1)
-    done = make_task("计划页已办结", fgw, due="2026-03-20", assigned="2026-03-02", source=TaskSource.plan, plan=p1)
+    assign_task("计划页逾期事项", gxj, due="2026-03-05", assigned="2026-02-02", source=TaskSource.plan, plan=p1)
+    assign_task("计划页绿灯一", fgw, co=[gxj], due="2026-04-01", source=TaskSource.plan, plan=p1)
+    assign_task("计划页绿灯二", gxj, due="2026-05-01", source=TaskSource.plan, plan=p1)
+    done = assign_task("计划页已办结", fgw, due="2026-03-20", assigned="2026-03-02", source=TaskSource.plan, plan=p1)
     complete(done, "fgw")
-    make_task("其他计划的事项", gxj, due="2026-04-01", source=TaskSource.plan, plan=plan("P2"))
+    assign_task("其他计划的事项", gxj, due="2026-04-01", source=TaskSource.plan, plan=plan("P2"))
     login_as("gxj")  # any signed-in user reads a plan's page
     html = page(client, "/org/plans/P1")
     section = html[html.index("<h2 class=\"h5 mt-4\">交办事项</h2>"):]

@@ -27,7 +27,8 @@ from flask import current_app
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.tasks.models import Evidence, FollowUp, Task, TaskEvent, TaskParty, TaskSource
-from tests.tasks.test_views import account, make_task, page, plan, unit_of
+from tests.factories import account, assign_task, plan
+from tests.tasks.test_views import page, unit_of
 from tests.tasks.test_views_detail import flashes, form_html, post, state_of
 
 
@@ -202,7 +203,7 @@ def test_issue3_due_date_in_the_past_for_a_new_task(client, login_as, clock):
 @pytest.fixture
 def in_progress(client, login_as, clock):
     """市工信局's task (co-unit 市发改委), accepted and reported on, due 2026-03-31; gxj signed in."""
-    task = make_task("问题三坏输入事项", unit_of("gxj"), co=[unit_of("fgw")], due="2026-03-31", assigned="2026-03-02")
+    task = assign_task("问题三坏输入事项", unit_of("gxj"), co=[unit_of("fgw")], due="2026-03-31", assigned="2026-03-02")
     login_as("gxj")
     post(client, task.id, "accept")
     post(client, task.id, "follow-up", text="开工准备", percent="10")
@@ -258,7 +259,7 @@ def test_issue3_an_approval_by_the_lead_unit_itself(client, login_as, in_progres
 
 def test_issue3_the_office_cannot_approve_a_task_it_leads_itself(client, login_as, clock):
     office = account("admin").unit
-    task = make_task("千百十办牵头的事项", office, due="2026-03-31", assigned="2026-03-02")
+    task = assign_task("千百十办牵头的事项", office, due="2026-03-31", assigned="2026-03-02")
     login_as("admin")
     post(client, task.id, "accept")
     post(client, task.id, "request-completion", completed_on="2026-03-09", summary="已完成")
@@ -353,7 +354,7 @@ def test_issue3_no_file_chosen_for_the_import(client, login_as, clock):
     ("post", "/cancel"), ("get", "/files/1"),
 ])
 def test_issue3_a_forged_task_id_of_another_unit(client, login_as, clock, method, path):
-    secret = make_task("科技局内部保密事项", unit_of("kjj"), due="2026-03-31")
+    secret = assign_task("科技局内部保密事项", unit_of("kjj"), due="2026-03-31")
     missing = secret.id + 1000
     login_as("gxj")
     before = written()

@@ -21,7 +21,8 @@ from app.tasks.models import (
     TaskState,
     Urge,
 )
-from tests.tasks.test_views import D, account, make_task, page, unit_of
+from tests.factories import account, assign_task
+from tests.tasks.test_views import D, page, unit_of
 
 
 def current(task_id):
@@ -72,7 +73,7 @@ def flashes(html):
 def worked_task(client, login_as, clock):
     """A task taken through accept, follow-ups by the lead and a co-unit, an urge, and an extension requested
     and approved — every step through the pages, at a different time of 2026-03-10."""
-    task = make_task("详情页时间线事项", unit_of("gxj"), co=[unit_of("fgw"), unit_of("kjj")], due="2026-03-31")
+    task = assign_task("详情页时间线事项", unit_of("gxj"), co=[unit_of("fgw"), unit_of("kjj")], due="2026-03-31")
     steps = [
         ("09:30", "gxj", "accept", {}),
         ("10:00", "gxj", "follow-up", {"text": "已完成项目选址", "percent": "30"}),
@@ -156,7 +157,8 @@ def test_the_co_unit_sees_the_form_for_its_own_part_only(client, login_as, worke
 @pytest.fixture
 def started(client, login_as, clock):
     """A task of 市工信局 (co-unit 市发改委) in progress, due 2026-03-31; gxj is signed in."""
-    task = make_task("详情页拒绝操作事项", unit_of("gxj"), co=[unit_of("fgw")], due="2026-03-31", assigned="2026-03-02")
+    task = assign_task("详情页拒绝操作事项", unit_of("gxj"), co=[unit_of("fgw")], due="2026-03-31",
+                       assigned="2026-03-02")
     login_as("gxj")
     post(client, task.id, "accept")
     post(client, task.id, "follow-up", text="开工准备", percent="10")
