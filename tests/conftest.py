@@ -105,8 +105,13 @@ def app():
 
 
 @pytest.fixture(autouse=True)
-def _db_transaction(request, app):
-    """Every test that touches the app runs in an app context inside a transaction rolled back afterwards."""
+def _db_transaction(request):
+    """Every test that touches the app runs in an app context inside a transaction rolled back afterwards; a test
+    marked `pure` (no app, no database) gets neither, and the app is not even built for it."""
+    if "pure" in request.keywords:
+        yield
+        return
+    app = request.getfixturevalue("app")
     if "no_db_transaction" in request.keywords:
         with app.app_context():
             yield
@@ -228,6 +233,7 @@ def api_token(user):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "no_db_transaction: the test manages its own database state")
+    config.addinivalue_line("markers", "pure: the test needs neither the app nor the database (none is built for it)")
 
 
 def pytest_report_header(config):

@@ -21,6 +21,8 @@ from app.core.workdays import (
     parse_notice_csv,
 )
 
+pytestmark = pytest.mark.pure  # the calendar is plain Python: no app and no database are built for these tests
+
 CAL = WorkdayCalendar()
 # A year nobody has entered: derived from the installed library so the tests survive its upgrades.
 FALLBACK_YEAR = max(LIBRARY_LAST_YEAR + 5, 2031)
