@@ -76,9 +76,9 @@ def prepare(app, args, say):
     from app.core.clock import today
     from app.demo.org import seed_demo_org
     from app.demo.scoring import enter_demo_year
-    from app.demo.tasks import seed_stress_tasks
     from app.extensions import db
     from app.org.seed import seed_organisation
+    from benchmarks.stress_data import seed_stress_tasks
 
     with app.app_context():
         engine = db.engine

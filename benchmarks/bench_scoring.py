@@ -56,10 +56,10 @@ def build(app, args, year):
     from app.core.clock import today
     from app.demo.org import seed_demo_org
     from app.demo.scoring import enter_demo_year
-    from app.demo.tasks import seed_stress_tasks
     from app.extensions import db
     from app.org.seed import seed_organisation
     from app.scoring.models import ScoreEntry
+    from benchmarks.stress_data import seed_stress_tasks
 
     seconds = {}
     with app.app_context():

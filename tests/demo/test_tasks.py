@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.core.clock import today, utcnow
-from app.demo.tasks import seed_demo_tasks, seed_stress_tasks
+from app.demo.tasks import seed_demo_tasks
 from app.extensions import db
 from app.org.models import Unit
 from app.tasks.models import (
@@ -22,6 +22,7 @@ from app.tasks.models import (
     TaskState,
 )
 from app.tasks.queries import Xun, dispatch_list, light_window
+from benchmarks.stress_data import seed_stress_tasks
 
 
 @pytest.fixture
