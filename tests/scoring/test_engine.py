@@ -73,6 +73,8 @@ from app.scoring.engine import (
     validate_rules,
 )
 
+pytestmark = pytest.mark.pure  # the engine is plain Python: no app and no database are built for these tests
+
 D = Decimal
 # No example database: the suite leaves no files behind and runs the same everywhere.
 PROPERTY = settings(database=None, deadline=None, max_examples=150)
