@@ -7,9 +7,9 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import failures, queries, services
 from app.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, ResetPasswordForm, TokenForm, UserForm
 from app.auth.models import ApiToken, Role, TokenScope, User, UserSession, verify_password
+from app.core.actions import perform
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
-from app.core.forms import apply_service_error
 from app.core.pagination import paginate
 from app.core.permissions import PUBLIC, require
 from app.core.transactions import end_before_slow_work
@@ -117,14 +117,10 @@ def account():
         stored_hash, username = user.password_hash, user.username
         end_before_slow_work()  # both checks hash (argon2, slow on purpose): no write lock held meanwhile
         right, _ = verify_password(stored_hash, form.current_password.data or "")
-        try:
-            new_password = services.prepare_password(form.new_password.data, username)
-            services.change_own_password(user, right, new_password, current_session=user.current_session)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash("密码已修改，其他设备上的登录和全部 API 令牌已失效。", "success")
+        if perform(lambda: services.change_own_password(
+                user, right, services.prepare_password(form.new_password.data, username),
+                current_session=user.current_session),
+                "密码已修改，其他设备上的登录和全部 API 令牌已失效。", form=form):
             return redirect(url_for("auth.account"))
     now = utcnow()
     sessions = db.session.scalars(queries.active_sessions(current_user, now)).all()
@@ -147,13 +143,7 @@ def revoke_session(session_id):
         _sign_out()
         flash("您已退出登录。", "info")
         return redirect(url_for("auth.login"))
-    try:
-        services.revoke_session(current_user, row)
-    except ServiceError as error:
-        flash(error.message, "warning")
-        return redirect(url_for("auth.account"))
-    db.session.commit()
-    flash("已退出该会话。", "success")
+    perform(lambda: services.revoke_session(current_user, row), "已退出该会话。", category="warning")
     return redirect(url_for("auth.account"))
 
 
@@ -179,15 +169,10 @@ def create_token():
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for("auth.account"))
-    try:
-        token, plain = services.create_token(current_user, current_user, form.name.data,
-                                             scope=TokenScope(form.scope.data),
-                                             days=form.expires_in_days.data or services.TOKEN_DEFAULT_DAYS)
-    except ServiceError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("auth.account"))
-    db.session.commit()
-    flash(f"令牌已创建，请立即复制保存（只显示这一次）：{plain}", "success")
+    perform(lambda: services.create_token(current_user, current_user, form.name.data,
+                                          scope=TokenScope(form.scope.data),
+                                          days=form.expires_in_days.data or services.TOKEN_DEFAULT_DAYS),
+            lambda created: f"令牌已创建，请立即复制保存（只显示这一次）：{created[1]}")
     return redirect(url_for("auth.account"))
 
 
@@ -199,13 +184,8 @@ def revoke_token(token_id):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.revoke_token(current_user, token)
-    except ServiceError as error:
-        flash(error.message, "warning")
+    if not perform(lambda: services.revoke_token(current_user, token), "令牌已吊销。", category="warning"):
         return redirect(url_for("auth.account"))
-    db.session.commit()
-    flash("令牌已吊销。", "success")
     return redirect(request.referrer if safe_next(request.referrer, None) else url_for("auth.account"))
 
 
@@ -233,18 +213,11 @@ def users():
 def create_user():
     units, people = _choices()
     form = UserForm(units=units, people=people)
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                current_user, form.username.data, form.display_name.data, form.password.data or "",
-                Role(form.role.data), _get(Unit, form.unit_id.data), _get(Person, form.person_id.data),
-                form.email.data, form.phone.data)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"已创建账号“{user.username}”。", "success")
-            return redirect(url_for("auth.users"))
+    if form.validate_on_submit() and perform(lambda: services.create_user(
+            current_user, form.username.data, form.display_name.data, form.password.data or "",
+            Role(form.role.data), _get(Unit, form.unit_id.data), _get(Person, form.person_id.data),
+            form.email.data, form.phone.data), lambda user: f"已创建账号“{user.username}”。", form=form):
+        return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=None), 400 if form.errors else 200
 
 
@@ -257,17 +230,10 @@ def edit_user(user_id):
     del form.username, form.password
     if request.method == "GET":
         form.role.data = user.role.value
-    if form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, form.display_name.data, Role(form.role.data),
-                                 _get(Unit, form.unit_id.data), _get(Person, form.person_id.data),
-                                 form.email.data, form.phone.data)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash("账号信息已保存。", "success")
-            return redirect(url_for("auth.users"))
+    if form.validate_on_submit() and perform(lambda: services.update_user(
+            current_user, user, form.display_name.data, Role(form.role.data), _get(Unit, form.unit_id.data),
+            _get(Person, form.person_id.data), form.email.data, form.phone.data), "账号信息已保存。", form=form):
+        return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user, reset_form=ResetPasswordForm(),
                            confirm=ConfirmForm()), 400 if form.errors else 200
 
@@ -280,13 +246,9 @@ def reset_password(user_id):
     if form.validate_on_submit():
         username = user.username
         end_before_slow_work()  # hashing is slow on purpose: no write lock held meanwhile
-        try:
-            services.reset_password(current_user, user, services.prepare_password(form.password.data, username))
-        except ServiceError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"已重置“{user.username}”的密码，原有登录已全部失效。", "success")
+        perform(lambda: services.reset_password(current_user, user,
+                                                services.prepare_password(form.password.data, username)),
+                lambda _: f"已重置“{user.username}”的密码，原有登录已全部失效。")
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("auth.edit_user", user_id=user.id))
@@ -299,15 +261,13 @@ def set_active(user_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    try:
+
+    def act():
         services.set_active(current_user, user, active)
         if active:
             services.unlock(current_user, user)
-    except ServiceError as error:
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(f"账号“{user.username}”已{'启用' if active else '停用'}。", "success")
+
+    perform(act, lambda _: f"账号“{user.username}”已{'启用' if active else '停用'}。")
     return redirect(url_for("auth.users"))
 
 
