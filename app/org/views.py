@@ -7,9 +7,8 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.forms import ConfirmForm
 from app.auth.models import User
+from app.core.actions import perform
 from app.core.clock import today
-from app.core.errors import ServiceError
-from app.core.forms import apply_service_error
 from app.core.permissions import require
 from app.extensions import db
 from app.org import queries, services
@@ -55,16 +54,10 @@ def unit(unit_id):
 def edit_unit(unit_id):
     unit = db.get_or_404(Unit, unit_id)
     form = UnitForm(obj=unit)
-    if form.validate_on_submit():
-        try:
-            services.update_unit(current_user, unit, form.name.data, form.short_name.data, form.contact.data,
-                                 form.is_active.data, form.sort_order.data)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash("单位信息已保存。", "success")
-            return redirect(url_for("org.unit", unit_id=unit.id))
+    if form.validate_on_submit() and perform(lambda: services.update_unit(
+            current_user, unit, form.name.data, form.short_name.data, form.contact.data, form.is_active.data,
+            form.sort_order.data), "单位信息已保存。", form=form):
+        return redirect(url_for("org.unit", unit_id=unit.id))
     return render_template("org/unit_form.html", form=form, unit=unit), 400 if form.errors else 200
 
 
@@ -157,15 +150,8 @@ def person(person_id):
 
 
 def _add(person, form, action, success):
-    if form.validate_on_submit():
-        try:
-            action(form)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(success, "success")
-            return redirect(url_for("org.person", person_id=person.id))
+    if form.validate_on_submit() and perform(lambda: action(form), success, form=form):
+        return redirect(url_for("org.person", person_id=person.id))
     return None
 
 
@@ -222,13 +208,8 @@ def end_record(person_id, kind, record_id):
         abort(404)
     form = EndForm(prefix="end")
     if form.validate_on_submit():
-        try:
-            services.end_period(current_user, record, form.ends_on.data, action)
-        except ServiceError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash("已结束该记录（历史保留）。", "success")
+        if perform(lambda: services.end_period(current_user, record, form.ends_on.data, action),
+                   "已结束该记录（历史保留）。"):
             return redirect(url_for("org.person", person_id=person.id))
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
@@ -242,15 +223,9 @@ def edit_chain(chain_id):
     chain = db.get_or_404(Chain, chain_id)
     people = db.session.scalars(sa.select(Person).where(Person.is_active).order_by(Person.id)).all()
     form = ChainLeaderForm(obj=chain, people=people, units=_active_units())
-    if form.validate_on_submit():
-        try:
-            services.set_chain_leader(current_user, chain, db.session.get(Person, form.leader_id.data or 0),
-                                      db.session.get(Unit, form.leader_unit_id.data or 0))
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash("链长已保存。", "success")
-            return redirect(url_for("org.leadership"))
+    if form.validate_on_submit() and perform(lambda: services.set_chain_leader(
+            current_user, chain, db.session.get(Person, form.leader_id.data or 0),
+            db.session.get(Unit, form.leader_unit_id.data or 0)), "链长已保存。", form=form):
+        return redirect(url_for("org.leadership"))
     return render_template("org/chain_form.html", form=form, chain=chain, confirm=ConfirmForm()), \
         400 if form.errors else 200
