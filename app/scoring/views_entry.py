@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
+from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError
 from app.core.permissions import allowed, require
@@ -205,16 +206,10 @@ def entry(year, quarter):
     errors = []
     if form.validate_on_submit():
         items, errors = entry_items(request.form)
-        if not errors:
-            try:
-                changed = services.enter_scores(current_user, year, quarter, items)
-            except ServiceError as error:
-                db.session.rollback()
-                errors = _messages(error)
-            else:
-                db.session.commit()
-                flash(f"已保存 {changed} 项得分。" if changed else "得分没有变化。", "success")
-                return redirect(url_for(".entry", year=year, quarter=quarter))
+        if not errors and perform(lambda: services.enter_scores(current_user, year, quarter, items),
+                                  lambda changed: f"已保存 {changed} 项得分。" if changed else "得分没有变化。",
+                                  on_refusal=lambda error: errors.extend(_messages(error))):
+            return redirect(url_for(".entry", year=year, quarter=quarter))
     return _render_entry(year, quarter, year_rules, enterer, read_only, errors=errors,
                          submitted=request.form if request.method == "POST" else None)
 
@@ -243,18 +238,19 @@ def entry_upload(year, quarter):
     form = EntryUploadForm()
     errors = []
     if form.validate_on_submit():
-        try:
+        def upload():
             items = parse_entry_workbook(form.file.data.read(), year, quarter, current_user.unit)
-            changed = services.enter_scores(current_user, year, quarter, items)
+            return services.enter_scores(current_user, year, quarter, items)
+
+        try:  # a file refused by the parser raises EntryImportError: nothing was changed, nothing to roll back
+            done = perform(upload,
+                           lambda n: f"录入表已上传，保存了 {n} 项得分。" if n else "录入表已上传，得分没有变化。",
+                           on_refusal=lambda error: errors.extend(_messages(error)))
         except EntryImportError as error:
             errors = error.messages
-        except ServiceError as error:
-            db.session.rollback()
-            errors = _messages(error)
         else:
-            db.session.commit()
-            flash(f"录入表已上传，保存了 {changed} 项得分。" if changed else "录入表已上传，得分没有变化。", "success")
-            return redirect(url_for(".entry", year=year, quarter=quarter))
+            if done:
+                return redirect(url_for(".entry", year=year, quarter=quarter))
     else:
         errors = [e for field_errors in form.errors.values() for e in field_errors]
     return _render_entry(year, quarter, year_rules, current_user.unit, False, upload_errors=errors or ["文件未上传。"],
@@ -307,15 +303,9 @@ def start_rules(year):
     """Start a year: copy the previous year's rules (or the annex-2 defaults) as its version 1."""
     year = _year(year)
     existed = services.current_version(year) is not None
-    try:
-        version = services.ensure_year_rules(current_user, year)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(f"{year} 年度考评规则已存在（第 {version.version} 版）。" if existed
-              else f"已建立 {year} 年度考评规则（第 1 版，{version.note}）。", "success")
+    perform(lambda: services.ensure_year_rules(current_user, year),
+            lambda version: f"{year} 年度考评规则已存在（第 {version.version} 版）。" if existed
+            else f"已建立 {year} 年度考评规则（第 1 版，{version.note}）。")
     return redirect(url_for(".rules", year=year))
 
 
@@ -331,16 +321,10 @@ def edit_rules(year):
     if form.validate_on_submit():
         data = form.rule_data(year_rules.to_data())
         errors = services.validate_rule_data(data, units)
-        if not errors:
-            try:
-                version = services.save_rules(current_user, year, data, form.note.data.strip())
-            except ServiceError as error:
-                db.session.rollback()
-                errors = [error.message]
-            else:
-                db.session.commit()
-                flash(f"已保存 {year} 年度考评规则第 {version.version} 版。", "success")
-                return redirect(url_for(".rules", year=year))
+        if not errors and perform(lambda: services.save_rules(current_user, year, data, form.note.data.strip()),
+                                  lambda version: f"已保存 {year} 年度考评规则第 {version.version} 版。",
+                                  on_refusal=lambda error: errors.append(error.message)):
+            return redirect(url_for(".rules", year=year))
     status = 400 if (errors or form.errors) else 200
     return render_template("scoring/rules_edit.html", year=year, yr=year_rules, form=form, errors=errors,
                            profiles=_profile_fields(form), assessors=list(engine.Assessor),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
+from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
 from app.core.forms import ChineseDateField, ValidationError, max_length, required, strip
@@ -164,15 +165,8 @@ def finalize_quarter(year, quarter):
     year, quarter = _period_or_404(year, quarter)
     form = FinalizeForm(first_day=engine.quarter_dates(year, quarter)[0], latest=today())
     if form.validate_on_submit():
-        try:
-            services.finalize_quarter(current_user, year, quarter, form.evaluated_on.data)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"{year}年{QUARTER_NAMES[quarter]}考评结果已审定（评价日期 {form.evaluated_on.data.isoformat()}）。",
-                  "success")
+        perform(lambda: services.finalize_quarter(current_user, year, quarter, form.evaluated_on.data),
+                f"{year}年{QUARTER_NAMES[quarter]}考评结果已审定（评价日期 {form.evaluated_on.data.isoformat()}）。")
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors) or "提交的内容有误。", "danger")
     return redirect(url_for("scoring.quarter", year=year, quarter=quarter))
@@ -184,14 +178,8 @@ def reopen_quarter(year, quarter):
     year, quarter = _period_or_404(year, quarter)
     form = ReopenForm()
     if form.validate_on_submit():
-        try:
-            services.reopen_quarter(current_user, year, quarter, form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(f"{year}年{QUARTER_NAMES[quarter]}已重新打开，理由已记录。", "success")
+        perform(lambda: services.reopen_quarter(current_user, year, quarter, form.reason.data),
+                f"{year}年{QUARTER_NAMES[quarter]}已重新打开，理由已记录。")
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors) or "提交的内容有误。", "danger")
     return redirect(url_for("scoring.quarter", year=year, quarter=quarter))
