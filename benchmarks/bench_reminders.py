@@ -2,8 +2,8 @@
 
 Builds the stress database the way bench_tasks.py does (a fresh SQLite file under /tmp/qbs-bench-reminders/ by
 default, or PostgreSQL with --pg URL): migrations, the organisation, the demo accounts and
-`benchmarks/stress_data.py` (seed_stress_tasks). Then it runs the scan at --now (default: now) and prints, for each run, the
-wall-clock seconds, the SQL statements it issued, the reminders due and the outbox rows created:
+`benchmarks/stress_data.py` (seed_stress_tasks). Then it runs the scan at --now (default: now) and prints, for each
+run, the wall-clock seconds, the SQL statements it issued, the reminders due and the outbox rows created:
 
 - "first scan": nothing enqueued yet, so every due reminder is inserted (rolled back after each run, so every
   run does the same work);
