@@ -7,9 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.auth.models import User
+from app.core.actions import perform
 from app.core.clock import get_clock
-from app.core.errors import ServiceError
-from app.core.forms import apply_service_error
 from app.core.pagination import paginate
 from app.core.permissions import require
 from app.core.urls import safe_next
@@ -74,17 +73,10 @@ def read_all():
 
 def _save_channels(form, success, **kwargs):
     """Validate, call the service, commit; None when the page should be shown again."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        services.update_channels(current_user, form.changes(), **kwargs)
-    except ServiceError as error:
-        db.session.rollback()
-        apply_service_error(form, error)
-        return None
-    db.session.commit()
-    flash(success, "success")
-    return redirect(request.path)
+    if form.validate_on_submit() and perform(lambda: services.update_channels(current_user, form.changes(), **kwargs),
+                                             success, form=form):
+        return redirect(request.path)
+    return None
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
@@ -152,14 +144,7 @@ def office():
 def _outbox_action(message_id, action, success):
     # Locked so that a delivery worker (which skips locked rows) cannot claim it under the office's hands.
     message = db.session.get(OutboxMessage, message_id, with_for_update=True) or abort(404)
-    try:
-        action(current_user, message)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    perform(lambda: action(current_user, message), success)
     return redirect(safe_next(request.form.get("next"), url_for("reminders.office")))
 
 
@@ -179,17 +164,12 @@ def cancel(message_id):
 @require("admin")
 def rules():
     form = RulesForm(data=load_settings() if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            changed = services.update_rules(current_user, form.values())
-        except ServiceError as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"提醒规则已保存（修改 {len(changed)} 项），下次扫描起生效。" if changed else "没有修改任何规则。",
-                  "success")
-            return redirect(url_for("reminders.rules"))
+    if form.validate_on_submit() and perform(
+            lambda: services.update_rules(current_user, form.values()),
+            lambda changed: f"提醒规则已保存（修改 {len(changed)} 项），下次扫描起生效。" if changed
+            else "没有修改任何规则。",
+            form=form):
+        return redirect(url_for("reminders.rules"))
     row = db.session.get(ReminderSetting, SETTINGS_CODE)
     updated_by = db.session.get(User, row.updated_by_id) if row and row.updated_by_id else None
     return render_template("reminders/rules.html", form=form, defaults={k: _shown(v) for k, v in DEFAULTS.items()},
