@@ -1,24 +1,29 @@
 """Excel export of a month's analysis (月分析): sheets 概况, 按单位, 按分组, 按计划, 红灯单位, 会议落实.
 
 Takes the analysis dict (live from `month_analysis`, or frozen in a 月分析 record's snapshot), so the export shows
-exactly what the page shows. Every text goes through `app.tasks.excel.write_cell`: a unit or plan name that begins
+exactly what the page shows. Every text goes through `app.core.excel.write_cell`: a unit or plan name that begins
 with "=" stays text, never a live formula (formula injection). Counts are numbers.
 """
 
 from openpyxl.styles import Font
 
-from app.scoring.excel import (
+from app.core.excel import (
     BODY,
-    HEADER_ROW,
+    BORDER,
+    FONT_NAME,
+    HEADER_FILL,
     LEFT_WRAP,
+    TABLE_HEADER_ROW,
     TITLE_FONT_NAME,
-    _header,
-    _print_setup,
-    _sheet_title,
-    _title_rows,
-    _workbook,
+    WRAP_CENTER,
+    WRAP_TOP,
+    new_workbook,
+    sheet_title,
+    table_header,
+    table_print_setup,
+    title_rows,
+    write_cell,
 )
-from app.tasks.excel import BORDER, FONT_NAME, HEADER_FILL, WRAP_CENTER, WRAP_TOP, write_cell
 
 TITLE_PREFIX = "湘潭市产业强市“千百十”工程"
 MEASURE_COLUMNS = (("新交办", "assigned"), ("办结", "completed"), ("其中按时办结", "completed_on_time"),
@@ -47,9 +52,9 @@ def _cell(ws, row, column, value, *, bold=False, centre=False):
 
 def _table(ws, a, labels, widths, rows):
     """Title, header and one line per row of values; returns the last row written."""
-    _title_rows(ws, _title(a), _subtitle(a), len(labels))
-    _header(ws, labels, widths)
-    row_no = HEADER_ROW
+    title_rows(ws, _title(a), _subtitle(a), len(labels))
+    table_header(ws, labels, widths)
+    row_no = TABLE_HEADER_ROW
     for values in rows:
         row_no += 1
         for column, value in enumerate(values, start=1):
@@ -57,7 +62,7 @@ def _table(ws, a, labels, widths, rows):
     if not rows:
         row_no += 1
         write_cell(ws, row_no, 1, "本月无数据。", font=BODY, alignment=LEFT_WRAP)
-    _print_setup(ws, len(labels), row_no)
+    table_print_setup(ws, len(labels), row_no)
     if not rows:  # merged only now: freezing the panes at a cell of a merged row fails (MergedCell)
         ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=len(labels))
     return row_no
@@ -72,7 +77,7 @@ def _signed(value):
 
 
 def _summary(wb, a, used):
-    ws = wb.create_sheet(_sheet_title("概况", used))
+    ws = wb.create_sheet(sheet_title("概况", used))
     labels, widths = ["项目", "本月", f"上月（{a['previous']['label']}）", "增减"], [22, 14, 20, 12]
     previous, change = a["previous"], a["change"]
     rows = [
@@ -100,12 +105,12 @@ def _summary(wb, a, used):
         for column, value in enumerate((point["key"], point["assigned"], point["completed"], point["overdue"]),
                                        start=1):
             _cell(ws, row_no, column, value, centre=True)
-    _print_setup(ws, len(labels), row_no)
+    table_print_setup(ws, len(labels), row_no)
 
 
 def analysis_workbook(a: dict):
     """The openpyxl Workbook of an analysis dict; the caller saves it (to a response or a file)."""
-    wb = _workbook(_title(a))
+    wb = new_workbook(_title(a))
     used = set()
     _summary(wb, a, used)
 
@@ -115,21 +120,21 @@ def analysis_workbook(a: dict):
     rows = [[n, r["group_label"], r["short_name"], *_measures(r)] for n, r in enumerate(a["by_unit"], start=1)]
     if rows:
         rows.append(["合计", None, None, *_measures(a["totals"])])
-    _table(wb.create_sheet(_sheet_title("按单位", used)), a, ["序号", "考评组", "单位", *measure_labels],
+    _table(wb.create_sheet(sheet_title("按单位", used)), a, ["序号", "考评组", "单位", *measure_labels],
            [6, 18, 22, *measure_widths], rows)
 
     rows = [[n, r["label"], *_measures(r)] for n, r in enumerate(a["by_group"], start=1)]
     rows.append(["合计", None, *_measures(a["totals"])])
-    _table(wb.create_sheet(_sheet_title("按分组", used)), a, ["序号", "考评组", *measure_labels],
+    _table(wb.create_sheet(sheet_title("按分组", used)), a, ["序号", "考评组", *measure_labels],
            [6, 22, *measure_widths], rows)
 
     rows = [[n, r["code"], r["name"], *_measures(r)] for n, r in enumerate(a["by_plan"], start=1)]
     rows.append(["合计", None, None, *_measures(a["totals"])])
-    _table(wb.create_sheet(_sheet_title("按计划", used)), a, ["序号", "编号", "计划举措", *measure_labels],
+    _table(wb.create_sheet(sheet_title("按计划", used)), a, ["序号", "编号", "计划举措", *measure_labels],
            [6, 8, 34, *measure_widths], rows)
 
     rows = [[r["rank"], r["short_name"], r["group_label"], r["red"], r["assigned"]] for r in a["red_units"]]
-    _table(wb.create_sheet(_sheet_title("红灯单位", used)), a,
+    _table(wb.create_sheet(sheet_title("红灯单位", used)), a,
            ["名次", "单位", "考评组", f"红灯事项（{a['evaluated_on']}）", "本月新交办"], [7, 24, 20, 18, 12], rows)
 
     c = a["compliance"]
@@ -139,5 +144,5 @@ def analysis_workbook(a: dict):
         return [label, x["expected"], x["recorded"], x["late"], x["missing"], x["pending"], x["rate"]]
 
     rows = [line(x["label"], x) for x in c["by_type"]] + [line("合计", c["total"])]
-    _table(wb.create_sheet(_sheet_title("会议落实", used)), a, labels, [14, 9, 10, 10, 10, 10, 10], rows)
+    _table(wb.create_sheet(sheet_title("会议落实", used)), a, labels, [14, 9, 10, 10, 10, 10, 10], rows)
     return wb

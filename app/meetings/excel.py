@@ -1,27 +1,27 @@
 """A meeting record as an .xlsx officials can open and print: a title row, the meta lines, the minutes, then the
 items (decisions with their tasks, instructions, carried-over tasks, visits, explanations, escalated items), the
 attachments and amendments; for a 旬调度 the frozen dispatch list on a second sheet, for a 季考核 the quarter's
-ranks. Every string goes through tasks.excel.write_cell, so text that looks like a formula stays text."""
+ranks. Every string goes through core.excel.write_cell, so text that looks like a formula stays text."""
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from app.extensions import db
-from app.meetings.models import ITEM_KIND_ORDER, Escalation, ItemKind, MeetingType
-from app.meetings.services import period_label, record_title
-from app.tasks.excel import (
+from app.core.excel import (
     BORDER,
     FONT_NAME,
     HEADER_FILL,
     TITLE_FONT_NAME,
     WRAP_CENTER,
     WRAP_TOP,
-    _fit_row_height,
-    _save,
+    fit_row_height,
+    save_workbook,
     write_cell,
 )
+from app.extensions import db
+from app.meetings.models import ITEM_KIND_ORDER, Escalation, ItemKind, MeetingType
+from app.meetings.services import period_label, record_title
 
 ITEM_COLUMNS = (("序号", 6), ("类别", 12), ("内容", 60), ("单位", 18), ("时限", 12), ("关联事项", 12),
                 ("备注", 24))
@@ -61,7 +61,7 @@ def _line(ws, row, label, value, ncols):
         ws.cell(row=row, column=column).border = BORDER
     ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=ncols)
     width = sum(w for _, w in ITEM_COLUMNS[2:])
-    _fit_row_height(ws, row, [(value if isinstance(value, str) else "", width)])
+    fit_row_height(ws, row, [(value if isinstance(value, str) else "", width)])
 
 
 def _item_note(item, escalations):
@@ -135,8 +135,8 @@ def record_workbook(record, escalations=None) -> bytes:
             write_cell(ws, row, column, value, font=BODY, border=BORDER,
                        alignment=WRAP_CENTER if column in (1, 5, 6) else WRAP_TOP,
                        number_format="yyyy-mm-dd" if column == 5 else None)
-        _fit_row_height(ws, row, [(v if isinstance(v, str) else "", w) for v, (_, w) in zip(values, ITEM_COLUMNS,
-                                                                                            strict=True)])
+        fit_row_height(ws, row, [(v if isinstance(v, str) else "", w) for v, (_, w) in zip(values, ITEM_COLUMNS,
+                                                                                           strict=True)])
     if number == 0:
         row += 1
         write_cell(ws, row, 1, "（无会议决定及其他事项）", font=BODY, border=BORDER)
@@ -158,7 +158,7 @@ def record_workbook(record, escalations=None) -> bytes:
         _dispatch_sheet(wb.create_sheet("调度清单（会议时）"), record.snapshot)
     if record.type is MeetingType.quarterly and record.snapshot:
         _quarter_sheet(wb.create_sheet("季度考评结果"), record.snapshot)
-    return _save(wb)
+    return save_workbook(wb)
 
 
 DISPATCH_COLUMNS = (("序号", 6), ("事项", 30), ("牵头单位", 16), ("配合单位", 18), ("时限", 12), ("最新进展", 50),
@@ -200,8 +200,8 @@ def _dispatch_sheet(ws, snap):
             for column, value in enumerate(values, start=1):
                 write_cell(ws, row, column, value, font=BODY, border=BORDER,
                            alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP)
-            _fit_row_height(ws, row, [(v if isinstance(v, str) else "", w)
-                                      for v, (_, w) in zip(values, DISPATCH_COLUMNS, strict=True)])
+            fit_row_height(ws, row, [(v if isinstance(v, str) else "", w)
+                                     for v, (_, w) in zip(values, DISPATCH_COLUMNS, strict=True)])
     if number == 0:
         row += 1
         write_cell(ws, row, 1, "本旬无调度事项。", font=BODY)

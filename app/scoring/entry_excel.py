@@ -6,26 +6,20 @@ with hidden id columns; `parse_entry_workbook` reads a filled copy back into `En
 nothing because the items go to `services.enter_scores` together, which checks every one before writing any.
 """
 
-import io
-import logging
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.orm import selectinload
 
+from app.core.excel import BORDER, HEADER_FILL, UnreadableUpload, non_blank_rows, read_upload, save_workbook, write_cell
 from app.extensions import db
 from app.scoring import engine
 from app.scoring.forms import fmt
 from app.scoring.models import ScoreEntry
 from app.scoring.services import EntryItem, assessed_units, cells_for_enterer
-from app.tasks.excel import _save, write_cell
-
-log = logging.getLogger(__name__)
 
 SHEET = "得分录入"
 META_SHEET = "meta"
@@ -154,9 +148,6 @@ def entry_grid(year_rules, year, quarter, enterer) -> EntryGrid:
 
 # --- writing -----------------------------------------------------------------------------------------------
 
-_thin = Side(style="thin", color="000000")
-BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 WRAP = Alignment(wrap_text=True, vertical="center")
 
@@ -207,7 +198,7 @@ def grid_workbook(grid: EntryGrid) -> bytes:
         write_cell(meta, row, 1, key)
         write_cell(meta, row, 2, value)
     meta.sheet_state = "hidden"
-    return _save(wb)
+    return save_workbook(wb)
 
 
 # --- reading -----------------------------------------------------------------------------------------------
@@ -228,40 +219,29 @@ def _text(value):
     return str(value).strip()
 
 
-def _load(data: bytes):
-    if not data:
-        raise EntryImportError(["上传的文件是空的，请选择填写好的录入表（.xlsx）。"])
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise EntryImportError([UNREADABLE]) from None
-    if expanded > MAX_UNCOMPRESSED_BYTES:
-        raise EntryImportError(["文件内容过大，无法读取；请使用从本页面下载的录入表。"])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about features it drops; none matter here
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-                rows = []
-                for number, values in enumerate(ws.iter_rows(min_row=1, max_col=len(COLUMNS) + 5, values_only=True),
-                                                start=1):
-                    if any(_text(v) for v in values):
-                        rows.append((number, tuple(values)))
-                    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                        break
-                meta = {}
-                if META_SHEET in wb.sheetnames:
-                    for values in wb[META_SHEET].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True):
-                        if values and values[0]:
-                            meta[_text(values[0])] = _text(values[1] if len(values) > 1 else None)
-            finally:
-                wb.close()
-    except Exception:  # noqa: BLE001 - a malformed upload can fail anywhere inside openpyxl or the XML parser
-        log.info("unreadable score entry file", exc_info=True)
-        raise EntryImportError([UNREADABLE]) from None
+UPLOAD_PROBLEMS = {
+    "empty": "上传的文件是空的，请选择填写好的录入表（.xlsx）。",
+    "unreadable": UNREADABLE,
+    "too_large": "文件内容过大，无法读取；请使用从本页面下载的录入表。",
+}
+
+
+def _read(wb):
+    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+    rows = non_blank_rows(ws, max_col=len(COLUMNS) + 5, limit=MAX_ROWS + HEADER_SEARCH_ROWS, text=_text)
+    meta = {}
+    if META_SHEET in wb.sheetnames:
+        for values in wb[META_SHEET].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True):
+            if values and values[0]:
+                meta[_text(values[0])] = _text(values[1] if len(values) > 1 else None)
     return rows, meta
+
+
+def _load(data: bytes):
+    try:
+        return read_upload(data, _read, max_bytes=MAX_UNCOMPRESSED_BYTES, what="score entry file")
+    except UnreadableUpload as problem:
+        raise EntryImportError([UPLOAD_PROBLEMS[problem.problem]]) from None
 
 
 def parse_entry_workbook(data: bytes, year: int, quarter: int, enterer) -> list[EntryItem]:

@@ -5,38 +5,32 @@ the group and status line, a header naming each component with its maximum, one 
 the 注 lines (blends, status, reopenings, rules). The writers take the page models built in
 `app.scoring.pages` (`QuarterPage`, `YearPage`), so the export shows exactly what the page shows.
 
-Text goes through `app.tasks.excel.write_cell` (always a text cell, never a formula); scores are written as
+Text goes through `app.core.excel.write_cell` (always a text cell, never a formula); scores are written as
 Decimal numbers with a two-place format, which openpyxl stores as the decimal string itself (no binary float).
 """
 
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
-from app.tasks.excel import (
+from app.core.excel import (
+    BODY,
+    BOLD,
     BORDER,
-    FONT_NAME,
-    HEADER_FILL,
-    TITLE_FONT_NAME,
+    LEFT_WRAP,
+    RIGHT,
+    TABLE_HEADER_ROW,
     WRAP_CENTER,
     WRAP_TOP,
-    _fit_row_height,
-    _save,
-    print_setup,
+    fit_row_height,
+    new_workbook,
+    save_workbook,
+    sheet_title,
+    table_header,
+    table_print_setup,
+    title_rows,
     write_cell,
 )
 
-CREATOR = "湘潭市产业强市“千百十”工程督考系统"
-HEADER_ROW = 3
 SCORE_FORMAT = "0.00"
-BODY = Font(name=FONT_NAME, size=10.5)
-BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
-HEADER = Font(name=TITLE_FONT_NAME, size=10.5, bold=True)
-TITLE = Font(name=TITLE_FONT_NAME, size=16, bold=True)
-RIGHT = Alignment(horizontal="right", vertical="center")
-LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
 def write_score(ws, row, column, value, *, bold=False):
@@ -51,34 +45,6 @@ def write_score(ws, row, column, value, *, bold=False):
     return cell
 
 
-def _sheet_title(label, used):
-    """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
-    name = "".join("·" if ch in "[]:*?/\\" else ch for ch in label)[:31] or "Sheet"
-    base, n = name, 2
-    while name in used:
-        name = f"{base[:28]}({n})"
-        n += 1
-    used.add(name)
-    return name
-
-
-def _title_rows(ws, title, subtitle, ncols):
-    write_cell(ws, 1, 1, title, font=TITLE, alignment=Alignment(horizontal="center", vertical="center",
-                                                                 wrap_text=True))
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.row_dimensions[1].height = 34
-    write_cell(ws, 2, 1, subtitle, font=BODY, alignment=LEFT_WRAP)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    ws.row_dimensions[2].height = 20
-
-
-def _header(ws, labels, widths):
-    for index, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
-        write_cell(ws, HEADER_ROW, index, label, font=HEADER, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
-        ws.column_dimensions[get_column_letter(index)].width = width
-    _fit_row_height(ws, HEADER_ROW, list(zip(labels, widths, strict=True)), minimum=30)
-
-
 def _notes(ws, row_no, lines, ncols, width):
     """The 注 block under the table, one merged row per line."""
     for number, line in enumerate(lines, start=1):
@@ -86,21 +52,8 @@ def _notes(ws, row_no, lines, ncols, width):
         text = f"注：{number}. {line}" if number == 1 else f"　　{number}. {line}"
         write_cell(ws, row_no, 1, text, font=BODY, alignment=LEFT_WRAP)
         ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=ncols)
-        _fit_row_height(ws, row_no, [(text, width)], minimum=18)
+        fit_row_height(ws, row_no, [(text, width)], minimum=18)
     return row_no
-
-
-def _print_setup(ws, ncols, last_row):
-    """The result tables' print setup: the title rows repeated, the rank and unit columns frozen."""
-    print_setup(ws, HEADER_ROW, ncols, last_row, freeze_column=3)
-
-
-def _workbook(title):
-    wb = Workbook()
-    wb.remove(wb.active)
-    wb.properties.title = title
-    wb.properties.creator = CREATOR
-    return wb
 
 
 # --- a quarter --------------------------------------------------------------------------------------------
@@ -108,18 +61,18 @@ def _workbook(title):
 def quarter_workbook(page) -> bytes:
     """A quarter's results (`pages.QuarterPage`): one sheet per group, columns 序号, 单位, each
     component with its maximum, 季度得分, 最终得分, 排名, 备注; the page's 注 lines under each table."""
-    wb = _workbook(page.title)
+    wb = new_workbook(page.title)
     used = set()
     status = ("已审定" if page.is_finalized else "录入中（暂定）") + f"　评价日期：{page.evaluated_on.isoformat()}"
     for group in page.groups:
-        ws = wb.create_sheet(_sheet_title(group.label, used))
+        ws = wb.create_sheet(sheet_title(group.label, used))
         labels = ["序号", "单位"] + [f"{c.label}\n（{c.maximum}分）" for c in group.columns] + \
             ["季度得分\n（100分）", "最终得分", "排名", "备注"]
         widths = [6, 24] + [11] * len(group.columns) + [11, 12, 7, 30]
         ncols = len(labels)
-        _title_rows(ws, page.title, f"考评组：{group.label}（{len(group.rows)}家）　　{status}", ncols)
-        _header(ws, labels, widths)
-        row_no = HEADER_ROW
+        title_rows(ws, page.title, f"考评组：{group.label}（{len(group.rows)}家）　　{status}", ncols)
+        table_header(ws, labels, widths)
+        row_no = TABLE_HEADER_ROW
         for number, row in enumerate(group.rows, start=1):
             row_no += 1
             write_cell(ws, row_no, 1, number, font=BODY, alignment=WRAP_CENTER, border=BORDER)
@@ -138,11 +91,11 @@ def quarter_workbook(page) -> bytes:
             write_cell(ws, row_no, column + 2, row.rank, font=BODY, alignment=WRAP_CENTER, border=BORDER)
             remarks = ([row.blend] if row.blend else []) + row.remarks
             write_cell(ws, row_no, column + 3, "\n".join(remarks), font=BODY, alignment=WRAP_TOP, border=BORDER)
-            _fit_row_height(ws, row_no, [(row.name, widths[1]), ("\n".join(remarks), widths[-1])])
+            fit_row_height(ws, row_no, [(row.name, widths[1]), ("\n".join(remarks), widths[-1])])
         lines = group.notes + page.notes
         last = _notes(ws, row_no, lines, ncols, sum(widths))
-        _print_setup(ws, ncols, last)
-    return _save(wb)
+        table_print_setup(ws, ncols, last)
+    return save_workbook(wb)
 
 
 # --- the year ---------------------------------------------------------------------------------------------
@@ -151,12 +104,12 @@ def year_workbook(page) -> bytes:
     """The annual results (`pages.YearPage`): one sheet per group with the four quarterly finals, the
     annual score, rank, then points by rank with the policy deduction (counties and parks) or the grade and its
     points (市直 groups), awards and report flags; the status of each quarter and the rules as 注 lines."""
-    wb = _workbook(page.title)
+    wb = new_workbook(page.title)
     used = set()
     quarters = "；".join(f"{q.name}{q.label}" for q in page.quarters)
     status = ("正式结果" if page.complete else "暂定结果") + f"（{quarters}）"
     for group in page.groups:
-        ws = wb.create_sheet(_sheet_title(group.label, used))
+        ws = wb.create_sheet(sheet_title(group.label, used))
         labels = ["序号", "单位", "一季度", "二季度", "三季度", "四季度",
                   "考评得分" if page.province_first else "年度得分"]
         if page.province_first:
@@ -172,9 +125,9 @@ def year_workbook(page) -> bytes:
         subtitle = f"考评组：{group.label}（{len(group.rows)}家）　　{status}"
         if group.quota:
             subtitle += f"　　等次名额：{group.quota}"
-        _title_rows(ws, page.title, subtitle, ncols)
-        _header(ws, labels, widths)
-        row_no = HEADER_ROW
+        title_rows(ws, page.title, subtitle, ncols)
+        table_header(ws, labels, widths)
+        row_no = TABLE_HEADER_ROW
         for number, row in enumerate(group.rows, start=1):
             row_no += 1
             write_cell(ws, row_no, 1, number, font=BODY, alignment=WRAP_CENTER, border=BORDER)
@@ -203,7 +156,7 @@ def year_workbook(page) -> bytes:
                 column += 2
             remarks = "\n".join(row.remarks)
             write_cell(ws, row_no, column, remarks, font=BODY, alignment=WRAP_TOP, border=BORDER)
-            _fit_row_height(ws, row_no, [(row.name, widths[1]), (remarks, widths[-1])])
+            fit_row_height(ws, row_no, [(row.name, widths[1]), (remarks, widths[-1])])
         last = _notes(ws, row_no, page.notes, ncols, sum(widths))
-        _print_setup(ws, ncols, last)
-    return _save(wb)
+        table_print_setup(ws, ncols, last)
+    return save_workbook(wb)

@@ -1,34 +1,43 @@
 """Excel in and out for tasks: the 旬调度清单 export, the task-list import template, and the import itself.
 
-Every exported string goes through `write_cell`, which stores it as text: a follow-up that begins with "=" (or
-+ - @, a tab or a carriage return) must never become a live formula in the leader's copy (CSV/formula injection).
+Every exported string goes through `app.core.excel.write_cell`, which stores it as text (never a live formula).
 
 The import is all or nothing. `parse_task_workbook` reads and checks every row and raises `TaskImportError` with
 every problem found (Chinese, naming row and column, as the spreadsheet numbers rows); `import_tasks` then calls
 `services.assign_task` for each draft inside a savepoint, so a refusal half-way leaves nothing behind.
 """
 
-import copy
-import io
 import logging
-import math
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.core.clock import get_clock
 from app.core.errors import PermissionDenied, ServiceError
+from app.core.excel import (
+    BORDER,
+    CREATOR,
+    FONT_NAME,
+    HEADER_FILL,
+    TITLE_FONT_NAME,
+    WRAP_CENTER,
+    WRAP_TOP,
+    UnreadableUpload,
+    fit_row_height,
+    non_blank_rows,
+    print_setup,
+    read_upload,
+    save_workbook,
+    write_cell,
+)
 from app.extensions import db
 from app.org.models import Plan, Unit
 from app.tasks import services
@@ -37,10 +46,6 @@ from app.tasks.queries import DispatchList, DispatchRow
 
 log = logging.getLogger(__name__)
 
-FONT_NAME = "宋体"
-TITLE_FONT_NAME = "黑体"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CELL_TEXT_MAX = 32767  # Excel refuses to open a file with a longer cell
 MAX_IMPORT_ROWS = 2000
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # a zip bomb is refused before openpyxl expands it
 HEADER_SEARCH_ROWS = 5  # the header may sit below a title row or two
@@ -48,100 +53,12 @@ MAX_IMPORT_COLUMNS = 40
 STALE_LABEL = "（上旬以来未反馈）"
 UNREADABLE = "文件无法读取，请上传由模板填写的 .xlsx 文件"
 
-_thin = Side(style="thin", color="000000")
-BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
-WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 LIGHT_FILLS = {
     Light.red: PatternFill("solid", fgColor="FFC7CE"),
     Light.yellow: PatternFill("solid", fgColor="FFEB9C"),
     Light.green: PatternFill("solid", fgColor="C6EFCE"),
 }
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
-
-
-# --- writing cells safely -----------------------------------------------------------------------------------
-
-def is_formula_like(text) -> bool:
-    return isinstance(text, str) and text.startswith(FORMULA_PREFIXES)
-
-
-def safe_value(value):
-    """A value openpyxl can store and Excel can open: strings get "\n" line ends (browsers send CRLF), lose the
-    control characters XML cannot hold and are cut to Excel's cell limit; enums show their Chinese label; dates
-    and numbers pass unchanged."""
-    if value is None:
-        return None
-    label = getattr(value, "label", None)
-    if isinstance(label, str):
-        value = label
-    if isinstance(value, (bool, int, float, date, datetime)):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
-    if len(text) > CELL_TEXT_MAX:
-        text = text[: CELL_TEXT_MAX - 1] + "…"
-    return text
-
-
-def write_cell(ws, row, column, value, *, font=None, alignment=None, border=None, fill=None, number_format=None):
-    """Write one cell. A string is always stored as text (data type "s"), never as a formula or an error code;
-    one that looks like a formula also gets Excel's quote prefix, so editing the cell keeps it text."""
-    cell = ws.cell(row=row, column=column)
-    fresh = not cell.has_style  # asked before the value: a date value gives the cell a number format
-    risky = is_formula_like(value)
-    value = safe_value(value)
-    cell.value = value
-    _style_cell(ws, cell, fresh, font, alignment, border, fill, number_format)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if risky or is_formula_like(value):
-            cell.quotePrefix = True
-    return cell
-
-
-def _style_cell(ws, cell, fresh, font, alignment, border, fill, number_format):
-    """Setting a style object makes openpyxl hash it into the workbook's style tables, which cost more than the
-    rest of an export together; so a fresh cell given the same style objects as an earlier fresh cell takes a
-    copy of its style array (the cache lives on the workbook and holds the objects, so their ids stay theirs)."""
-    if font is None and alignment is None and border is None and fill is None and number_format is None:
-        return
-    key = (id(font), id(alignment), id(border), id(fill), number_format)
-    cache = ws.parent.__dict__.setdefault("_qbs_style_cache", {})
-    if fresh and key in cache:
-        cell._style = copy.copy(cache[key][0])
-        return
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    if border is not None:
-        cell.border = border
-    if fill is not None:
-        cell.fill = fill
-    if number_format is not None:
-        cell.number_format = number_format
-    if fresh:
-        cache[key] = (copy.copy(cell._style), (font, alignment, border, fill))
-
-
-def _text_width(text: str) -> int:
-    """Display width in Excel column units: a CJK character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _lines(text, column_width) -> int:
-    if text is None or text == "":
-        return 1
-    usable = max(column_width - 1, 1)
-    return sum(max(1, math.ceil(_text_width(part) / usable)) for part in str(text).split("\n"))
-
-
-def _fit_row_height(ws, row, values_by_width, line_height=14.0, minimum=20.0):
-    """Excel does not grow a row for wrapped text written by a program; estimate it so that nothing is cut off
-    when printed (409 points is Excel's maximum)."""
-    lines = max(_lines(value, width) for value, width in values_by_width)
-    ws.row_dimensions[row].height = min(max(minimum, lines * line_height + 4), 409)
 
 
 def _cn_date(day: date) -> str:
@@ -196,7 +113,7 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     ws = wb.active
     ws.title = "调度清单"
     wb.properties.title = dl.title
-    wb.properties.creator = "湘潭市产业强市“千百十”工程督考系统"
+    wb.properties.creator = CREATOR
     ncols = len(DISPATCH_COLUMNS)
     body_font = Font(name=FONT_NAME, size=10.5)
     bold_font = Font(name=FONT_NAME, size=10.5, bold=True)
@@ -251,8 +168,8 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
                            alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP,
                            fill=LIGHT_FILLS.get(row.light) if column == 7 else None,
                            number_format="yyyy-mm-dd" if column == 5 else None)
-            _fit_row_height(ws, row_no, [(value, width) for value, (_, width)
-                                         in zip(values, DISPATCH_COLUMNS, strict=True)])
+            fit_row_height(ws, row_no, [(value, width) for value, (_, width)
+                                        in zip(values, DISPATCH_COLUMNS, strict=True)])
 
     row_no += 1
     if number == 0:
@@ -268,30 +185,7 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     ws.row_dimensions[row_no].height = 22
 
     print_setup(ws, HEADER_ROW, ncols, row_no)
-    return _save(wb)
-
-
-def print_setup(ws, header_row, ncols, last_row, freeze_column=1):
-    """A landscape A4 table: panes frozen under the header (and left of `freeze_column`), the header repeated on
-    every page, fitted to the page width, 第 n 页 in the footer."""
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=freeze_column)
-    ws.print_title_rows = f"1:{header_row}"
-    ws.print_area = f"A1:{get_column_letter(ncols)}{last_row}"
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
-def _save(wb) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(wb)
 
 
 # --- the import template ------------------------------------------------------------------------------------
@@ -401,7 +295,7 @@ def task_list_template(today: date | None = None) -> bytes:
         write_cell(help_ws, line, 1, unit.name, font=body_font, border=BORDER)
 
     _add_validations(ws, units, first_unit_line, line)
-    return _save(wb)
+    return save_workbook(wb)
 
 
 def _add_validations(ws, units, first_unit_line, last_unit_line):
@@ -464,42 +358,25 @@ def import_lookups():
     return units, plans
 
 
-def _check_archive(data: bytes):
-    if not data:
-        raise TaskImportError(["上传的文件是空的，请选择填写好的模板文件（.xlsx）"])
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise TaskImportError([UNREADABLE]) from None
-    if expanded > MAX_UNCOMPRESSED_BYTES:
-        raise TaskImportError(["文件内容过大，无法读取。请删除多余的工作表、图片和格式，或拆分为多个文件后重新上传"])
+UPLOAD_PROBLEMS = {
+    "empty": "上传的文件是空的，请选择填写好的模板文件（.xlsx）",
+    "unreadable": UNREADABLE,
+    "too_large": "文件内容过大，无法读取。请删除多余的工作表、图片和格式，或拆分为多个文件后重新上传",
+}
 
 
 def _read_rows(data: bytes) -> list[tuple[int, tuple]]:
     """The non-blank rows of the sheet to import, with their row numbers, stopping once there are more than the
     header and MAX_IMPORT_ROWS data rows. Any failure inside openpyxl means the file cannot be read."""
-    _check_archive(data)
-    rows = []
+    def read(wb):
+        ws = wb[TEMPLATE_SHEET] if TEMPLATE_SHEET in wb.sheetnames else wb.worksheets[0]
+        return non_blank_rows(ws, max_col=MAX_IMPORT_COLUMNS, limit=MAX_IMPORT_ROWS + HEADER_SEARCH_ROWS + 1,
+                              text=_cell_text)
+
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about features it drops (extensions, unknown styles); none matter for reading values.
-            warnings.simplefilter("ignore")
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                ws = wb[TEMPLATE_SHEET] if TEMPLATE_SHEET in wb.sheetnames else wb.worksheets[0]
-                for number, values in enumerate(ws.iter_rows(min_row=1, max_col=MAX_IMPORT_COLUMNS,
-                                                             values_only=True), start=1):
-                    if any(_cell_text(v) for v in values):
-                        rows.append((number, tuple(values)))
-                        if len(rows) > MAX_IMPORT_ROWS + HEADER_SEARCH_ROWS + 1:
-                            break
-            finally:
-                wb.close()
-    except Exception:  # noqa: BLE001 - a malformed upload can fail anywhere inside openpyxl or the XML parser
-        log.info("unreadable task import file", exc_info=True)
-        raise TaskImportError([UNREADABLE]) from None
-    return rows
+        return read_upload(data, read, max_bytes=MAX_UNCOMPRESSED_BYTES, what="task import file")
+    except UnreadableUpload as problem:
+        raise TaskImportError([UPLOAD_PROBLEMS[problem.problem]]) from None
 
 
 def _cell_text(value) -> str:

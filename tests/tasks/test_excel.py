@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from app.core.errors import PermissionDenied
+from app.core.excel import safe_value, write_cell
 from app.extensions import db
 from app.org.models import Person, Plan
 from app.tasks import services
@@ -22,9 +23,7 @@ from app.tasks.excel import (
     import_lookups,
     import_tasks,
     parse_task_workbook,
-    safe_value,
     task_list_template,
-    write_cell,
 )
 from app.tasks.models import Light, Task, TaskPriority, TaskSource
 from app.tasks.queries import Xun, dispatch_list
@@ -419,7 +418,7 @@ def test_write_cell_reuses_styles_without_mixing_them_up():
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from app.tasks.excel import BORDER, write_cell
+    from app.core.excel import BORDER, write_cell
 
     ws = Workbook().active
     bold, plain = Font(name="宋体", bold=True), Font(name="宋体", size=9)
