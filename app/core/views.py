@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core.actions import perform
 from app.core.clock import today
 from app.core.permissions import require
 from app.extensions import db
@@ -69,21 +70,14 @@ def calendar():
 @require("admin")
 def calendar_import():
     from app.core import calendar as cal_service
-    from app.core.errors import ServiceError
     from app.core.forms import NoticeImportForm
 
     form = NoticeImportForm()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for("core.calendar"))
-    try:
-        count = cal_service.import_notice(current_user, form.file.data.read(), form.year.data, form.source.data)
-    except ServiceError as error:
-        db.session.rollback()
-        flash("未导入：" + error.message, "danger")
-        return redirect(url_for("core.calendar", year=form.year.data or today().year))
-    db.session.commit()
-    flash(f"已导入 {count} 天的放假/调休安排。", "success")
+    perform(lambda: cal_service.import_notice(current_user, form.file.data.read(), form.year.data, form.source.data),
+            lambda count: f"已导入 {count} 天的放假/调休安排。", prefix="未导入：")
     return redirect(url_for("core.calendar", year=form.year.data or today().year))
 
 
