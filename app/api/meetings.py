@@ -2,17 +2,16 @@
 data, logging, editing (a signed record only with a reason), signing off, decisions that become tasks,
 escalating an item up the ladder, the compliance counts and the month's analysis.
 
-The views parse and validate the JSON, load the rows, call one function of `app.meetings.services` (which checks
-who may do it, writes the audit entry and flushes) and commit; a refusal is a Chinese message with its field.
-Every signed-in account reads meetings and records; who may log, edit and sign is the services' rule. Dates are
-ISO 8601 (`YYYY-MM-DD`), times ISO 8601 with their UTC offset.
+The views parse and validate the JSON, load the rows (app.meetings.queries), call one function of
+`app.meetings.services` or `app.meetings.escalation` (which checks who may do it, writes the audit entry and
+flushes) and commit; a refusal is a Chinese message with its field. Every signed-in account reads meetings and
+records; who may log, edit and sign is the rule of `app.meetings.permissions`. Dates are ISO 8601 (`YYYY-MM-DD`),
+times ISO 8601 with their UTC offset.
 """
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import current_app, g, request
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.api.base import OPERATIONS, json_body, ok, route, text_field
 from app.api.tasks import (
@@ -36,7 +35,8 @@ from app.api.tasks import (
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.extensions import db
-from app.meetings import services
+from app.meetings import escalation as escalations
+from app.meetings import labels, permissions, queries, services
 from app.meetings.analysis import month_analysis, month_key, parse_month
 from app.meetings.cadence import period_label
 from app.meetings.compliance import (
@@ -48,13 +48,8 @@ from app.meetings.compliance import (
     counts_by_convener,
 )
 from app.meetings.models import (
-    Escalation,
-    ExpectedMeeting,
     ItemKind,
-    MeetingRecord,
     MeetingType,
-    RecordAmendment,
-    RecordAttachment,
     RecordItem,
     RecordStatus,
 )
@@ -205,7 +200,7 @@ PATCH_BODY = {
 SIGN_BODY = {"type": "object", "additionalProperties": False, "properties": {"version": VERSION}}
 DECISION_CREATE_BODY = dict(DECISION_BODY, properties=dict(DECISION_BODY["properties"], reason=REASON))
 ESCALATE_BODY = {"type": "object", "required": ["reason"], "additionalProperties": False,
-                 "properties": {"reason": _text_schema(services.REASON_MAX, "上报理由")}}
+                 "properties": {"reason": _text_schema(escalations.REASON_MAX, "上报理由")}}
 PATH_SCHEMA = {"type": "array", "description": "该事项沿会议层级上报的路径（最早的在前）", "items": {
     "type": "object", "properties": {
         "type": TYPE, "type_label": {"type": "string"}, "title": {"type": "string"}, "day": DATE,
@@ -290,7 +285,7 @@ def record_json(record):
     expected = record.expected
     return {
         "id": record.id, "expected_id": record.expected_id, "type": record.type.value,
-        "type_label": record.type.label, "title": services.record_title(expected),
+        "type_label": record.type.label, "title": labels.record_title(expected),
         "period_key": expected.period_key, "period_label": period_label(expected.type, expected.period_key),
         "convener_label": expected.convener_label, "convener_unit": _ref(expected.convener_unit),
         "convener_person": _person(expected.convener_person),
@@ -325,37 +320,17 @@ def item_json(item, escalation, on):
     }
 
 
-def _meeting_options():
-    return (joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person),
-            joinedload(ExpectedMeeting.record))
-
-
-def _record_options():
-    expected = joinedload(MeetingRecord.expected)
-    return (expected.joinedload(ExpectedMeeting.convener_unit), expected.joinedload(ExpectedMeeting.convener_person),
-            joinedload(MeetingRecord.created_by), joinedload(MeetingRecord.signed_by))
-
-
 def record_detail_json(record_id):
     user, on = g.api_user, today()
     db.session.expire_all()  # the services changed rows through relationships: read them back as stored
-    record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id).options(
-        *_record_options(), selectinload(MeetingRecord.units),
-        selectinload(MeetingRecord.items).options(joinedload(RecordItem.task), joinedload(RecordItem.unit),
-                                                  joinedload(RecordItem.submitted_by)),
-        selectinload(MeetingRecord.attachments).joinedload(RecordAttachment.uploaded_by),
-        selectinload(MeetingRecord.amendments).joinedload(RecordAmendment.user)))
-    if record is None or not services.can_read_record(user, record):
+    record = queries.record_for_detail(record_id)
+    if record is None or not permissions.can_read_record(user, record):
         raise ServiceError("纪要不存在。", status=404, code="not_found")
-    item_ids = [i.id for i in record.items]
-    escalations = {e.item_id: e for e in db.session.scalars(sa.select(Escalation).where(
-        Escalation.item_id.in_(item_ids)).options(
-        joinedload(Escalation.target).options(*_meeting_options()), joinedload(Escalation.created_by)))} \
-        if item_ids else {}
+    escalations = queries.escalations_of([i.id for i in record.items])
     actions = []
-    if services.can_edit(user, record):
+    if permissions.can_edit(user, record):
         actions.append("edit")
-    if services.can_sign(user, record):
+    if permissions.can_sign(user, record):
         actions.append("sign_off")
     return dict(
         record_json(record), attendees=record.attendees, topics=record.topics, minutes=record.minutes,
@@ -481,17 +456,15 @@ def _reason(data, label="修改理由"):
 
 
 def _meeting_or_404(meeting_id):
-    meeting = db.session.scalar(sa.select(ExpectedMeeting).where(ExpectedMeeting.id == meeting_id)
-                                .options(*_meeting_options()))
+    meeting = queries.meeting(meeting_id)
     if meeting is None:
         raise ServiceError("会议不存在。", status=404, code="not_found")
     return meeting
 
 
 def _record_or_404(record_id):
-    record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id)
-                               .options(*_record_options()))
-    if record is None or not services.can_read_record(g.api_user, record):
+    record = queries.record(record_id)
+    if record is None or not permissions.can_read_record(g.api_user, record):
         raise ServiceError("纪要不存在。", status=404, code="not_found")
     return record
 
@@ -509,7 +482,7 @@ WHO_LOGS = {MeetingType.weekly: "召集单位", MeetingType.semiannual: "述职�
 
 
 def _may_log(meeting):
-    _may(services.can_log(g.api_user, meeting),
+    _may(permissions.can_log(g.api_user, meeting),
          f"{meeting.convener_label}的{meeting.type.label}纪要只能由{WHO_LOGS[meeting.type]}或千百十办填写和修改。")
 
 
@@ -525,32 +498,15 @@ def meeting_list():
     status = _arg_enum("status", "录入情况", ComplianceStatus)
     include_cancelled = _arg_bool("include_cancelled", "包括已取消的会议")
     page, per_page = _paging()
-    where = []
-    if kind is not None:
-        where.append(ExpectedMeeting.type == kind)
-    if start is not None:
-        where.append(ExpectedMeeting.period_end >= start)
-    if end is not None:
-        where.append(ExpectedMeeting.period_start <= end)
-    if unit_id is not None:
-        where.append(ExpectedMeeting.convener_unit_id == unit_id)
-    if not include_cancelled:
-        where.append(ExpectedMeeting.is_cancelled.is_(False))
-    order = (ExpectedMeeting.scheduled_on, ExpectedMeeting.type, ExpectedMeeting.convener_key)
+    where = queries.meeting_filter(kind, start, end, unit_id, include_cancelled)
     if status is None:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(ExpectedMeeting).where(*where))
-        ids = db.session.scalars(sa.select(ExpectedMeeting.id).where(*where).order_by(*order)
-                                 .limit(per_page).offset((page - 1) * per_page)).all()
+        total, ids = queries.meeting_count(where), queries.meeting_ids(where, page, per_page)
     else:
         # the status depends on the local date a record was made: classified here, on narrow rows
-        rows = db.session.execute(
-            sa.select(ExpectedMeeting.id, ExpectedMeeting.record_due_on, MeetingRecord.created_at)
-            .outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id)
-            .where(*where).order_by(*order)).all()
-        matching = [i for i, due, created_at in rows if classify(due, created_at, on)[0] is status]
+        matching = [i for i, due, created_at in queries.meeting_due_rows(where)
+                    if classify(due, created_at, on)[0] is status]
         total, ids = len(matching), matching[(page - 1) * per_page: page * per_page]
-    meetings = db.session.scalars(sa.select(ExpectedMeeting).where(ExpectedMeeting.id.in_(ids))
-                                  .options(*_meeting_options()).order_by(*order)).all() if ids else []
+    meetings = queries.meetings_by_ids(ids)
     return ok({"items": [meeting_json(m, on) for m in meetings], "total": total, "page": page,
                "per_page": per_page})
 
@@ -559,7 +515,7 @@ def meeting_list():
 def meeting_detail(meeting_id):
     meeting = _meeting_or_404(meeting_id)
     return ok(dict(meeting_json(meeting, today()),
-                   can_log=meeting.record is None and services.can_log(g.api_user, meeting)))
+                   can_log=meeting.record is None and permissions.can_log(g.api_user, meeting)))
 
 
 # --- records ------------------------------------------------------------------------------------------------
@@ -572,23 +528,8 @@ def record_list():
     unit_id = _arg_int("convener_unit_id", "召集单位 id")
     status = _arg_enum("status", "纪要状态", RecordStatus)
     page, per_page = _paging()
-    where = []
-    if kind is not None:
-        where.append(MeetingRecord.type == kind)
-    if start is not None:
-        where.append(MeetingRecord.held_on >= start)
-    if end is not None:
-        where.append(MeetingRecord.held_on <= end)
-    if unit_id is not None:
-        where.append(MeetingRecord.expected_id.in_(
-            sa.select(ExpectedMeeting.id).where(ExpectedMeeting.convener_unit_id == unit_id)))
-    if status is not None:
-        where.append(MeetingRecord.status == status)
-    where.append(services.readable_records_clause(g.api_user))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(MeetingRecord).where(*where))
-    records = db.session.scalars(sa.select(MeetingRecord).where(*where).options(*_record_options())
-                                 .order_by(MeetingRecord.held_on.desc(), MeetingRecord.id.desc())
-                                 .limit(per_page).offset((page - 1) * per_page)).all()
+    where = queries.record_filter(permissions.readable_records_clause(g.api_user), kind, start, end, unit_id, status)
+    total, records = queries.record_page(where, page, per_page)
     return ok({"items": [record_json(r) for r in records], "total": total, "page": page, "per_page": per_page})
 
 
@@ -666,19 +607,19 @@ def record_decision_create(record_id):
        response=ESCALATE_RESPONSE, status=201, tag=TAG)
 def item_escalate(item_id):
     item = db.session.get(RecordItem, item_id)
-    if item is None or not services.can_read_record(g.api_user, item.record):
+    if item is None or not permissions.can_read_record(g.api_user, item.record):
         raise ServiceError("纪要条目不存在。", status=404, code="not_found")
     _may_log(item.record.expected)
     data = json_body()
     _refuse_unknown(data, {"reason"})
-    reason = text_field(data, "reason", "上报理由", services.REASON_MAX)
-    escalation = services.escalate(g.api_user, item, reason, today())
+    reason = text_field(data, "reason", "上报理由", escalations.REASON_MAX)
+    escalation = escalations.escalate(g.api_user, item, reason, today())
     db.session.commit()
     on = today()
     return ok({"escalation": escalation_json(escalation, on), "path": [{
         "type": step.type.value, "type_label": step.type.label, "title": step.title, "day": step.day.isoformat(),
         "record_id": step.record_id, "item_id": step.item_id, "text": step.text, "reason": step.reason,
-        "pending": step.pending} for step in services.escalation_path(item)]}, 201)
+        "pending": step.pending} for step in escalations.escalation_path(item)]}, 201)
 
 
 # --- compliance and the month's analysis --------------------------------------------------------------------

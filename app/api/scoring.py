@@ -10,18 +10,15 @@ Scores travel as decimal strings with two places ("24.50"); numbers in requests 
 import json
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import g, request
-from sqlalchemy.orm import selectinload
 
 from app.api.base import DATE_EXAMPLE, OPERATIONS, json_body, ok, parse_iso_date, route, text_field
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.permissions import allowed
 from app.extensions import db
-from app.scoring import engine, services
-from app.scoring.models import RuleSetVersion, ScoreEntry
-from app.tasks.models import Task
+from app.scoring import engine, queries, services
+from app.scoring.models import RuleSetVersion
 
 TAG = "考评"
 MAX_ITEMS = 2000
@@ -307,9 +304,7 @@ def _entries_json(year, quarter, only=None):
     year_rules = services.load_year_rules(year)
     state = services.quarter_state(year, quarter)
     finalized = state is not None and state.is_finalized
-    entries = {(e.unit_id, e.assessor, e.sub_item): e for e in db.session.scalars(
-        sa.select(ScoreEntry).where(ScoreEntry.year == year, ScoreEntry.quarter == quarter)
-        .options(selectinload(ScoreEntry.entered_by)))}
+    entries = queries.quarter_entries(year, quarter)
     items = []
     for cell in _cells(year_rules, scope, user):
         key = (cell[0].id, cell[1], cell[2])
@@ -468,7 +463,7 @@ def scoring_explanation(year, quarter, unit_id):
     office = row.get("office")
     if office is not None:
         ids = [line["task_id"] for line in office["lines"]]
-        tasks = {t.id: t for t in db.session.scalars(sa.select(Task).where(Task.id.in_(ids)))} if ids else {}
+        tasks = queries.tasks_by_id(ids)
         office = dict(office, lines=[_line_json(line, tasks, unit_id) for line in office["lines"]])
     return ok({
         "year": year, "quarter": quarter, "status": report["status"], "evaluated_on": report["evaluated_on"],

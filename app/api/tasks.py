@@ -24,7 +24,6 @@ from app.tasks.models import (
     Light,
     RequestStatus,
     Task,
-    TaskParty,
     TaskPriority,
     TaskSource,
     TaskState,
@@ -210,18 +209,6 @@ DISPATCH_PARAMETERS = [
 
 
 # --- visibility ---------------------------------------------------------------------------------------------
-
-def visible_to(user):
-    """The SQL form of services.can_view: None when the user sees every task.
-
-    Lists are restricted in the query itself, so totals and pages only ever count what the user may see."""
-    if user.role in (Role.admin, Role.leader, Role.observer):
-        return None
-    if user.unit_id is None:
-        return sa.false()
-    member = sa.select(TaskParty.task_id).where(TaskParty.unit_id == user.unit_id)
-    return sa.or_(Task.id.in_(member), Task.assigner_unit_id == user.unit_id)
-
 
 def _not_found():
     return ServiceError("事项不存在，或您无权查看。", status=404, code="not_found")
@@ -459,7 +446,7 @@ def task_list():
     per_page = _arg_int("per_page", "每页条数", maximum=MAX_PER_PAGE) or \
         min(current_app.config.get("PAGE_SIZE", 50), MAX_PER_PAGE)
     where = task_filter.clauses(window)
-    visible = visible_to(g.api_user)
+    visible = services.visible_to(g.api_user)
     if visible is not None:
         where.append(visible)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(*where))

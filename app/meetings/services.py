@@ -1,7 +1,8 @@
-"""Records of the cadence's meetings (纪要, 述职报告): who may log and sign them, creating one per expected meeting,
-decisions that become tasks, instructions and carried-over tasks of a 旬调度, the frozen dispatch list, the month's
-analysis and the quarter's results, last-placed units' explanations, sign-off, reasoned amendments, attachments
-and escalation up the ladder (周会商 → 旬调度 → 月分析).
+"""Records of the cadence's meetings (纪要, 述职报告): creating one per expected meeting, decisions that become
+tasks, instructions and carried-over tasks of a 旬调度, the frozen dispatch list, the month's analysis and the
+quarter's results, last-placed units' explanations, sign-off, reasoned amendments and attachments. Who may do
+each is in app.meetings.permissions; sending an item up the ladder (周会商 → 旬调度 → 月分析) in
+app.meetings.escalation.
 
 Pure of HTTP: every function takes the acting user, models and plain values, checks who may do it, changes the
 rows, writes the audit entry and flushes. It never commits; a refusal raises ServiceError (Chinese) and, where
@@ -25,11 +26,14 @@ from app.core.audit import record_change, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.extensions import db
+
+# The record and cadence views call the checks and escalation as `services.<name>`: re-exported for them (F401);
+# new code imports them from app.meetings.labels, app.meetings.permissions and app.meetings.escalation.
+from app.meetings.escalation import can_escalate, escalate, escalation_path  # noqa: F401
+from app.meetings.labels import period_label, record_title, source_ref  # noqa: F401
 from app.meetings.models import (
-    ESCALATES_TO,
     Escalation,
     EscalationStatus,
-    ExpectedMeeting,
     ItemKind,
     MeetingRecord,
     MeetingType,
@@ -38,8 +42,18 @@ from app.meetings.models import (
     RecordItem,
     RecordStatus,
 )
-from app.org.models import PortfolioItem, Unit
-from app.tasks.models import OPEN_STATES, Task, TaskSource
+from app.meetings.permissions import (  # noqa: F401
+    can_edit,
+    can_explain,
+    can_follow_from_list,
+    can_log,
+    can_read_files,
+    can_read_record,
+    can_sign,
+    refusal_message,
+)
+from app.org.models import Unit
+from app.tasks.models import Task, TaskSource
 
 log = logging.getLogger(__name__)
 
@@ -59,131 +73,6 @@ REASON_MAX = 500
 TITLE_MAX = 200
 MAX_DECISIONS = 50
 DECISION_TYPES = (MeetingType.weekly, MeetingType.dispatch, MeetingType.monthly, MeetingType.quarterly)
-ESCALATABLE_KINDS = (ItemKind.decision, ItemKind.instruction, ItemKind.carry_over, ItemKind.escalated)
-
-
-# --- labels -------------------------------------------------------------------------------------------------
-
-def period_label(expected) -> str:
-    """The period in words (2026年第11周, 2026年3月上旬, 2026年第一季度 ...), as the cadence names it."""
-    from app.meetings.cadence import period_label as label_of
-
-    return label_of(expected.type, expected.period_key)
-
-
-def record_title(expected) -> str:
-    noun = "述职报告" if expected.type is MeetingType.semiannual else "纪要"
-    return f"{expected.convener_label} {period_label(expected)}{expected.type.label}{noun}"
-
-
-def source_ref(expected) -> str:
-    """The task's 来源说明 for a decision of this meeting."""
-    return f"{expected.type.label} {period_label(expected)}（{expected.convener_label}）"[:200]
-
-
-# --- who may do what ----------------------------------------------------------------------------------------
-
-def can_read(user) -> bool:
-    """Everyone signed in reads records (observers too, read-only)."""
-    return user is not None and user.is_authenticated
-
-
-# the leaders' meetings: their records freeze other units' tasks and scores (dispatch list, month, quarter)
-LEADER_TYPES = (MeetingType.dispatch, MeetingType.monthly, MeetingType.quarterly)
-
-
-def can_read_record(user, record) -> bool:
-    """The office, leaders and observers read every record, and everyone signed in reads the units' own records
-    (周会商, 半年述职). A leaders' meeting record holds a frozen dispatch list, the month's analysis or the
-    quarter's results of every unit, which unit staff do not see elsewhere either: a unit reads it only when it
-    has a line in it (an instruction on its task, a decision it leads, its explanation as last-placed unit)."""
-    if not can_read(user):
-        return False
-    if user.role in (Role.admin, Role.leader, Role.observer) or record.type not in LEADER_TYPES:
-        return True
-    return user.unit_id is not None and any(item.unit_id == user.unit_id for item in record.items)
-
-
-def can_follow_from_list(user, expected) -> bool:
-    """Whether a list row (landing page, compliance, calendar) links this meeting for the user: to the form for
-    those who may log it, to the record for those who may read it. A unit's staff are not sent to a leaders'
-    meeting record (it may still open for a unit with a line in it, from that line's task)."""
-    if expected.record is None:
-        return can_log(user, expected)
-    return not (user.role is Role.staff and expected.type in LEADER_TYPES)
-
-
-def readable_records_clause(user):
-    """`can_read_record` as an SQL condition on MeetingRecord, for lists: all records for the office, leaders and
-    observers; for a unit's staff the units' own records, and a leaders' meeting record only when the unit has a
-    line in it."""
-    if user.role in (Role.admin, Role.leader, Role.observer):
-        return sa.true()
-    has_line = sa.exists().where(RecordItem.record_id == MeetingRecord.id, RecordItem.unit_id == user.unit_id)
-    return sa.or_(MeetingRecord.type.not_in(LEADER_TYPES), has_line if user.unit_id else sa.false())
-
-
-def can_read_files(user, record) -> bool:
-    """A unit's own material (the files of its 周会商 or 述职) is for that unit, the units that attended, the units
-    a decision concerns, and the office, leaders and observers; another unit gets the 404 of an absent file, as
-    for task evidence."""
-    if not can_read_record(user, record):
-        return False
-    if user.role in (Role.admin, Role.leader, Role.observer) or record.type in LEADER_TYPES:
-        return True
-    units = {record.expected.convener_unit_id, *(u.id for u in record.units), *(i.unit_id for i in record.items)}
-    return user.unit_id is not None and user.unit_id in units
-
-
-def _is_unit_staff(user, unit_id) -> bool:
-    return user.role in (Role.staff, Role.admin) and unit_id is not None and user.unit_id == unit_id
-
-
-def _is_convener_person(user, expected) -> bool:
-    return user.role is Role.leader and user.person_id is not None and \
-        user.person_id == expected.convener_person_id
-
-
-def can_log(user, expected) -> bool:
-    """The convener logs the record: the convening (or reporting) unit's staff for 周会商 and 半年述职, the leader
-    himself for 旬调度 (vice mayor), 月分析 (mayor) and 季考核 (secretary); the office may log any of them."""
-    if user is None or not user.is_authenticated or expected is None or expected.is_cancelled:
-        return False
-    if user.role is Role.admin:
-        return True
-    if expected.type in (MeetingType.weekly, MeetingType.semiannual):
-        return _is_unit_staff(user, expected.convener_unit_id)
-    return _is_convener_person(user, expected)
-
-
-def refusal_message(expected) -> str:
-    """Why someone else may not log this meeting's record, in words that say who may."""
-    who = {MeetingType.weekly: "召集单位", MeetingType.semiannual: "述职人所在单位",
-           MeetingType.dispatch: "召集的副市长本人", MeetingType.monthly: "市长本人",
-           MeetingType.quarterly: "市委书记本人"}[expected.type]
-    return f"{expected.convener_label}的{expected.type.label}只能由{who}或千百十办填写。"
-
-
-def can_edit(user, record) -> bool:
-    return can_log(user, record.expected)
-
-
-def can_sign(user, record) -> bool:
-    """The convener signs the record off (and so locks it); the office may too."""
-    return not record.is_signed and can_log(user, record.expected)
-
-
-def can_explain(user, item) -> bool:
-    """A last-placed unit's explanation is written by that unit's staff (or the office)."""
-    if item.kind is not ItemKind.explanation:
-        return False
-    return user.role is Role.admin or (user.role is Role.staff and user.unit_id == item.unit_id)
-
-
-def can_escalate(user, item) -> bool:
-    record = item.record
-    return record.type in ESCALATES_TO and item.kind in ESCALATABLE_KINDS and not item.resolved and \
-        can_log(user, record.expected)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
@@ -851,120 +740,3 @@ def attachment_path(attachment):
     from app.tasks.files import evidence_path
 
     return evidence_path(attachment)  # the same storage rules: only names this app made, inside the folder
-
-
-# --- escalation ---------------------------------------------------------------------------------------------
-
-def _vice_mayor_of(unit_id, on):
-    return db.session.scalar(sa.select(PortfolioItem.person_id).where(
-        PortfolioItem.unit_id == unit_id, PortfolioItem.current_on(on)).order_by(PortfolioItem.id).limit(1))
-
-
-def escalation_target(item, today):
-    """The next meeting of the higher type that is to take the item up, or None when none is scheduled yet.
-    A 周会商 item goes to the 旬调度 of the vice mayor whose portfolio holds the item's unit (or the convening
-    unit); a 旬调度 item goes to the next 月分析."""
-    record = item.record
-    target_type = ESCALATES_TO.get(record.type)
-    if target_type is None:
-        return None
-    query = sa.select(ExpectedMeeting).outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id) \
-        .where(ExpectedMeeting.type == target_type, ExpectedMeeting.scheduled_on >= today,
-               ~ExpectedMeeting.is_cancelled, MeetingRecord.id.is_(None))
-    if target_type is MeetingType.dispatch:
-        unit_id = item.unit_id or record.expected.convener_unit_id
-        person_id = _vice_mayor_of(unit_id, today) if unit_id else None
-        if person_id is None:
-            return None
-        query = query.where(ExpectedMeeting.convener_person_id == person_id)
-    return db.session.scalar(query.order_by(ExpectedMeeting.scheduled_on, ExpectedMeeting.id).limit(1))
-
-
-def escalate(actor, item, reason, today):
-    """Send an unresolved item up the ladder to the next meeting of the higher type (once per item)."""
-    record = item.record
-    if record.type not in ESCALATES_TO:
-        raise ServiceError(f"{record.type.label}的事项不再向上提交。", code="bad_type")
-    if item.kind not in ESCALATABLE_KINDS:
-        raise ServiceError(f"“{item.kind.label}”不能上报。", code="bad_type")
-    if not can_log(actor, record.expected):
-        raise PermissionDenied("只有会议召集方（或千百十办）可以上报事项。")
-    if item.resolved:
-        raise ServiceError("该事项已在会上解决，无需上报。", code="resolved", status=409)
-    if db.session.scalar(sa.select(Escalation.id).where(Escalation.item_id == item.id)) is not None:
-        raise ServiceError("该事项已经上报过，不能重复上报。", code="duplicate", status=409)
-    reason = _text(reason, "上报理由", REASON_MAX, required=True)
-    target = escalation_target(item, today)
-    if target is None and record.type is MeetingType.weekly:
-        unit_id = item.unit_id or record.expected.convener_unit_id
-        if unit_id is None or _vice_mayor_of(unit_id, today) is None:
-            unit = db.session.get(Unit, unit_id) if unit_id else None
-            name = unit.name if unit else "该事项的单位"
-            raise ServiceError(f"{name}尚未设置分管副市长，无法确定上报到哪一次旬调度。"
-                               "请千百十办在“人员与分管”中设置后再上报。", code="no_target", status=409)
-    if target is None:
-        target_label = ESCALATES_TO[record.type].label
-        raise ServiceError(f"下一次{target_label}尚未排定（会议计划生成后才能上报），请稍后再试或联系千百十办。",
-                           code="no_target", status=409)
-    escalation = Escalation(item_id=item.id, target_id=target.id, reason=reason, created_by_id=actor.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(escalation)
-            db.session.flush()
-    except IntegrityError:
-        raise ServiceError("该事项已经上报过，不能重复上报。", code="duplicate", status=409) from None
-    record_change(actor, "meeting_item.escalate", escalation, None, {
-        "item_id": item.id, "target_id": target.id, "reason": reason})
-    return escalation
-
-
-@dataclass
-class PathStep:
-    """One meeting on an item's way up the ladder."""
-
-    type: MeetingType
-    title: str
-    day: date  # held (a record) or scheduled (still to come)
-    record_id: int | None
-    item_id: int | None
-    text: str
-    reason: str | None = None  # why it went up from this step to the next
-    pending: bool = False  # escalated, not taken up yet
-
-
-def escalation_path(item):
-    """The chain of an item through the ladder (周会商 item → 旬调度 item → 月分析 item), oldest first, with
-    dates and records; a step still to come is marked pending."""
-    origin = item
-    seen = {item.id}
-    while origin.escalated_from is not None and origin.escalated_from.id not in seen:
-        origin = origin.escalated_from
-        seen.add(origin.id)
-    steps = []
-    current = origin
-    visited = set()
-    while current is not None and current.id not in visited:
-        visited.add(current.id)
-        record = current.record
-        steps.append(PathStep(type=record.type, title=record_title(record.expected), day=record.held_on,
-                              record_id=record.id, item_id=current.id, text=current.text))
-        escalation = db.session.scalar(sa.select(Escalation).where(Escalation.item_id == current.id))
-        if escalation is None:
-            break
-        steps[-1].reason = escalation.reason
-        if escalation.taken_up_item is not None:
-            current = escalation.taken_up_item
-        else:
-            target = escalation.target
-            steps.append(PathStep(type=target.type, title=record_title(target), day=target.scheduled_on,
-                                  record_id=None, item_id=None, text=current.text, pending=True))
-            current = None
-    return steps
-
-
-def open_tasks_count(task_ids):
-    """How many of these tasks are still open now (for the record page's carried-over summary)."""
-    if not task_ids:
-        return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(
-        Task.id.in_(task_ids), Task.state.in_(OPEN_STATES)))

@@ -71,6 +71,18 @@ def can_view(user, task):
     return is_party_staff(user, task) or (user.unit_id is not None and user.unit_id == task.assigner_unit_id)
 
 
+def visible_to(user):
+    """The SQL form of can_view: None when the user sees every task.
+
+    Lists are restricted in the query itself, so totals and pages only ever count what the user may see."""
+    if user.role in (Role.admin, Role.leader, Role.observer):
+        return None
+    if user.unit_id is None:
+        return sa.false()
+    member = sa.select(TaskParty.task_id).where(TaskParty.unit_id == user.unit_id)
+    return sa.or_(Task.id.in_(member), Task.assigner_unit_id == user.unit_id)
+
+
 def can_assign(user):
     return user.role in (Role.admin, Role.leader)
 

@@ -8,6 +8,7 @@ from app.core.errors import PermissionDenied, ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.meetings import services
+from app.meetings.escalation import escalate, escalation_path
 from app.meetings.models import Escalation, EscalationStatus, ItemKind, MeetingType
 from app.meetings.services import DecisionInput, RecordInput
 from tests.factories import make_task, person, unit
@@ -34,7 +35,7 @@ def test_a_weekly_item_goes_to_the_next_dispatch_of_the_vice_mayor_holding_its_u
     target = dispatch(day="2026-03-11", scheduled_on="2026-03-11")
     later = dispatch(day="2026-03-21", scheduled_on="2026-03-23")
     _, item = weekly_record(user)
-    escalation = services.escalate(user("kjj"), item, "需副市长协调用地", TODAY)
+    escalation = escalate(user("kjj"), item, "需副市长协调用地", TODAY)
     assert escalation.target_id == target.id and escalation.status is EscalationStatus.open
     assert target.convener_person_id == person("杨晓军").id
     assert escalation.target_id not in (past.id, other.id, later.id)
@@ -45,7 +46,7 @@ def test_escalation_is_refused_when_the_next_meeting_is_not_scheduled_yet(user):
     dispatch(day="2026-03-01", scheduled_on="2026-03-02")  # only a past one
     _, item = weekly_record(user)
     with pytest.raises(ServiceError) as error:
-        services.escalate(user("kjj"), item, "需协调", TODAY)
+        escalate(user("kjj"), item, "需协调", TODAY)
     assert error.value.code == "no_target" and "下一次旬调度尚未排定" in error.value.message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Escalation)) == 0
 
@@ -54,9 +55,9 @@ def test_the_target_record_takes_the_item_up_and_the_path_shows_every_step(user)
     target = dispatch(day="2026-03-11", scheduled_on="2026-03-11")
     month = monthly(day="2026-03-01", scheduled_on="2026-03-31")
     weekly_rec, item = weekly_record(user)
-    services.escalate(user("kjj"), item, "需副市长协调用地", TODAY)
+    escalate(user("kjj"), item, "需副市长协调用地", TODAY)
 
-    path = services.escalation_path(item)
+    path = escalation_path(item)
     assert [(s.type, s.pending) for s in path] == [(MeetingType.weekly, False), (MeetingType.dispatch, True)]
     assert path[0].reason == "需副市长协调用地" and path[1].day == D("2026-03-11")
 
@@ -67,12 +68,12 @@ def test_the_target_record_takes_the_item_up_and_the_path_shows_every_step(user)
     escalation = db.session.scalar(sa.select(Escalation).where(Escalation.item_id == item.id))
     assert escalation.status is EscalationStatus.taken_up and escalation.taken_up_item_id == taken[0].id
 
-    services.escalate(user("fushizhang"), taken[0], "仍未解决，提请市长研究", TODAY)
+    escalate(user("fushizhang"), taken[0], "仍未解决，提请市长研究", TODAY)
     month_rec = services.create_record(user("shizhang"), month, RecordInput(held_on=TODAY), TODAY)
     top = next(i for i in month_rec.items if i.kind is ItemKind.escalated)
 
     for start in (item, taken[0], top):  # the same chain from any of its items
-        path = services.escalation_path(start)
+        path = escalation_path(start)
         assert [s.type for s in path] == [MeetingType.weekly, MeetingType.dispatch, MeetingType.monthly]
         assert [s.record_id for s in path] == [weekly_rec.id, dispatch_rec.id, month_rec.id]
         assert [s.reason for s in path] == ["需副市长协调用地", "仍未解决，提请市长研究", None]
@@ -83,19 +84,19 @@ def test_an_item_is_escalated_once_and_only_by_the_convener(user):
     dispatch(day="2026-03-11", scheduled_on="2026-03-11")
     _, item = weekly_record(user)
     with pytest.raises(PermissionDenied):
-        services.escalate(user("gxj"), item, "别人上报", TODAY)
+        escalate(user("gxj"), item, "别人上报", TODAY)
     with pytest.raises(ServiceError, match="上报理由"):
-        services.escalate(user("kjj"), item, "  ", TODAY)
-    services.escalate(user("kjj"), item, "需协调", TODAY)
+        escalate(user("kjj"), item, "  ", TODAY)
+    escalate(user("kjj"), item, "需协调", TODAY)
     with pytest.raises(ServiceError, match="不能重复上报"):
-        services.escalate(user("admin"), item, "再报一次", TODAY)
+        escalate(user("admin"), item, "再报一次", TODAY)
 
 
 def test_a_monthly_or_quarterly_item_does_not_go_further_up(user):
     record = services.create_record(user("shuji"), quarterly(), RecordInput(held_on=TODAY, visits=["某项目"]), TODAY)
     visit = next(i for i in record.items if i.kind is ItemKind.visit)
     with pytest.raises(ServiceError, match="不再向上提交"):
-        services.escalate(user("shuji"), visit, "上报", TODAY)
+        escalate(user("shuji"), visit, "上报", TODAY)
 
 
 def test_a_resolved_item_is_not_escalated(user):
@@ -103,7 +104,7 @@ def test_a_resolved_item_is_not_escalated(user):
     _, item = weekly_record(user)
     item.resolved = True
     with pytest.raises(ServiceError, match="无需上报"):
-        services.escalate(user("kjj"), item, "需协调", TODAY)
+        escalate(user("kjj"), item, "需协调", TODAY)
 
 
 def test_a_dispatch_carry_over_goes_to_the_next_monthly_analysis(user):
@@ -112,7 +113,7 @@ def test_a_dispatch_carry_over_goes_to_the_next_monthly_analysis(user):
     record = services.create_record(user("fushizhang"), dispatch(day="2026-03-01"), RecordInput(held_on=TODAY),
                                     TODAY)
     carried = next(i for i in record.items if i.kind is ItemKind.carry_over and i.text == "结转事项")
-    escalation = services.escalate(user("admin"), carried, "逾期未办结", TODAY)
+    escalation = escalate(user("admin"), carried, "逾期未办结", TODAY)
     assert escalation.target_id == month.id
 
 
@@ -125,4 +126,4 @@ def test_a_unit_without_a_vice_mayor_gets_a_message_saying_so(user):
         portfolio.ends_on = D("2026-03-01")
     db.session.flush()
     with pytest.raises(ServiceError, match="市科技局尚未设置分管副市长"):
-        services.escalate(user("kjj"), item, "需协调", TODAY)
+        escalate(user("kjj"), item, "需协调", TODAY)

@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.meetings import services
+from app.meetings import permissions, services
 from app.meetings.models import (
     ItemKind,
     MeetingRecord,
@@ -106,15 +106,15 @@ def test_the_office_may_log_any_record(user):
 
 def test_a_list_row_links_the_form_to_who_may_log_and_a_leaders_record_not_to_unit_staff(user):
     meeting = weekly()  # 市科技局's 周会商, no record yet
-    assert services.can_follow_from_list(user("kjj"), meeting)
-    assert not services.can_follow_from_list(user("gxj"), meeting)
-    assert not services.can_follow_from_list(user("guancha"), meeting)
+    assert permissions.can_follow_from_list(user("kjj"), meeting)
+    assert not permissions.can_follow_from_list(user("gxj"), meeting)
+    assert not permissions.can_follow_from_list(user("guancha"), meeting)
     leaders = dispatch()
     services.create_record(user("fushizhang"), leaders, RecordInput(held_on=D("2026-03-05")), TODAY)
-    assert services.can_follow_from_list(user("guancha"), leaders)
-    assert not services.can_follow_from_list(user("kjj"), leaders)
+    assert permissions.can_follow_from_list(user("guancha"), leaders)
+    assert not permissions.can_follow_from_list(user("kjj"), leaders)
     services.create_record(user("kjj"), meeting, RecordInput(held_on=D("2026-03-09")), TODAY)
-    assert services.can_follow_from_list(user("gxj"), meeting)
+    assert permissions.can_follow_from_list(user("gxj"), meeting)
 
 
 def test_a_decision_with_an_unknown_lead_unit_is_refused_and_nothing_is_written(user):
@@ -467,7 +467,7 @@ def test_the_list_condition_for_records_agrees_with_can_read_record(user, portfo
     for username in ("admin", "guancha", "shizhang", "kjj", "gxj", "xtx"):
         reader = user(username)
         listed = set(db.session.scalars(sa.select(MeetingRecord.id).where(
-            services.readable_records_clause(reader))))
-        assert listed == {r.id for r in records if services.can_read_record(reader, r)}, username
+            permissions.readable_records_clause(reader))))
+        assert listed == {r.id for r in records if permissions.can_read_record(reader, r)}, username
         seen[username] = listed
     assert seen["xtx"] < seen["admin"]  # the condition does leave something out
