@@ -712,7 +712,7 @@ def store_attachment(actor, record, file_storage, reason=None):
     """A file attached to the record (述职 materials, a scan of signed minutes), checked and stored like task
     evidence. Only the convener's side (for 半年述职: the reporter's unit) attaches; a signed record needs a
     reason."""
-    from app.tasks.files import delete_stored, save_upload
+    from app.core.uploads import delete_stored, save_upload
 
     if not can_edit(actor, record):
         raise PermissionDenied("只有述职人所在单位可以上传述职材料。" if record.type is MeetingType.semiannual
@@ -737,6 +737,6 @@ def store_attachment(actor, record, file_storage, reason=None):
 
 
 def attachment_path(attachment):
-    from app.tasks.files import evidence_path
+    from app.core.uploads import stored_file_path
 
-    return evidence_path(attachment)  # the same storage rules: only names this app made, inside the folder
+    return stored_file_path(attachment)  # the same storage rules: only names this app made, inside the folder

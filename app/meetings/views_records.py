@@ -119,7 +119,7 @@ def new_record(expected_id):
             return redirect(url_for("meetings.record", record_id=record.id))
     elif form.errors:
         status = 400
-    from app.tasks.files import allowed_description
+    from app.core.uploads import allowed_description
 
     return render_template("meetings/record_new.html", form=form, expected=expected,
                            title=services.record_title(expected), preview=_dispatch_preview(expected),
@@ -128,7 +128,7 @@ def new_record(expected_id):
 
 def _store_files(record, field_name, reason=None):
     """Store every uploaded file of the request; a refused one removes those already stored and re-raises."""
-    from app.tasks.files import delete_stored
+    from app.core.uploads import delete_stored
 
     stored = []
     try:

@@ -294,7 +294,8 @@ def accept(task_id):
 @require("signed_in")
 def follow_up(task_id):
     def action(task, form):
-        from app.tasks.files import delete_stored, store_evidence
+        from app.core.uploads import delete_stored
+        from app.tasks.files import store_evidence
 
         # no expected version: see FollowUpForm
         entry = services.record_follow_up(current_user, task, form.text.data, form.percent.data, today())

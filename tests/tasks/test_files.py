@@ -13,11 +13,13 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
+from app.core import uploads
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.models import AuditEntry
+from app.core.uploads import ALLOWED_DESCRIPTION, allowed_description, delete_stored
 from app.extensions import db
 from app.tasks import files, services
-from app.tasks.files import ALLOWED_DESCRIPTION, allowed_description, delete_stored, evidence_path, store_evidence
+from app.tasks.files import evidence_path, store_evidence
 from app.tasks.models import Evidence
 from tests.factories import unit
 
@@ -96,7 +98,7 @@ def test_png_docx_and_text_files_are_accepted(follow_up, folder):
     with zipfile.ZipFile(docx, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
-    accepted = [(PNG, "现场照片.PNG", "image/png"), (docx.getvalue(), "方案.docx", files.ALLOWED_TYPES["docx"][0]),
+    accepted = [(PNG, "现场照片.PNG", "image/png"), (docx.getvalue(), "方案.docx", uploads.ALLOWED_TYPES["docx"][0]),
                 ("进展说明：已完成。\n".encode(), "说明.txt", "text/plain"),
                 ("\ufeff说明".encode("utf-16-le"), "说明-unicode.txt", "text/plain")]
     for data, name, content_type in accepted:
@@ -228,7 +230,7 @@ def test_disk_failure_while_storing_removes_the_partial_file(follow_up, folder, 
     def disk_full(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(files.os, "replace", disk_full)
+    monkeypatch.setattr(uploads.os, "replace", disk_full)
     error = refused(kjj, task, fu, upload(PDF, "报告.pdf"), folder)
     assert error.status == 503
 
