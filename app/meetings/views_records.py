@@ -7,9 +7,9 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
-from app.core.forms import apply_service_error
 from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
@@ -87,7 +87,7 @@ def _dispatch_preview(expected):
     """The dispatch list as it stands now, for instructions on the form (the record freezes its own copy)."""
     if expected.type is not MeetingType.dispatch or expected.convener_person is None:
         return None
-    from app.tasks.queries import Xun
+    from app.core.periods import Xun
 
     return services.freeze_dispatch(expected.convener_person, Xun.of(expected.period_start),
                                     min(today(), expected.period_end))
@@ -106,17 +106,15 @@ def new_record(expected_id):
                       data={"held_on": min(expected.scheduled_on, today())} if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
-        try:
+        def create():
             record = services.create_record(current_user, expected, form.to_input(request.form), today())
             _store_files(record, form.files.name)
-        except ServiceError as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(f"已保存：{services.record_title(expected)}。", "success")
-            return redirect(url_for("meetings.record", record_id=record.id))
+            return record
+
+        done = perform(create, lambda _: f"已保存：{services.record_title(expected)}。", form=form)
+        if done:
+            return redirect(url_for("meetings.record", record_id=done.value.id))
+        status = done.status
     elif form.errors:
         status = 400
     from app.core.uploads import allowed_description
@@ -196,16 +194,12 @@ def edit_record(record_id):
     form = RecordEditForm(record_type=record.type, units=_active_units(), data=data)
     status = 200
     if form.validate_on_submit():
-        try:
-            services.update_record(current_user, record, form.changes(), form.reason.data, form.version_value())
-        except ServiceError as error:
-            db.session.rollback()
-            apply_service_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash("纪要已修改，修改理由已记录。" if record.is_signed else "纪要已保存。", "success")
+        done = perform(lambda: services.update_record(current_user, record, form.changes(), form.reason.data,
+                                                      form.version_value()),
+                       lambda _: "纪要已修改，修改理由已记录。" if record.is_signed else "纪要已保存。", form=form)
+        if done:
             return redirect(url_for("meetings.record", record_id=record.id))
+        status = done.status
     elif form.errors:
         status = 400
     return render_template("meetings/record_edit.html", form=form, record=record,
@@ -215,14 +209,7 @@ def edit_record(record_id):
 def _act(record_id, form, action, success, anchor=None):
     """The shape of every record action: validate, call one service, commit; refusals flash in Chinese."""
     if form.validate_on_submit():
-        try:
-            action(form)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(success, "success")
+        perform(lambda: action(form), success)
     else:
         messages = [e for errors in form.errors.values() for e in (errors if isinstance(errors, list) else [errors])]
         flash("；".join(_flat(messages)) or "提交的内容有误。", "danger")
