@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from app.core.actions import perform
 from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import ServiceError
-from app.core.forms import apply_service_error
 from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
@@ -182,19 +182,15 @@ def assign():
         if plan:
             form.plan_id.data = plan.id
     if form.validate_on_submit():
-        try:
-            task = services.assign_task(
-                current_user, title=form.title.data, content=form.content.data, source=TaskSource(form.source.data),
-                plan=db.session.get(Plan, form.plan_id.data) if form.plan_id.data else None,
-                source_ref=form.source_ref.data, lead_unit=db.session.get(Unit, form.lead_unit_id.data),
-                co_units=[db.session.get(Unit, i) for i in form.co_unit_ids.data or []],
-                priority=TaskPriority(form.priority.data), due_on=form.due_on.data, today=today())
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"已交办：{task.title}", "success")
-            return redirect(url_for("tasks.detail", task_id=task.id))
+        done = perform(lambda: services.assign_task(
+            current_user, title=form.title.data, content=form.content.data, source=TaskSource(form.source.data),
+            plan=db.session.get(Plan, form.plan_id.data) if form.plan_id.data else None,
+            source_ref=form.source_ref.data, lead_unit=db.session.get(Unit, form.lead_unit_id.data),
+            co_units=[db.session.get(Unit, i) for i in form.co_unit_ids.data or []],
+            priority=TaskPriority(form.priority.data), due_on=form.due_on.data, today=today()),
+            lambda task: f"已交办：{task.title}", form=form)
+        if done:
+            return redirect(url_for("tasks.detail", task_id=done.value.id))
     cal = get_calendar()
     due_warning = None
     if form.due_on.data and not cal.is_workday(form.due_on.data):
@@ -268,16 +264,10 @@ def _act(task_id, form_cls, action, success, form_key):
     task = _load_visible(task_id)
     form = form_cls()
     if form.validate_on_submit():
-        try:
-            action(task, form)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return _detail_page(_load_visible(task_id), form, error.status if 400 <= error.status < 500 else 400,
-                                form_key)
-        db.session.commit()
-        flash(success, "success")
-        return redirect(url_for("tasks.detail", task_id=task_id))
+        done = perform(lambda: action(task, form), success)
+        if done:
+            return redirect(url_for("tasks.detail", task_id=task_id))
+        return _detail_page(_load_visible(task_id), form, done.status if 400 <= done.status < 500 else 400, form_key)
     messages = [e for errors in form.errors.values() for e in errors]
     flash("；".join(messages) or "提交的内容有误。", "danger")
     return _detail_page(task, form, 400, form_key)
