@@ -95,10 +95,10 @@ class Targets:
         from app.auth.passwords import DEMO_PASSWORD
         from app.auth.services import create_user
         from app.core.clock import today
+        from app.core.periods import Xun
         from app.extensions import db
         from app.org.models import Unit
         from app.tasks.models import OPEN_STATES, FollowUp, Task, TaskParty
-        from app.tasks.queries import Xun
 
         with app.app_context():
             self.today = today()

@@ -34,10 +34,11 @@ from app.api.tasks import (
 )
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
+from app.core.periods import month_key, parse_month
 from app.extensions import db
 from app.meetings import escalation as escalations
 from app.meetings import labels, permissions, queries, services
-from app.meetings.analysis import month_analysis, month_key, parse_month
+from app.meetings.analysis import month_analysis
 from app.meetings.cadence import period_label
 from app.meetings.compliance import (
     ComplianceStatus,

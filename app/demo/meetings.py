@@ -201,7 +201,7 @@ def _snapshot(meeting, ctx):
     person = meeting.convener_person
     if (meeting.type is MeetingType.dispatch and person is not None
             and (ctx.today - meeting.scheduled_on).days <= FROZEN_RECENT_DAYS):
-        from app.tasks.queries import Xun
+        from app.core.periods import Xun
 
         return _frozen(meeting, "freeze_dispatch", lambda s: s.freeze_dispatch(person, Xun.of(start),
                                                                                meeting.scheduled_on))

@@ -26,12 +26,13 @@ from app.auth.passwords import DEMO_PASSWORD
 from app.auth.services import create_user
 from app.core.calendar import get_calendar
 from app.core.clock import frozen_clock
+from app.core.periods import Xun
 from app.demo.org import PORTFOLIOS
 from app.extensions import db
 from app.org.models import Plan, Unit
 from app.tasks import services
 from app.tasks.models import Task, TaskPriority, TaskSource
-from app.tasks.queries import Xun, light_window
+from app.tasks.queries import light_window
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,11 @@ trend, one for the month's meetings, and the unit and plan names — so the numb
 the number of tasks, units or plans.
 """
 
-import calendar as pycalendar
-import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from app.core.periods import month_bounds, month_key, shift_month
 from app.extensions import db
 from app.org.models import Plan, Unit, UnitGroup
 from app.tasks.models import Light, Task, TaskState
@@ -43,33 +42,6 @@ TREND_MONTHS = 12
 RED_UNITS_TOP = 10
 NO_GROUP = "other", "其他单位"
 NO_PLAN_LABEL = "其他来源（未关联计划举措）"
-MONTH_PATTERN = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
-
-
-def month_bounds(year: int, month: int):
-    return date(year, month, 1), date(year, month, pycalendar.monthrange(year, month)[1])
-
-
-def shift_month(year: int, month: int, delta: int):
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
-
-
-def month_key(year: int, month: int) -> str:
-    return f"{year}-{month:02d}"
-
-
-def parse_month(text):
-    """'2026-11' → (2026, 11); None when malformed or out of range."""
-    if not isinstance(text, str):
-        return None
-    match = MONTH_PATTERN.fullmatch(text.strip())
-    if match is None:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return year, month
 
 
 def _count(condition):

@@ -32,11 +32,11 @@ import sqlalchemy as sa
 
 from app.core.audit import record_update, snapshot
 from app.core.calendar import load_calendar
+from app.core.periods import Xun, month_end, quarter_bounds, quarter_of
 from app.core.text import one_line
 from app.extensions import db
 from app.meetings.models import Anchor, CadenceRule, ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Chain, Person, Position, Unit, UnitGroup, plan_lead_units
-from app.tasks.queries import Xun
 
 log = logging.getLogger(__name__)
 
@@ -129,18 +129,13 @@ def period_of(meeting_type, day):
         return Period(meeting_type, xun.code, xun.start, xun.end)
     if meeting_type is MeetingType.monthly:
         start = day.replace(day=1)
-        return Period(meeting_type, f"{day.year}-{day.month:02d}", start, _month_end(day.year, day.month))
+        return Period(meeting_type, f"{day.year}-{day.month:02d}", start, month_end(day.year, day.month))
     if meeting_type is MeetingType.quarterly:
-        quarter = (day.month - 1) // 3 + 1
-        return Period(meeting_type, f"{day.year}-Q{quarter}", date(day.year, 3 * quarter - 2, 1),
-                      _month_end(day.year, 3 * quarter))
+        quarter = quarter_of(day)
+        return Period(meeting_type, f"{day.year}-Q{quarter}", *quarter_bounds(day.year, quarter))
     half = 1 if day.month <= 6 else 2
     return Period(meeting_type, f"{day.year}-H{half}", date(day.year, 6 * half - 5, 1),
-                  _month_end(day.year, 6 * half))
-
-
-def _month_end(year, month):
-    return (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
+                  month_end(day.year, 6 * half))
 
 
 def periods_between(meeting_type, first, last):

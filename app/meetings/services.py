@@ -25,6 +25,7 @@ from app.core import text as limits
 from app.core.audit import record_change, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.core.periods import Xun, quarter_of
 from app.extensions import db
 
 # The record and cadence views call the checks and escalation as `services.<name>`: re-exported for them (F401);
@@ -589,8 +590,6 @@ def create_record(actor, expected, data: RecordInput, today: date):
 def _frozen_data(expected, held_on):
     start = expected.period_start
     if expected.type is MeetingType.dispatch:
-        from app.tasks.queries import Xun
-
         if expected.convener_person is None:
             raise ServiceError("该旬调度没有召集的副市长，无法生成调度清单。")
         return freeze_dispatch(expected.convener_person, Xun.of(start), held_on)
@@ -601,7 +600,7 @@ def _frozen_data(expected, held_on):
             log.warning("app.meetings.analysis is not available; the monthly record has no analysis yet")
             return None
     if expected.type is MeetingType.quarterly:
-        return freeze_quarter(start.year, (start.month - 1) // 3 + 1, held_on)
+        return freeze_quarter(start.year, quarter_of(start), held_on)
     return None
 
 

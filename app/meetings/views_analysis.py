@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from app.core.clock import today
 from app.core.errors import error_response
+from app.core.periods import month_key, parse_month, shift_month
 from app.core.permissions import allowed, require
 from app.core.text import download_name
-from app.meetings.analysis import month_analysis, month_key, parse_month, shift_month
+from app.meetings.analysis import month_analysis
 from app.meetings.analysis_charts import analysis_charts
 from app.meetings.analysis_excel import analysis_workbook
 from app.meetings.views import bp

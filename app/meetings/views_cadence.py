@@ -1,6 +1,5 @@
 """Pages of the cadence: rules, expected meetings, the compliance view, the month calendar and iCal feeds."""
 
-import calendar as pycalendar
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from app.core.calendar import get_calendar
 from app.core.clock import today as clock_today
 from app.core.clock import utcnow
 from app.core.forms import options
+from app.core.periods import month_end
 from app.core.permissions import allowed, require
 from app.core.transactions import ensure_writer
 from app.extensions import db
@@ -48,8 +48,8 @@ def _month_arg(value, today):
     return today.replace(day=1)
 
 
-def _month_end(first):
-    return first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+def _month_end(day):
+    return month_end(day.year, day.month)
 
 
 @bp.route("/")

@@ -87,7 +87,7 @@ def _dispatch_preview(expected):
     """The dispatch list as it stands now, for instructions on the form (the record freezes its own copy)."""
     if expected.type is not MeetingType.dispatch or expected.convener_person is None:
         return None
-    from app.tasks.queries import Xun
+    from app.core.periods import Xun
 
     return services.freeze_dispatch(expected.convener_person, Xun.of(expected.period_start),
                                     min(today(), expected.period_end))

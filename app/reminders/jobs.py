@@ -21,12 +21,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.models import Role, User
 from app.core.calendar import load_calendar
+from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import PortfolioItem, Unit
 from app.reminders.models import Channel, ChannelPreference, OutboxMessage
 from app.reminders.rules import load_settings
 from app.tasks.models import OPEN_STATES, CompletionRequest, ExtensionRequest, RequestStatus, Task, TaskParty
-from app.tasks.queries import Xun
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Unit
 from app.reminders import recheck, reminder_rules  # noqa: F401  (recheck registers this package's rules)
@@ -26,7 +27,6 @@ from app.reminders.models import (
     OutboxStatus,
     SchedulerStatus,
 )
-from app.tasks.queries import Xun
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from app.auth.models import Role, User
 from app.core.calendar import load_calendar
+from app.core.periods import Xun
 from app.extensions import db
 from app.reminders import register_rule, reminder_rules
 from app.reminders.rules import load_settings
@@ -30,7 +31,6 @@ from app.tasks.models import (
     TaskParty,
     TaskState,
 )
-from app.tasks.queries import Xun
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,5 @@
 """Reads for task pages: each returns rows with explicit eager loading, in a constant number of queries."""
 
-import calendar as pycalendar
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -10,6 +9,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.calendar import get_calendar
+from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Person, PortfolioItem, Unit
 from app.tasks.models import (
@@ -257,56 +257,6 @@ def evidence(file_id):
 
 
 # --- the 10-day dispatch list (旬调度清单) ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Xun:
-    """A 旬: days 1–10, 11–20 or 21–month end."""
-
-    year: int
-    month: int
-    index: int  # 1 上旬, 2 中旬, 3 下旬
-
-    LABELS = {1: "上旬", 2: "中旬", 3: "下旬"}
-
-    @classmethod
-    def of(cls, day: date):
-        return cls(day.year, day.month, 1 if day.day <= 10 else 2 if day.day <= 20 else 3)
-
-    @classmethod
-    def parse(cls, text: str):
-        """'2026-11-3' → the 下旬 of November 2026; None when malformed."""
-        try:
-            year, month, index = (int(x) for x in text.split("-"))
-            if not (2000 <= year <= 2100 and 1 <= month <= 12 and index in (1, 2, 3)):
-                return None
-        except (ValueError, AttributeError):
-            return None
-        return cls(year, month, index)
-
-    @property
-    def start(self):
-        return date(self.year, self.month, (self.index - 1) * 10 + 1)
-
-    @property
-    def end(self):
-        if self.index < 3:
-            return date(self.year, self.month, self.index * 10)
-        return date(self.year, self.month, pycalendar.monthrange(self.year, self.month)[1])
-
-    @property
-    def code(self):
-        return f"{self.year}-{self.month:02d}-{self.index}"
-
-    @property
-    def label(self):
-        return f"{self.year}年{self.month}月{self.LABELS[self.index]}"
-
-    def previous(self):
-        return Xun.of(self.start - timedelta(days=1))
-
-    def next(self):
-        return Xun.of(self.end + timedelta(days=1))
-
 
 @dataclass
 class DispatchRow:

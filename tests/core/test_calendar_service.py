@@ -12,10 +12,11 @@ from app.core import calendar as cal_service
 from app.core.calendar import get_calendar, load_calendar
 from app.core.errors import ServiceError
 from app.core.models import AuditEntry, CalendarOverride, CalendarYear
+from app.core.periods import Xun
 from app.core.workdays import LIBRARY_LAST_YEAR, DaySource, library_covers
 from app.extensions import db
 from app.org.models import Person
-from app.tasks.queries import Xun, dispatch_list, light_window
+from app.tasks.queries import dispatch_list, light_window
 
 D = date.fromisoformat
 YEAR = max(LIBRARY_LAST_YEAR + 1, 2031)  # a year the installed library does not know yet

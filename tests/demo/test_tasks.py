@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.core.clock import today, utcnow
+from app.core.periods import Xun
 from app.demo.tasks import seed_demo_tasks
 from app.extensions import db
 from app.org.models import Unit
@@ -21,7 +22,7 @@ from app.tasks.models import (
     TaskParty,
     TaskState,
 )
-from app.tasks.queries import Xun, dispatch_list, light_window
+from app.tasks.queries import dispatch_list, light_window
 from benchmarks.stress_data import seed_stress_tasks
 
 

@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app.core.periods import parse_month
 from app.extensions import db
-from app.meetings.analysis import month_analysis, parse_month
+from app.meetings.analysis import month_analysis
 from app.meetings.analysis_charts import analysis_charts, nice_max
 from app.meetings.analysis_excel import analysis_workbook
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType

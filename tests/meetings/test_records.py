@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.models import AuditEntry
+from app.core.periods import Xun
 from app.extensions import db
 from app.meetings import permissions, services
 from app.meetings.models import (
@@ -25,7 +26,7 @@ from app.meetings.models import (
 from app.meetings.services import DecisionInput, RecordInput
 from app.tasks import services as task_services
 from app.tasks.models import Task, TaskSource, TaskState
-from app.tasks.queries import Xun, dispatch_list
+from app.tasks.queries import dispatch_list
 from tests.factories import make_task, unit
 from tests.factories import person as services_person
 from tests.meetings.records_helpers import D, dispatch, monthly, quarterly, semiannual, weekly

@@ -10,13 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.calendar import get_calendar
+from app.core.periods import Xun
 from app.core.workdays import LIBRARY_LAST_YEAR
 from app.demo.org import PORTFOLIOS
 from app.extensions import db
 from app.org.models import PortfolioItem
 from app.tasks import services
 from app.tasks.models import Light
-from app.tasks.queries import Xun, dispatch_list
+from app.tasks.queries import dispatch_list
 from tests.factories import account, person, unit
 from tests.tasks.helpers import add_reported_task
 

@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from app.core.errors import PermissionDenied
 from app.core.excel import safe_value, write_cell
+from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Person, Plan
 from app.tasks import services
@@ -26,7 +27,7 @@ from app.tasks.excel import (
     task_list_template,
 )
 from app.tasks.models import Light, Task, TaskPriority, TaskSource
-from app.tasks.queries import Xun, dispatch_list
+from app.tasks.queries import dispatch_list
 from tests.factories import unit
 
 TODAY = date(2026, 3, 10)
