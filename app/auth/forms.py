@@ -4,7 +4,7 @@ from wtforms.validators import Email, EqualTo, NumberRange, Optional, Regexp, Va
 
 from app.auth.models import Role, TokenScope
 from app.auth.passwords import RULES_HINT
-from app.core.forms import ChineseIntegerField, OneLine, max_length, options, required, strip
+from app.core.forms import ChineseIntegerField, IdSelectField, OneLine, max_length, options, required, strip
 
 # The policy's length and content rules live in app.auth.passwords, checked by the services (one copy).
 TOKEN_DAYS_MESSAGE = "令牌有效期最长 365 天，请填写 1 到 365 之间的天数。"
@@ -24,26 +24,6 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("修改密码")
 
 
-def _coerce_id(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # never a valid id; pre_validate reports it in Chinese
-
-
-class _IdSelect(SelectField):
-    def __init__(self, label, **kwargs):
-        super().__init__(label, coerce=_coerce_id, validate_choice=True, **kwargs)
-
-    def pre_validate(self, form):
-        values = {v for v, *_ in self.iter_choices()}
-        if self.data not in values and str(self.data) not in {str(v) for v in values}:
-            # ValidationError: WTForms 3.3 no longer turns a ValueError from pre_validate into a field error.
-            raise ValidationError(f"请从列表中选择有效的{self.label.text}。")
-
-
 class UserForm(FlaskForm):
     username = StringField("用户名", validators=[
         required("用户名"), max_length("用户名", 50),
@@ -51,8 +31,8 @@ class UserForm(FlaskForm):
     display_name = StringField("姓名", validators=[OneLine(), required("姓名"), max_length("姓名", 50)],
                                filters=[strip])
     role = SelectField("角色", choices=options(Role.choices()), validate_choice=True)
-    unit_id = _IdSelect("所属单位")
-    person_id = _IdSelect("关联领导")
+    unit_id = IdSelectField("所属单位")
+    person_id = IdSelectField("关联领导")
     email = EmailField("电子邮箱", validators=[OneLine(), Optional(), Email(message="电子邮箱格式不正确。"),
                                            max_length("电子邮箱", 120)], filters=[strip])
     phone = StringField("电话", validators=[OneLine(), Optional(), max_length("电话", 30)], filters=[strip])
@@ -94,9 +74,3 @@ class TokenForm(FlaskForm):
     def _scope_pre_validate(self, form):
         if self.scope.data not in {value for value, _ in TokenScope.choices()}:
             raise ValidationError("请选择令牌权限：只读或读写。")
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a CSRF-protected POST button."""
-
-    submit = SubmitField("确定")

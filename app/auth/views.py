@@ -5,11 +5,12 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import failures, queries, services
-from app.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, ResetPasswordForm, TokenForm, UserForm
+from app.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, TokenForm, UserForm
 from app.auth.models import ApiToken, Role, TokenScope, User, UserSession, verify_password
 from app.core.actions import perform
 from app.core.clock import utcnow
 from app.core.errors import ServiceError
+from app.core.forms import ConfirmForm, form_error_text
 from app.core.pagination import paginate
 from app.core.permissions import PUBLIC, require
 from app.core.transactions import end_before_slow_work
@@ -167,7 +168,7 @@ PASSWORD_CHANGE_OPEN = frozenset({"auth.account", "auth.logout", "auth.revoke_se
 def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form_error_text(form), "danger")
         return redirect(url_for("auth.account"))
     perform(lambda: services.create_token(current_user, current_user, form.name.data,
                                           scope=TokenScope(form.scope.data),
@@ -250,7 +251,7 @@ def reset_password(user_id):
                                                 services.prepare_password(form.password.data, username)),
                 lambda _: f"已重置“{user.username}”的密码，原有登录已全部失效。")
     else:
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form_error_text(form), "danger")
     return redirect(url_for("auth.edit_user", user_id=user.id))
 
 

@@ -1,8 +1,18 @@
-"""Form helpers shared by every package: Chinese messages for the common validators."""
+"""Form helpers shared by every package: Chinese messages for the common validators, the id select fields, the
+confirm button form, and the one-line text of a form's errors for a flash."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, ValidationError
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
@@ -111,8 +121,69 @@ class VersionedForm(FlaskForm):
             return -1
 
 
-__all__ = ["options", "ChineseDateField", "ChineseIntegerField", "MultiLine", "OneLine", "ValidationError",
-           "VersionedForm", "apply_service_error", "limit_note", "max_length", "required", "strip"]
+def coerce_id(value):
+    """A posted id as an int; None for the empty choice; -1 (never a valid id) when garbled."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # never a valid id; pre_validate reports it in Chinese
+
+
+class IdSelectField(SelectField):
+    """A select of rows by id (a unit, a person, a task...), refusing any id not among the choices in Chinese."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, coerce=coerce_id, validate_choice=True, **kwargs)
+
+    def pre_validate(self, form):
+        values = {v for v, *_ in self.iter_choices()}
+        if self.data not in values and str(self.data) not in {str(v) for v in values}:
+            # ValidationError: WTForms 3.3 no longer turns a ValueError from pre_validate into a field error.
+            raise ValidationError(f"请从列表中选择有效的{self.label.text}。")
+
+
+class UnitMultiSelect(SelectMultipleField):
+    """Several units by id (配合单位, 参会单位), refusing any id not among the choices."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, coerce=coerce_id, **kwargs)
+
+    def pre_validate(self, form):
+        valid = {c.value for c in self.choices}
+        bad = [v for v in (self.data or []) if v not in valid]
+        if bad:
+            raise ValidationError("配合单位中有无效或已停用的单位，请从列表中选择。")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected POST button."""
+
+    submit = SubmitField("确定")
+
+
+def _messages(errors):
+    """The messages of a form's errors, flattened (FieldList and FormField errors nest as lists and dicts)."""
+    for error in errors:
+        if isinstance(error, dict):
+            yield from _messages(e for field_errors in error.values() for e in field_errors)
+        elif isinstance(error, list | tuple):
+            yield from _messages(error)
+        else:
+            yield str(error)
+
+
+def form_error_text(form, default=""):
+    """Every error message of a validated form, once each, joined with "；" for a flash; `default` when none."""
+    messages = dict.fromkeys(_messages(e for field_errors in form.errors.values()
+                                       for e in (field_errors if isinstance(field_errors, list) else [field_errors])))
+    return "；".join(messages) or default
+
+
+__all__ = ["options", "ChineseDateField", "ChineseIntegerField", "ConfirmForm", "IdSelectField", "MultiLine",
+           "OneLine", "UnitMultiSelect", "ValidationError", "VersionedForm", "apply_service_error", "coerce_id",
+           "form_error_text", "limit_note", "max_length", "required", "strip"]
 
 
 class CalendarOverrideForm(FlaskForm):

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.core.actions import perform
 from app.core.clock import today
+from app.core.forms import form_error_text
 from app.core.permissions import require
 from app.extensions import db
 from app.org import queries
@@ -74,7 +75,7 @@ def calendar_import():
 
     form = NoticeImportForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form_error_text(form), "danger")
         return redirect(url_for("core.calendar"))
     perform(lambda: cal_service.import_notice(current_user, form.file.data.read(), form.year.data, form.source.data),
             lambda count: f"已导入 {count} 天的放假/调休安排。", prefix="未导入：")
@@ -84,8 +85,8 @@ def calendar_import():
 @bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])
 @require("admin")
 def calendar_delete(override_id):
-    from app.auth.forms import ConfirmForm
     from app.core import calendar as cal_service
+    from app.core.forms import ConfirmForm
     from app.core.models import CalendarOverride
 
     row = db.get_or_404(CalendarOverride, override_id)

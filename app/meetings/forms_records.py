@@ -6,12 +6,13 @@ from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, FieldList, Form, FormField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from app.auth.forms import _IdSelect
 from app.core import text as limits
 from app.core.forms import (
     ChineseDateField,
+    IdSelectField,
     MultiLine,
     OneLine,
+    UnitMultiSelect,
     VersionedForm,
     limit_note,
     max_length,
@@ -21,7 +22,6 @@ from app.core.forms import (
 )
 from app.meetings.models import MeetingType
 from app.meetings.services import MAX_DECISIONS, DecisionInput, RecordInput
-from app.tasks.forms import UnitMultiSelect
 
 MINUTES_LABELS = {
     MeetingType.weekly: "会议纪要", MeetingType.dispatch: "调度情况", MeetingType.monthly: "分析说明",
@@ -42,7 +42,7 @@ class DecisionEntry(Form):
 
     text = TextAreaField("决定事项", description=limit_note(limits.ITEM_TEXT_MAX), validators=[
         MultiLine(), Optional(), max_length("决定事项", limits.ITEM_TEXT_MAX)], filters=[strip])
-    lead_unit_id = _IdSelect("牵头单位")
+    lead_unit_id = IdSelectField("牵头单位")
     co_unit_ids = UnitMultiSelect("配合单位（可多选）")
     due_on = ChineseDateField("完成时限", validators=[Optional()])
     make_task = BooleanField("同时交办为事项", default=True)
@@ -183,7 +183,7 @@ class DecisionsForm(DecisionsMixin, ReasonMixin, FlaskForm):
 
 
 class InstructionForm(ReasonMixin, FlaskForm):
-    task_id = _IdSelect("清单事项")
+    task_id = IdSelectField("清单事项")
     text = TextAreaField("指示内容", description=limit_note(limits.ITEM_TEXT_MAX), validators=[
         MultiLine(), required("指示内容"), max_length("指示内容", limits.ITEM_TEXT_MAX)])
     submit = SubmitField("增加指示")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
+from app.core.forms import form_error_text
 from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
@@ -211,22 +212,8 @@ def _act(record_id, form, action, success, anchor=None):
     if form.validate_on_submit():
         perform(lambda: action(form), success)
     else:
-        messages = [e for errors in form.errors.values() for e in (errors if isinstance(errors, list) else [errors])]
-        flash("；".join(_flat(messages)) or "提交的内容有误。", "danger")
+        flash(form_error_text(form, "提交的内容有误。"), "danger")
     return redirect(url_for("meetings.record", record_id=record_id, _anchor=anchor))
-
-
-def _flat(messages):
-    """FieldList errors nest as lists and dicts; the flash shows the Chinese messages only."""
-    out = []
-    for message in messages:
-        if isinstance(message, dict):
-            out.extend(_flat([e for errors in message.values() for e in errors]))
-        elif isinstance(message, list):
-            out.extend(_flat(message))
-        else:
-            out.append(str(message))
-    return list(dict.fromkeys(out))
 
 
 @bp.route("/records/<int:record_id>/sign", methods=["POST"])

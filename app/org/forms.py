@@ -3,10 +3,10 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from app.auth.forms import _IdSelect
 from app.core.forms import (
     ChineseDateField,
     ChineseIntegerField,
+    IdSelectField,
     OneLine,
     ValidationError,
     max_length,
@@ -51,7 +51,7 @@ class PeriodForm(FlaskForm):
 
 
 class PositionForm(PeriodForm):
-    unit_id = _IdSelect("单位")
+    unit_id = IdSelectField("单位")
     title = StringField("职务", validators=[OneLine(), required("职务"), max_length("职务", 100)], filters=[strip])
     is_vice_mayor = BooleanField("副市长（主持旬调度）")
     is_mayor = BooleanField("市长（主持月分析）")
@@ -76,7 +76,7 @@ class MembershipForm(PeriodForm):
 
 
 class PortfolioForm(PeriodForm):
-    unit_id = _IdSelect("分管单位")
+    unit_id = IdSelectField("分管单位")
     submit = SubmitField("添加分管单位")
 
     def __init__(self, *args, units=(), **kwargs):
@@ -90,8 +90,8 @@ class EndForm(FlaskForm):
 
 
 class ChainLeaderForm(FlaskForm):
-    leader_id = _IdSelect("链长")
-    leader_unit_id = _IdSelect("述职材料报送单位")
+    leader_id = IdSelectField("链长")
+    leader_unit_id = IdSelectField("述职材料报送单位")
     submit = SubmitField("保存")
 
     def __init__(self, *args, people=(), units=(), **kwargs):

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.auth.forms import ConfirmForm
 from app.auth.models import User
 from app.core.actions import perform
 from app.core.clock import today
+from app.core.forms import ConfirmForm, form_error_text
 from app.core.permissions import require
 from app.extensions import db
 from app.org import queries, services
@@ -212,7 +212,7 @@ def end_record(person_id, kind, record_id):
                    "已结束该记录（历史保留）。"):
             return redirect(url_for("org.person", person_id=person.id))
     else:
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form_error_text(form), "danger")
     # Refused: show the person's page again with the message, as the other forms do (400, nothing written).
     return _render_person(person, 400)
 

@@ -15,8 +15,17 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from app.auth.forms import _IdSelect
-from app.core.forms import ChineseDateField, OneLine, ValidationError, limit_note, max_length, options, required, strip
+from app.core.forms import (
+    ChineseDateField,
+    IdSelectField,
+    OneLine,
+    ValidationError,
+    limit_note,
+    max_length,
+    options,
+    required,
+    strip,
+)
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
 from app.scoring.services import TASK_ITEM, EntryItem
@@ -393,7 +402,7 @@ class ProvinceFirstForm(FlaskForm):
 
 
 class FailDecisionForm(FlaskForm):
-    unit_id = _IdSelect("单位")
+    unit_id = IdSelectField("单位")
     decided_on = ChineseDateField("决定日期", validators=[InputRequired(message="请填写决定日期。")])
     reason = TextAreaField("领导小组决定的理由", description=limit_note(2000), validators=[
         required("理由"), max_length("理由", 2000)])

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired
 from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
-from app.core.forms import ChineseDateField, ValidationError, max_length, required, strip
+from app.core.forms import ChineseDateField, ValidationError, form_error_text, max_length, required, strip
 from app.core.permissions import allowed, require
 from app.core.text import download_name
 from app.extensions import db
@@ -168,7 +168,7 @@ def finalize_quarter(year, quarter):
         perform(lambda: services.finalize_quarter(current_user, year, quarter, form.evaluated_on.data),
                 f"{year}年{QUARTER_NAMES[quarter]}考评结果已审定（评价日期 {form.evaluated_on.data.isoformat()}）。")
     else:
-        flash("；".join(e for errors in form.errors.values() for e in errors) or "提交的内容有误。", "danger")
+        flash(form_error_text(form, "提交的内容有误。"), "danger")
     return redirect(url_for("scoring.quarter", year=year, quarter=quarter))
 
 
@@ -181,7 +181,7 @@ def reopen_quarter(year, quarter):
         perform(lambda: services.reopen_quarter(current_user, year, quarter, form.reason.data),
                 f"{year}年{QUARTER_NAMES[quarter]}已重新打开，理由已记录。")
     else:
-        flash("；".join(e for errors in form.errors.values() for e in errors) or "提交的内容有误。", "danger")
+        flash(form_error_text(form, "提交的内容有误。"), "danger")
     return redirect(url_for("scoring.quarter", year=year, quarter=quarter))
 
 

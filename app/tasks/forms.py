@@ -1,15 +1,16 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from app.auth.forms import _coerce_id, _IdSelect
 from app.core import text as limits
 from app.core.forms import (
     ChineseDateField,
     ChineseIntegerField,
+    IdSelectField,
     MultiLine,
     OneLine,
+    UnitMultiSelect,
     ValidationError,
     VersionedForm,
     limit_note,
@@ -21,17 +22,6 @@ from app.core.forms import (
 from app.tasks.models import TaskPriority, TaskSource, Urge
 
 
-class UnitMultiSelect(SelectMultipleField):
-    def __init__(self, label, **kwargs):
-        super().__init__(label, coerce=_coerce_id, **kwargs)
-
-    def pre_validate(self, form):
-        valid = {c.value for c in self.choices}
-        bad = [v for v in (self.data or []) if v not in valid]
-        if bad:
-            raise ValidationError("配合单位中有无效或已停用的单位，请从列表中选择。")
-
-
 class AssignForm(FlaskForm):
     title = StringField("事项名称", validators=[OneLine(), required("事项名称"), max_length("事项名称", 200)],
                         filters=[strip])
@@ -39,10 +29,10 @@ class AssignForm(FlaskForm):
         MultiLine(), Optional(), max_length("具体内容", limits.TASK_CONTENT_MAX)])
     source = SelectField("来源", choices=options(TaskSource.choices()), default=TaskSource.plan.value,
                          invalid_choice_message="请从列表中选择事项来源。")
-    plan_id = _IdSelect("计划或举措")
+    plan_id = IdSelectField("计划或举措")
     source_ref = StringField("来源说明（会议、批示文号等）", validators=[
         OneLine("来源说明"), Optional(), max_length("来源说明", 200)], filters=[strip])
-    lead_unit_id = _IdSelect("牵头单位")
+    lead_unit_id = IdSelectField("牵头单位")
     co_unit_ids = UnitMultiSelect("配合单位（可多选）")
     priority = SelectField("优先级", choices=options(TaskPriority.choices()), default=TaskPriority.normal.value,
                            invalid_choice_message="请从列表中选择优先级（一般或重点）。")

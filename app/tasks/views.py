@@ -13,6 +13,7 @@ from app.core.actions import perform
 from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import ServiceError
+from app.core.forms import form_error_text
 from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
@@ -268,8 +269,7 @@ def _act(task_id, form_cls, action, success, form_key):
         if done:
             return redirect(url_for("tasks.detail", task_id=task_id))
         return _detail_page(_load_visible(task_id), form, done.status if 400 <= done.status < 500 else 400, form_key)
-    messages = [e for errors in form.errors.values() for e in errors]
-    flash("；".join(messages) or "提交的内容有误。", "danger")
+    flash(form_error_text(form, "提交的内容有误。"), "danger")
     return _detail_page(task, form, 400, form_key)
 
 
