@@ -8,6 +8,7 @@ import argparse
 import atexit
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,9 @@ def start_scheduler():
                 process.kill()
 
     atexit.register(stop)
+    # A process manager or `kill` sends SIGTERM, which by default ends Python without running atexit and leaves the
+    # scheduler running on its own: turn it into a normal exit, so `stop` runs as it does after Ctrl+C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     return process
 
 
