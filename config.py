@@ -48,6 +48,8 @@ class Config:
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS") or os.environ.get("SESSION_HOURS") or "12")
     SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "2"))
     REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "14"))
+    # Ended sessions and sign-in attempts older than this are deleted by the scheduler (app/auth/housekeeping.py).
+    AUTH_RECORDS_KEEP_DAYS = int(os.environ.get("AUTH_RECORDS_KEEP_DAYS", "90"))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)  # bounds the signed session cookie too
     REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_DAYS)
     # Signing in with the published demo password asks for a new one (production only: `make run` uses it).

@@ -68,6 +68,11 @@ def create_app(config=None, overrides=None):
     from app.meetings import register as register_meetings
 
     register_meetings(app)  # the cadence job (run by `flask scheduler`) and its reminders
+    from app.auth.housekeeping import purge_sign_in_records
+    from app.reminders.scheduler import register_job
+
+    register_job(app, "auth.housekeeping", purge_sign_in_records, 6 * 3600, label="清理过期登录记录",
+                 result_labels={"sessions": "删除会话", "attempts": "删除登录尝试"})
     register_error_handlers(app)
     register_security(app)
 
