@@ -19,7 +19,6 @@ import resource
 import signal
 import socket
 import sqlite3
-import tempfile
 import time
 from datetime import date
 
@@ -37,7 +36,7 @@ from app.tasks import services
 from app.tasks.models import Evidence, FollowUp, Task
 from config import TestingConfig
 from tests.conftest import is_postgres
-from tests.reminders.test_reliability import Scratch, build_database, copy_database, drop_database, scratch_url
+from tests.scratch import Scratch, copy_database, drop_database, scratch_url, template_database_fixture
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 UNAVAILABLE = "数据库暂时无法连接，您的操作没有被保存。请稍后重试。"
@@ -94,13 +93,7 @@ def test_with_the_database_unreachable_every_page_is_a_chinese_503_and_the_api_a
 
 # --- scratch databases for the requests and processes that need committed data ------------------------------------
 
-@pytest.fixture(scope="module")
-def template():
-    directory = tempfile.mkdtemp(prefix="qbs-faults-")
-    url = scratch_url("faults_tpl", directory)
-    build_database(url)
-    yield url, directory
-    drop_database(url)
+template = template_database_fixture("faults_tpl")
 
 
 @pytest.fixture

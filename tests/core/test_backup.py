@@ -25,13 +25,13 @@ from app.core.models import AuditEntry
 from app.extensions import db
 from app.reminders.models import Notification
 from tests.conftest import is_postgres
-from tests.reminders.test_reliability import (
+from tests.scratch import (
     _pg_execute,
-    build_database,
     copy_database,
     drop_database,
     scratch_app,
     scratch_url,
+    template_database_fixture,
 )
 
 WRITERS = 3
@@ -41,13 +41,7 @@ BULK_ROWS = 20_000  # history that makes the backup take long enough for the wri
 
 # --- scratch databases ----------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def template():
-    directory = tempfile.mkdtemp(prefix="qbs-backup-")
-    url = scratch_url("bk_tpl", directory)
-    build_database(url)
-    yield url, directory
-    drop_database(url)
+template = template_database_fixture("bk_tpl")
 
 
 def app_with_uploads(url, uploads):

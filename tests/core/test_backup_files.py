@@ -9,7 +9,6 @@ import hashlib
 import io
 import os
 import tarfile
-import tempfile
 import threading
 import time
 from datetime import date
@@ -30,24 +29,18 @@ from app.tasks.models import Evidence, Task
 from tests.core.test_backup import Writers, app_with_uploads, run, tables
 from tests.factories import account
 from tests.helpers import client_signed_in_as
-from tests.reminders.test_reliability import (
+from tests.scratch import (
     _pg_execute,
-    build_database,
     copy_database,
     drop_database,
     scratch_url,
+    template_database_fixture,
 )
 
 D = date.fromisoformat
 
 
-@pytest.fixture(scope="module")
-def template():
-    directory = tempfile.mkdtemp(prefix="qbs-bkfiles-")
-    url = scratch_url("bkf_tpl", directory)
-    build_database(url)
-    yield url, directory
-    drop_database(url)
+template = template_database_fixture("bkf_tpl")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from app.scoring import services as scoring
 from app.tasks import services as task_services
 from app.tasks.models import ExtensionRequest
 from tests.factories import account, unit
-from tests.reminders.test_reliability import build_database, drop_database, scratch_app, scratch_url
+from tests.scratch import build_database, drop_database, scratch_app, scratch_url
 
 D = date.fromisoformat
 

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.reminders import scheduler
 from app.reminders.models import SchedulerStatus
 from tests.conftest import is_postgres
-from tests.reminders.test_reliability import Scratch, build_database, drop_database, scratch_url
+from tests.scratch import Scratch, build_database, drop_database, scratch_url
 
 POLL = 0.5  # SCHEDULER_LOCK_POLL_SECONDS of the processes: the standby's poll and the heartbeat's check (1 s)
 TAKEOVER_SECONDS = 15  # generous for a loaded machine; the standby polls every POLL seconds
