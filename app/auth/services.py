@@ -143,11 +143,11 @@ def _count_failure(candidate, user, now):
                       reason="同一地址多次登录失败，该地址的登录被延迟")
 
 
-def _check_password_strength(password, username, allow_demo=False):
+def _check_password_strength(password, username, allow_demo=False, field="password"):
     """Refuse a password that breaks the policy (app.auth.passwords), saying in Chinese what to fix."""
     message = passwords.problem(password, username, allow_demo=allow_demo)
     if message:
-        raise ServiceError(message, field="password")
+        raise ServiceError(message, field=field)
 
 
 def note_password_policy(user, password, allow_demo=False):
@@ -225,9 +225,10 @@ class PreparedPassword:
     password_hash: str
 
 
-def prepare_password(password, username, allow_demo=False) -> PreparedPassword:
-    """Check a new password against the policy and hash it; no database work (call it with no transaction open)."""
-    _check_password_strength(password, username, allow_demo=allow_demo)
+def prepare_password(password, username, allow_demo=False, field="password") -> PreparedPassword:
+    """Check a new password against the policy and hash it; no database work (call it with no transaction open).
+    `field` names the form field a refusal belongs to."""
+    _check_password_strength(password, username, allow_demo=allow_demo, field=field)
     return PreparedPassword(username, hash_password(password))
 
 
@@ -246,6 +247,18 @@ def reset_password(actor, user, password, keep_session=None):
     throttling.clear_failures(SignInAttempt.username == user.username)  # the new password starts afresh
     db.session.flush()
     record_change(actor, "user.reset_password", user, None, None)
+
+
+def refuse_if_delayed(username, address):
+    """Refuse (429, Chinese) a password check of a (name, address) pair that must wait: sign-in and the account
+    page's current password alike."""
+    _refuse_if_delayed(normalise_username(username), address)
+
+
+def count_wrong_current_password(user, address):
+    """The account page's current password was wrong: count it as a failure of the pair, as a sign-in's is, so that a
+    stolen session is no free oracle for the password."""
+    _count_failure(SignInCandidate(user.username, address, user.id, None, True), user, utcnow())
 
 
 def change_own_password(user, current, new, current_session=None):

@@ -113,23 +113,34 @@ def _sign_out():
 @require("signed_in")
 def account():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        stored_hash, username = user.password_hash, user.username
-        end_before_slow_work()  # both checks hash (argon2, slow on purpose): no write lock held meanwhile
-        right, _ = verify_password(stored_hash, form.current_password.data or "")
-        if perform(lambda: services.change_own_password(
-                user, right, services.prepare_password(form.new_password.data, username),
-                current_session=user.current_session),
-                "密码已修改，其他设备上的登录和全部 API 令牌已失效。", form=form):
-            return redirect(url_for("auth.account"))
+        stored_hash, username, address = user.password_hash, user.username, request.remote_addr or "-"
+        # The current password is a password check like a sign-in: a pair that must wait is refused before it.
+        waiting = perform(lambda: services.refuse_if_delayed(username, address), form=form)
+        if not waiting:
+            status = waiting.status
+        else:
+            end_before_slow_work()  # argon2 is slow on purpose: no write lock held while it checks and hashes
+            right, _ = verify_password(stored_hash, form.current_password.data or "")
+            if not right:
+                services.count_wrong_current_password(user, address)
+                db.session.commit()  # the failure is counted although the change is refused
+                form.current_password.errors.append("当前密码不正确。")
+            elif perform(lambda: services.change_own_password(
+                    user, True, services.prepare_password(form.new_password.data, username, field="new_password"),
+                    current_session=user.current_session),
+                    "密码已修改，其他设备上的登录和全部 API 令牌已失效。", form=form):
+                return redirect(url_for("auth.account"))
     now = utcnow()
     sessions = db.session.scalars(queries.active_sessions(current_user, now)).all()
     tokens = db.session.scalars(queries.tokens_of(current_user)).all()
     return render_template("auth/account.html", form=form, tokens=tokens, token_form=TokenForm(), now=now,
                            sessions=sessions, current_session_id=current_user.current_session.id,
                            confirm=ConfirmForm(), password_change_notice=PASSWORD_CHANGE_NOTICE
-                           if current_user.must_change_password else None), 400 if form.errors else 200
+                           if current_user.must_change_password else None), \
+        status if status != 200 else (400 if form.errors else 200)
 
 
 @bp.route("/sessions/<int:session_id>/revoke", methods=["POST"])

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth import services
-from app.auth.models import SignInAttempt
+from app.auth.models import SignInAttempt, User, verify_password
 from app.auth.passwords import DEMO_PASSWORD
 from app.core.models import AuditEntry
 from app.extensions import db
@@ -247,3 +247,38 @@ def test_only_the_office_administrator_sees_the_failures(client, login_as, usern
     login_as(username)
     assert client.get("/auth/sign-in-failures").status_code == 403
     assert client.post(f"/auth/users/{login_as(username).id}/unlock").status_code == 403
+
+
+# --- the account page's "current password" is a password check too (review finding) ------------------------------
+
+def test_guessing_the_current_password_on_the_account_page_is_throttled_like_a_sign_in(client, login_as):
+    """A stolen session must not be a free oracle for the password (which, once found, changes it and ends every
+    other session): wrong current passwords count for the (name, address) pair, and the pair then waits."""
+    login_as("gxj")
+    answers = [client.post("/auth/account", data={"current_password": f"Guess-number-{n}",
+                                                  "new_password": "Harbour-Violet-2047",
+                                                  "confirm": "Harbour-Violet-2047"}) for n in range(6)]
+    assert [a.status_code for a in answers[:5]] == [400] * 5
+    assert all("当前密码不正确。" in a.get_data(as_text=True) for a in answers[:5])
+    assert answers[5].status_code == 429
+    assert "登录尝试过于频繁" in answers[5].get_data(as_text=True)
+    failures = db.session.scalar(sa.select(sa.func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.username == "gxj", SignInAttempt.succeeded.is_(False)))
+    assert failures == 5
+    # the right password is refused too while the pair waits, and nothing changes
+    refused = client.post("/auth/account", data={"current_password": "Demo2026qbs",
+                                                 "new_password": "Harbour-Violet-2047",
+                                                 "confirm": "Harbour-Violet-2047"})
+    assert refused.status_code == 429
+    assert verify_password(db.session.scalar(sa.select(User.password_hash).where(User.username == "gxj")),
+                           "Demo2026qbs")[0]
+
+
+def test_a_policy_refusal_of_the_new_password_is_shown_under_the_new_password_field(client, login_as):
+    login_as("gxj")
+    page = client.post("/auth/account", data={"current_password": "Demo2026qbs", "new_password": "short",
+                                              "confirm": "short"})
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    field = html[html.index('name="new_password"'):]
+    assert "密码至少需要 10 个字符" in field[:1500]
