@@ -256,10 +256,12 @@ def reset_password(user_id):
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        username = user.username
+        username, own = user.username, user.id == current_user.id
         end_before_slow_work()  # hashing is slow on purpose: no write lock held meanwhile
+        # An administrator resetting their own password keeps the session it is done from, as on the account page.
         perform(lambda: services.reset_password(current_user, user,
-                                                services.prepare_password(form.password.data, username)),
+                                                services.prepare_password(form.password.data, username),
+                                                keep_session=current_user.current_session if own else None),
                 lambda _: f"已重置“{user.username}”的密码，原有登录已全部失效。")
     else:
         flash(form_error_text(form), "danger")

@@ -340,3 +340,11 @@ def test_a_get_notes_the_sessions_last_seen_although_another_writer_committed_me
         seen, created = check.execute("SELECT last_seen_at, created_at FROM user_sessions WHERE id = ?",
                                       (row_id,)).fetchone()
     assert seen > created  # written now, no longer five minutes before the sign-in
+
+
+def test_an_administrator_resetting_their_own_password_keeps_the_session_it_is_done_from(client, login_as, user):
+    login_as("admin")
+    admin = user("admin")
+    answer = client.post(f"/auth/users/{admin.id}/password", data={"password": "Harbour-Violet-2047"})
+    assert answer.status_code == 302
+    assert client.get(answer.headers["Location"]).status_code == 200  # still signed in: the edit page, not 登录
