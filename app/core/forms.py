@@ -154,7 +154,8 @@ class UnitMultiSelect(SelectMultipleField):
         valid = {c.value for c in self.choices}
         bad = [v for v in (self.data or []) if v not in valid]
         if bad:
-            raise ValidationError("配合单位中有无效或已停用的单位，请从列表中选择。")
+            name = self.label.text.split("（")[0]  # "参会单位（可多选）" → "参会单位"
+            raise ValidationError(f"{name}中有无效或已停用的单位，请从列表中选择。")
 
 
 class ConfirmForm(FlaskForm):

@@ -66,7 +66,7 @@ def escalate(actor, item, reason, today):
         raise ServiceError("该事项已在会上解决，无需上报。", code="resolved", status=409)
     if db.session.scalar(sa.select(Escalation.id).where(Escalation.item_id == item.id)) is not None:
         raise ServiceError("该事项已经上报过，不能重复上报。", code="duplicate", status=409)
-    reason = limits.multi_line(reason, "上报理由", REASON_MAX, required=True, field="上报理由")
+    reason = limits.multi_line(reason, "上报理由", REASON_MAX, required=True, field="reason")
     target = escalation_target(item, today)
     if target is None and record.type is MeetingType.weekly:
         unit_id = item.unit_id or record.expected.convener_unit_id

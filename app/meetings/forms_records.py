@@ -149,8 +149,8 @@ class RecordForm(RecordFieldsMixin, DecisionsMixin, FlaskForm):
 
 
 class ReasonMixin:
-    reason = TextAreaField("修改理由（纪要已签发时必填）", validators=[Optional(), max_length("修改理由", 500)],
-                           filters=[strip])
+    reason = TextAreaField("修改理由（纪要已签发时必填）",
+                           validators=[MultiLine(), Optional(), max_length("修改理由", 500)], filters=[strip])
 
 
 class RecordEditForm(RecordFieldsMixin, ReasonMixin, VersionedForm):
@@ -212,7 +212,7 @@ class ExplanationForm(ReasonMixin, FlaskForm):
 
 
 class EscalateForm(FlaskForm):
-    reason = TextAreaField("上报理由", validators=[required("上报理由"), max_length("上报理由", 500)],
+    reason = TextAreaField("上报理由", validators=[MultiLine(), required("上报理由"), max_length("上报理由", 500)],
                            filters=[strip])
     submit = SubmitField("上报")
 

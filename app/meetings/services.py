@@ -92,10 +92,7 @@ def _record_text(name, value):
 
 
 def _reason(reason):
-    reason = (reason or "").strip()
-    if len(reason) > REASON_MAX:
-        raise ServiceError(f"修改理由不能超过 {REASON_MAX} 个字符。", field="reason")
-    return reason
+    return limits.multi_line(reason, "修改理由", REASON_MAX, field="reason")
 
 
 def _require_open_or_reason(record, reason, what="修改"):

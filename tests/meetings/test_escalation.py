@@ -127,3 +127,15 @@ def test_a_unit_without_a_vice_mayor_gets_a_message_saying_so(user):
     db.session.flush()
     with pytest.raises(ServiceError, match="市科技局尚未设置分管副市长"):
         escalate(user("kjj"), item, "需协调", TODAY)
+
+
+def test_an_escalation_reason_refusal_names_the_reason_field_and_control_characters_are_refused(user):
+    """Review finding: the refusal named the label as its field, so the page could not show it under 上报理由."""
+    dispatch(day="2026-03-11", scheduled_on="2026-03-11")
+    _, item = weekly_record(user)
+    with pytest.raises(ServiceError) as blank:
+        escalate(user("kjj"), item, "  ", TODAY)
+    assert blank.value.field == "reason"
+    with pytest.raises(ServiceError) as control:
+        escalate(user("kjj"), item, "需协调\x00", TODAY)
+    assert control.value.field == "reason" and "控制字符" in control.value.message

@@ -414,6 +414,8 @@ def test_a_signed_record_is_locked_and_changes_only_with_a_recorded_reason(user)
     db.session.expire(record)
     assert record.minutes == "会议听取了各单位汇报。" and counts() == before
 
+    with pytest.raises(ServiceError, match="控制字符"):  # the amendment reason is a multi-line text like the others
+        services.update_record(user("kjj"), record, {"minutes": "改过的纪要"}, reason="更正\x00笔误")
     services.update_record(user("kjj"), record, {"minutes": "改过的纪要", "place": "市政府"}, reason="更正笔误")
     amendment = record.amendments[-1]
     assert amendment.reason == "更正笔误" and amendment.changed == "地点、会议纪要"
