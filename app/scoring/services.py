@@ -19,7 +19,7 @@ from app.auth.models import Role
 from app.core.audit import record_change
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
-from app.core.text import one_line
+from app.core.text import multi_line, one_line
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine
@@ -36,6 +36,7 @@ from app.scoring.models import (
 from app.tasks.models import Task, TaskParty, TaskPriority, TaskState
 
 log = logging.getLogger(__name__)
+REASON_TEXT_MAX = 2000  # reasons for reopening a quarter and for the leadership group's 不合格 decisions
 
 # The assessing units of annex 2 三, by component code.
 ASSESSOR_UNIT_NAMES = {
@@ -621,11 +622,9 @@ def reopen_quarter(actor, year, quarter, reason):
     year, quarter = check_period(year, quarter)
     if not actor.is_admin:
         raise PermissionDenied("只有千百十办可以重新打开已审定的季度。")
-    reason = (reason or "").strip()
+    reason = multi_line(reason, "理由", REASON_TEXT_MAX, field="reason")
     if not reason:
         raise ServiceError("重新打开已审定的季度必须说明理由。", field="reason")
-    if len(reason) > 2000:
-        raise ServiceError("理由不能超过 2000 个字符。", field="reason")
     state = quarter_state(year, quarter, lock=True)
     if state is None or not state.is_finalized:
         raise ServiceError(f"{year}年第{quarter}季度尚未审定，无需重新打开。", code="not_finalized", status=409)
@@ -687,7 +686,7 @@ def record_fail_decision(actor, year, unit, reason, decided_on: date):
         raise PermissionDenied("只有千百十办可以录入领导小组的不合格决定。")
     if unit is None or unit.group is None or unit.group.value not in ("promotion", "support"):
         raise ServiceError("“不合格”等次只适用于市直单位和相关企业。", field="unit_id")
-    reason = (reason or "").strip()
+    reason = multi_line(reason, "理由", REASON_TEXT_MAX, field="reason")
     if not reason:
         raise ServiceError("请填写领导小组决定的理由。", field="reason")
     if decided_on is None:
@@ -704,7 +703,7 @@ def record_fail_decision(actor, year, unit, reason, decided_on: date):
 def delete_fail_decision(actor, row, reason):
     if not actor.is_admin:
         raise PermissionDenied("只有千百十办可以撤销不合格决定。")
-    reason = (reason or "").strip()
+    reason = multi_line(reason, "理由", REASON_TEXT_MAX, field="reason")
     if not reason:
         raise ServiceError("撤销不合格决定必须说明理由。", field="reason")
     record_change(actor, "fail_decision.delete", row, {"year": row.year, "unit_id": row.unit_id,

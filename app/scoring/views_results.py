@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired
 from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
-from app.core.forms import ChineseDateField, ValidationError, form_error_text, max_length, required, strip
+from app.core.forms import ChineseDateField, MultiLine, ValidationError, form_error_text, max_length, required, strip
 from app.core.permissions import allowed, require
 from app.core.text import download_name
 from app.extensions import db
@@ -53,8 +53,8 @@ class FinalizeForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    reason = TextAreaField("重新打开的理由", validators=[required("重新打开的理由"), max_length("理由", 2000)],
-                           filters=[strip])
+    reason = TextAreaField("重新打开的理由", validators=[MultiLine(), required("重新打开的理由"),
+                                                    max_length("理由", 2000)], filters=[strip])
     submit = SubmitField("重新打开")
 
 

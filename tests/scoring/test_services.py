@@ -568,6 +568,9 @@ def test_reopening_needs_a_reason_and_keeps_the_previous_snapshot(admin, clock):
     snapshot = copy.deepcopy(state.snapshot)
     for reason in (None, "", "   "):
         assert refused(lambda r=reason: services.reopen_quarter(admin, YEAR, 1, r), "必须说明理由").field == "reason"
+    control = refused(lambda: services.reopen_quarter(admin, YEAR, 1, "更正\x00得分"), "控制字符", status=400)
+    assert control.field == "reason"
+    assert refused(lambda: services.reopen_quarter(admin, YEAR, 1, "长" * 2001), "不能超过 2000").field == "reason"
     with pytest.raises(PermissionDenied):
         services.reopen_quarter(account("gxj"), YEAR, 1, "更正")
 
@@ -677,3 +680,14 @@ def test_compute_quarter_and_year_report_query_counts_do_not_grow_with_tasks(adm
     assert many_quarter == few_quarter, f"compute_quarter: {few_quarter} queries for 5 tasks, {many_quarter} for 50"
     assert many_year == few_year, f"year_report: {few_year} queries for 5 tasks, {many_year} for 50"
     assert few_quarter <= 8, few_quarter
+
+
+def test_a_fail_decision_or_its_withdrawal_refuses_a_reason_with_control_characters_or_too_long(admin):
+    """Review finding: these reasons were only stripped (no control-character check, no length limit at all)."""
+    assert refused(lambda: services.record_fail_decision(admin, YEAR, unit("市科协"), "未完成\x07", D("2026-12-20")),
+                   "控制字符", status=400).field == "reason"
+    assert refused(lambda: services.record_fail_decision(admin, YEAR, unit("市科协"), "长" * 2001, D("2026-12-20")),
+                   "不能超过 2000").field == "reason"
+    row = services.record_fail_decision(admin, YEAR, unit("市科协"), "年度重点任务未完成", D("2026-12-20"))
+    control = refused(lambda: services.delete_fail_decision(admin, row, "撤销\x00"), "控制字符", status=400)
+    assert control.field == "reason"
