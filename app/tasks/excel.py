@@ -38,6 +38,7 @@ from app.core.excel import (
     save_workbook,
     write_cell,
 )
+from app.core.text import has_control
 from app.extensions import db
 from app.org.models import Plan, Unit
 from app.tasks import services
@@ -496,6 +497,8 @@ def _parse_row(number, values, positions, units, plans, today, errors):
     elif len(title) > services.TITLE_MAX:
         problem("title", f"不能超过 {services.TITLE_MAX} 个字符（当前 {len(title)} 个），"
                          "请精简，详细内容可写在“具体内容”列")
+    elif has_control(title):  # a line break typed with Alt+Enter: refused here, not only when importing
+        problem("title", "不能包含换行符或其他控制字符，请改为一行")
     content = text("content")
     if len(content) > services.TEXT_MAX:
         problem("content", f"不能超过 {services.TEXT_MAX} 个字符（当前 {len(content)} 个）")

@@ -304,6 +304,12 @@ def test_import_refuses_a_missing_or_too_long_title():
                         "第3行“事项名称”列：不能超过 200 个字符（当前 201 个），请精简，详细内容可写在“具体内容”列"]
 
 
+def test_import_refuses_a_title_with_a_line_break_at_once_naming_row_and_column():
+    """Review finding: a title typed with Alt+Enter passed the check and was refused only when importing."""
+    assert import_errors(xlsx([row(title="推进重点项目\n建设")])) == [
+        "第2行“事项名称”列：不能包含换行符或其他控制字符，请改为一行"]
+
+
 def test_import_refuses_unknown_source_and_priority():
     messages = import_errors(xlsx([row(source="市长交办"), row(priority="紧急")]))
     assert messages == ["第2行“来源”列：无法识别“市长交办”，请填写 计划举措、会议决定、领导批示、考核说明、其他 之一",
