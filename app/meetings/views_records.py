@@ -14,7 +14,7 @@ from app.core.forms import form_error_text
 from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
-from app.meetings import services
+from app.meetings import queries, services
 from app.meetings.forms_records import (
     AttachmentForm,
     DecisionsForm,
@@ -29,7 +29,6 @@ from app.meetings.forms_records import (
 from app.meetings.models import (
     ESCALATES_TO,
     ITEM_KIND_ORDER,
-    Escalation,
     ExpectedMeeting,
     ItemKind,
     MeetingRecord,
@@ -149,9 +148,7 @@ def _page_context(record):
     for item in record.items:
         items.setdefault(item.kind, []).append(item)
     ids = [i.id for i in record.items]
-    escalations = {e.item_id: e for e in db.session.scalars(
-        sa.select(Escalation).where(Escalation.item_id.in_(ids))
-        .options(joinedload(Escalation.target).joinedload(ExpectedMeeting.convener_person)))} if ids else {}
+    escalations = queries.escalations_of(ids)
     linked = [i for i in record.items if i.escalated_from_id or i.id in escalations]
     paths = {i.id: services.escalation_path(i) for i in linked}
     can_edit = services.can_edit(user, record)
