@@ -278,6 +278,9 @@ def read_manifest(path) -> dict:
             try:
                 member = tar.getmember(MANIFEST)
             except KeyError:
+                if any(name in DATABASE_MEMBERS.values() for name in tar.getnames()):
+                    # ours, cut short: the manifest is written last
+                    raise _damaged(path, f"缺少清单 {MANIFEST}，归档不完整") from None
                 raise ServiceError(f"文件 {path} 不是本系统的备份文件（其中没有 {MANIFEST}）。") from None
             manifest = json.loads(tar.extractfile(member).read().decode("utf-8"))
     except (tarfile.TarError, EOFError, OSError, UnicodeDecodeError, ValueError) as error:

@@ -247,6 +247,28 @@ def test_an_archive_with_a_changed_byte_is_refused_naming_the_file_and_nothing_i
 
 
 @pytest.mark.no_db_transaction
+def test_an_archive_cut_short_before_its_manifest_is_refused_as_damaged_and_nothing_is_restored(apps, tmp_path):
+    """Review finding: the manifest is written last, so a copy cut short loses it; that was refused as "not a backup
+    of this system" instead of as damaged."""
+    import tarfile
+
+    source, empty_target = apps
+    upload_evidence_and_an_attachment(source)
+    whole, cut = tmp_path / "a.tar", tmp_path / "cut.tar"
+    assert run(source, "backup", str(whole))[0] == 0
+    with tarfile.open(whole) as complete, tarfile.open(cut, "w") as shortened:
+        for member in complete.getmembers():
+            if member.name != backup.MANIFEST:
+                shortened.addfile(member, complete.extractfile(member))
+
+    target = empty_target()
+    code, output = run(target, "restore", str(cut))
+    assert code != 0
+    assert "已损坏" in output and "缺少清单" in output and "均未改动" in output
+    assert tables(target) == []
+
+
+@pytest.mark.no_db_transaction
 def test_restore_refuses_an_upload_folder_that_has_files(apps, tmp_path):
     source, empty_target = apps
     upload_evidence_and_an_attachment(source)
