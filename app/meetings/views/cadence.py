@@ -15,7 +15,7 @@ from app.core.permissions import allowed, require
 from app.core.transactions import ensure_writer
 from app.extensions import db
 from app.meetings import cadence, compliance, ical, services
-from app.meetings.forms_cadence import ComplianceFilterForm, RuleForm
+from app.meetings.forms.cadence import ComplianceFilterForm, RuleForm
 from app.meetings.models import CalendarFeed, ExpectedMeeting, MeetingType
 from app.meetings.views import bp
 from app.org.models import Unit

@@ -15,7 +15,7 @@ from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
 from app.meetings import queries, services
-from app.meetings.forms_records import (
+from app.meetings.forms.records import (
     AttachmentForm,
     DecisionsForm,
     EscalateForm,
