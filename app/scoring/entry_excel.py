@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.core.excel import BORDER, HEADER_FILL, UnreadableUpload, non_blank_rows, read_upload, save_workbook, write_cell
 from app.extensions import db
 from app.scoring import engine
-from app.scoring.forms import fmt
+from app.scoring.engine import decimal_text as fmt
 from app.scoring.models import ScoreEntry
 from app.scoring.services import EntryItem, assessed_units, cells_for_enterer
 
@@ -61,7 +61,7 @@ class GridCell:
 
     @property
     def key(self):
-        """What the grid's inputs are named after (`forms.cell_name`)."""
+        """What the grid's inputs are named after (`forms.entry.cell_name`)."""
         return f"{self.unit.id}:{self.assessor}:{self.sub_item}"
 
 

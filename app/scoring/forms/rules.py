@@ -1,9 +1,7 @@
-"""Forms of the assessment pages: the entry grid and its Excel upload, the year's rules, and the year's
-administration (policy fulfilment rates, the province-first flag, 不合格 decisions).
-
-The rules form is built per year (`rules_form`) because its fields follow the year's profiles and units. It
-only reads what the office typed into plain values and a data dict of the shape `YearRules.to_data()`; whether
-the rules add up is decided by `services.validate_rule_data`, the one copy of those checks.
+"""The form of a year's rules, built per year (`rules_form`) because its fields follow the year's profiles and
+units. It only reads what the office typed into plain values and a data dict of the shape
+`YearRules.to_data()`; whether the rules add up is decided by `services.validate_rule_data`, the one copy of
+those checks.
 """
 
 import copy
@@ -11,29 +9,17 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from app.core.forms import (
-    ChineseDateField,
-    IdSelectField,
-    OneLine,
-    ValidationError,
-    limit_note,
-    max_length,
-    options,
-    required,
-    strip,
-)
+from app.core.forms import OneLine, ValidationError, limit_note, max_length, options, required, strip
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
-from app.scoring.services import TASK_ITEM, EntryItem
+from app.scoring.services import TASK_ITEM
 
 TWO_PLACES = Decimal("0.01")
 SUB_ITEM_CODE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
-SCORE_PREFIX, NOTE_PREFIX = "score:", "note:"
 
 
 def _decimal(text, what):
@@ -68,50 +54,6 @@ class DecimalText(StringField):
 def number(label, blank_allowed=False):
     return DecimalText(label, validators=[Optional() if blank_allowed else InputRequired(message=f"请填写{label}。")])
 
-
-# --- the entry grid ----------------------------------------------------------------------------------------
-
-def cell_name(prefix, unit_id, assessor, sub_item):
-    """The input name of a grid cell: its key (as `GridCell.key`), so a value can never land in another cell."""
-    return f"{prefix}{unit_id}:{assessor}:{sub_item}"
-
-
-class EntryGridForm(FlaskForm):
-    """The grid's inputs are named by `cell_name` and read by `entry_items`; the form carries the CSRF token."""
-
-    submit = SubmitField("保存得分")
-
-
-def entry_items(formdata):
-    """EntryItems from a submitted grid, blank values skipped, and Chinese messages for unreadable names."""
-    items, errors = [], []
-    for name in formdata:
-        if not name.startswith(SCORE_PREFIX):
-            continue
-        value = (formdata.get(name) or "").strip()
-        if not value:
-            continue
-        try:
-            unit_id, assessor, sub_item = name[len(SCORE_PREFIX):].split(":", 2)
-            unit_id = int(unit_id)
-        except ValueError:
-            errors.append("提交的得分表格无法识别，请刷新页面后重新填写。")
-            continue
-        note = formdata.get(cell_name(NOTE_PREFIX, unit_id, assessor, sub_item))
-        items.append(EntryItem(unit_id, assessor, sub_item, value, note))
-    return items, errors
-
-
-class EntryUploadForm(FlaskForm):
-    file = FileField("填好的录入表（.xlsx）")
-    upload = SubmitField("上传并保存")
-
-    def validate_file(self, field):
-        if not field.data or not getattr(field.data, "filename", ""):
-            raise ValidationError("请选择要上传的 .xlsx 录入表。")
-
-
-# --- the year's rules --------------------------------------------------------------------------------------
 
 class RulesFormBase(FlaskForm):
     weight_normal = number("“一般”交办事项权重")
@@ -367,64 +309,3 @@ def rules_form(year_rules, units, all_units):
         setattr(RulesForm, unit_field(unit.id), ProfileSelect(unit.name, choices=profile_choices))
         data[unit_field(unit.id)] = year_rules.unit_profiles.get(unit.id)
     return RulesForm(data=data)
-
-
-# --- the year's administration -----------------------------------------------------------------------------
-
-def policy_rates_form(units, rates):
-    """A rate and a remark per county or park, prefilled with the year's recorded ones."""
-
-    class PolicyRatesForm(FlaskForm):
-        submit = SubmitField("保存政策兑现率")
-
-    data = {}
-    for unit in units:
-        setattr(PolicyRatesForm, f"rate_{unit.id}", StringField(f"{unit.name}政策兑现率（%）", validators=[
-            OneLine("政策兑现率"), Optional(), max_length("政策兑现率", 20)], filters=[strip]))
-        setattr(PolicyRatesForm, f"note_{unit.id}", StringField(f"{unit.name}备注", validators=[
-            OneLine("备注"), Optional(), max_length("备注", 500)], filters=[strip]))
-        row = rates.get(unit.id)
-        if row is not None:
-            data[f"rate_{unit.id}"] = fmt(row.rate)
-            data[f"note_{unit.id}"] = row.note or ""
-    return PolicyRatesForm(data=data, prefix="rates")
-
-
-class ProvinceFirstForm(FlaskForm):
-    province_first = BooleanField("湘潭市在省政府真抓实干督查激励中排名同类市州第一位"
-                                  "（本年度各单位年度得分均调整为满分）")
-    note = TextAreaField("依据（如省政府通报文号）", validators=[max_length("依据", 2000)])
-    submit = SubmitField("保存")
-
-    def validate_note(self, field):
-        if self.province_first.data and not (field.data or "").strip():
-            raise ValidationError("请填写依据（如省政府通报文号），再设置排名第一。")
-
-
-class FailDecisionForm(FlaskForm):
-    unit_id = IdSelectField("单位")
-    decided_on = ChineseDateField("决定日期", validators=[InputRequired(message="请填写决定日期。")])
-    reason = TextAreaField("领导小组决定的理由", description=limit_note(2000), validators=[
-        required("理由"), max_length("理由", 2000)])
-    submit = SubmitField("录入不合格决定")
-
-    def __init__(self, *args, units=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.unit_id.choices = options([(None, "（请选择）")] + [(u.id, u.name) for u in units])
-
-    def validate_unit_id(self, field):
-        if field.data is None:
-            raise ValidationError("请选择单位。")
-
-
-class RemoveFailDecisionForm(FlaskForm):
-    decision_id = HiddenField()
-    reason = StringField("撤销理由", validators=[OneLine(), required("撤销理由"), max_length("撤销理由", 2000)],
-                         filters=[strip])
-    submit = SubmitField("撤销")
-
-    def decision_value(self):
-        try:
-            return int(self.decision_id.data)
-        except (TypeError, ValueError):
-            return None

@@ -11,51 +11,24 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Response, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import InputRequired
 
 from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
-from app.core.forms import ChineseDateField, MultiLine, ValidationError, form_error_text, max_length, required, strip
+from app.core.forms import form_error_text
 from app.core.permissions import allowed, require
 from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine, services
+from app.scoring.forms.quarter import FinalizeForm, ReopenForm
 from app.scoring.models import QuarterReopening, RuleSetVersion, ScoringQuarter
 from app.scoring.pages import QUARTER_NAMES, explanation, quarter_page, unit_chart, unit_page, year_page
 from app.scoring.views import bp
 from app.tasks.models import Task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-# --- forms ------------------------------------------------------------------------------------------------
-
-class FinalizeForm(FlaskForm):
-    evaluated_on = ChineseDateField("评价日期", validators=[InputRequired(message="请填写评价日期。")])
-    submit = SubmitField("审定")
-
-    def __init__(self, *args, first_day=None, latest=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.first_day, self.latest = first_day, latest
-
-    def validate_evaluated_on(self, field):
-        if field.data is None:
-            return
-        if self.latest and field.data > self.latest:
-            raise ValidationError(f"评价日期不能晚于今天（{self.latest.isoformat()}），请重新选择。")
-        if self.first_day and field.data < self.first_day:
-            raise ValidationError(f"评价日期不能早于本季度第一天（{self.first_day.isoformat()}），请重新选择。")
-
-
-class ReopenForm(FlaskForm):
-    reason = TextAreaField("重新打开的理由", validators=[MultiLine(), required("重新打开的理由"),
-                                                    max_length("理由", 2000)], filters=[strip])
-    submit = SubmitField("重新打开")
 
 
 # --- loading ----------------------------------------------------------------------------------------------

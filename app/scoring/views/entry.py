@@ -16,6 +16,7 @@ from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Unit, UnitGroup
 from app.scoring import engine, services
+from app.scoring.engine import decimal_text as fmt
 from app.scoring.entry_excel import (
     EntryImportError,
     entry_grid,
@@ -23,25 +24,17 @@ from app.scoring.entry_excel import (
     grid_workbook,
     parse_entry_workbook,
 )
-from app.scoring.forms import (
-    NOTE_PREFIX,
-    SCORE_PREFIX,
-    EntryGridForm,
-    EntryUploadForm,
-    FailDecisionForm,
-    ProvinceFirstForm,
-    RemoveFailDecisionForm,
+from app.scoring.forms.entry import NOTE_PREFIX, SCORE_PREFIX, EntryGridForm, EntryUploadForm, entry_items
+from app.scoring.forms.rules import (
     award_field,
-    entry_items,
-    fmt,
     grade_field,
     max_field,
-    policy_rates_form,
     rules_form,
     sub_field,
     unit_field,
     weight_field,
 )
+from app.scoring.forms.year import FailDecisionForm, ProvinceFirstForm, RemoveFailDecisionForm, policy_rates_form
 from app.scoring.models import FailDecision, PolicyRate, RuleSetVersion, ScoringQuarter, YearSetting
 from app.scoring.pages import STATUS_LABELS
 from app.scoring.views import bp
