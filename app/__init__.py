@@ -41,13 +41,14 @@ def create_app(config=None, overrides=None):
     login_manager.init_app(app)
     bootstrap.init_app(app)
 
-    from app import models  # noqa: F401  (register every model with the metadata)
+    from app import auth, meetings, models, reminders, scoring  # noqa: F401  (models: every model's table)
     from app.api import bp as api_bp
     from app.auth import views as auth_views
     from app.core import views as core_views
     from app.core.errors import register_error_handlers
     from app.core.input_guards import register_input_guards
     from app.core.security import register_security
+    from app.home import views as home_views
     from app.meetings import views as meeting_views
     from app.org import views as org_views
     from app.reminders import views as reminder_views
@@ -55,6 +56,7 @@ def create_app(config=None, overrides=None):
     from app.tasks import views as task_views
 
     register_input_guards(app)  # before the blueprints: it replaces the `int` URL converter
+    app.register_blueprint(home_views.bp)
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(org_views.bp)
@@ -65,14 +67,10 @@ def create_app(config=None, overrides=None):
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 
-    from app.meetings import register as register_meetings
-
-    register_meetings(app)  # the cadence job (run by `flask scheduler`) and its reminders
-    from app.auth.housekeeping import purge_sign_in_records
-    from app.reminders.scheduler import register_job
-
-    register_job(app, "auth.housekeeping", purge_sign_in_records, 6 * 3600, label="清理过期登录记录",
-                 result_labels={"sessions": "删除会话", "attempts": "删除登录尝试"})
+    # What each package adds to the scheduler and the reminders (jobs, scans, rules), in this order: the office
+    # page lists the reminder rules in the order they are registered.
+    for package in (auth, reminders, scoring, meetings):
+        package.register(app)
     register_error_handlers(app)
     register_security(app)
 

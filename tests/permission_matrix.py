@@ -77,7 +77,7 @@ MEETING_FILE_BYTES = b"%PDF-1.4\n% weekly attachment of unit A\n%%EOF\n"
 # (answers: anon A B asr vm+ vm- myr adm obs, endpoint, method, sample URL)
 ROUTES = [
     #anon A   B   asr vm+ vm- myr adm obs
-    ("L   200 200 200 200 200 200 200 200", "core.home", "GET", "/"),
+    ("L   200 200 200 200 200 200 200 200", "home.index", "GET", "/"),
     # auth: sign-in, own account and tokens
     ("200 302 302 302 302 302 302 302 302", "auth.login", "GET", "/auth/login"),
     ("+   +   +   +   +   +   +   +   +  ", "auth.login", "POST", "/auth/login"),
@@ -102,7 +102,7 @@ ROUTES = [
     ("L   200 200 200 200 200 200 200 200", "org.units", "GET", "/org/units"),
     ("L   200 200 200 200 200 200 200 200", "org.unit", "GET", "/org/units/{unit}"),
     ("L   200 200 200 200 200 200 200 200", "org.plans", "GET", "/org/plans"),
-    ("L   200 200 200 200 200 200 200 200", "org.plan", "GET", "/org/plans/{plan}"),
+    ("L   200 200 200 200 200 200 200 200", "home.plan", "GET", "/org/plans/{plan}"),
     ("L   200 200 200 200 200 200 200 200", "org.leadership", "GET", "/org/leadership"),
     # org: administration
     ("L   403 403 403 403 403 403 200 403", "org.edit_unit", "GET", "/org/units/{unit}/edit"),

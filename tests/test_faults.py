@@ -344,7 +344,8 @@ import sys, time, traceback
 from app import create_app
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.reminders.scheduler import holder_name, register_job
+from app.core.jobs import register_job
+from app.reminders.scheduler import holder_name
 
 app = create_app()
 

@@ -133,6 +133,21 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_observer(self):
         return self.role is Role.observer
 
+    @property
+    def reads_all(self):
+        """The office, the city leaders and the observers read every unit's tasks, records and results."""
+        return self.role in (Role.admin, Role.leader, Role.observer)
+
+    @property
+    def assigns(self):
+        """The office and the city leaders assign tasks (交办)."""
+        return self.role in (Role.admin, Role.leader)
+
+    @property
+    def works_in_unit(self):
+        """Staff and the office's administrators with a unit act for it (log its meetings, report its progress)."""
+        return self.role in (Role.staff, Role.admin) and self.unit_id is not None
+
     def __repr__(self):
         return f"<User {self.username}>"
 

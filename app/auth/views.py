@@ -60,7 +60,7 @@ def require_password_change():
 @bp.route("/login", methods=["GET", "POST"])
 @require(PUBLIC)
 def login():
-    target = safe_next(request.args.get("next"), url_for("core.home"))
+    target = safe_next(request.args.get("next"), url_for("home.index"))
     if current_user.is_authenticated:
         return redirect(target)
     form = LoginForm()

@@ -1,15 +1,14 @@
 """Who may do what: every view names one permission here, through `require`.
 
-A permission is a named predicate on the user. Object-level rules (may this user see this task?) live in
-each package's services and turn into 404 so that ids cannot be probed.
+A permission is a named predicate on the user, read from what the user model says of itself (`reads_all`,
+`is_admin` ...: app.auth.models.User), so that this module knows no role. Object-level rules (may this user see
+this task?) live in each package's services and turn into 404 so that ids cannot be probed.
 """
 
 from functools import wraps
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-
-from app.auth.models import Role
 
 PUBLIC = "public"
 
@@ -18,13 +17,13 @@ PERMISSIONS = {
     PUBLIC: ("无需登录", lambda user: True),
     "signed_in": ("已登录用户", lambda user: True),
     "read_all": ("查看全市数据（千百十办、市领导、观察员）",
-                 lambda user: user.role in (Role.admin, Role.leader, Role.observer)),
-    "admin": ("千百十办管理员", lambda user: user.role is Role.admin),
-    "assign": ("交办事项（千百十办、市领导）", lambda user: user.role in (Role.admin, Role.leader)),
+                 lambda user: user.reads_all),
+    "admin": ("千百十办管理员", lambda user: user.is_admin),
+    "assign": ("交办事项（千百十办、市领导）", lambda user: user.assigns),
     "unit_member": ("单位工作人员（有所属单位的账号）",
-                    lambda user: user.role in (Role.staff, Role.admin) and user.unit_id is not None),
+                    lambda user: user.works_in_unit),
     "dispatch": ("查看旬调度清单（市领导本人、千百十办、观察员）",
-                 lambda user: user.role in (Role.admin, Role.leader, Role.observer)),
+                 lambda user: user.reads_all),
 }
 
 

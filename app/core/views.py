@@ -1,4 +1,4 @@
-"""The role-specific home page."""
+"""The working-day calendar's administration (the office): overrides per year and the State Council notice."""
 
 from datetime import date
 
@@ -6,48 +6,22 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core import calendar as cal_service
 from app.core.actions import perform
 from app.core.clock import today
-from app.core.forms import form_error_text
+from app.core.forms import CalendarOverrideForm, ConfirmForm, NoticeImportForm, form_error_text
+from app.core.models import CalendarOverride, CalendarYear
 from app.core.permissions import require
+from app.core.workdays import LIBRARY_FIRST_YEAR, LIBRARY_LAST_YEAR
 from app.extensions import db
-from app.org import queries
-from app.org.models import Unit, UnitGroup
 
 bp = Blueprint("core", __name__)
-
-
-@bp.route("/")
-@require("signed_in")
-def home():
-    on = today()
-    context = {"on": on}
-    if current_user.unit_id:
-        from app.tasks.models import Light
-        from app.tasks.queries import inbox_filter, light_counts, light_window
-
-        counts = light_counts(inbox_filter(current_user.unit_id), light_window(on))
-        context["inbox_counts"] = [(light, counts[light]) for light in (Light.red, Light.yellow, Light.green)]
-        context["unit_plans"] = queries.plans_led_by(current_user.unit_id)
-        context["unit_leader"] = queries.leader_of_unit(current_user.unit_id, on)
-    if current_user.person_id:
-        context["portfolio"] = queries.portfolio_units(current_user.person_id, on)
-    counts = dict(db.session.execute(sa.select(Unit.group, sa.func.count()).where(Unit.group.isnot(None))
-                                     .group_by(Unit.group)).all())
-    context["group_counts"] = [(g, counts.get(g, 0)) for g in UnitGroup]
-    context["members"] = queries.leadership(on)
-    return render_template("core/home.html", **context)
 
 
 @bp.route("/admin/calendar", methods=["GET", "POST"])
 @require("admin")
 def calendar():
     """Working-day calendar administration: overrides per year and CSV import of the State Council notice."""
-    from app.core import calendar as cal_service
-    from app.core.forms import CalendarOverrideForm, NoticeImportForm
-    from app.core.models import CalendarOverride, CalendarYear
-    from app.core.workdays import LIBRARY_FIRST_YEAR, LIBRARY_LAST_YEAR
-
     try:
         year = int(request.args.get("year", today().year))
     except ValueError:
@@ -70,8 +44,6 @@ def calendar():
 @bp.route("/admin/calendar/import", methods=["POST"])
 @require("admin")
 def calendar_import():
-    from app.core import calendar as cal_service
-    from app.core.forms import NoticeImportForm
 
     form = NoticeImportForm()
     if not form.validate_on_submit():
@@ -85,9 +57,6 @@ def calendar_import():
 @bp.route("/admin/calendar/<int:override_id>/delete", methods=["POST"])
 @require("admin")
 def calendar_delete(override_id):
-    from app.core import calendar as cal_service
-    from app.core.forms import ConfirmForm
-    from app.core.models import CalendarOverride
 
     row = db.get_or_404(CalendarOverride, override_id)
     if not ConfirmForm().validate_on_submit():

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.meetings.cadence import load_rules, period_label
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Person, PortfolioItem, Position
+from app.reminders.jobs import Reminder
 
 
 class ComplianceStatus(LabelledEnum):
@@ -213,8 +214,6 @@ def meeting_reminders(today, cal, settings, recipients):
     office, which logs on his behalf. Each text names the meeting by its convener ("杨晓军副市长旬调度（2026年11月
     下旬）"), since two vice mayors' 旬调度 of one period are otherwise alike. Three queries (rules, meetings, the
     conveners' titles), however many meetings."""
-    from app.reminders.jobs import Reminder
-
     rules = load_rules()
     lead = max([r.remind_workdays_before for r in rules.values()] + [0])
     horizon = cal.add_workdays(today, lead) if lead else today

@@ -63,6 +63,10 @@ class Unit(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, comment="inactive units take no new tasks")
     contact: Mapped[str | None] = mapped_column(sa.String(200), comment="contact person and phone")
 
+    # The unit's sign-in accounts (app.auth.models.User, named here by string: auth sits above org and manages
+    # them), by sign-in name. Read only.
+    accounts = relationship("User", viewonly=True, order_by="User.username", lazy="select")
+
     @property
     def is_assessed(self):
         return self.group is not None

@@ -29,9 +29,22 @@ def units_by_group():
     return groups, others
 
 
+def group_sizes():
+    """[(UnitGroup, number of units)] for every group, in the groups' order (zeros included): one query."""
+    counts = dict(db.session.execute(sa.select(Unit.group, sa.func.count()).where(Unit.group.isnot(None))
+                                     .group_by(Unit.group)).all())
+    return [(group, counts.get(group, 0)) for group in UnitGroup]
+
+
 def plans_with_leads():
     return db.session.scalars(sa.select(Plan).options(selectinload(Plan.lead_units), selectinload(Plan.targets))
                               .order_by(Plan.sort_order, Plan.id)).all()
+
+
+def plan_by_code(code):
+    """The plan whose code is `code` (any case), with its lead units and targets; None when there is none."""
+    return db.session.scalar(sa.select(Plan).where(Plan.code == code.upper()[:8])
+                             .options(selectinload(Plan.lead_units), selectinload(Plan.targets)))
 
 
 def plans_led_by(unit_id):

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.auth.models import User
 from app.core.actions import perform
 from app.core.clock import today
 from app.core.forms import ConfirmForm, form_error_text
@@ -21,7 +20,7 @@ from app.org.forms import (
     PositionForm,
     UnitForm,
 )
-from app.org.models import Chain, GroupMembership, GroupRole, Person, Plan, PortfolioItem, Position, Unit
+from app.org.models import Chain, GroupMembership, GroupRole, Person, PortfolioItem, Position, Unit
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -42,9 +41,7 @@ def units():
 def unit(unit_id):
     unit = db.get_or_404(Unit, unit_id)
     on = today()
-    staff = []
-    if current_user.is_admin or current_user.unit_id == unit.id:
-        staff = db.session.scalars(sa.select(User).where(User.unit_id == unit.id).order_by(User.username)).all()
+    staff = unit.accounts if current_user.is_admin or current_user.unit_id == unit.id else []
     return render_template("org/unit.html", unit=unit, plans=queries.plans_led_by(unit.id),
                            leader=queries.leader_of_unit(unit.id, on), staff=staff)
 
@@ -65,21 +62,6 @@ def edit_unit(unit_id):
 @require("signed_in")
 def plans():
     return render_template("org/plans.html", plans=queries.plans_with_leads(), goals=queries.city_goals())
-
-
-@bp.route("/plans/<code>")
-@require("signed_in")
-def plan(code):
-    plan = db.first_or_404(sa.select(Plan).where(Plan.code == code.upper()[:8])
-                           .options(selectinload(Plan.lead_units), selectinload(Plan.targets)))
-    from app.tasks.queries import light_window, plan_tasks, units_with_red_tasks
-
-    on = today()
-    window = light_window(on)
-    counts, tasks = plan_tasks(plan.id, window)
-    red_units = units_with_red_tasks(on, {p.unit_id for t in tasks for p in t.parties})
-    return render_template("org/plan.html", plan=plan, window=window, light_counts=counts, tasks=tasks,
-                           red_units=red_units)
 
 
 @bp.route("/leadership")

@@ -1,49 +1,34 @@
 """Reminders: the scheduler process, jobs that ask the database what is due, the outbox and its channels.
 
-Two registries let the packages whose data a reminder is about plug in without the reminders importing them
-upward: extra scans (what is due) and reminder rules (what a rule is called, and whether a reminder's occasion
-still holds when it is delivered)."""
+The scans and rules come from a registry (app.reminders.registry) that each package fills in its `register(app)`;
+`register` below adds this package's own: the tasks' reminders and the scan and delivery jobs."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-_EXTRA_SCANS = []
-_RULES = {}
-
-
-def register_scan(func):
-    """Let another package (e.g. meetings) add reminders to the scan: func(today, calendar, settings,
-    recipients) -> [Reminder]."""
-    if func not in _EXTRA_SCANS:
-        _EXTRA_SCANS.append(func)
-    return func
+from app.core.jobs import register_job
+from app.reminders import jobs, outbox
+from app.reminders.recheck import (
+    recheck_follow_up_stale,
+    recheck_request,
+    recheck_task_due,
+    recheck_task_overdue,
+)
+from app.reminders.registry import register_rule, register_scan
+from app.tasks.models import CompletionRequest, ExtensionRequest
 
 
-def extra_scans():
-    return list(_EXTRA_SCANS)
-
-
-@dataclass(frozen=True)
-class ReminderRule:
-    """A reminder rule: its code (the outbox's `rule`), its name for the office, and optionally `recheck`.
-
-    `recheck(rows, now) -> {outbox id: reason}` is called once per delivery batch with all the batch's rows of
-    this rule (each has .id, .subject_type, .subject_id, .occasion, .user_id, .unit_id) and returns, for the rows
-    whose occasion no longer holds at `now` (the task was completed, the quarter finalized ...), a short Chinese
-    reason; those rows are closed as obsolete instead of being sent. It must load what it needs in a fixed number
-    of queries, whatever the number of rows. A rule without one cannot tell: its reminders are always sent."""
-
-    code: str
-    label: str
-    recheck: Callable | None = None
-
-
-def register_rule(code, label, recheck=None):
-    """Register (or replace, e.g. when the app is created again) the rule `code`."""
-    _RULES[code] = ReminderRule(code, label, recheck)
-    return _RULES[code]
-
-
-def reminder_rules():
-    """{code: ReminderRule}, in the order they were registered (the office page's order)."""
-    return dict(_RULES)
+def register(app):
+    """Called once by create_app: the reminders' jobs, the tasks' scans and rules (the office page lists the rules
+    in the order they are registered: these first)."""
+    cfg = app.config
+    register_job(app, "reminders.scan", jobs.scan, cfg["SCHEDULER_SCAN_MINUTES"] * 60, label="扫描到期提醒",
+                 result_labels={"due": "到期提醒", "created": "新加入发送队列"})
+    register_job(app, "reminders.deliver", outbox.deliver, cfg["SCHEDULER_DELIVER_SECONDS"], label="发送提醒",
+                 result_labels={"claimed": "取出", "sent": "已发送", "retried": "稍后重试", "failed": "发送失败",
+                                "obsolete": "已作废"})
+    for scan in (jobs.due_task_reminders, jobs.follow_up_reminders, jobs.pending_request_reminders):
+        register_scan(app, scan)
+    register_rule(app, "task_due", "交办事项即将到期", recheck_task_due)
+    register_rule(app, "task_overdue", "交办事项逾期", recheck_task_overdue)
+    register_rule(app, "task_escalation", "逾期督办（报千百十办、分管副市长）", recheck_task_overdue)
+    register_rule(app, "follow_up_stale", "旬调度前未反馈进展", recheck_follow_up_stale)
+    register_rule(app, "extension_pending", "延期申请待审核", recheck_request(ExtensionRequest))
+    register_rule(app, "completion_pending", "办结申请待审核", recheck_request(CompletionRequest))

@@ -21,10 +21,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.models import Role, User
 from app.core.calendar import load_calendar
+from app.core.clock import get_clock
 from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import PortfolioItem, Unit
 from app.reminders.models import Channel, ChannelPreference, OutboxMessage
+from app.reminders.registry import reminder_scans
 from app.reminders.rules import load_settings
 from app.tasks.models import OPEN_STATES, CompletionRequest, ExtensionRequest, RequestStatus, Task, TaskParty
 
@@ -161,10 +163,8 @@ def follow_up_reminders(today: date, cal, settings, recipients):
     return reminders
 
 
-def pending_request_reminders(today: date, cal, settings, recipients, now: datetime):
+def pending_request_reminders(today: date, cal, settings, recipients):
     """Extension and completion requests waiting for a decision for N working days or more."""
-    from app.core.clock import get_clock
-
     threshold = cal.workdays_before(today, settings["pending_request_workdays"])
     # requested before the local midnight that ends the threshold day (`now` is UTC: its midnight is 08:00 here)
     cutoff = datetime.combine(threshold + timedelta(days=1), datetime.min.time(), tzinfo=get_clock().tz)
@@ -187,56 +187,6 @@ def pending_request_reminders(today: date, cal, settings, recipients, now: datet
                                           f"**{title}** 的{label}（{unit}提出）已等待 "
                                           f"{settings['pending_request_workdays']} 个工作日以上，请及时审核。",
                                           f"/tasks/{task_id}"))
-    return reminders
-
-
-def scoring_reminders(today: date, cal, settings, recipients):
-    """Assessors with missing entries after the quarter ends; the annual results before 30 January; the
-    考评细则 before 31 March; policy fulfilment rates in December."""
-    from app.scoring import services as scoring
-
-    reminders = []
-    # the last quarter that has ended
-    year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
-    if quarter:
-        _, end = scoring.engine.quarter_dates(year, quarter)
-        deadline = cal.add_workdays(end, settings["scoring_entry_workday"])
-        state = scoring.quarter_state(year, quarter)
-        if (state is None or not state.is_finalized) and today > end:
-            missing = scoring.missing_entries_by_enterer(year, quarter)
-            stage = "deadline" if today >= cal.workdays_before(deadline, 1) else "ended"
-            office = scoring.office_unit_ids() if missing else set()  # once, not a query per unit
-            for enterer_unit_id, count in missing.items():
-                unit = recipients.unit_names.get(enterer_unit_id, "")
-                for user_id in recipients.staff(enterer_unit_id) or (
-                        recipients.admins if enterer_unit_id in office else []):
-                    reminders.append(Reminder(
-                        "scoring_entry", "quarter", f"{year}-{quarter}", f"{stage}", user_id,
-                        f"请录入{year}年第{quarter}季度考评得分（{unit}尚缺 {count} 项）",
-                        f"{year}年第{quarter}季度已结束，{unit}尚有 {count} 项考评得分未录入，"
-                        + (f"请于 {deadline.isoformat()}（季度结束后第 {settings['scoring_entry_workday']} 个工作日）"
-                           "前完成。" if today <= deadline else
-                           f"录入期限 {deadline.isoformat()} 已过，请尽快完成，以免影响季度审定。"),
-                        f"/scoring/{year}/q{quarter}/entry"))
-    if today.month == 1 and today >= date(today.year, 1, 30) - timedelta(days=settings["annual_results_days_before"]):
-        for user_id in recipients.admins:
-            reminders.append(Reminder("annual_results", "year", str(today.year - 1), "due", user_id,
-                                      f"请于1月30日前完成{today.year - 1}年度考评结果",
-                                      f"按考核评价办法，{today.year - 1}年度得分应于 {today.year}年1月30日前综合得出。",
-                                      f"/scoring/{today.year - 1}"))
-    if today.month == 3 and today >= date(today.year, 3, 31) - timedelta(days=settings["rules_days_before"]):
-        for unit_id in scoring.assessor_unit_ids(today.year):
-            for user_id in recipients.staff(unit_id):
-                reminders.append(Reminder("assessment_rules", "year", str(today.year), "due", user_id,
-                                          f"请于3月31日前报送{today.year}年度考评细则",
-                                          "按考核评价办法六、（一），各考评单位每年3月底前明确年度目标、完善考评细则，"
-                                          "报领导小组审定。", f"/scoring/{today.year}/rules"))
-    if today.month == settings["policy_month"] and scoring.policy_rates_missing(today.year):
-        for user_id in recipients.admins:
-            reminders.append(Reminder("policy_rates", "year", str(today.year), "due", user_id,
-                                      f"请完成{today.year}年县市区（园区）政策兑现情况考评",
-                                      "每年12月底前，千百十办对各县市区、园区兑现产业发展政策情况进行考评；"
-                                      "政策兑现率低于90%的扣3分。", f"/scoring/{today.year}/admin"))
     return reminders
 
 
@@ -310,23 +260,16 @@ def _insert_unnest(rows, key):
 
 
 def due_reminders(now: datetime):
-    """Every reminder due at `now`, enqueued already or not: the one code path of `scan` and `preview`."""
-    from app.core.clock import get_clock
-
+    """Every reminder due at `now`, enqueued already or not, from every registered scan (app.reminders.registry):
+    the one code path of `scan` and `preview`."""
     tz = get_clock().tz
     today = now.astimezone(tz).date()
     cal = load_calendar()
     settings = load_settings()
     recipients = Recipients(today)
     reminders = []
-    reminders += due_task_reminders(today, cal, settings, recipients)
-    reminders += follow_up_reminders(today, cal, settings, recipients)
-    reminders += pending_request_reminders(today, cal, settings, recipients, now)
-    reminders += scoring_reminders(today, cal, settings, recipients)
-    from app.reminders import extra_scans
-
-    for extra in extra_scans():
-        reminders += extra(today, cal, settings, recipients)
+    for scan_for in reminder_scans():
+        reminders += scan_for(today, cal, settings, recipients)
     return reminders
 
 

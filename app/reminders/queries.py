@@ -15,10 +15,10 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.core.jobs import registered_jobs
 from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Unit
-from app.reminders import recheck, reminder_rules  # noqa: F401  (recheck registers this package's rules)
 from app.reminders.models import (
     Channel,
     ChannelPreference,
@@ -27,6 +27,7 @@ from app.reminders.models import (
     OutboxStatus,
     SchedulerStatus,
 )
+from app.reminders.registry import reminder_rules
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,6 @@ def rule_labels():
     their own, e.g. meetings), in the order the office page lists them."""
     return {code: rule.label for code, rule in reminder_rules().items()}
 
-
-# The jobs of this package: (name, {key of the job's result dict: Chinese}); other packages pass theirs to
-# scheduler.register_job.
-JOB_LABELS = {
-    "reminders.scan": ("扫描到期提醒", {"due": "到期提醒", "created": "新加入发送队列"}),
-    "reminders.deliver": ("发送提醒", {"claimed": "取出", "sent": "已发送", "retried": "稍后重试", "failed": "发送失败",
-                                   "obsolete": "已作废"}),
-}
 
 def describe_result(text, words):
     """A job's last result as the office reads it: "{'due': 4, 'created': 2}" (as the scheduler records a job's
@@ -222,11 +215,12 @@ def scheduler_view(now: datetime):
     than HEARTBEAT_STALE_AFTER."""
     rows = db.session.scalars(sa.select(SchedulerStatus).order_by(SchedulerStatus.name)).all()
     lock = next((r for r in rows if r.name == "lock"), None)
-    labels = dict(JOB_LABELS, **current_app.extensions.get("scheduler_job_labels", {}))
+    registered = {job.name: job for job in registered_jobs(current_app)}
     jobs = []
     for row in rows:
         if row.name != "lock":
-            label, words = labels.get(row.name, ("其他任务", {}))
+            job = registered.get(row.name)
+            label, words = (job.label or job.name, job.result_labels) if job else ("其他任务", {})
             jobs.append((row, label, describe_result(row.last_result, words)))
     age = now - lock.heartbeat_at if lock is not None and lock.heartbeat_at is not None else None
     return SchedulerView(lock, jobs, age is None or age > HEARTBEAT_STALE_AFTER, age)

@@ -1,4 +1,4 @@
-"""Whether a reminder still holds when it is delivered, and the rules of this package (tasks and scoring).
+"""Whether a reminder still holds when it is delivered: the delivery's check, and the rechecks of the tasks' rules.
 
 A reminder is enqueued when the scan finds its occasion; it is delivered minutes later, or the next working
 morning when it was found outside the sending window. Meanwhile the task may have been approved as 办结, the
@@ -16,16 +16,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.auth.models import Role, User
 from app.core.calendar import load_calendar
+from app.core.clock import get_clock
 from app.core.periods import Xun
 from app.extensions import db
-from app.reminders import register_rule, reminder_rules
+from app.reminders.registry import reminder_rules
 from app.reminders.rules import load_settings
 from app.tasks.models import (
     OPEN_STATES,
-    CompletionRequest,
-    ExtensionRequest,
     RequestStatus,
     Task,
     TaskParty,
@@ -57,8 +55,6 @@ def obsolete_rows(rows, now) -> dict:
 
 
 def local_today(now) -> date:
-    from app.core.clock import get_clock
-
     return now.astimezone(get_clock().tz).date()
 
 
@@ -174,7 +170,7 @@ def recheck_follow_up_stale(rows, now):
     return obsolete
 
 
-def _recheck_request(model):
+def recheck_request(model):
     def recheck(rows, now):
         """A request reminder holds while the request waits for a decision."""
         ids = int_ids(rows)
@@ -190,71 +186,3 @@ def _recheck_request(model):
         return obsolete
 
     return recheck
-
-
-# --- scoring ----------------------------------------------------------------------------------------------------
-
-def recheck_scoring_entry(rows, now):
-    """"请录入第N季度考评得分" holds while the quarter is not finalized and the recipient's unit (for the office's
-    administrators: an office unit) still has cells to enter. Per quarter in the batch (in practice one): the
-    quarter's state and the missing cells; once: the recipients and the office units."""
-    from app.scoring import services as scoring
-
-    users = {}
-    user_ids = sorted({row.user_id for row in rows if row.user_id})
-    if user_ids:
-        users = {u.id: u for u in db.session.execute(sa.select(User.id, User.role, User.unit_id)
-                                                      .where(User.id.in_(user_ids)))}
-    office = None
-    obsolete = {}
-    by_quarter = defaultdict(list)
-    for row in rows:
-        year, _, quarter = str(row.subject_id).partition("-")
-        if year.isdigit() and quarter.isdigit():
-            by_quarter[(int(year), int(quarter))].append(row)
-    for (year, quarter), group in by_quarter.items():
-        state = scoring.quarter_state(year, quarter)
-        if state is not None and state.is_finalized:
-            obsolete.update({row.id: f"{year}年第{quarter}季度考评已审定" for row in group})
-            continue
-        missing = scoring.missing_entries_by_enterer(year, quarter)
-        for row in group:
-            user = users.get(row.user_id)
-            if user is None:
-                continue
-            if user.unit_id in missing:
-                continue
-            if user.role is Role.admin:
-                office = scoring.office_unit_ids() if office is None else office
-                if office & set(missing):
-                    continue
-            obsolete[row.id] = "本单位得分已全部录入"
-    return obsolete
-
-
-def recheck_policy_rates(rows, now):
-    """"请完成政策兑现情况考评" holds while some county or park has no rate for the year."""
-    from app.scoring import services as scoring
-
-    obsolete = {}
-    for year in {row.subject_id for row in rows if str(row.subject_id).isdigit()}:
-        if not scoring.policy_rates_missing(int(year)):
-            obsolete.update({row.id: "政策兑现率已全部录入" for row in rows if row.subject_id == year})
-    return obsolete
-
-
-def register_builtin_rules():
-    """The rules of app.reminders.jobs, in the order the office page lists them."""
-    register_rule("task_due", "交办事项即将到期", recheck_task_due)
-    register_rule("task_overdue", "交办事项逾期", recheck_task_overdue)
-    register_rule("task_escalation", "逾期督办（报千百十办、分管副市长）", recheck_task_overdue)
-    register_rule("follow_up_stale", "旬调度前未反馈进展", recheck_follow_up_stale)
-    register_rule("extension_pending", "延期申请待审核", _recheck_request(ExtensionRequest))
-    register_rule("completion_pending", "办结申请待审核", _recheck_request(CompletionRequest))
-    register_rule("scoring_entry", "季度考评得分录入", recheck_scoring_entry)
-    register_rule("annual_results", "年度考评结果")
-    register_rule("assessment_rules", "年度考评细则报送")
-    register_rule("policy_rates", "政策兑现情况考评", recheck_policy_rates)
-
-
-register_builtin_rules()

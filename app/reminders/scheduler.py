@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.core.clock import get_clock
+from app.core.jobs import registered_jobs
 from app.extensions import db
 from app.reminders.models import SchedulerStatus
 
@@ -190,25 +191,6 @@ def run_job(app, name, func, lock=None):
             db.session.remove()
 
 
-def default_jobs(app):
-    from app.reminders import jobs, outbox
-
-    cfg = app.config
-    return [
-        ("reminders.scan", lambda now: jobs.scan(now), cfg["SCHEDULER_SCAN_MINUTES"] * 60),
-        ("reminders.deliver", lambda now: outbox.deliver(now), cfg["SCHEDULER_DELIVER_SECONDS"]),
-    ] + [(name, func, seconds) for name, func, seconds in app.extensions.get("scheduler_jobs", [])]
-
-
-def register_job(app, name, func, seconds, label=None, result_labels=None):
-    """Other packages add their jobs (e.g. the cadence generator) without the scheduler knowing them; `label` and
-    `result_labels` ({key of the job's result dict: Chinese}) are how the office page names the job and its last
-    result."""
-    app.extensions.setdefault("scheduler_jobs", []).append((name, func, seconds))
-    if label:
-        app.extensions.setdefault("scheduler_job_labels", {})[name] = (label, result_labels or {})
-
-
 def wait_for_lock(app, stop_event=None):
     """Block (as a standby) until this process holds the lock; returns the lock."""
     lock = make_lock(app)
@@ -260,9 +242,9 @@ def run_scheduler(app, stop_event=None, blocking=True):
             finally:
                 db.session.remove()
 
-    for name, func, seconds in default_jobs(app):
-        scheduler.add_job(run_job, "interval", seconds=seconds, args=(app, name, func, lock), id=name,
-                          coalesce=True, max_instances=1, misfire_grace_time=seconds,
+    for job in registered_jobs(app):
+        scheduler.add_job(run_job, "interval", seconds=job.seconds, args=(app, job.name, job.func, lock), id=job.name,
+                          coalesce=True, max_instances=1, misfire_grace_time=job.seconds,
                           next_run_time=_now(tz))
     # Checked as often as a standby tries to take over (at most every 10 s), so that a scheduler that lost its
     # lock stops before, or about when, the standby starts.

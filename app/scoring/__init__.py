@@ -1,1 +1,13 @@
 """Assessment (考核评价): rules, entries, the pure engine and results."""
+
+from app.reminders.registry import register_rule, register_scan
+from app.scoring.reminders import recheck_policy_rates, recheck_scoring_entry, scoring_reminders
+
+
+def register(app):
+    """Called once by create_app: the assessment's reminders (the periodic duties: the period is the occasion)."""
+    register_scan(app, scoring_reminders)
+    register_rule(app, "scoring_entry", "季度考评得分录入", recheck_scoring_entry)
+    register_rule(app, "annual_results", "年度考评结果")
+    register_rule(app, "assessment_rules", "年度考评细则报送")
+    register_rule(app, "policy_rates", "政策兑现情况考评", recheck_policy_rates)

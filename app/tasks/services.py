@@ -57,16 +57,15 @@ REASON_MAX = limits.REASON_MAX
 # --- who may do what ----------------------------------------------------------------------------------------
 
 def is_party_staff(user, task):
-    return user.role in (Role.staff, Role.admin) and user.unit_id is not None and \
-        task.party_for(user.unit_id) is not None
+    return user.works_in_unit and task.party_for(user.unit_id) is not None
 
 
 def is_lead_staff(user, task):
-    return user.role in (Role.staff, Role.admin) and user.unit_id == task.lead_unit_id
+    return user.works_in_unit and user.unit_id == task.lead_unit_id
 
 
 def can_view(user, task):
-    if user.role in (Role.admin, Role.leader, Role.observer):
+    if user.reads_all:
         return True
     return is_party_staff(user, task) or (user.unit_id is not None and user.unit_id == task.assigner_unit_id)
 
@@ -75,7 +74,7 @@ def visible_to(user):
     """The SQL form of can_view: None when the user sees every task.
 
     Lists are restricted in the query itself, so totals and pages only ever count what the user may see."""
-    if user.role in (Role.admin, Role.leader, Role.observer):
+    if user.reads_all:
         return None
     if user.unit_id is None:
         return sa.false()
@@ -84,7 +83,7 @@ def visible_to(user):
 
 
 def can_assign(user):
-    return user.role in (Role.admin, Role.leader)
+    return user.assigns
 
 
 def can_decide(user, task):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.auth.housekeeping import purge_sign_in_records
 from app.auth.models import SignInAttempt, UserSession
 from app.extensions import db
-from app.reminders.scheduler import default_jobs
+from app.core.jobs import registered_jobs
 from tests.factories import account
 
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
@@ -62,4 +62,4 @@ def test_the_retention_is_a_setting(app):
 
 
 def test_the_scheduler_runs_the_housekeeping_job(app):
-    assert "auth.housekeeping" in [name for name, _func, _seconds in default_jobs(app)]
+    assert "auth.housekeeping" in [job.name for job in registered_jobs(app)]

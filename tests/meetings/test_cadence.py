@@ -12,7 +12,7 @@ from app.extensions import db
 from app.meetings import cadence
 from app.meetings.models import Anchor, CadenceRule, ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Chain, Person, Position, Unit, UnitGroup, plan_lead_units
-from app.reminders.scheduler import default_jobs
+from app.core.jobs import registered_jobs
 from tests.factories import person as person_named
 
 D = date.fromisoformat
@@ -160,7 +160,7 @@ def test_the_job_creates_each_periods_meetings_ahead_and_a_second_run_creates_no
 def test_the_job_is_registered_with_the_scheduler_and_runs_on_the_local_date(app, clock):
     from datetime import datetime
 
-    jobs = {name: (func, seconds) for name, func, seconds in default_jobs(app)}
+    jobs = {job.name: (job.func, job.seconds) for job in registered_jobs(app)}
     func, seconds = jobs["meetings.cadence"]
     assert seconds == 3600
     clock.set(datetime(2026, 6, 1, 7, 30))  # 07:30 in Xiangtan is still 31 May in UTC
