@@ -1,11 +1,11 @@
 """API plumbing: the blueprint, token authentication, declared permissions and the OpenAPI registry."""
 
 import re
-from datetime import date
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
+from app.api.schemas import ERROR_SCHEMA, refusal
 from app.auth.models import TokenScope
 from app.auth.services import TokenRefused, token_for_bearer
 from app.core.errors import ServiceError, error_response
@@ -26,35 +26,17 @@ BEARER_DESCRIPTION = (
 # path -> method -> operation object; filled by `route` and read by the OpenAPI view.
 OPERATIONS: dict[str, dict[str, dict]] = {}
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["code", "message"],
-    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                   "errors": {"type": "object", "additionalProperties": True}},
-}
-
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-DATE_EXAMPLE = "2026-03-31"
-
-
-def parse_iso_date(value):
-    """The date of an ISO 8601 text `YYYY-MM-DD`; None when the text is not one (or names no real day)."""
-    if not ISO_DATE.fullmatch(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
 
 def _openapi_path(rule):
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
 def route(rule, method="GET", permission="signed_in", summary="", parameters=(), body=None,
-          response=None, status=200, tag="组织"):
-    """Register an API operation: URL rule, permission (checked here), and its OpenAPI description."""
+          response=None, status=200, tag="组织", conflict=None):
+    """Register an API operation: URL rule, permission (checked here), and its OpenAPI description.
+
+    `conflict`: when the operation may answer 409, what the conflict is (the other refusals are documented for
+    every operation)."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -99,52 +81,23 @@ def route(rule, method="GET", permission="signed_in", summary="", parameters=(),
             "parameters": path_params + list(parameters),
             "responses": {
                 str(status): {"description": "成功", "content": {"application/json": {"schema": response or {}}}},
-                "400": _error("请求格式不正确"),
-                "404": _error("不存在"),
-                "422": _error("内容不符合要求"),
+                "400": refusal("请求格式不正确"),
+                "404": refusal("不存在"),
+                "422": refusal("内容不符合要求"),
             },
         }
         if permission != PUBLIC:
             operation["security"] = [{"bearerAuth": []}]
-            operation["responses"]["401"] = _error("未提供或无效的令牌")
-            operation["responses"]["403"] = _error("无权限")
+            operation["responses"]["401"] = refusal("未提供或无效的令牌")
+            operation["responses"]["403"] = refusal("无权限")
+        if conflict is not None:
+            operation["responses"]["409"] = refusal(conflict)
         if body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
         OPERATIONS.setdefault("/api/v1" + _openapi_path(rule), {})[method.lower()] = operation
         return wrapped
 
     return decorator
-
-
-def _error(description):
-    schema = {"$ref": "#/components/schemas/Error"}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def json_body():
-    """The request's JSON object, or a ServiceError in Chinese."""
-    if not request.is_json:
-        raise ServiceError("请求体必须是 JSON（Content-Type: application/json）。", code="bad_json", status=400)
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ServiceError("请求体不是有效的 JSON。", code="bad_json", status=400)
-    if not isinstance(data, dict):
-        raise ServiceError("请求体必须是 JSON 对象。", code="bad_json", status=400)
-    return data
-
-
-def text_field(data, name, label, max_length, required=True):
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ServiceError(f"请填写{label}（{name}）。", field=name)
-        return None
-    if not isinstance(value, str):
-        raise ServiceError(f"{label}（{name}）必须是文本。", field=name)
-    value = value.strip()
-    if len(value) > max_length:
-        raise ServiceError(f"{label}（{name}）不能超过 {max_length} 个字符。", field=name)
-    return value
 
 
 def ok(payload, status=200):

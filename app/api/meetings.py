@@ -11,26 +11,41 @@ times ISO 8601 with their UTC offset.
 
 from datetime import date, timedelta
 
-from flask import current_app, g, request
+from flask import g
 
-from app.api.base import OPERATIONS, json_body, ok, route, text_field
-from app.api.tasks import (
+from app.api.base import ok, route
+from app.api.params import (
+    arg_bool,
+    arg_date,
+    arg_enum,
+    arg_int,
+    bad_parameter,
+    choices,
+    date_field,
+    id_list,
+    int_field,
+    json_body,
+    not_found,
+    object_list,
+    paging,
+    refuse_unknown,
+    text_field,
+    version_field,
+)
+from app.api.schemas import (
     DATE,
     DATETIME,
-    MAX_PER_PAGE,
+    PAGE_PARAMETERS,
     REF,
     USER_REF,
-    _arg_date,
-    _arg_enum,
-    _arg_int,
-    _bad_parameter,
-    _date_field,
-    _int_field,
-    _iso,
-    _nullable,
-    _query,
-    _ref,
-    _user,
+    enum_schema,
+    iso,
+    nullable,
+    page_schema,
+    query_param,
+    ref,
+    text_schema,
+    user_ref,
 )
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
@@ -66,11 +81,9 @@ DECISION_FIELDS = {"text", "lead_unit_id", "co_unit_ids", "due_on", "make_task"}
 
 # --- OpenAPI schemas ----------------------------------------------------------------------------------------
 
-PERSON_REF = _nullable({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
-TYPE = {"type": "string", "enum": [t.value for t in MeetingType],
-        "description": "、".join(f"{t.value}（{t.label}）" for t in MeetingType)}
-COMPLIANCE_STATUS = {"type": "string", "enum": [s.value for s in ComplianceStatus],
-                     "description": "、".join(f"{s.value}（{s.label}）" for s in ComplianceStatus)}
+PERSON_REF = nullable(REF)
+TYPE = enum_schema(MeetingType, choices(MeetingType))
+COMPLIANCE_STATUS = enum_schema(ComplianceStatus, choices(ComplianceStatus))
 MEETING_SCHEMA = {
     "type": "object",
     "properties": {
@@ -78,13 +91,13 @@ MEETING_SCHEMA = {
         "period_key": {"type": "string", "description": "如 2026-W48、2026-11-3、2026-11、2026-Q4、2026-H2"},
         "period_label": {"type": "string"}, "period_start": DATE, "period_end": DATE,
         "convener_key": {"type": "string"}, "convener_label": {"type": "string"},
-        "convener_unit": _nullable(REF), "convener_person": PERSON_REF,
+        "convener_unit": nullable(REF), "convener_person": PERSON_REF,
         "scheduled_on": dict(DATE, description="拟召开日期（工作日）"),
         "record_due_on": dict(DATE, description="纪要录入期限"),
         "provisional": {"type": "boolean", "description": "所在年份节假日安排尚未公布，日期按周末推定"},
         "is_cancelled": {"type": "boolean"},
         "status": COMPLIANCE_STATUS, "status_label": {"type": "string"},
-        "record_id": _nullable({"type": "integer"}), "logged_on": _nullable(DATE),
+        "record_id": nullable({"type": "integer"}), "logged_on": nullable(DATE),
     },
 }
 MEETING_DETAIL_SCHEMA = {
@@ -92,30 +105,27 @@ MEETING_DETAIL_SCHEMA = {
     "properties": dict(MEETING_SCHEMA["properties"],
                        can_log={"type": "boolean", "description": "当前账号可以填写该会议的纪要（尚未填写时）"}),
 }
-PAGE = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}
-MEETING_PAGE_SCHEMA = {"type": "object",
-                       "properties": dict(PAGE, items={"type": "array", "items": MEETING_SCHEMA})}
-RECORD_STATUS = {"type": "string", "enum": [s.value for s in RecordStatus],
-                 "description": "draft（草稿）、signed（已签发，锁定）"}
+MEETING_PAGE_SCHEMA = page_schema(MEETING_SCHEMA)
+RECORD_STATUS = enum_schema(RecordStatus, "draft（草稿）、signed（已签发，锁定）")
 RECORD_SCHEMA = {
     "type": "object",
     "properties": {
         "id": {"type": "integer"}, "expected_id": {"type": "integer"}, "type": TYPE, "type_label": {"type": "string"},
         "title": {"type": "string"}, "period_key": {"type": "string"}, "period_label": {"type": "string"},
-        "convener_label": {"type": "string"}, "convener_unit": _nullable(REF), "convener_person": PERSON_REF,
+        "convener_label": {"type": "string"}, "convener_unit": nullable(REF), "convener_person": PERSON_REF,
         "held_on": DATE, "place": {"type": "string"}, "chair": {"type": "string"},
         "status": RECORD_STATUS, "status_label": {"type": "string"},
         "created_by": USER_REF, "created_at": DATETIME, "updated_at": DATETIME,
-        "signed_by": USER_REF, "signed_at": _nullable(DATETIME),
+        "signed_by": USER_REF, "signed_at": nullable(DATETIME),
         "version": {"type": "integer", "description": "乐观锁版本号；修改、签发时可回传以防覆盖他人的修改"},
     },
 }
-ESCALATION_SCHEMA = _nullable({
+ESCALATION_SCHEMA = nullable({
     "type": "object",
     "properties": {
         "id": {"type": "integer"}, "reason": {"type": "string"},
         "status": {"type": "string", "enum": ["open", "taken_up"]}, "status_label": {"type": "string"},
-        "target": MEETING_SCHEMA, "taken_up_item_id": _nullable({"type": "integer"}),
+        "target": MEETING_SCHEMA, "taken_up_item_id": nullable({"type": "integer"}),
         "created_by": USER_REF, "created_at": DATETIME,
     },
 })
@@ -123,13 +133,13 @@ ITEM_SCHEMA = {
     "type": "object",
     "properties": {
         "id": {"type": "integer"}, "record_id": {"type": "integer"},
-        "kind": {"type": "string", "enum": [k.value for k in ItemKind]}, "kind_label": {"type": "string"},
-        "text": {"type": "string"}, "unit": _nullable(REF), "due_on": _nullable(DATE),
+        "kind": enum_schema(ItemKind), "kind_label": {"type": "string"},
+        "text": {"type": "string"}, "unit": nullable(REF), "due_on": nullable(DATE),
         "resolved": {"type": "boolean"},
-        "task": _nullable({"type": "object", "description": "由该条形成或涉及的交办事项", "properties": {
+        "task": nullable({"type": "object", "description": "由该条形成或涉及的交办事项", "properties": {
             "id": {"type": "integer"}, "title": {"type": "string"}, "state": {"type": "string"},
             "state_label": {"type": "string"}, "due_on": DATE}}),
-        "escalated_from_id": _nullable({"type": "integer"}), "submitted_by": USER_REF,
+        "escalated_from_id": nullable({"type": "integer"}), "submitted_by": USER_REF,
         "escalation": ESCALATION_SCHEMA,
     },
 }
@@ -146,16 +156,12 @@ RECORD_DETAIL_SCHEMA = {
         amendments={"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "reason": {"type": "string"}, "changed": {"type": "string"},
             "user": USER_REF, "created_at": DATETIME}}},
-        snapshot=_nullable({"type": "object", "description": "会议时冻结的数据：旬调度清单、月度分析或季度考核结果"}),
+        snapshot=nullable({"type": "object", "description": "会议时冻结的数据：旬调度清单、月度分析或季度考核结果"}),
         actions={"type": "array", "items": {"type": "string", "enum": ["edit", "sign_off"]},
                  "description": "当前账号可执行的操作"},
     ),
 }
-RECORD_PAGE_SCHEMA = {"type": "object", "properties": dict(PAGE, items={"type": "array", "items": RECORD_SCHEMA})}
-
-
-def _text_schema(max_length, description):
-    return {"type": "string", "maxLength": max_length, "description": description}
+RECORD_PAGE_SCHEMA = page_schema(RECORD_SCHEMA)
 
 
 DECISION_BODY = {
@@ -163,14 +169,14 @@ DECISION_BODY = {
     "required": ["text", "lead_unit_id"],
     "additionalProperties": False,
     "properties": {
-        "text": _text_schema(services.ITEM_TEXT_MAX, "会议决定"),
+        "text": text_schema(services.ITEM_TEXT_MAX, "会议决定"),
         "lead_unit_id": {"type": "integer", "description": "牵头单位 id"},
         "co_unit_ids": {"type": "array", "items": {"type": "integer"}, "description": "配合单位 id"},
         "due_on": dict(DATE, description="完成时限，不早于今天；形成交办事项时必填"),
         "make_task": {"type": "boolean", "default": True, "description": "是否形成交办事项（默认是）"},
     },
 }
-RECORD_TEXT_PROPERTIES = {name: _text_schema(max_length, label) for name, (label, max_length) in TEXT_FIELDS.items()}
+RECORD_TEXT_PROPERTIES = {name: text_schema(max_length, label) for name, (label, max_length) in TEXT_FIELDS.items()}
 CREATE_BODY = {
     "type": "object",
     "required": ["held_on"],
@@ -185,12 +191,12 @@ CREATE_BODY = {
         instructions={"type": "array", "maxItems": MAX_LIST, "description": "对清单事项的指示（旬调度）",
                       "items": {"type": "object", "required": ["task_id", "text"], "additionalProperties": False,
                                 "properties": {"task_id": {"type": "integer"},
-                                               "text": _text_schema(services.ITEM_TEXT_MAX, "指示内容")}}},
+                                               "text": text_schema(services.ITEM_TEXT_MAX, "指示内容")}}},
         visits={"type": "array", "maxItems": MAX_LIST, "description": "观摩项目及情况（季考核）",
-                "items": _text_schema(services.ITEM_TEXT_MAX, "观摩项目及情况")},
+                "items": text_schema(services.ITEM_TEXT_MAX, "观摩项目及情况")},
     ),
 }
-REASON = _text_schema(services.REASON_MAX, "修改理由：已签发的纪要必填")
+REASON = text_schema(services.REASON_MAX, "修改理由：已签发的纪要必填")
 VERSION = {"type": "integer", "minimum": 1, "description": "可选：纪要的当前版本号，不一致时返回 409"}
 PATCH_BODY = {
     "type": "object",
@@ -201,19 +207,19 @@ PATCH_BODY = {
 SIGN_BODY = {"type": "object", "additionalProperties": False, "properties": {"version": VERSION}}
 DECISION_CREATE_BODY = dict(DECISION_BODY, properties=dict(DECISION_BODY["properties"], reason=REASON))
 ESCALATE_BODY = {"type": "object", "required": ["reason"], "additionalProperties": False,
-                 "properties": {"reason": _text_schema(escalations.REASON_MAX, "上报理由")}}
+                 "properties": {"reason": text_schema(escalations.REASON_MAX, "上报理由")}}
 PATH_SCHEMA = {"type": "array", "description": "该事项沿会议层级上报的路径（最早的在前）", "items": {
     "type": "object", "properties": {
         "type": TYPE, "type_label": {"type": "string"}, "title": {"type": "string"}, "day": DATE,
-        "record_id": _nullable({"type": "integer"}), "item_id": _nullable({"type": "integer"}),
-        "text": {"type": "string"}, "reason": _nullable({"type": "string"}), "pending": {"type": "boolean"}}}}
+        "record_id": nullable({"type": "integer"}), "item_id": nullable({"type": "integer"}),
+        "text": {"type": "string"}, "reason": nullable({"type": "string"}), "pending": {"type": "boolean"}}}}
 ESCALATE_RESPONSE = {"type": "object", "properties": {"escalation": ESCALATION_SCHEMA, "path": PATH_SCHEMA}}
 COUNTS = {"type": "object", "properties": {
     "expected": {"type": "integer", "description": "应开"}, "recorded": {"type": "integer", "description": "按时录入"},
     "late": {"type": "integer", "description": "逾期录入"}, "missing": {"type": "integer", "description": "缺失"},
     "pending": {"type": "integer", "description": "待录入（未到期限）"},
     "logged": {"type": "integer", "description": "已录入 = 按时 + 逾期"},
-    "rate": _nullable({"type": "number", "description": "录入率（%）：已录入 ÷ 已到期限的会议"})}}
+    "rate": nullable({"type": "number", "description": "录入率（%）：已录入 ÷ 已到期限的会议"})}}
 COMPLIANCE_SCHEMA = {
     "type": "object",
     "properties": {
@@ -233,38 +239,30 @@ ANALYSIS_SCHEMA = {"type": "object", "description": "月度分析：与月分析
     "by_plan": {"type": "array", "items": {}}, "red_units": {"type": "array", "items": {}},
     "compliance": {"type": "object"}, "trend": {"type": "array", "items": {}}}}
 
-PAGING = [
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "页码"),
-    _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页条数（最多 200）"),
-]
 MEETING_PARAMETERS = [
-    _query("type", TYPE, "会议类型"),
-    _query("start", DATE, "周期结束不早于该日"),
-    _query("end", DATE, "周期开始不晚于该日"),
-    _query("convener_unit_id", {"type": "integer"}, "召集（述职）单位 id"),
-    _query("status", COMPLIANCE_STATUS, "纪要录入情况（按今天计算）"),
-    _query("include_cancelled", {"type": "boolean", "default": False}, "包括已取消的会议"),
-    *PAGING,
+    query_param("type", TYPE, "会议类型"),
+    query_param("start", DATE, "周期结束不早于该日"),
+    query_param("end", DATE, "周期开始不晚于该日"),
+    query_param("convener_unit_id", {"type": "integer"}, "召集（述职）单位 id"),
+    query_param("status", COMPLIANCE_STATUS, "纪要录入情况（按今天计算）"),
+    query_param("include_cancelled", {"type": "boolean", "default": False}, "包括已取消的会议"),
+    *PAGE_PARAMETERS,
 ]
 RECORD_PARAMETERS = [
-    _query("type", TYPE, "会议类型"),
-    _query("start", DATE, "会议日期不早于"),
-    _query("end", DATE, "会议日期不晚于"),
-    _query("convener_unit_id", {"type": "integer"}, "召集（述职）单位 id"),
-    _query("status", RECORD_STATUS, "草稿或已签发"),
-    *PAGING,
+    query_param("type", TYPE, "会议类型"),
+    query_param("start", DATE, "会议日期不早于"),
+    query_param("end", DATE, "会议日期不晚于"),
+    query_param("convener_unit_id", {"type": "integer"}, "召集（述职）单位 id"),
+    query_param("status", RECORD_STATUS, "草稿或已签发"),
+    *PAGE_PARAMETERS,
 ]
 COMPLIANCE_PARAMETERS = [
-    _query("start", DATE, "起始日期（按会议拟召开日期计），缺省为本月第一天"),
-    _query("end", DATE, "截止日期，缺省为本月最后一天；范围不超过 366 天"),
+    query_param("start", DATE, "起始日期（按会议拟召开日期计），缺省为本月第一天"),
+    query_param("end", DATE, "截止日期，缺省为本月最后一天；范围不超过 366 天"),
 ]
 
 
 # --- JSON ---------------------------------------------------------------------------------------------------
-
-def _person(person):
-    return {"id": person.id, "name": person.name} if person is not None else None
-
 
 def meeting_json(meeting, on, created_at=None):
     record = meeting.record
@@ -274,11 +272,11 @@ def meeting_json(meeting, on, created_at=None):
         "period_key": meeting.period_key, "period_label": period_label(meeting.type, meeting.period_key),
         "period_start": meeting.period_start.isoformat(), "period_end": meeting.period_end.isoformat(),
         "convener_key": meeting.convener_key, "convener_label": meeting.convener_label,
-        "convener_unit": _ref(meeting.convener_unit), "convener_person": _person(meeting.convener_person),
+        "convener_unit": ref(meeting.convener_unit), "convener_person": ref(meeting.convener_person),
         "scheduled_on": meeting.scheduled_on.isoformat(), "record_due_on": meeting.record_due_on.isoformat(),
         "provisional": meeting.provisional, "is_cancelled": meeting.is_cancelled,
         "status": status.value, "status_label": status.label,
-        "record_id": record.id if record else None, "logged_on": _iso(logged_on),
+        "record_id": record.id if record else None, "logged_on": iso(logged_on),
     }
 
 
@@ -288,13 +286,13 @@ def record_json(record):
         "id": record.id, "expected_id": record.expected_id, "type": record.type.value,
         "type_label": record.type.label, "title": labels.record_title(expected),
         "period_key": expected.period_key, "period_label": period_label(expected.type, expected.period_key),
-        "convener_label": expected.convener_label, "convener_unit": _ref(expected.convener_unit),
-        "convener_person": _person(expected.convener_person),
+        "convener_label": expected.convener_label, "convener_unit": ref(expected.convener_unit),
+        "convener_person": ref(expected.convener_person),
         "held_on": record.held_on.isoformat(), "place": record.place, "chair": record.chair,
         "status": record.status.value, "status_label": record.status.label,
-        "created_by": _user(record.created_by), "created_at": _iso(record.created_at),
-        "updated_at": _iso(record.updated_at), "signed_by": _user(record.signed_by),
-        "signed_at": _iso(record.signed_at), "version": record.version,
+        "created_by": user_ref(record.created_by), "created_at": iso(record.created_at),
+        "updated_at": iso(record.updated_at), "signed_by": user_ref(record.signed_by),
+        "signed_at": iso(record.signed_at), "version": record.version,
     }
 
 
@@ -304,8 +302,8 @@ def escalation_json(escalation, on):
     return {
         "id": escalation.id, "reason": escalation.reason, "status": escalation.status.value,
         "status_label": escalation.status.label, "target": meeting_json(escalation.target, on),
-        "taken_up_item_id": escalation.taken_up_item_id, "created_by": _user(escalation.created_by),
-        "created_at": _iso(escalation.created_at),
+        "taken_up_item_id": escalation.taken_up_item_id, "created_by": user_ref(escalation.created_by),
+        "created_at": iso(escalation.created_at),
     }
 
 
@@ -313,10 +311,10 @@ def item_json(item, escalation, on):
     task = item.task
     return {
         "id": item.id, "record_id": item.record_id, "kind": item.kind.value, "kind_label": item.kind.label,
-        "text": item.text, "unit": _ref(item.unit), "due_on": _iso(item.due_on), "resolved": item.resolved,
+        "text": item.text, "unit": ref(item.unit), "due_on": iso(item.due_on), "resolved": item.resolved,
         "task": {"id": task.id, "title": task.title, "state": task.state.value, "state_label": task.state.label,
                  "due_on": task.due_on.isoformat()} if task is not None else None,
-        "escalated_from_id": item.escalated_from_id, "submitted_by": _user(item.submitted_by),
+        "escalated_from_id": item.escalated_from_id, "submitted_by": user_ref(item.submitted_by),
         "escalation": escalation_json(escalation, on),
     }
 
@@ -326,7 +324,7 @@ def record_detail_json(record_id):
     db.session.expire_all()  # the services changed rows through relationships: read them back as stored
     record = queries.record_for_detail(record_id)
     if record is None or not permissions.can_read_record(user, record):
-        raise ServiceError("纪要不存在。", status=404, code="not_found")
+        raise not_found("纪要不存在。")
     escalations = queries.escalations_of([i.id for i in record.items])
     actions = []
     if permissions.can_edit(user, record):
@@ -335,47 +333,24 @@ def record_detail_json(record_id):
         actions.append("sign_off")
     return dict(
         record_json(record), attendees=record.attendees, topics=record.topics, minutes=record.minutes,
-        comments=record.comments, units=[_ref(u) for u in record.units],
+        comments=record.comments, units=[ref(u) for u in record.units],
         items=[item_json(i, escalations.get(i.id), on) for i in record.items],
         attachments=[{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                      "uploaded_by": _user(a.uploaded_by), "created_at": _iso(a.created_at)}
+                      "uploaded_by": user_ref(a.uploaded_by), "created_at": iso(a.created_at)}
                      for a in record.attachments],
-        amendments=[{"id": m.id, "reason": m.reason, "changed": m.changed, "user": _user(m.user),
-                     "created_at": _iso(m.created_at)} for m in record.amendments],
+        amendments=[{"id": m.id, "reason": m.reason, "changed": m.changed, "user": user_ref(m.user),
+                     "created_at": iso(m.created_at)} for m in record.amendments],
         snapshot=record.snapshot, actions=actions,
     )
 
 
 # --- parsing ------------------------------------------------------------------------------------------------
 
-def _paging():
-    page = _arg_int("page", "页码", maximum=100000) or 1
-    per_page = _arg_int("per_page", "每页条数", maximum=MAX_PER_PAGE) or \
-        min(current_app.config.get("PAGE_SIZE", 50), MAX_PER_PAGE)
-    return page, per_page
-
-
 def _range_args(start_label, end_label):
-    start, end = _arg_date("start", start_label), _arg_date("end", end_label)
+    start, end = arg_date("start", start_label), arg_date("end", end_label)
     if start and end and start > end:
-        raise _bad_parameter("end", "截止日期（end）不能早于起始日期（start）。")
+        raise bad_parameter("end", "截止日期（end）不能早于起始日期（start）。")
     return start, end
-
-
-def _arg_bool(name, label):
-    value = request.args.get(name, "").strip().lower()
-    if value in ("", "0", "false", "no"):
-        return False
-    if value in ("1", "true", "yes"):
-        return True
-    raise _bad_parameter(name, f"参数 {name}（{label}）只能是 true 或 false。")
-
-
-def _refuse_unknown(data, allowed):
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ServiceError(f"不认识的字段：{'、'.join(unknown[:5])}。可填写的字段：{'、'.join(sorted(allowed))}。",
-                           field=unknown[0])
 
 
 def _optional_text(data, name):
@@ -390,41 +365,19 @@ def _optional_text(data, name):
     return value
 
 
-def _id_list(data, name, label):
-    value = data.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in value):
-        raise ServiceError(f"{label}（{name}）必须是 id（整数）的列表。", field=name)
-    if len(value) > MAX_LIST:
-        raise ServiceError(f"{label}（{name}）最多 {MAX_LIST} 个。", field=name)
-    return value
-
-
-def _object_list(data, name, label, maximum=MAX_LIST):
-    value = data.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ServiceError(f"{label}（{name}）必须是列表。", field=name)
-    if len(value) > maximum:
-        raise ServiceError(f"{label}（{name}）一次最多 {maximum} 条。", field=name)
-    return value
-
-
 def _decision(data, index=None):
     where = f"第 {index + 1} 条会议决定" if index is not None else "会议决定"
     field = f"decisions[{index}]" if index is not None else None
     if not isinstance(data, dict):
         raise ServiceError(f"{where}必须是 JSON 对象。", field=field or "decisions")
-    _refuse_unknown(data, DECISION_FIELDS if index is not None else DECISION_FIELDS | {"reason"})
+    refuse_unknown(data, DECISION_FIELDS if index is not None else DECISION_FIELDS | {"reason"})
     text = text_field(data, "text", f"{where}的内容", services.ITEM_TEXT_MAX)
-    lead_unit_id = _int_field(data, "lead_unit_id", f"{where}的牵头单位 id", minimum=1)
-    co_unit_ids = _id_list(data, "co_unit_ids", f"{where}的配合单位")
+    lead_unit_id = int_field(data, "lead_unit_id", f"{where}的牵头单位 id", minimum=1)
+    co_unit_ids = id_list(data, "co_unit_ids", f"{where}的配合单位", MAX_LIST)
     make_task = data.get("make_task", True)
     if not isinstance(make_task, bool):
         raise ServiceError(f"{where}的 make_task 只能是 true 或 false。", field="make_task")
-    due_on = _date_field(data, "due_on", f"{where}的完成时限") if data.get("due_on") is not None or make_task \
+    due_on = date_field(data, "due_on", f"{where}的完成时限") if data.get("due_on") is not None or make_task \
         else None
     return services.DecisionInput(text=text, lead_unit_id=lead_unit_id, co_unit_ids=co_unit_ids, due_on=due_on,
                                   make_task=make_task)
@@ -432,24 +385,20 @@ def _decision(data, index=None):
 
 def _instructions(data):
     result = []
-    for index, entry in enumerate(_object_list(data, "instructions", "调度指示")):
+    for index, entry in enumerate(object_list(data, "instructions", "调度指示", MAX_LIST)):
         if not isinstance(entry, dict):
             raise ServiceError(f"第 {index + 1} 条指示必须是 JSON 对象（task_id、text）。", field="instructions")
-        _refuse_unknown(entry, {"task_id", "text"})
-        task_id = _int_field(entry, "task_id", f"第 {index + 1} 条指示的事项 id", minimum=1)
+        refuse_unknown(entry, {"task_id", "text"})
+        task_id = int_field(entry, "task_id", f"第 {index + 1} 条指示的事项 id", minimum=1)
         result.append((task_id, text_field(entry, "text", f"第 {index + 1} 条指示的内容", services.ITEM_TEXT_MAX)))
     return result
 
 
 def _visits(data):
-    visits = _object_list(data, "visits", "观摩项目")
+    visits = object_list(data, "visits", "观摩项目", MAX_LIST)
     if any(not isinstance(v, str) or not v.strip() for v in visits):
         raise ServiceError("观摩项目（visits）必须是非空文本的列表。", field="visits")
     return visits
-
-
-def _version(data):
-    return _int_field(data, "version", "版本号", required=False, minimum=1)
 
 
 def _reason(data, label="修改理由"):
@@ -459,14 +408,14 @@ def _reason(data, label="修改理由"):
 def _meeting_or_404(meeting_id):
     meeting = queries.meeting(meeting_id)
     if meeting is None:
-        raise ServiceError("会议不存在。", status=404, code="not_found")
+        raise not_found("会议不存在。")
     return meeting
 
 
 def _record_or_404(record_id):
     record = queries.record(record_id)
     if record is None or not permissions.can_read_record(g.api_user, record):
-        raise ServiceError("纪要不存在。", status=404, code="not_found")
+        raise not_found("纪要不存在。")
     return record
 
 
@@ -493,12 +442,12 @@ def _may_log(meeting):
        parameters=MEETING_PARAMETERS, response=MEETING_PAGE_SCHEMA, tag=TAG)
 def meeting_list():
     on = today()
-    kind = _arg_enum("type", "会议类型", MeetingType)
+    kind = arg_enum("type", "会议类型", MeetingType)
     start, end = _range_args("周期起", "周期止")
-    unit_id = _arg_int("convener_unit_id", "召集单位 id")
-    status = _arg_enum("status", "录入情况", ComplianceStatus)
-    include_cancelled = _arg_bool("include_cancelled", "包括已取消的会议")
-    page, per_page = _paging()
+    unit_id = arg_int("convener_unit_id", "召集单位 id")
+    status = arg_enum("status", "录入情况", ComplianceStatus)
+    include_cancelled = arg_bool("include_cancelled", "包括已取消的会议")
+    page, per_page = paging()
     where = queries.meeting_filter(kind, start, end, unit_id, include_cancelled)
     if status is None:
         total, ids = queries.meeting_count(where), queries.meeting_ids(where, page, per_page)
@@ -524,11 +473,11 @@ def meeting_detail(meeting_id):
 @route("/meeting-records", summary="会议纪要和述职报告列表", parameters=RECORD_PARAMETERS,
        response=RECORD_PAGE_SCHEMA, tag=TAG)
 def record_list():
-    kind = _arg_enum("type", "会议类型", MeetingType)
+    kind = arg_enum("type", "会议类型", MeetingType)
     start, end = _range_args("会议日期起", "会议日期止")
-    unit_id = _arg_int("convener_unit_id", "召集单位 id")
-    status = _arg_enum("status", "纪要状态", RecordStatus)
-    page, per_page = _paging()
+    unit_id = arg_int("convener_unit_id", "召集单位 id")
+    status = arg_enum("status", "纪要状态", RecordStatus)
+    page, per_page = paging()
     where = queries.record_filter(permissions.readable_records_clause(g.api_user), kind, start, end, unit_id, status)
     total, records = queries.record_page(where, page, per_page)
     return ok({"items": [record_json(r) for r in records], "total": total, "page": page, "per_page": per_page})
@@ -541,18 +490,19 @@ def record_detail(record_id):
 
 
 @route("/meetings/<int:meeting_id>/record", method="POST", summary="填写会议纪要或述职报告（每次会议一份）",
-       body=CREATE_BODY, response=RECORD_DETAIL_SCHEMA, status=201, tag=TAG)
+       body=CREATE_BODY, response=RECORD_DETAIL_SCHEMA, status=201, tag=TAG,
+       conflict="该会议已有纪要（不能重复填写），或会议已取消")
 def record_create(meeting_id):
     meeting = _meeting_or_404(meeting_id)
     if meeting.record is None and not meeting.is_cancelled:
         _may_log(meeting)  # (a duplicate or a cancelled meeting: the service says so, to anyone)
     data = json_body()
-    _refuse_unknown(data, CREATE_FIELDS)
-    held_on = _date_field(data, "held_on", "会议日期")
+    refuse_unknown(data, CREATE_FIELDS)
+    held_on = date_field(data, "held_on", "会议日期")
     values = {name: _optional_text(data, name) for name in TEXT_FIELDS}
-    decisions = [_decision(d, i) for i, d in enumerate(_object_list(data, "decisions", "会议决定",
-                                                                    services.MAX_DECISIONS))]
-    record_input = services.RecordInput(held_on=held_on, unit_ids=_id_list(data, "unit_ids", "参会单位"),
+    decisions = [_decision(d, i) for i, d in enumerate(object_list(data, "decisions", "会议决定",
+                                                                   services.MAX_DECISIONS))]
+    record_input = services.RecordInput(held_on=held_on, unit_ids=id_list(data, "unit_ids", "参会单位", MAX_LIST),
                                         decisions=decisions, instructions=_instructions(data),
                                         visits=_visits(data), **values)
     record = services.create_record(g.api_user, meeting, record_input, today())
@@ -561,37 +511,39 @@ def record_create(meeting_id):
 
 
 @route("/meeting-records/<int:record_id>", method="PATCH",
-       summary="修改纪要（已签发的纪要须填写修改理由，留痕）", body=PATCH_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG)
+       summary="修改纪要（已签发的纪要须填写修改理由，留痕）", body=PATCH_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG,
+       conflict="纪要已签发而未填写修改理由，或版本号不一致（他人已修改）")
 def record_update(record_id):
     record = _record_or_404(record_id)
     _may_log(record.expected)
     data = json_body()
-    _refuse_unknown(data, PATCH_FIELDS)
+    refuse_unknown(data, PATCH_FIELDS)
     changes = {name: _optional_text(data, name) for name in TEXT_FIELDS if name in data}
     if "held_on" in data:
-        changes["held_on"] = _date_field(data, "held_on", "会议日期")
+        changes["held_on"] = date_field(data, "held_on", "会议日期")
     if "unit_ids" in data:
-        changes["unit_ids"] = _id_list(data, "unit_ids", "参会单位")
-    services.update_record(g.api_user, record, changes, reason=_reason(data), expected_version=_version(data))
+        changes["unit_ids"] = id_list(data, "unit_ids", "参会单位", MAX_LIST)
+    services.update_record(g.api_user, record, changes, reason=_reason(data), expected_version=version_field(data))
     db.session.commit()
     return ok(record_detail_json(record_id))
 
 
 @route("/meeting-records/<int:record_id>/sign-off", method="POST", summary="签发纪要（签发后锁定，修改须说明理由）",
-       body=SIGN_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG)
+       body=SIGN_BODY, response=RECORD_DETAIL_SCHEMA, tag=TAG, conflict="纪要已经签发，或版本号不一致")
 def record_sign_off(record_id):
     record = _record_or_404(record_id)
     _may_log(record.expected)
     data = json_body()
-    _refuse_unknown(data, {"version"})
-    services.sign_off(g.api_user, record, expected_version=_version(data))
+    refuse_unknown(data, {"version"})
+    services.sign_off(g.api_user, record, expected_version=version_field(data))
     db.session.commit()
     return ok(record_detail_json(record_id))
 
 
 @route("/meeting-records/<int:record_id>/decisions", method="POST",
        summary="增加会议决定（默认形成交办事项，与纪要互相关联；已签发的纪要须填写修改理由）",
-       body=DECISION_CREATE_BODY, response=ITEM_SCHEMA, status=201, tag=TAG)
+       body=DECISION_CREATE_BODY, response=ITEM_SCHEMA, status=201, tag=TAG,
+       conflict="纪要已签发而未填写修改理由，或他人刚修改了纪要")
 def record_decision_create(record_id):
     record = _record_or_404(record_id)
     _may_log(record.expected)
@@ -605,14 +557,14 @@ def record_decision_create(record_id):
 
 @route("/meeting-record-items/<int:item_id>/escalate", method="POST",
        summary="上报未解决的事项（周会商 → 旬调度 → 月分析），返回该事项的上报路径", body=ESCALATE_BODY,
-       response=ESCALATE_RESPONSE, status=201, tag=TAG)
+       response=ESCALATE_RESPONSE, status=201, tag=TAG, conflict="已经上报过、已在会上解决，或下一次上级会议尚未排定")
 def item_escalate(item_id):
     item = db.session.get(RecordItem, item_id)
     if item is None or not permissions.can_read_record(g.api_user, item.record):
-        raise ServiceError("纪要条目不存在。", status=404, code="not_found")
+        raise not_found("纪要条目不存在。")
     _may_log(item.record.expected)
     data = json_body()
-    _refuse_unknown(data, {"reason"})
+    refuse_unknown(data, {"reason"})
     reason = text_field(data, "reason", "上报理由", escalations.REASON_MAX)
     escalation = escalations.escalate(g.api_user, item, reason, today())
     db.session.commit()
@@ -638,9 +590,9 @@ def compliance():
     start = start or first
     end = end or (date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1))
     if start > end:
-        raise _bad_parameter("end", "截止日期（end）不能早于起始日期（start）。")
+        raise bad_parameter("end", "截止日期（end）不能早于起始日期（start）。")
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise _bad_parameter("end", f"查询范围不能超过 {MAX_RANGE_DAYS} 天，请缩小 start 到 end 的范围。")
+        raise bad_parameter("end", f"查询范围不能超过 {MAX_RANGE_DAYS} 天，请缩小 start 到 end 的范围。")
     counts = compliance_counts(start, end, on)
     total = {key: sum(c[key] for c in counts.values()) for key in next(iter(counts.values()))}
     return ok({
@@ -660,21 +612,7 @@ def analysis(month):
     parsed = parse_month(month)
     if parsed is None:
         example = month_key(on.year, on.month)
-        raise _bad_parameter("month", f"月份“{month[:20]}”格式不正确，请按“年-月”填写，如 {example}。")
+        raise bad_parameter("month", f"月份“{month[:20]}”格式不正确，请按“年-月”填写，如 {example}。")
     if parsed > (on.year, on.month):
         raise ServiceError(f"{parsed[0]}年{parsed[1]}月尚未开始，只能分析本月及以前的月份。", field="month")
     return ok(month_analysis(*parsed, on))
-
-
-# --- the refusals `route` does not document ------------------------------------------------------------
-
-CONFLICTS = {
-    ("/meetings/{meeting_id}/record", "post"): "该会议已有纪要（不能重复填写），或会议已取消",
-    ("/meeting-records/{record_id}", "patch"): "纪要已签发而未填写修改理由，或版本号不一致（他人已修改）",
-    ("/meeting-records/{record_id}/sign-off", "post"): "纪要已经签发，或版本号不一致",
-    ("/meeting-records/{record_id}/decisions", "post"): "纪要已签发而未填写修改理由，或他人刚修改了纪要",
-    ("/meeting-record-items/{item_id}/escalate", "post"): "已经上报过、已在会上解决，或下一次上级会议尚未排定",
-}
-for (path, method), description in CONFLICTS.items():
-    OPERATIONS["/api/v1" + path][method]["responses"]["409"] = {
-        "description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -4,9 +4,10 @@ import sqlalchemy as sa
 from flask import g, request
 from sqlalchemy.orm import selectinload
 
-from app.api.base import json_body, ok, route, text_field
+from app.api.base import ok, route
+from app.api.params import bad_parameter, json_body, not_found, text_field, unknown_choice
+from app.api.schemas import enum_schema
 from app.core.clock import today
-from app.core.errors import ServiceError
 from app.extensions import db
 from app.org import queries, services
 from app.org.models import Person, Unit, UnitGroup
@@ -41,7 +42,7 @@ def unit_json(unit):
 
 @route("/units", summary="单位列表（可按考评组筛选）", response={"type": "array", "items": UNIT_SCHEMA},
        parameters=[{"name": "group", "in": "query", "required": False,
-                    "schema": {"type": "string", "enum": [g.value for g in UnitGroup]}}])
+                    "schema": enum_schema(UnitGroup)}])
 def units():
     query = sa.select(Unit).order_by(Unit.sort_order, Unit.id)
     group = request.args.get("group")
@@ -49,8 +50,7 @@ def units():
         try:
             query = query.where(Unit.group == UnitGroup(group))
         except ValueError:
-            raise ServiceError(f"未知的考评组“{group[:20]}”，可选：" + "、".join(g.value for g in UnitGroup),
-                               field="group", status=400, code="bad_parameter") from None
+            raise bad_parameter("group", unknown_choice("考评组", group, UnitGroup)) from None
     return ok([unit_json(u) for u in db.session.scalars(query)])
 
 
@@ -58,7 +58,7 @@ def units():
 def unit(unit_id):
     unit = db.session.get(Unit, unit_id)
     if unit is None:
-        raise ServiceError("单位不存在。", status=404, code="not_found")
+        raise not_found("单位不存在。")
     data = unit_json(unit)
     data["lead_plans"] = [p.code for p in queries.plans_led_by(unit.id)]
     return ok(data)

@@ -12,7 +12,18 @@ from decimal import Decimal
 
 from flask import g, request
 
-from app.api.base import DATE_EXAMPLE, OPERATIONS, json_body, ok, parse_iso_date, route, text_field
+from app.api.base import ok, route
+from app.api.params import (
+    DATE_EXAMPLE,
+    arg_date,
+    choices,
+    json_body,
+    not_found,
+    parse_iso_date,
+    renamed_fields,
+    text_field,
+)
+from app.api.schemas import DATE, DATETIME, USER_REF, enum_schema, nullable, query_param, user_ref
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.permissions import allowed
@@ -30,26 +41,18 @@ ITEM_FIELDS = {"unit_id", "assessor", "sub_item", "value", "note"}
 
 # --- OpenAPI schemas ----------------------------------------------------------------------------------------
 
-def _nullable(schema):
-    return dict(schema, nullable=True)
-
-
-DATE = {"type": "string", "format": "date"}
 SCORE = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "两位小数的得分，如 24.50"}
-ASSESSOR = {"type": "string", "enum": [a.value for a in engine.Assessor],
-            "description": "考评单位代码：" + "、".join(f"{a.value}（{a.label}）" for a in engine.Assessor)}
-USER_REF = _nullable({"type": "object", "properties": {"id": {"type": "integer"},
-                                                       "display_name": {"type": "string"}}})
-AS_OF = {"name": "as_of", "in": "query", "required": False, "schema": DATE,
-         "description": "交办事项得分的评价日期（ISO 8601，如 2026-03-31）；缺省为今天。已审定的季度返回审定时的结果"}
+ASSESSOR = enum_schema(engine.Assessor, "考评单位代码：" + choices(engine.Assessor))
+AS_OF = query_param("as_of", DATE, f"交办事项得分的评价日期（ISO 8601，如 {DATE_EXAMPLE}）；缺省为今天。"
+                                   "已审定的季度返回审定时的结果")
 
 RULES_SCHEMA = {
     "type": "object",
     "properties": {
         "year": {"type": "integer"},
         "saved": {"type": "boolean", "description": "false：本年度规则尚未建立，显示的是将要沿用的规则"},
-        "version": _nullable({"type": "integer"}), "rule_set_id": _nullable({"type": "integer"}),
-        "note": _nullable({"type": "string"}), "created_at": _nullable({"type": "string", "format": "date-time"}),
+        "version": nullable({"type": "integer"}), "rule_set_id": nullable({"type": "integer"}),
+        "note": nullable({"type": "string"}), "created_at": nullable(DATETIME),
         "created_by": USER_REF,
         "data": {"type": "object", "description": "rules（规则）、unit_profiles（单位 id → 得分构成）、"
                                                   "assessor_units（考评单位代码 → 单位 id）、sub_item_assessors"},
@@ -61,9 +64,9 @@ CELL_SCHEMA = {
         "unit_id": {"type": "integer"}, "unit_name": {"type": "string"}, "short_name": {"type": "string"},
         "assessor": ASSESSOR, "assessor_label": {"type": "string"},
         "sub_item": {"type": "string", "description": "细项代码；整项录入时为空文本"},
-        "sub_item_name": _nullable({"type": "string"}), "maximum": SCORE,
-        "value": _nullable(SCORE), "note": _nullable({"type": "string"}), "entered_by": USER_REF,
-        "updated_at": _nullable({"type": "string", "format": "date-time"}),
+        "sub_item_name": nullable({"type": "string"}), "maximum": SCORE,
+        "value": nullable(SCORE), "note": nullable({"type": "string"}), "entered_by": USER_REF,
+        "updated_at": nullable(DATETIME),
         "editable": {"type": "boolean", "description": "当前账号可以录入或修改该项"},
     },
 }
@@ -71,7 +74,7 @@ ENTRIES_SCHEMA = {
     "type": "object",
     "properties": {
         "year": {"type": "integer"}, "quarter": {"type": "integer"},
-        "status": {"type": "string", "enum": ["open", "finalized"]}, "rule_version": _nullable({"type": "integer"}),
+        "status": {"type": "string", "enum": ["open", "finalized"]}, "rule_version": nullable({"type": "integer"}),
         "items": {"type": "array", "items": CELL_SCHEMA},
     },
 }
@@ -100,16 +103,15 @@ ENTRY_RESULT_SCHEMA = {
 OFFICE_LINE_SCHEMA = {
     "type": "object",
     "properties": {
-        "task_id": {"type": "integer"}, "title": _nullable({"type": "string"}), "is_lead": {"type": "boolean"},
-        "priority": {"type": "string", "enum": [p.value for p in engine.Priority]},
-        "priority_label": {"type": "string"}, "due_on": DATE, "completed_on": _nullable(DATE),
-        "outcome": {"type": "string", "enum": [o.value for o in engine.TaskOutcome]},
-        "outcome_label": {"type": "string"},
+        "task_id": {"type": "integer"}, "title": nullable({"type": "string"}), "is_lead": {"type": "boolean"},
+        "priority": enum_schema(engine.Priority), "priority_label": {"type": "string"},
+        "due_on": DATE, "completed_on": nullable(DATE),
+        "outcome": enum_schema(engine.TaskOutcome), "outcome_label": {"type": "string"},
         "weight": {"type": "string"}, "credit": {"type": "string"}, "contribution": SCORE,
         "explanation": {"type": "string"},
     },
 }
-OFFICE_SCHEMA = _nullable({
+OFFICE_SCHEMA = nullable({
     "type": "object",
     "properties": {"value": SCORE, "maximum": SCORE, "has_tasks": {"type": "boolean"},
                    "weight_total": {"type": "string"}, "earned": {"type": "string"}},
@@ -123,7 +125,7 @@ QUARTER_ROW_SCHEMA = {
         "maxima": {"type": "object", "additionalProperties": SCORE},
         "missing": {"type": "array", "items": {"type": "string"}, "description": "未录入的项（按0分计）"},
         "complete": {"type": "boolean"}, "total": SCORE, "final": SCORE,
-        "blended_from": _nullable({"type": "integer"}), "source_score": _nullable(SCORE),
+        "blended_from": nullable({"type": "integer"}), "source_score": nullable(SCORE),
         "rank": {"type": "integer"}, "office": OFFICE_SCHEMA,
     },
 }
@@ -132,7 +134,7 @@ QUARTER_SCHEMA = {
     "properties": {
         "year": {"type": "integer"}, "quarter": {"type": "integer"},
         "status": {"type": "string", "enum": ["open", "finalized"]}, "evaluated_on": DATE, "as_of": DATE,
-        "rule_set_id": _nullable({"type": "integer"}), "rule_version": _nullable({"type": "integer"}),
+        "rule_set_id": nullable({"type": "integer"}), "rule_version": nullable({"type": "integer"}),
         "complete": {"type": "boolean"}, "units": {"type": "array", "items": QUARTER_ROW_SCHEMA},
         "last_placed": {"type": "array", "items": {"type": "object"}},
         "finalized_at": {"type": "string", "format": "date-time", "description": "仅已审定的季度"},
@@ -152,7 +154,7 @@ EXPLANATION_SCHEMA = {
         "settings": {"type": "object", "properties": {
             "weights": {"type": "object", "additionalProperties": {"type": "string"}},
             "late_credit": {"type": "string"}, "include_co_units": {"type": "boolean"}}},
-        "office": _nullable(dict(OFFICE_SCHEMA, properties=dict(
+        "office": nullable(dict(OFFICE_SCHEMA, properties=dict(
             OFFICE_SCHEMA["properties"], lines={"type": "array", "items": OFFICE_LINE_SCHEMA}))),
         "formula": {"type": "string"},
     },
@@ -165,12 +167,12 @@ YEAR_SCHEMA = {
                                                                       "enum": ["open", "finalized", "future"]}},
         "units": {"type": "array", "items": {"type": "object", "properties": {
             "unit_id": {"type": "integer"}, "name": {"type": "string"}, "group": {"type": "string"},
-            "quarters": {"type": "array", "items": _nullable(SCORE)}, "annual": SCORE, "score": SCORE,
-            "rank": {"type": "integer"}, "points": SCORE, "deduction": _nullable(SCORE),
-            "grade": _nullable({"type": "string"}), "grade_label": _nullable({"type": "string"}),
+            "quarters": {"type": "array", "items": nullable(SCORE)}, "annual": SCORE, "score": SCORE,
+            "rank": {"type": "integer"}, "points": SCORE, "deduction": nullable(SCORE),
+            "grade": nullable({"type": "string"}), "grade_label": nullable({"type": "string"}),
             "awarded": {"type": "boolean"}, "complete": {"type": "boolean"}}}},
         "quotas": {"type": "object"}, "complete": {"type": "boolean"},
-        "rule_version": _nullable({"type": "integer"}),
+        "rule_version": nullable({"type": "integer"}),
     },
 }
 FINALIZE_BODY = {"type": "object", "required": ["evaluated_on"], "properties": {
@@ -182,22 +184,18 @@ REOPEN_RESULT_SCHEMA = {
     "properties": {"year": {"type": "integer"}, "quarter": {"type": "integer"}, "status": {"type": "string"},
                    "reopenings": {"type": "array", "items": {"type": "object", "properties": {
                        "reason": {"type": "string"}, "by": USER_REF,
-                       "at": {"type": "string", "format": "date-time"}}}}},
+                       "at": DATETIME}}}},
 }
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
-def _not_found(message):
-    return ServiceError(message, status=404, code="not_found")
-
-
 def _period(year, quarter=None):
     """The year (and quarter) of the path, or 404: no other periods exist."""
     if not 2000 <= year <= 2100:
-        raise _not_found("年份应在 2000 到 2100 之间。")
+        raise not_found("年份应在 2000 到 2100 之间。")
     if quarter is not None and quarter not in (1, 2, 3, 4):
-        raise _not_found("季度应为 1 到 4。")
+        raise not_found("季度应为 1 到 4。")
 
 
 def _scope():
@@ -211,14 +209,7 @@ def _scope():
 
 
 def _as_of():
-    value = request.args.get("as_of", "").strip()
-    if not value:
-        return today()
-    parsed = parse_iso_date(value)
-    if parsed is None:
-        raise ServiceError(f"参数 as_of（评价日期）必须是 ISO 8601 日期，如 {DATE_EXAMPLE}。", field="as_of",
-                           status=400, code="bad_parameter")
-    return parsed
+    return arg_date("as_of", "评价日期") or today()
 
 
 def _exact_json():
@@ -232,10 +223,6 @@ def _exact_json():
         return json.loads(request.get_data(), parse_float=Decimal, parse_constant=refuse_constant)
     except ValueError:
         raise ServiceError("请求体不是有效的 JSON（不支持 NaN、Infinity）。", code="bad_json", status=400) from None
-
-
-def _user_ref(user):
-    return {"id": user.id, "display_name": user.display_name} if user is not None else None
 
 
 def _d(value):
@@ -255,7 +242,7 @@ def scoring_rules(year):
         "version": version.version if version else None, "rule_set_id": version.id if version else None,
         "note": version.note if version else None,
         "created_at": version.created_at.isoformat() if version else None,
-        "created_by": _user_ref(version.created_by) if version else None,
+        "created_by": user_ref(version.created_by) if version else None,
         "data": rules.to_data(),
     })
 
@@ -292,7 +279,7 @@ def _cell_json(year_rules, cell, entry, editable):
         "sub_item": sub_item, "sub_item_name": _sub_item_name(year_rules, unit.id, assessor, sub_item),
         "maximum": _d(maximum),
         "value": _d(entry.value) if entry else None, "note": entry.note if entry else None,
-        "entered_by": _user_ref(entry.entered_by) if entry else None,
+        "entered_by": user_ref(entry.entered_by) if entry else None,
         "updated_at": entry.updated_at.isoformat() if entry else None,
         "editable": editable,
     }
@@ -374,7 +361,7 @@ def _problems(problems):
 
 @route("/scoring/<int:year>/q/<int:quarter>/entries", method="POST", permission="unit_member",
        summary="录入或修改季度得分（考评单位；全部通过才保存，任何一项有误则都不保存；已审定的季度返回 409）",
-       body=ENTRY_BODY, response=ENTRY_RESULT_SCHEMA, tag=TAG)
+       body=ENTRY_BODY, response=ENTRY_RESULT_SCHEMA, tag=TAG, conflict="该季度已审定，不能再修改得分")
 def scoring_entries_save(year, quarter):
     _period(year, quarter)
     data = _exact_json()
@@ -388,12 +375,8 @@ def scoring_entries_save(year, quarter):
     items = [_item(i, raw, problems) for i, raw in enumerate(raw_items, start=1)]
     if problems:
         raise _problems(problems)
-    try:
+    with renamed_fields(scores="items"):
         changed = services.enter_scores(g.api_user, year, quarter, items)
-    except ServiceError as error:
-        if error.field == "scores":
-            error.field = "items"
-        raise
     db.session.commit()
     keys = {(i.unit_id, i.assessor, i.sub_item) for i in items}
     return ok({"changed": changed, "items": _entries_json(year, quarter, only=keys)["items"]})
@@ -455,11 +438,11 @@ def scoring_explanation(year, quarter, unit_id):
     _period(year, quarter)
     scope, as_of = _scope(), _as_of()
     if scope is not None and scope != unit_id:
-        raise _not_found("该单位的考评结果不存在，或您无权查看。")
+        raise not_found("该单位的考评结果不存在，或您无权查看。")
     report = services.quarter_report(year, quarter, as_of)
     row = next((r for r in report["units"] if r["unit_id"] == unit_id), None)
     if row is None:
-        raise _not_found("该单位的考评结果不存在，或您无权查看。")
+        raise not_found("该单位的考评结果不存在，或您无权查看。")
     office = row.get("office")
     if office is not None:
         ids = [line["task_id"] for line in office["lines"]]
@@ -480,7 +463,7 @@ def scoring_explanation(year, quarter, unit_id):
 
 @route("/scoring/<int:year>/q/<int:quarter>/finalize", method="POST", permission="admin",
        summary="审定季度考评结果（千百十办；须全部得分录入完整，审定后结果冻结）", body=FINALIZE_BODY,
-       response=QUARTER_SCHEMA, tag=TAG)
+       response=QUARTER_SCHEMA, tag=TAG, conflict="该季度已经审定")
 def scoring_finalize(year, quarter):
     _period(year, quarter)
     data = json_body()
@@ -502,14 +485,14 @@ def scoring_finalize(year, quarter):
 
 @route("/scoring/<int:year>/q/<int:quarter>/reopen", method="POST", permission="admin",
        summary="重新打开已审定的季度（千百十办，须说明理由；原审定结果留存）", body=REOPEN_BODY,
-       response=REOPEN_RESULT_SCHEMA, tag=TAG)
+       response=REOPEN_RESULT_SCHEMA, tag=TAG, conflict="该季度尚未审定")
 def scoring_reopen(year, quarter):
     _period(year, quarter)
     reason = text_field(json_body(), "reason", "重新打开的理由", REASON_MAX)
     state = services.reopen_quarter(g.api_user, year, quarter, reason)
     db.session.commit()
     return ok({"year": year, "quarter": quarter, "status": state.status.value,
-               "reopenings": [{"reason": r.reason, "by": _user_ref(r.by), "at": r.at.isoformat()}
+               "reopenings": [{"reason": r.reason, "by": user_ref(r.by), "at": r.at.isoformat()}
                               for r in state.reopenings]})
 
 
@@ -526,16 +509,3 @@ def scoring_year(year):
         report["units"] = [r for r in report["units"] if r["unit_id"] == scope]
     report["quarter_status"] = {str(q): status for q, status in report["quarter_status"].items()}
     return ok(dict(report, as_of=as_of.isoformat()))
-
-
-def _document_conflict(path, method, description):
-    """The `route` decorator documents the common responses; these operations also answer 409."""
-    OPERATIONS["/api/v1" + path][method]["responses"]["409"] = {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-_document_conflict("/scoring/{year}/q/{quarter}/entries", "post", "该季度已审定，不能再修改得分")
-_document_conflict("/scoring/{year}/q/{quarter}/finalize", "post", "该季度已经审定")
-_document_conflict("/scoring/{year}/q/{quarter}/reopen", "post", "该季度尚未审定")

@@ -6,17 +6,45 @@ service of `app.tasks.services` and commit; the rules stay in the services. Date
 (`YYYY-MM-DD`), times ISO 8601 with their UTC offset.
 """
 
-import re
-from contextlib import contextmanager
-
 import sqlalchemy as sa
-from flask import current_app, g, request
+from flask import g, request
 
-from app.api.base import DATE_EXAMPLE, json_body, ok, parse_iso_date, route, text_field
+from app.api.base import ok, route
+from app.api.params import (
+    arg_date,
+    arg_enum,
+    arg_int,
+    bad_parameter,
+    choice_field,
+    date_field,
+    int_field,
+    json_body,
+    not_found,
+    paging,
+    renamed_fields,
+    text_field,
+    version_field,
+)
+from app.api.schemas import (
+    DATE,
+    DATETIME,
+    PAGE_PARAMETERS,
+    REF,
+    USER_REF,
+    enum_schema,
+    iso,
+    nullable,
+    page_schema,
+    query_param,
+    ref,
+    text_schema,
+    user_ref,
+)
 from app.auth.models import Role
 from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
+from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
 from app.tasks import queries, services
@@ -31,22 +59,12 @@ from app.tasks.models import (
 )
 
 TAG = "督办事项"
-MAX_PER_PAGE = 200
 MAX_QUERY_TEXT = 100
 SOURCE_REF_MAX = 200
 
 
 # --- OpenAPI schemas ----------------------------------------------------------------------------------------
 
-def _nullable(schema):
-    return dict(schema, nullable=True)
-
-
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
-REF = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
-USER_REF = {"type": "object", "nullable": True,
-            "properties": {"id": {"type": "integer"}, "display_name": {"type": "string"}}}
 FOLLOW_UP_SCHEMA = {
     "type": "object",
     "properties": {
@@ -58,39 +76,39 @@ FOLLOW_UP_SCHEMA = {
             "size": {"type": "integer"}}}},
     },
 }
-LATEST_SCHEMA = _nullable({"type": "object", "properties": {
+LATEST_SCHEMA = nullable({"type": "object", "properties": {
     "id": {"type": "integer"}, "text": {"type": "string"}, "percent": {"type": "integer"}, "reported_on": DATE}})
 PARTY_SCHEMA = {
     "type": "object",
     "description": "牵头单位或配合单位，各自带最新一次进展",
-    "properties": {"unit": REF, "is_lead": {"type": "boolean"}, "last_reported_on": _nullable(DATE),
+    "properties": {"unit": REF, "is_lead": {"type": "boolean"}, "last_reported_on": nullable(DATE),
                    "latest_follow_up": LATEST_SCHEMA},
 }
 TASK_SCHEMA = {
     "type": "object",
     "properties": {
         "id": {"type": "integer"}, "title": {"type": "string"},
-        "source": {"type": "string", "enum": [s.value for s in TaskSource]}, "source_label": {"type": "string"},
+        "source": enum_schema(TaskSource), "source_label": {"type": "string"},
         "source_ref": {"type": "string", "nullable": True},
-        "plan": _nullable({"type": "object", "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
-                                                            "name": {"type": "string"}}}),
+        "plan": nullable({"type": "object", "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
+                                                           "name": {"type": "string"}}}),
         "lead_unit": REF, "parties": {"type": "array", "items": PARTY_SCHEMA},
-        "priority": {"type": "string", "enum": [p.value for p in TaskPriority]}, "priority_label": {"type": "string"},
-        "state": {"type": "string", "enum": [s.value for s in TaskState]}, "state_label": {"type": "string"},
-        "assigned_on": DATE, "original_due_on": DATE, "due_on": DATE, "completed_on": _nullable(DATE),
-        "light": {"type": "string", "enum": [lt.value for lt in Light]}, "light_label": {"type": "string"},
+        "priority": enum_schema(TaskPriority), "priority_label": {"type": "string"},
+        "state": enum_schema(TaskState), "state_label": {"type": "string"},
+        "assigned_on": DATE, "original_due_on": DATE, "due_on": DATE, "completed_on": nullable(DATE),
+        "light": enum_schema(Light), "light_label": {"type": "string"},
         "days_overdue": {"type": "integer", "description": "逾期工作日数：未办结的算到今天，已办结的算到完成日期"},
-        "urge_count": {"type": "integer"}, "last_urged_at": _nullable(DATETIME),
+        "urge_count": {"type": "integer"}, "last_urged_at": nullable(DATETIME),
         "version": {"type": "integer", "description": "乐观锁版本号；操作时可回传 version 以防覆盖他人的更新"},
     },
 }
 REQUEST_SCHEMA = {
     "type": "object",
     "properties": {
-        "id": {"type": "integer"}, "status": {"type": "string", "enum": [s.value for s in RequestStatus]},
+        "id": {"type": "integer"}, "status": enum_schema(RequestStatus),
         "status_label": {"type": "string"}, "requested_by": USER_REF, "requested_at": DATETIME,
-        "decided_by": USER_REF, "decided_at": _nullable(DATETIME), "decision_note": {"type": "string",
-                                                                                     "nullable": True},
+        "decided_by": USER_REF, "decided_at": nullable(DATETIME), "decision_note": {"type": "string",
+                                                                                    "nullable": True},
         "requested_due_on": DATE, "previous_due_on": DATE, "reason": {"type": "string"},
         "completed_on": DATE, "summary": {"type": "string"},
     },
@@ -99,10 +117,10 @@ TASK_DETAIL_SCHEMA = {
     "type": "object",
     "properties": dict(
         TASK_SCHEMA["properties"],
-        content={"type": "string"}, assigner=USER_REF, assigner_unit=_nullable(REF),
+        content={"type": "string"}, assigner=USER_REF, assigner_unit=nullable(REF),
         created_at=DATETIME, updated_at=DATETIME,
         light_provisional={"type": "boolean", "description": "亮灯所用的节假日安排尚未公布（按周末推算）"},
-        pending_extension=_nullable(REQUEST_SCHEMA), pending_completion=_nullable(REQUEST_SCHEMA),
+        pending_extension=nullable(REQUEST_SCHEMA), pending_completion=nullable(REQUEST_SCHEMA),
         extension_requests={"type": "array", "items": REQUEST_SCHEMA},
         completion_requests={"type": "array", "items": REQUEST_SCHEMA},
         urges={"type": "array", "items": {"type": "object", "properties": {
@@ -110,17 +128,13 @@ TASK_DETAIL_SCHEMA = {
             "note": {"type": "string"}, "by": USER_REF, "created_at": DATETIME}}},
         timeline={"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "kind": {"type": "string"}, "kind_label": {"type": "string"},
-            "at": DATETIME, "actor": USER_REF, "unit": _nullable(REF), "from_state": {"type": "string",
-                                                                                        "nullable": True},
+            "at": DATETIME, "actor": USER_REF, "unit": nullable(REF), "from_state": {"type": "string",
+                                                                                       "nullable": True},
             "to_state": {"type": "string", "nullable": True}, "note": {"type": "string", "nullable": True}}}},
         actions={"type": "array", "items": {"type": "string"}, "description": "当前账号可执行的操作"},
     ),
 }
-TASK_PAGE_SCHEMA = {
-    "type": "object",
-    "properties": {"items": {"type": "array", "items": TASK_SCHEMA}, "total": {"type": "integer"},
-                   "page": {"type": "integer"}, "per_page": {"type": "integer"}},
-}
+TASK_PAGE_SCHEMA = page_schema(TASK_SCHEMA)
 DISPATCH_SCHEMA = {
     "type": "object",
     "properties": {
@@ -149,114 +163,64 @@ def _body(required=(), **properties):
     return schema
 
 
-def _text_schema(max_length, description=""):
-    return {"type": "string", "maxLength": max_length, "description": description}
-
-
-TEXT = _text_schema(services.TEXT_MAX)
 CREATE_BODY = {
     "type": "object",
     "required": ["title", "lead_unit_id", "due_on"],
     "properties": {
-        "title": _text_schema(services.TITLE_MAX, "事项名称"),
-        "content": _text_schema(services.TEXT_MAX, "具体内容和要求"),
-        "source": {"type": "string", "enum": [s.value for s in TaskSource],
-                   "description": "来源；缺省时有 plan 为 plan，否则为 free"},
-        "source_ref": _text_schema(SOURCE_REF_MAX, "来源说明（会议、批示文号等）"),
+        "title": text_schema(services.TITLE_MAX, "事项名称"),
+        "content": text_schema(services.TEXT_MAX, "具体内容和要求"),
+        "source": enum_schema(TaskSource, "来源；缺省时有 plan 为 plan，否则为 free"),
+        "source_ref": text_schema(SOURCE_REF_MAX, "来源说明（会议、批示文号等）"),
         "plan": {"type": "string", "description": "计划或举措编号，如 P1、M2"},
         "lead_unit_id": {"type": "integer"},
         "co_unit_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": services.MAX_CO_UNITS},
-        "priority": {"type": "string", "enum": [p.value for p in TaskPriority], "default": "normal"},
+        "priority": dict(enum_schema(TaskPriority), default="normal"),
         "due_on": dict(DATE, description="完成时限，不早于今天"),
     },
 }
-FOLLOW_UP_BODY = _body(["text", "percent"], text=_text_schema(services.FOLLOW_UP_MAX, "进展情况"),
+FOLLOW_UP_BODY = _body(["text", "percent"], text=text_schema(services.FOLLOW_UP_MAX, "进展情况"),
                        percent={"type": "integer", "minimum": 0, "maximum": 100})
 COMPLETION_BODY = _body(["completed_on", "summary"],
                         completed_on=dict(DATE, description="实际完成日期：可补录过去的日期，不能晚于今天"),
-                        summary=_text_schema(services.SUMMARY_MAX, "办结情况"))
+                        summary=text_schema(services.SUMMARY_MAX, "办结情况"))
 EXTENSION_BODY = _body(["due_on", "reason"], due_on=dict(DATE, description="申请延期到的日期"),
-                       reason=_text_schema(services.REASON_MAX, "延期理由"))
-NOTE_BODY = _body(note=_text_schema(services.REASON_MAX, "意见（可选）"))
-NOTE_REQUIRED_BODY = _body(["note"], note=_text_schema(services.REASON_MAX, "理由或意见"))
+                       reason=text_schema(services.REASON_MAX, "延期理由"))
+NOTE_BODY = _body(note=text_schema(services.REASON_MAX, "意见（可选）"))
+NOTE_REQUIRED_BODY = _body(["note"], note=text_schema(services.REASON_MAX, "理由或意见"))
 VERSION_BODY = _body()
 URGE_BODY = _body(["level"], level={"type": "integer", "enum": sorted(Urge.LEVELS),
                                     "description": "1 催办、2 督办、3 通报"},
-                  note=_text_schema(services.REASON_MAX, "催办说明（可选）"))
-CANCEL_BODY = _body(["reason"], reason=_text_schema(services.REASON_MAX, "撤销理由"))
-
-
-def _query(name, schema, description):
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+                  note=text_schema(services.REASON_MAX, "催办说明（可选）"))
+CANCEL_BODY = _body(["reason"], reason=text_schema(services.REASON_MAX, "撤销理由"))
 
 
 LIST_PARAMETERS = [
-    _query("plan", {"type": "string"}, "计划或举措：编号（如 P1）或 id"),
-    _query("unit_id", {"type": "integer"}, "牵头或配合该单位的事项"),
-    _query("group", {"type": "string", "enum": [gr.value for gr in UnitGroup]}, "牵头单位所在考评组"),
-    _query("light", {"type": "string", "enum": [lt.value for lt in Light]}, "亮灯（按今天计算）"),
-    _query("state", {"type": "string", "enum": [s.value for s in TaskState]}, "状态"),
-    _query("due_from", DATE, "完成时限不早于"),
-    _query("due_to", DATE, "完成时限不晚于"),
-    _query("q", {"type": "string", "maxLength": MAX_QUERY_TEXT}, "在名称和内容中查找"),
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "页码"),
-    _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页条数（最多 200）"),
+    query_param("plan", {"type": "string"}, "计划或举措：编号（如 P1）或 id"),
+    query_param("unit_id", {"type": "integer"}, "牵头或配合该单位的事项"),
+    query_param("group", enum_schema(UnitGroup), "牵头单位所在考评组"),
+    query_param("light", enum_schema(Light), "亮灯（按今天计算）"),
+    query_param("state", enum_schema(TaskState), "状态"),
+    query_param("due_from", DATE, "完成时限不早于"),
+    query_param("due_to", DATE, "完成时限不晚于"),
+    query_param("q", {"type": "string", "maxLength": MAX_QUERY_TEXT}, "在名称和内容中查找"),
+    *PAGE_PARAMETERS,
 ]
 DISPATCH_PARAMETERS = [
-    _query("person_id", {"type": "integer"}, "市领导（人员 id）；市领导本人可省略，只能查看本人的清单"),
-    _query("xun", {"type": "string", "pattern": r"^\d{4}-\d{1,2}-[123]$"}, "旬，如 2026-11-3（下旬）；缺省为本旬"),
+    query_param("person_id", {"type": "integer"}, "市领导（人员 id）；市领导本人可省略，只能查看本人的清单"),
+    query_param("xun", {"type": "string", "pattern": r"^\d{4}-\d{1,2}-[123]$"}, "旬，如 2026-11-3（下旬）；缺省为本旬"),
 ]
 
 
 # --- visibility ---------------------------------------------------------------------------------------------
 
-def _not_found():
-    return ServiceError("事项不存在，或您无权查看。", status=404, code="not_found")
-
-
 def _task_or_404(task_id, detail=False):
     task = queries.task_for_detail(task_id) if detail else db.session.get(Task, task_id)
     if task is None or not services.can_view(g.api_user, task):
-        raise _not_found()
+        raise not_found("事项不存在，或您无权查看。")
     return task
 
 
 # --- parsing ------------------------------------------------------------------------------------------------
-
-def _bad_parameter(name, message):
-    return ServiceError(message, field=name, status=400, code="bad_parameter")
-
-
-def _arg_int(name, label, minimum=1, maximum=None):
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if not re.fullmatch(r"\d{1,9}", value) or int(value) < minimum or (maximum and int(value) > maximum):
-        limit = f" {minimum} 到 {maximum} 之间的" if maximum else "正"
-        raise _bad_parameter(name, f"参数 {name}（{label}）必须是{limit}整数。")
-    return int(value)
-
-
-def _arg_enum(name, label, enum_cls):
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        raise _bad_parameter(name, f"未知的{label}“{value[:20]}”，可选：" + "、".join(e.value for e in enum_cls)) \
-            from None
-
-
-def _arg_date(name, label):
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    parsed = parse_iso_date(value)
-    if parsed is None:
-        raise _bad_parameter(name, f"参数 {name}（{label}）必须是 ISO 8601 日期，如 {DATE_EXAMPLE}。")
-    return parsed
-
 
 def _arg_plan():
     value = request.args.get("plan", "").strip()
@@ -266,92 +230,28 @@ def _arg_plan():
     plan_id = db.session.scalar(sa.select(Plan.id).where(Plan.id == int(value) if by_id else
                                                          Plan.code == value.upper()))
     if plan_id is None:
-        raise _bad_parameter("plan", f"未知的计划或举措“{value[:20]}”，请填写编号（如 P1、M2）或 id。")
+        raise bad_parameter("plan", f"未知的计划或举措“{value[:20]}”，请填写编号（如 P1、M2）或 id。")
     return plan_id
 
 
 def _list_filter():
-    due_from, due_to = _arg_date("due_from", "完成时限起"), _arg_date("due_to", "完成时限止")
+    due_from, due_to = arg_date("due_from", "完成时限起"), arg_date("due_to", "完成时限止")
     if due_from and due_to and due_from > due_to:
-        raise _bad_parameter("due_to", "完成时限止（due_to）不能早于完成时限起（due_from）。")
+        raise bad_parameter("due_to", "完成时限止（due_to）不能早于完成时限起（due_from）。")
     text = request.args.get("q", "").strip()
     if len(text) > MAX_QUERY_TEXT:
-        raise _bad_parameter("q", f"查找内容（q）不能超过 {MAX_QUERY_TEXT} 个字符。")
+        raise bad_parameter("q", f"查找内容（q）不能超过 {MAX_QUERY_TEXT} 个字符。")
     return queries.TaskFilter(
-        plan_id=_arg_plan(), unit_id=_arg_int("unit_id", "单位 id"),
-        group=_arg_enum("group", "考评组", UnitGroup), light=_arg_enum("light", "亮灯", Light),
-        state=_arg_enum("state", "状态", TaskState), due_from=due_from, due_to=due_to, text=text or None)
-
-
-def _int_field(data, name, label, required=True, minimum=None, maximum=None):
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise ServiceError(f"请填写{label}（{name}）。", field=name)
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ServiceError(f"{label}（{name}）必须是整数。", field=name)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        if maximum is None:
-            raise ServiceError(f"{label}（{name}）不能小于 {minimum}。", field=name)
-        raise ServiceError(f"{label}（{name}）必须是 {minimum} 到 {maximum} 的整数。", field=name)
-    return value
-
-
-def _date_field(data, name, label):
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ServiceError(f"请填写{label}（{name}）。", field=name)
-    if not isinstance(value, str):
-        raise ServiceError(f"{label}（{name}）必须是 ISO 8601 日期文本，如 \"{DATE_EXAMPLE}\"。", field=name)
-    parsed = parse_iso_date(value.strip())
-    if parsed is None:
-        raise ServiceError(f"{label}（{name}）不是有效的日期，请按 ISO 8601 填写，如 {DATE_EXAMPLE}。", field=name)
-    return parsed
-
-
-def _choice_field(data, name, label, enum_cls, default):
-    value = data.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, str) or value not in {e.value for e in enum_cls}:
-        raise ServiceError(f"{label}（{name}）只能是：" + "、".join(f"{e.value}（{e.label}）" for e in enum_cls)
-                           + "。", field=name)
-    return enum_cls(value)
-
-
-def _version(data):
-    return _int_field(data, "version", "版本号", required=False, minimum=1)
+        plan_id=_arg_plan(), unit_id=arg_int("unit_id", "单位 id"),
+        group=arg_enum("group", "考评组", UnitGroup), light=arg_enum("light", "亮灯", Light),
+        state=arg_enum("state", "状态", TaskState), due_from=due_from, due_to=due_to, text=text or None)
 
 
 def _note(data, required=False, label="意见"):
     return text_field(data, "note", label, services.REASON_MAX, required=required)
 
 
-@contextmanager
-def _fields(**renamed):
-    """Report a service's refusal under the name of the JSON field (the services name their own fields)."""
-    try:
-        yield
-    except ServiceError as error:
-        if error.field in renamed:
-            error.field = renamed[error.field]
-        raise
-
-
 # --- JSON ---------------------------------------------------------------------------------------------------
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def _ref(unit):
-    return {"id": unit.id, "name": unit.name} if unit is not None else None
-
-
-def _user(user):
-    return {"id": user.id, "display_name": user.display_name} if user is not None else None
-
 
 def _latest(follow_up):
     if follow_up is None:
@@ -374,23 +274,23 @@ def task_json(task, window, calendar, light=None, days_overdue=None):
         "id": task.id, "title": task.title,
         "source": task.source.value, "source_label": task.source.label, "source_ref": task.source_ref,
         "plan": {"id": task.plan.id, "code": task.plan.code, "name": task.plan.name} if task.plan else None,
-        "lead_unit": _ref(task.lead_unit),
-        "parties": [{"unit": _ref(p.unit), "is_lead": p.is_lead, "last_reported_on": _iso(p.last_reported_on),
+        "lead_unit": ref(task.lead_unit),
+        "parties": [{"unit": ref(p.unit), "is_lead": p.is_lead, "last_reported_on": iso(p.last_reported_on),
                      "latest_follow_up": _latest(p.last_follow_up)} for p in task.parties],
         "priority": task.priority.value, "priority_label": task.priority.label,
         "state": task.state.value, "state_label": task.state.label,
         "assigned_on": task.assigned_on.isoformat(), "original_due_on": task.original_due_on.isoformat(),
-        "due_on": task.due_on.isoformat(), "completed_on": _iso(task.completed_on),
+        "due_on": task.due_on.isoformat(), "completed_on": iso(task.completed_on),
         "light": light.value, "light_label": light.label,
         "days_overdue": days_overdue if days_overdue is not None else _days_overdue(task, window.today, calendar),
-        "urge_count": task.urge_count, "last_urged_at": _iso(task.last_urged_at), "version": task.version,
+        "urge_count": task.urge_count, "last_urged_at": iso(task.last_urged_at), "version": task.version,
     }
 
 
 def _request_json(item):
     data = {"id": item.id, "status": item.status.value, "status_label": item.status.label,
-            "requested_by": _user(item.requested_by), "requested_at": _iso(item.requested_at),
-            "decided_by": _user(item.decided_by), "decided_at": _iso(item.decided_at),
+            "requested_by": user_ref(item.requested_by), "requested_at": iso(item.requested_at),
+            "decided_by": user_ref(item.decided_by), "decided_at": iso(item.decided_at),
             "decision_note": item.decision_note}
     if hasattr(item, "requested_due_on"):
         data.update(requested_due_on=item.requested_due_on.isoformat(),
@@ -402,9 +302,9 @@ def _request_json(item):
 
 def follow_up_json(follow_up):
     return {
-        "id": follow_up.id, "unit": _ref(follow_up.unit), "author": _user(follow_up.author),
+        "id": follow_up.id, "unit": ref(follow_up.unit), "author": user_ref(follow_up.author),
         "text": follow_up.text, "percent": follow_up.percent, "reported_on": follow_up.reported_on.isoformat(),
-        "created_at": _iso(follow_up.created_at),
+        "created_at": iso(follow_up.created_at),
         "files": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}
                   for f in follow_up.files],
     }
@@ -418,16 +318,16 @@ def detail_json(task_id):
     data = task_json(task, window, get_calendar())
     extensions, completions, urges = queries.requests_of(task.id)
     data.update(
-        content=task.content, assigner=_user(task.assigner), assigner_unit=_ref(task.assigner_unit),
-        created_at=_iso(task.created_at), updated_at=_iso(task.updated_at), light_provisional=window.provisional,
+        content=task.content, assigner=user_ref(task.assigner), assigner_unit=ref(task.assigner_unit),
+        created_at=iso(task.created_at), updated_at=iso(task.updated_at), light_provisional=window.provisional,
         pending_extension=next((_request_json(r) for r in extensions if r.status is RequestStatus.pending), None),
         pending_completion=next((_request_json(r) for r in completions if r.status is RequestStatus.pending), None),
         extension_requests=[_request_json(r) for r in extensions],
         completion_requests=[_request_json(r) for r in completions],
-        urges=[{"id": u.id, "level": u.level, "level_label": u.level_label, "note": u.note, "by": _user(u.by),
-                "created_at": _iso(u.created_at)} for u in urges],
-        timeline=[{"id": e.id, "kind": e.kind.value, "kind_label": e.kind.label, "at": _iso(e.at),
-                   "actor": _user(e.actor), "unit": _ref(e.unit), "from_state": e.from_state,
+        urges=[{"id": u.id, "level": u.level, "level_label": u.level_label, "note": u.note, "by": user_ref(u.by),
+                "created_at": iso(u.created_at)} for u in urges],
+        timeline=[{"id": e.id, "kind": e.kind.value, "kind_label": e.kind.label, "at": iso(e.at),
+                   "actor": user_ref(e.actor), "unit": ref(e.unit), "from_state": e.from_state,
                    "to_state": e.to_state, "note": e.note} for e in queries.timeline(task.id)],
         actions=sorted(services.allowed_actions(user, task, on)),
     )
@@ -442,9 +342,7 @@ def task_list():
     on = today()
     window = queries.light_window(on)
     task_filter = _list_filter()
-    page = _arg_int("page", "页码", maximum=100000) or 1
-    per_page = _arg_int("per_page", "每页条数", maximum=MAX_PER_PAGE) or \
-        min(current_app.config.get("PAGE_SIZE", 50), MAX_PER_PAGE)
+    page, per_page = paging()
     where = task_filter.clauses(window)
     visible = services.visible_to(g.api_user)
     if visible is not None:
@@ -467,13 +365,13 @@ def task_create():
     content = text_field(data, "content", "具体内容", services.TEXT_MAX, required=False) or ""
     source_ref = text_field(data, "source_ref", "来源说明", SOURCE_REF_MAX, required=False)
     plan = _plan_field(data)
-    source = _choice_field(data, "source", "来源", TaskSource, TaskSource.plan if plan else TaskSource.free)
+    source = choice_field(data, "source", "来源", TaskSource, TaskSource.plan if plan else TaskSource.free)
     if source is TaskSource.plan and plan is None:
         raise ServiceError("来源为计划举措（plan）时，请填写计划或举措编号（plan，如 P1）。", field="plan")
-    priority = _choice_field(data, "priority", "优先级", TaskPriority, TaskPriority.normal)
+    priority = choice_field(data, "priority", "优先级", TaskPriority, TaskPriority.normal)
     lead_unit, co_units = _units_fields(data)
-    due_on = _date_field(data, "due_on", "完成时限")
-    with _fields(plan_id="plan"):
+    due_on = date_field(data, "due_on", "完成时限")
+    with renamed_fields(plan_id="plan"):
         task = services.assign_task(g.api_user, title=title, content=content, lead_unit=lead_unit, co_units=co_units,
                                     due_on=due_on, today=today(), source=source, plan=plan, source_ref=source_ref,
                                     priority=priority)
@@ -495,7 +393,7 @@ def _plan_field(data):
 
 
 def _units_fields(data):
-    lead_id = _int_field(data, "lead_unit_id", "牵头单位 id", minimum=1)
+    lead_id = int_field(data, "lead_unit_id", "牵头单位 id", minimum=1)
     co_ids = data.get("co_unit_ids")
     if co_ids is None:
         co_ids = []
@@ -538,8 +436,8 @@ def task_follow_up_create(task_id):
     task = _task_or_404(task_id)
     data = json_body()
     text = text_field(data, "text", "进展情况", services.FOLLOW_UP_MAX)
-    percent = _int_field(data, "percent", "完成进度", minimum=0, maximum=100)
-    version = _version(data)
+    percent = int_field(data, "percent", "完成进度", minimum=0, maximum=100)
+    version = version_field(data)
     follow_up = services.record_follow_up(g.api_user, task, text, percent, today(), expected_version=version)
     db.session.commit()
     return ok(dict(follow_up_json(follow_up), task_version=task.version, task_state=task.state.value), 201)
@@ -559,7 +457,7 @@ def _transition(task_id, act):
 @route("/tasks/<int:task_id>/accept", method="POST", permission="unit_member", summary="签收（牵头单位）",
        body=VERSION_BODY, response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_accept(task_id):
-    return _transition(task_id, lambda task, data: services.accept_task(g.api_user, task, _version(data)))
+    return _transition(task_id, lambda task, data: services.accept_task(g.api_user, task, version_field(data)))
 
 
 @route("/tasks/<int:task_id>/request-completion", method="POST", permission="unit_member",
@@ -567,9 +465,9 @@ def task_accept(task_id):
        response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_request_completion(task_id):
     def act(task, data):
-        completed_on = _date_field(data, "completed_on", "完成日期")
+        completed_on = date_field(data, "completed_on", "完成日期")
         summary = text_field(data, "summary", "办结情况", services.SUMMARY_MAX)
-        services.request_completion(g.api_user, task, completed_on, summary, today(), _version(data))
+        services.request_completion(g.api_user, task, completed_on, summary, today(), version_field(data))
 
     return _transition(task_id, act)
 
@@ -578,7 +476,7 @@ def task_request_completion(task_id):
        summary="审核办结（交办单位或交办领导）", body=NOTE_BODY, response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_approve_completion(task_id):
     return _transition(task_id, lambda task, data: services.approve_completion(
-        g.api_user, task, _note(data, label="审核意见"), _version(data)))
+        g.api_user, task, _note(data, label="审核意见"), version_field(data)))
 
 
 @route("/tasks/<int:task_id>/return", method="POST", permission="assign",
@@ -586,17 +484,17 @@ def task_approve_completion(task_id):
        response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_return(task_id):
     return _transition(task_id, lambda task, data: services.return_task(
-        g.api_user, task, _note(data, required=True, label="退回理由"), _version(data)))
+        g.api_user, task, _note(data, required=True, label="退回理由"), version_field(data)))
 
 
 @route("/tasks/<int:task_id>/request-extension", method="POST", permission="unit_member",
        summary="申请延期（牵头单位）", body=EXTENSION_BODY, response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_request_extension(task_id):
     def act(task, data):
-        due_on = _date_field(data, "due_on", "申请延期到的日期")
+        due_on = date_field(data, "due_on", "申请延期到的日期")
         reason = text_field(data, "reason", "延期理由", services.REASON_MAX)
-        with _fields(new_due_on="due_on"):
-            services.request_extension(g.api_user, task, due_on, reason, today(), _version(data))
+        with renamed_fields(new_due_on="due_on"):
+            services.request_extension(g.api_user, task, due_on, reason, today(), version_field(data))
 
     return _transition(task_id, act)
 
@@ -605,7 +503,7 @@ def task_request_extension(task_id):
        summary="同意延期（交办单位或交办领导）", body=NOTE_BODY, response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_approve_extension(task_id):
     return _transition(task_id, lambda task, data: services.decide_extension(
-        g.api_user, task, True, _note(data, label="审核意见"), _version(data)))
+        g.api_user, task, True, _note(data, label="审核意见"), version_field(data)))
 
 
 @route("/tasks/<int:task_id>/refuse-extension", method="POST", permission="assign",
@@ -613,7 +511,7 @@ def task_approve_extension(task_id):
        response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_refuse_extension(task_id):
     return _transition(task_id, lambda task, data: services.decide_extension(
-        g.api_user, task, False, _note(data, required=True, label="审核意见"), _version(data)))
+        g.api_user, task, False, _note(data, required=True, label="审核意见"), version_field(data)))
 
 
 @route("/tasks/<int:task_id>/urge", method="POST", permission="assign",
@@ -621,9 +519,9 @@ def task_refuse_extension(task_id):
        response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_urge(task_id):
     def act(task, data):
-        level = _int_field(data, "level", "催办级别", minimum=min(Urge.LEVELS), maximum=max(Urge.LEVELS))
+        level = int_field(data, "level", "催办级别", minimum=min(Urge.LEVELS), maximum=max(Urge.LEVELS))
         note = _note(data, label="催办说明")
-        services.urge_task(g.api_user, task, level, note, today(), _version(data))
+        services.urge_task(g.api_user, task, level, note, today(), version_field(data))
 
     return _transition(task_id, act)
 
@@ -632,7 +530,7 @@ def task_urge(task_id):
        summary="撤销事项（交办单位或交办领导，须写明理由）", body=CANCEL_BODY, response=TASK_DETAIL_SCHEMA, tag=TAG)
 def task_cancel(task_id):
     return _transition(task_id, lambda task, data: services.cancel_task(
-        g.api_user, task, text_field(data, "reason", "撤销理由", services.REASON_MAX), _version(data)))
+        g.api_user, task, text_field(data, "reason", "撤销理由", services.REASON_MAX), version_field(data)))
 
 
 # --- the dispatch list --------------------------------------------------------------------------------------
@@ -641,7 +539,7 @@ def task_cancel(task_id):
        parameters=DISPATCH_PARAMETERS, response=DISPATCH_SCHEMA, tag=TAG)
 def dispatch():
     user, on = g.api_user, today()
-    person_id = _arg_int("person_id", "人员 id")
+    person_id = arg_int("person_id", "人员 id")
     if user.role is Role.leader:
         if user.person_id is None:
             raise PermissionDenied("您的账号未关联市领导，无法查看调度清单。")
@@ -649,14 +547,14 @@ def dispatch():
             raise PermissionDenied("市领导只能查看本人的调度清单。")
         person_id = user.person_id
     elif person_id is None:
-        raise _bad_parameter("person_id", "请用参数 person_id 指定要查看哪位市领导的调度清单。")
+        raise bad_parameter("person_id", "请用参数 person_id 指定要查看哪位市领导的调度清单。")
     person = db.session.get(Person, person_id)
     if person is None:
-        raise ServiceError("人员不存在。", status=404, code="not_found")
+        raise not_found("人员不存在。")
     code = request.args.get("xun", "").strip()
-    xun = queries.Xun.parse(code) if code else queries.Xun.of(on)
+    xun = Xun.parse(code) if code else Xun.of(on)
     if xun is None:
-        raise _bad_parameter("xun", f"参数 xun 的格式应为“年-月-旬”，如 2026-11-3（1 上旬、2 中旬、3 下旬），"
+        raise bad_parameter("xun", f"参数 xun 的格式应为“年-月-旬”，如 2026-11-3（1 上旬、2 中旬、3 下旬），"
                                     f"收到“{code[:20]}”。")
     result = queries.dispatch_list(person, xun, on)
     window, calendar = queries.light_window(on), get_calendar()
@@ -665,10 +563,10 @@ def dispatch():
         "provisional": result.provisional,
         "xun": {"code": xun.code, "label": xun.label, "start": xun.start.isoformat(), "end": xun.end.isoformat(),
                 "previous": xun.previous().code, "next": xun.next().code},
-        "units": [{"unit": _ref(unit), "rows": [{
+        "units": [{"unit": ref(unit), "rows": [{
             "task": task_json(row.task, window, calendar, light=row.light, days_overdue=row.days_overdue),
             "light": row.light.value, "days_overdue": row.days_overdue, "stale": row.stale,
             "lead_progress": _latest(row.lead_progress),
-            "co_progress": [{"unit": _ref(u), "latest_follow_up": _latest(f)} for u, f in row.co_progress],
+            "co_progress": [{"unit": ref(u), "latest_follow_up": _latest(f)} for u, f in row.co_progress],
         } for row in rows]} for unit, rows in result.units],
     })
