@@ -32,6 +32,7 @@ test: $(VENV)/.deps-dev
 
 lint: $(VENV)/.deps-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## bench: one table of the pages and jobs on 50,000 tasks, SQLite (/tmp/qbs-bench/bench.sqlite3) beside PostgreSQL
 ## (BENCH_PG, skipped with a message when it does not answer); each data set is built once and then reused.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command (`make test`) runs this: lint, then the suite on SQLite, then on PostgreSQL.
+# The README's test command (`make test`) runs this: lint and the import layers, then the suite on SQLite, then
+# on PostgreSQL.
 # PostgreSQL: TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/qbs_test). In CI (CI=true) the
 # PostgreSQL run is mandatory; elsewhere it is skipped, with a clear message, when no server answers.
 set -euo pipefail
@@ -10,6 +11,9 @@ WORKERS="${PYTEST_WORKERS:-2}"  # pytest-xdist workers; each gets its own databa
 
 echo "== ruff check"
 $BIN/ruff check .
+
+echo "== import layers (lint-imports; the contracts are in pyproject.toml)"
+$BIN/lint-imports --no-cache
 
 CHROMIUM="${E2E_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ] && [ "${CI:-}" != "true" ]; then
