@@ -18,8 +18,9 @@ from app.core.excel import BORDER, HEADER_FILL, UnreadableUpload, non_blank_rows
 from app.extensions import db
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
+from app.scoring.entries import EntryItem, cells_for_enterer
 from app.scoring.models import ScoreEntry
-from app.scoring.services import EntryItem, assessed_units, cells_for_enterer
+from app.scoring.year_rules import assessed_units
 
 SHEET = "得分录入"
 META_SHEET = "meta"

@@ -28,15 +28,6 @@ STATUS_LABELS = {"finalized": "已审定", "open": "录入中", "future": "未�
 
 # --- formatting -------------------------------------------------------------------------------------------
 
-def assessor_label(code, short=False) -> str:
-    if short and code == "office":
-        return "千百十办"
-    try:
-        return engine.Assessor(code).label
-    except ValueError:
-        return code
-
-
 def quarter_title(year, quarter) -> str:
     return f"{TITLE_PREFIX} {year}年{QUARTER_NAMES[quarter]}考评结果"
 
@@ -197,7 +188,7 @@ def task_settings_text(rules) -> str:
 
 def _missing_label(code, profile):
     assessor, _, sub = code.partition(".")
-    label = assessor_label(assessor, short=True)
+    label = engine.assessor_label(assessor, short=True)
     if not sub:
         return label
     comp = profile.component(assessor) if profile else None
@@ -216,7 +207,7 @@ def _columns(rows):
     for assessor in (a.value for a in engine.Assessor if a.value in by_assessor):
         by_max = by_assessor[assessor]
         ordered = sorted(by_max, key=Decimal)
-        label = assessor_label(assessor, short=True)
+        label = engine.assessor_label(assessor, short=True)
         uniform = len(ordered) == 1
         columns.append(Column(assessor, label, ordered[0] if uniform else f"{ordered[0]}～{ordered[-1]}", uniform))
         if not uniform:

@@ -74,6 +74,7 @@ from app.scoring.engine.codes import (
     Priority,
     ReportTarget,
     TaskOutcome,
+    assessor_label,
     default_profile,
 )
 from app.scoring.engine.entries import (
@@ -155,6 +156,7 @@ __all__ = [
     "Priority",
     "ReportTarget",
     "TaskOutcome",
+    "assessor_label",
     "default_profile",
     "WEIGHTS_STANDARD",
     "WEIGHTS_SUPPORT",

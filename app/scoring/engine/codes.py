@@ -97,6 +97,18 @@ _LABEL_TEXT: tuple[tuple[enum.StrEnum, str], ...] = (
 # Keyed by (class, value): two enums may one day share a value.
 _LABELS: dict[tuple[type, str], str] = {(type(member), member.value): text for member, text in _LABEL_TEXT}
 
+
+
+def assessor_label(code: str, short: bool = False) -> str:
+    """The Chinese name of an assessor code (an unknown code as it is); `short` names the office 千百十办, as
+    table headings do."""
+    if short and code == Assessor.office:
+        return "千百十办"
+    try:
+        return Assessor(code).label
+    except ValueError:
+        return code
+
 #: Groups whose annual result is points out of 15 by rank (附件2 五(一)1), with the policy deduction (五(二)).
 RANKED_GROUPS = (Group.county, Group.park1, Group.park2)
 #: Groups whose annual result is a grade worth points out of 10 (附件2 五(一)2).

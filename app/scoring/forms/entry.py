@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import SubmitField
 
 from app.core.forms import ValidationError
-from app.scoring.services import EntryItem
+from app.scoring.entries import EntryItem
 
 SCORE_PREFIX, NOTE_PREFIX = "score:", "note:"
 

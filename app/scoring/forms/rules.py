@@ -1,6 +1,6 @@
 """The form of a year's rules, built per year (`rules_form`) because its fields follow the year's profiles and
 units. It only reads what the office typed into plain values and a data dict of the shape
-`YearRules.to_data()`; whether the rules add up is decided by `services.validate_rule_data`, the one copy of
+`YearRules.to_data()`; whether the rules add up is decided by `year_rules.validate_rule_data`, the one copy of
 those checks.
 """
 
@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Optional
 from app.core.forms import OneLine, ValidationError, limit_note, max_length, options, required, strip
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
-from app.scoring.services import TASK_ITEM
+from app.scoring.year_rules import TASK_ITEM
 
 TWO_PLACES = Decimal("0.01")
 SUB_ITEM_CODE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
