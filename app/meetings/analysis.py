@@ -28,6 +28,8 @@ import sqlalchemy as sa
 
 from app.core.periods import month_bounds, month_key, shift_month
 from app.extensions import db
+from app.meetings.compliance import compliance_counts, compliance_rate
+from app.meetings.models import MeetingType
 from app.org.models import Plan, Unit, UnitGroup
 from app.tasks.models import Light, Task, TaskState
 from app.tasks.queries import light_window
@@ -155,9 +157,6 @@ def meeting_compliance(start: date, end: date, as_of: date):
     """The month's expected meetings by type as `app.meetings.compliance` counts them on `as_of`: expected,
     recorded (on time), late, missing (past due, no record), pending (not yet due), logged (= recorded + late),
     and the rate of logged records among those due, as text."""
-    from app.meetings.compliance import compliance_counts, compliance_rate
-    from app.meetings.models import MeetingType
-
     counts = compliance_counts(start, end, today=as_of)
     total = dict.fromkeys(COMPLIANCE_KEYS, 0)
     lines = []

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from app.core.audit import record_update, snapshot
 from app.core.calendar import load_calendar
+from app.core.clock import get_clock
 from app.core.periods import Xun, month_end, quarter_bounds, quarter_of
 from app.core.text import one_line
 from app.extensions import db
@@ -112,7 +113,7 @@ class Period:
 
     @property
     def label(self):
-        return period_label(self.type, self.key)
+        return key_period_label(self.type, self.key)
 
     def next(self):
         return period_of(self.type, self.end + timedelta(days=1))
@@ -148,7 +149,7 @@ def periods_between(meeting_type, first, last):
     return periods
 
 
-def period_label(meeting_type, key):
+def key_period_label(meeting_type, key):
     """'2026-W48' → '2026年第48周', '2026-11-3' → '2026年11月下旬', '2026-Q4' → '2026年第四季度' ..."""
     try:
         if meeting_type is MeetingType.weekly:
@@ -166,6 +167,11 @@ def period_label(meeting_type, key):
         return f"{year}年{'上' if half == '1' else '下'}半年"
     except (ValueError, KeyError, AttributeError):
         return key
+
+
+# The name before it said what it labels (a type's period key; labels.period_label labels a meeting). Still used
+# by meetings/compliance.py, api/meetings.py and demo/meetings.py until they switch to key_period_label.
+period_label = key_period_label
 
 
 def proposed_day(rule, period, cal):
@@ -318,8 +324,6 @@ def generate_expected(today, calendar=None, since=None):
 
 def cadence_job(now):
     """The scheduler's job: generate from the local date of `now`; the scheduler commits."""
-    from app.core.clock import get_clock
-
     today = now.astimezone(get_clock().tz).date()
     counts = generate_expected(today)
     if any(counts.values()):

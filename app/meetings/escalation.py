@@ -14,11 +14,18 @@ from app.core.audit import record_change
 from app.core.errors import PermissionDenied, ServiceError
 from app.extensions import db
 from app.meetings.labels import record_title
-from app.meetings.models import ESCALATES_TO, Escalation, ExpectedMeeting, ItemKind, MeetingRecord, MeetingType
+from app.meetings.models import (
+    ESCALATES_TO,
+    REASON_MAX,
+    Escalation,
+    ExpectedMeeting,
+    ItemKind,
+    MeetingRecord,
+    MeetingType,
+)
 from app.meetings.permissions import can_log
 from app.org.models import PortfolioItem, Unit
 
-REASON_MAX = 500  # Escalation.reason is a String(500)
 ESCALATABLE_KINDS = (ItemKind.decision, ItemKind.instruction, ItemKind.carry_over, ItemKind.escalated)
 
 

@@ -3,7 +3,6 @@ items (decisions with their tasks, instructions, carried-over tasks, visits, exp
 attachments and amendments; for a 旬调度 the frozen dispatch list on a second sheet, for a 季考核 the quarter's
 ranks. Every string goes through core.excel.write_cell, so text that looks like a formula stays text."""
 
-import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -19,9 +18,9 @@ from app.core.excel import (
     save_workbook,
     write_cell,
 )
-from app.extensions import db
-from app.meetings.models import ITEM_KIND_ORDER, Escalation, ItemKind, MeetingType
-from app.meetings.services import period_label, record_title
+from app.meetings.labels import period_label, record_title
+from app.meetings.models import ITEM_KIND_ORDER, ItemKind, MeetingType
+from app.meetings.queries import escalations_of
 
 ITEM_COLUMNS = (("序号", 6), ("类别", 12), ("内容", 60), ("单位", 18), ("时限", 12), ("关联事项", 12),
                 ("备注", 24))
@@ -82,9 +81,7 @@ def _item_note(item, escalations):
 def record_workbook(record, escalations=None) -> bytes:
     """The record as .xlsx bytes; `escalations` ({item id: Escalation}) is loaded when not given."""
     if escalations is None:
-        ids = [i.id for i in record.items]
-        escalations = {e.item_id: e for e in db.session.scalars(
-            sa.select(Escalation).where(Escalation.item_id.in_(ids)))} if ids else {}
+        escalations = escalations_of([i.id for i in record.items])
     expected = record.expected
     wb = Workbook()
     ws = wb.active

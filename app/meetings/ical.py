@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from app.core.audit import record_change
 from app.core.clock import utcnow
 from app.extensions import db
-from app.meetings.cadence import period_label
+from app.meetings.cadence import key_period_label
 from app.meetings.models import CalendarFeed
 
 DOMAIN = "qbs.xiangtan"
@@ -64,6 +64,12 @@ def revoke_feed(user):
     return True
 
 
+def note_use(feed_id):
+    """Note that a calendar program fetched the feed now (an UPDATE of that column only: the row is not loaded,
+    and its updated_at, shown as when the address was made, stays)."""
+    db.session.execute(sa.update(CalendarFeed).where(CalendarFeed.id == feed_id).values(last_used_at=utcnow()))
+
+
 def feed_for_token(token):
     """The live feed for a URL token, or None (unknown, revoked or replaced)."""
     if not token or len(token) > 100:
@@ -98,7 +104,7 @@ def _stamp(moment):
 
 
 def event_lines(meeting, url, now):
-    summary = f"{meeting.type.label}：{meeting.convener_label}（{period_label(meeting.type, meeting.period_key)}）"
+    summary = f"{meeting.type.label}：{meeting.convener_label}（{key_period_label(meeting.type, meeting.period_key)}）"
     record = meeting.record
     if meeting.is_cancelled:
         state, status = "已取消", "CANCELLED"
@@ -107,7 +113,7 @@ def event_lines(meeting, url, now):
     else:
         state, status = "待录入记录", "TENTATIVE" if meeting.provisional else "CONFIRMED"
     description = "\n".join([
-        f"{meeting.type.label}（{period_label(meeting.type, meeting.period_key)}，"
+        f"{meeting.type.label}（{key_period_label(meeting.type, meeting.period_key)}，"
         f"{meeting.period_start.isoformat()} 至 {meeting.period_end.isoformat()}）",
         f"召集（报告）：{meeting.convener_label}",
         f"记录截止：{meeting.record_due_on.isoformat()}；{state}",

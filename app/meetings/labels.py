@@ -1,12 +1,12 @@
 """How a meeting and its record are named: the period in words, the record's title, a decision task's 来源说明."""
 
-from app.meetings.cadence import period_label as label_of
+from app.meetings.cadence import key_period_label
 from app.meetings.models import MeetingType
 
 
 def period_label(expected) -> str:
     """The period in words (2026年第11周, 2026年3月上旬, 2026年第一季度 ...), as the cadence names it."""
-    return label_of(expected.type, expected.period_key)
+    return key_period_label(expected.type, expected.period_key)
 
 
 def record_title(expected) -> str:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.models import LabelledEnum, TimestampMixin, UTCDateTime, enum_column
 from app.extensions import db
 
+REASON_MAX = 500  # 上报理由 and 修改理由 (Escalation.reason, RecordAmendment.reason)
+
 
 class MeetingType(LabelledEnum):
     weekly = "weekly", "周会商"
@@ -208,7 +210,7 @@ class Escalation(TimestampMixin, db.Model):
                                          unique=True, comment="the item escalated (once)")
     target_id: Mapped[int] = mapped_column(sa.ForeignKey("expected_meetings.id"), index=True,
                                            comment="the meeting that is to take it up")
-    reason: Mapped[str] = mapped_column(sa.String(500), comment="why it goes up")
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), comment="why it goes up")
     status: Mapped[EscalationStatus] = mapped_column(enum_column(EscalationStatus),
                                                      default=EscalationStatus.open, comment="open or taken up")
     taken_up_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting_record_items.id"),
@@ -247,7 +249,7 @@ class RecordAmendment(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_records.id", ondelete="CASCADE"), index=True,
                                            comment="the record")
-    reason: Mapped[str] = mapped_column(sa.String(500), comment="why the signed record was changed")
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), comment="why the signed record was changed")
     changed: Mapped[str] = mapped_column(sa.String(500), default="", comment="which fields changed")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), comment="who amended it")
 

@@ -14,6 +14,7 @@ from app.meetings.models import (
     RecordAttachment,
     RecordItem,
 )
+from app.org.models import Unit
 from app.tasks.models import OPEN_STATES, Task
 
 MEETING_ORDER = (ExpectedMeeting.scheduled_on, ExpectedMeeting.type, ExpectedMeeting.convener_key)
@@ -76,6 +77,12 @@ def meetings_by_ids(ids):
         return []
     return db.session.scalars(sa.select(ExpectedMeeting).where(ExpectedMeeting.id.in_(ids))
                               .options(*meeting_options()).order_by(*MEETING_ORDER)).all()
+
+
+def convener_units():
+    """The units that convene some expected meeting, in the organisation's order (the compliance filter's list)."""
+    return db.session.scalars(sa.select(Unit).where(Unit.id.in_(
+        sa.select(ExpectedMeeting.convener_unit_id).distinct())).order_by(Unit.sort_order, Unit.id)).all()
 
 
 def meeting(meeting_id):

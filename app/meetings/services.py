@@ -9,7 +9,6 @@ rows, writes the audit entry and flushes. It never commits; a refusal raises Ser
 several rows are written, the writes happen inside a savepoint, so a refusal half-way leaves nothing behind.
 """
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -26,13 +25,12 @@ from app.core.audit import record_change, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.periods import Xun, quarter_of
+from app.core.uploads import delete_stored, save_upload, stored_file_path
 from app.extensions import db
-
-# The record and cadence views call the checks and escalation as `services.<name>`: re-exported for them (F401);
-# new code imports them from app.meetings.labels, app.meetings.permissions and app.meetings.escalation.
-from app.meetings.escalation import can_escalate, escalate, escalation_path  # noqa: F401
-from app.meetings.labels import period_label, record_title, source_ref  # noqa: F401
+from app.meetings.analysis import month_analysis
+from app.meetings.labels import record_title, source_ref
 from app.meetings.models import (
+    REASON_MAX,
     Escalation,
     EscalationStatus,
     ItemKind,
@@ -43,20 +41,12 @@ from app.meetings.models import (
     RecordItem,
     RecordStatus,
 )
-from app.meetings.permissions import (  # noqa: F401
-    can_edit,
-    can_explain,
-    can_follow_from_list,
-    can_log,
-    can_read_files,
-    can_read_record,
-    can_sign,
-    refusal_message,
-)
-from app.org.models import Unit
+from app.meetings.permissions import can_edit, can_explain, can_log, can_sign, refusal_message
+from app.org.models import Unit, UnitGroup
+from app.scoring.services import quarter_report
 from app.tasks.models import Task, TaskSource
-
-log = logging.getLogger(__name__)
+from app.tasks.queries import dispatch_list
+from app.tasks.services import assign_task, validate_units
 
 RECORD_FIELDS = ("held_on", "place", "chair", "attendees", "topics", "minutes", "comments", "status")
 EDITABLE = {  # field -> (label, max length or None for a date)
@@ -70,7 +60,6 @@ EDITABLE = {  # field -> (label, max length or None for a date)
 }
 ONE_LINE_FIELDS = ("place", "chair")  # the others are multi-line (议题 may list several topics, one a line)
 ITEM_TEXT_MAX = limits.ITEM_TEXT_MAX
-REASON_MAX = 500
 TITLE_MAX = 200
 MAX_DECISIONS = 50
 DECISION_TYPES = (MeetingType.weekly, MeetingType.dispatch, MeetingType.monthly, MeetingType.quarterly)
@@ -205,8 +194,6 @@ def _resolve_decision(data, today):
 
 
 def _check_decision(text, lead_unit, co_units, due_on, today, make_task):
-    from app.tasks.services import validate_units
-
     if lead_unit is None:
         raise ServiceError(f"请为会议决定“{text[:30]}”选择牵头单位。", field="lead_unit_id")
     validate_units(lead_unit, co_units)
@@ -249,8 +236,6 @@ def _task_title(text):
 
 
 def _write_decision(actor, record, text, lead_unit, co_units, due_on, today, make_task):
-    from app.tasks.services import assign_task
-
     item = RecordItem(record_id=record.id, kind=ItemKind.decision, text=text, unit_id=lead_unit.id, due_on=due_on,
                       submitted_by_id=actor.id, sort_order=_next_sort(record, ItemKind.decision))
     record.items.append(item)
@@ -419,8 +404,6 @@ def _progress_json(follow_up):
 
 def freeze_dispatch(person, xun, as_of):
     """The whole dispatch list (all pages) as plain JSON, so the record never changes when the tasks do."""
-    from app.tasks.queries import dispatch_list
-
     dl = dispatch_list(person, xun, as_of)
     counts = {}
     units = []
@@ -454,9 +437,6 @@ def freeze_dispatch(person, xun, as_of):
 
 def freeze_quarter(year, quarter, evaluated_on):
     """The quarter's results from the scoring engine, reduced to ranks per group and each group's last place."""
-    from app.org.models import UnitGroup
-    from app.scoring.services import quarter_report
-
     report = quarter_report(year, quarter, evaluated_on)
     groups = []
     for group in UnitGroup:
@@ -476,8 +456,6 @@ def freeze_quarter(year, quarter, evaluated_on):
 
 
 def freeze_month(year, month, as_of):
-    from app.meetings.analysis import month_analysis  # written beside this module; imported when needed
-
     return _plain(month_analysis(year, month, as_of))
 
 
@@ -591,11 +569,7 @@ def _frozen_data(expected, held_on):
             raise ServiceError("该旬调度没有召集的副市长，无法生成调度清单。")
         return freeze_dispatch(expected.convener_person, Xun.of(start), held_on)
     if expected.type is MeetingType.monthly:
-        try:
-            return freeze_month(start.year, start.month, held_on)
-        except ImportError:
-            log.warning("app.meetings.analysis is not available; the monthly record has no analysis yet")
-            return None
+        return freeze_month(start.year, start.month, held_on)
     if expected.type is MeetingType.quarterly:
         return freeze_quarter(start.year, quarter_of(start), held_on)
     return None
@@ -708,8 +682,6 @@ def store_attachment(actor, record, file_storage, reason=None):
     """A file attached to the record (述职 materials, a scan of signed minutes), checked and stored like task
     evidence. Only the convener's side (for 半年述职: the reporter's unit) attaches; a signed record needs a
     reason."""
-    from app.core.uploads import delete_stored, save_upload
-
     if not can_edit(actor, record):
         raise PermissionDenied("只有述职人所在单位可以上传述职材料。" if record.type is MeetingType.semiannual
                                else "只有会议召集方（或千百十办）可以上传附件。")
@@ -733,6 +705,4 @@ def store_attachment(actor, record, file_storage, reason=None):
 
 
 def attachment_path(attachment):
-    from app.core.uploads import stored_file_path
-
     return stored_file_path(attachment)  # the same storage rules: only names this app made, inside the folder

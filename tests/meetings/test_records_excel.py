@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from app.meetings import services
+from app.meetings import labels, services
 from app.meetings.services import DecisionInput, RecordInput
 from tests.factories import make_task, unit
 from tests.meetings.records_helpers import D, dispatch, quarterly, weekly
@@ -43,7 +43,7 @@ def test_weekly_record_exports_title_meta_items_and_amendments(client, login_as,
     response, wb = workbook(client, record.id)
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     ws = wb["纪要"]
-    assert ws["A1"].value == services.record_title(record.expected)
+    assert ws["A1"].value == labels.record_title(record.expected)
     values = cells(ws)
     for expected in ("周会商", "市政府", "市工信局", "科技创新", "纪要正文", "会议决定", "建设中试基地", "市科技局",
                      f"#{record.items[0].task_id}"):

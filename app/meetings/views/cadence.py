@@ -2,23 +2,20 @@
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.core.calendar import get_calendar
 from app.core.clock import today as clock_today
-from app.core.clock import utcnow
 from app.core.forms import options
 from app.core.periods import month_end
 from app.core.permissions import allowed, require
 from app.core.transactions import ensure_writer
 from app.extensions import db
-from app.meetings import cadence, compliance, ical, services
+from app.meetings import cadence, compliance, ical, permissions, queries
 from app.meetings.forms.cadence import ComplianceFilterForm, RuleForm
-from app.meetings.models import CalendarFeed, ExpectedMeeting, MeetingType
+from app.meetings.models import MeetingType
 from app.meetings.views import bp
-from app.org.models import Unit
 
 UPCOMING_DAYS = 30
 
@@ -32,7 +29,7 @@ def record_url(meeting, external=False):
 
 def record_link(meeting):
     """The link a list row offers the signed-in user, or None where following it would only be refused."""
-    return record_url(meeting) if services.can_follow_from_list(current_user, meeting) else None
+    return record_url(meeting) if permissions.can_follow_from_list(current_user, meeting) else None
 
 
 def _month_arg(value, today):
@@ -63,7 +60,7 @@ def index():
     return render_template("meetings/index.html", today=today, upcoming=upcoming, open_rows=open_rows,
                            open_total=open_total, counts=counts, types=list(MeetingType), record_url=record_url,
                            record_link=record_link,
-                           period_label=cadence.period_label, rate=compliance.compliance_rate)
+                           period_label=cadence.key_period_label, rate=compliance.compliance_rate)
 
 
 @bp.route("/compliance")
@@ -71,9 +68,7 @@ def index():
 def compliance_view():
     today = clock_today()
     form = ComplianceFilterForm(request.args)
-    units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(
-        sa.select(ExpectedMeeting.convener_unit_id).distinct())).order_by(Unit.sort_order, Unit.id)).all()
-    form.unit.choices = options([("", "全部单位")] + [(str(u.id), u.short_name) for u in units])
+    form.unit.choices = options([("", "全部单位")] + [(str(u.id), u.short_name) for u in queries.convener_units()])
     start, end = today.replace(day=1), _month_end(today)
     filters = {}
     if request.args and not form.validate():
@@ -94,7 +89,7 @@ def compliance_view():
     counts = compliance.compliance_counts(start, end, today)
     return render_template("meetings/compliance.html", form=form, rows=rows, counts=counts, start=start, end=end,
                            by_convener=compliance.counts_by_convener(rows), types=list(MeetingType),
-                           record_url=record_url, record_link=record_link, period_label=cadence.period_label,
+                           record_url=record_url, record_link=record_link, period_label=cadence.key_period_label,
                            rate=compliance.compliance_rate, today=today)
 
 
@@ -120,7 +115,7 @@ def calendar_view():
     following = last + timedelta(days=1)
     return render_template("meetings/calendar.html", first=first, weeks=weeks, today=today, cal=cal,
                            previous=previous, following=following, record_url=record_url, record_link=record_link,
-                           period_label=cadence.period_label, total=len(meetings))
+                           period_label=cadence.key_period_label, total=len(meetings))
 
 
 @bp.route("/rules")
@@ -210,7 +205,7 @@ def ical_feed(token):
     text = ical.calendar_text(f"千百十会议 · {user.display_name}", meetings, lambda m: record_url(m, external=True))
     feed_id = found.id
     ensure_writer()  # a GET that notes the feed's last use: see app/core/transactions.py
-    db.session.execute(sa.update(CalendarFeed).where(CalendarFeed.id == feed_id).values(last_used_at=utcnow()))
+    ical.note_use(feed_id)
     db.session.commit()
     response = Response(text, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

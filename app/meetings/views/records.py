@@ -5,16 +5,18 @@ import io
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
 from app.core.forms import form_error_text
+from app.core.periods import Xun
 from app.core.permissions import require
 from app.core.text import download_name
+from app.core.uploads import allowed_description, delete_stored
 from app.extensions import db
-from app.meetings import queries, services
+from app.meetings import escalation, labels, permissions, queries, services
+from app.meetings.excel import record_filename, record_workbook
 from app.meetings.forms.records import (
     AttachmentForm,
     DecisionsForm,
@@ -26,20 +28,9 @@ from app.meetings.forms.records import (
     SignForm,
     VisitForm,
 )
-from app.meetings.models import (
-    ESCALATES_TO,
-    ITEM_KIND_ORDER,
-    ExpectedMeeting,
-    ItemKind,
-    MeetingRecord,
-    MeetingType,
-    RecordAmendment,
-    RecordAttachment,
-    RecordItem,
-)
+from app.meetings.models import ESCALATES_TO, ITEM_KIND_ORDER, ItemKind, MeetingType, RecordAttachment, RecordItem
 from app.meetings.views import bp
 from app.org.models import Unit
-from app.tasks.models import Task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,34 +40,24 @@ def _active_units():
 
 
 def _expected_or_404(expected_id):
-    expected = db.session.scalar(sa.select(ExpectedMeeting).where(ExpectedMeeting.id == expected_id).options(
-        joinedload(ExpectedMeeting.convener_unit), joinedload(ExpectedMeeting.convener_person),
-        joinedload(ExpectedMeeting.record)))
+    expected = queries.meeting(expected_id)
     if expected is None:
         abort(404)
     return expected
 
 
 def _record_or_404(record_id):
-    """A record the user may read (services.can_read_record); an absent id and another's are the same 404."""
-    record = db.session.scalar(sa.select(MeetingRecord).where(MeetingRecord.id == record_id).options(
-        joinedload(MeetingRecord.expected).joinedload(ExpectedMeeting.convener_unit),
-        joinedload(MeetingRecord.expected).joinedload(ExpectedMeeting.convener_person),
-        selectinload(MeetingRecord.units),
-        selectinload(MeetingRecord.items).joinedload(RecordItem.task).joinedload(Task.lead_unit),
-        selectinload(MeetingRecord.items).joinedload(RecordItem.unit),
-        selectinload(MeetingRecord.items).joinedload(RecordItem.submitted_by),
-        selectinload(MeetingRecord.attachments),
-        selectinload(MeetingRecord.amendments).joinedload(RecordAmendment.user),
-        joinedload(MeetingRecord.created_by), joinedload(MeetingRecord.signed_by)))
-    if record is None or not services.can_read_record(current_user, record):
+    """A record the user may read (permissions.can_read_record) with everything its page shows (the API's detail
+    loads it the same way); an absent id and another's are the same 404."""
+    record = queries.record_for_detail(record_id)
+    if record is None or not permissions.can_read_record(current_user, record):
         abort(404)
     return record
 
 
 def _item_or_404(item_id):
     item = db.session.get(RecordItem, item_id)
-    if item is None or not services.can_read_record(current_user, item.record):
+    if item is None or not permissions.can_read_record(current_user, item.record):
         abort(404)
     return item
 
@@ -87,8 +68,6 @@ def _dispatch_preview(expected):
     """The dispatch list as it stands now, for instructions on the form (the record freezes its own copy)."""
     if expected.type is not MeetingType.dispatch or expected.convener_person is None:
         return None
-    from app.core.periods import Xun
-
     return services.freeze_dispatch(expected.convener_person, Xun.of(expected.period_start),
                                     min(today(), expected.period_end))
 
@@ -98,10 +77,10 @@ def _dispatch_preview(expected):
 def new_record(expected_id):
     expected = _expected_or_404(expected_id)
     if expected.record is not None:
-        flash(f"{services.record_title(expected)}已经填写，不能重复填写；已为您打开已有纪要。", "warning")
+        flash(f"{labels.record_title(expected)}已经填写，不能重复填写；已为您打开已有纪要。", "warning")
         return redirect(url_for("meetings.record", record_id=expected.record.id))
-    if not services.can_log(current_user, expected):
-        return error_response(403, services.refusal_message(expected))
+    if not permissions.can_log(current_user, expected):
+        return error_response(403, permissions.refusal_message(expected))
     form = RecordForm(record_type=expected.type, units=_active_units(),
                       data={"held_on": min(expected.scheduled_on, today())} if request.method == "GET" else None)
     status = 200
@@ -111,23 +90,19 @@ def new_record(expected_id):
             _store_files(record, form.files.name)
             return record
 
-        done = perform(create, lambda _: f"已保存：{services.record_title(expected)}。", form=form)
+        done = perform(create, lambda _: f"已保存：{labels.record_title(expected)}。", form=form)
         if done:
             return redirect(url_for("meetings.record", record_id=done.value.id))
         status = done.status
     elif form.errors:
         status = 400
-    from app.core.uploads import allowed_description
-
     return render_template("meetings/record_new.html", form=form, expected=expected,
-                           title=services.record_title(expected), preview=_dispatch_preview(expected),
+                           title=labels.record_title(expected), preview=_dispatch_preview(expected),
                            upload_help=allowed_description()), status
 
 
 def _store_files(record, field_name, reason=None):
     """Store every uploaded file of the request; a refused one removes those already stored and re-raises."""
-    from app.core.uploads import delete_stored
-
     stored = []
     try:
         for upload in request.files.getlist(field_name):
@@ -150,24 +125,22 @@ def _page_context(record):
     ids = [i.id for i in record.items]
     escalations = queries.escalations_of(ids)
     linked = [i for i in record.items if i.escalated_from_id or i.id in escalations]
-    paths = {i.id: services.escalation_path(i) for i in linked}
-    can_edit = services.can_edit(user, record)
+    paths = {i.id: escalation.escalation_path(i) for i in linked}
+    can_edit = permissions.can_edit(user, record)
     version = {"version": record.version}
     snap_rows = services.snapshot_rows(record)
     return dict(
-        record=record, expected=record.expected, title=services.record_title(record.expected), items=items,
+        record=record, expected=record.expected, title=labels.record_title(record.expected), items=items,
         kind_order=ITEM_KIND_ORDER, escalations=escalations, paths=paths, can_edit=can_edit,
-        can_sign=services.can_sign(user, record),
-        escalatable={i.id for i in record.items if i.id not in escalations and services.can_escalate(user, i)},
-        explainable={i.id for i in items.get(ItemKind.explanation, ()) if services.can_explain(user, i)},
+        can_sign=permissions.can_sign(user, record),
+        escalatable={i.id for i in record.items if i.id not in escalations and escalation.can_escalate(user, i)},
+        explainable={i.id for i in items.get(ItemKind.explanation, ()) if permissions.can_explain(user, i)},
         escalates_to=ESCALATES_TO.get(record.type), decisions_allowed=record.type in services.DECISION_TYPES,
         sign_form=SignForm(data=version), escalate_form=EscalateForm(), explanation_form=ExplanationForm(),
         decisions_form=DecisionsForm(units=_active_units()) if can_edit else None,
         instruction_form=InstructionForm(rows=snap_rows) if can_edit and snap_rows else None,
         visit_form=VisitForm() if can_edit and record.type is MeetingType.quarterly else None,
         attachment_form=AttachmentForm() if can_edit else None, snap_rows=snap_rows,
-        unit_names={u.id: u for u in db.session.scalars(sa.select(Unit))} if record.type is MeetingType.quarterly
-        else {},
     )
 
 
@@ -183,7 +156,7 @@ def record(record_id):
 def edit_record(record_id):
     """Edit a draft, or amend a signed record with a reason (kept beside the record)."""
     record = _record_or_404(record_id)
-    if not services.can_edit(current_user, record):
+    if not permissions.can_edit(current_user, record):
         return error_response(403, "只有会议召集方（或千百十办）可以修改纪要。")
     data = None
     if request.method == "GET":
@@ -201,7 +174,7 @@ def edit_record(record_id):
     elif form.errors:
         status = 400
     return render_template("meetings/record_edit.html", form=form, record=record,
-                           title=services.record_title(record.expected)), status
+                           title=labels.record_title(record.expected)), status
 
 
 def _act(record_id, form, action, success, anchor=None):
@@ -259,8 +232,8 @@ def submit_explanation(item_id):
 @require("signed_in")
 def escalate_item(item_id):
     item = _item_or_404(item_id)
-    return _act(item.record_id, EscalateForm(), lambda f: services.escalate(current_user, item, f.reason.data,
-                                                                             today()),
+    return _act(item.record_id, EscalateForm(), lambda f: escalation.escalate(current_user, item, f.reason.data,
+                                                                               today()),
                 "已上报，将列入下一次会议。", f"item-{item.id}")
 
 
@@ -282,7 +255,7 @@ def upload_attachment(record_id):
 @require("signed_in")
 def attachment(record_id, attachment_id):
     item = db.session.get(RecordAttachment, attachment_id)
-    if item is None or item.record_id != record_id or not services.can_read_files(current_user, item.record):
+    if item is None or item.record_id != record_id or not permissions.can_read_files(current_user, item.record):
         abort(404)
     try:
         path = services.attachment_path(item)
@@ -295,8 +268,6 @@ def attachment(record_id, attachment_id):
 @bp.route("/records/<int:record_id>.xlsx")
 @require("signed_in")
 def record_xlsx(record_id):
-    from app.meetings.excel import record_filename, record_workbook
-
     record = _record_or_404(record_id)
     return send_file(io.BytesIO(record_workbook(record)), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(record_filename(record), fallback="会议纪要.xlsx"))
