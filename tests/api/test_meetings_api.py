@@ -22,27 +22,16 @@ from app.meetings.models import (
 )
 from app.tasks.models import Task, TaskSource, TaskState
 from tests.factories import make_task, unit
-from tests.helpers import assert_json_error, assert_ok, bearer
+from tests.helpers import assert_json_error, assert_ok
 from tests.meetings.records_helpers import dispatch, monthly, weekly
+
+pytestmark = pytest.mark.usefixtures("clock")  # every test runs on the frozen clock (2026-03-10), tokens included
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 D = date.fromisoformat
 
 
 # --- helpers --------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def tokens(api_token, clock):
-    cache = {}
-
-    class Tokens:
-        def __getitem__(self, username):
-            if username not in cache:
-                cache[username] = bearer(api_token(username))
-            return cache[username]
-
-    return Tokens()
-
 
 def written():
     """Row counts of everything the meetings API can write (audit entries of the test tokens excepted)."""

@@ -14,8 +14,10 @@ from app.extensions import db
 from app.scoring import services
 from app.scoring.models import QuarterReopening, RuleSetVersion, ScoreEntry, ScoringQuarter
 from app.tasks.models import TaskPriority
-from tests.helpers import CHINESE, assert_json_error, assert_ok, bearer
+from tests.helpers import CHINESE, assert_json_error, assert_ok
 from tests.scoring.test_services import account, assign, at, complete, fill_quarter, unit
+
+pytestmark = pytest.mark.usefixtures("clock")  # every test runs on the frozen clock (2026-03-10), tokens included
 
 D = date.fromisoformat
 YEAR = 2026
@@ -40,20 +42,6 @@ def entered_cells():
     year_rules = services.load_year_rules(YEAR)
     return [(u.id, a, s) for u in services.assessed_units() for a, s, _m, computed in year_rules.entry_cells(u.id)
             if not computed]
-
-
-@pytest.fixture
-def tokens(api_token, clock):
-    """tokens['gxj'] → bearer headers for that demo user (the clock is frozen at 2026-03-10)."""
-    cache = {}
-
-    class Tokens:
-        def __getitem__(self, username):
-            if username not in cache:
-                cache[username] = bearer(api_token(username))
-            return cache[username]
-
-    return Tokens()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from app.tasks.models import (
     Urge,
 )
 from tests.factories import assign_task, person, plan, unit
-from tests.helpers import CHINESE, assert_json_error, bearer
+from tests.helpers import CHINESE, assert_json_error
 
 TODAY = date(2026, 3, 10)  # the frozen clock of tests/conftest.py: a Tuesday
 
@@ -43,20 +43,6 @@ def written():
 def task_row(task_id):
     db.session.expire_all()
     return db.session.get(Task, task_id)
-
-
-@pytest.fixture
-def tokens(api_token):
-    """tokens['gxj'] → bearer headers for that demo user (one token per user and test)."""
-    cache = {}
-
-    class Tokens:
-        def __getitem__(self, username):
-            if username not in cache:
-                cache[username] = bearer(api_token(username))
-            return cache[username]
-
-    return Tokens()
 
 
 @pytest.fixture
