@@ -30,6 +30,8 @@ SQLAlchemy and psycopg begin them (READ COMMITTED, row locks taken by the statem
 
 from flask import g, has_app_context, has_request_context, request
 
+from app.extensions import db
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFERRED = "BEGIN"
 IMMEDIATE = "BEGIN IMMEDIATE"
@@ -65,8 +67,6 @@ def ensure_writer():
     flushed by this commit, which is why the call comes *before* the change), and the next transaction of this
     request begins with ``BEGIN IMMEDIATE``. Elsewhere, and outside SQLite, it does nothing.
     """
-    from app.extensions import db
-
     if db.engine.dialect.name != "sqlite" or sqlite_begin_statement() == IMMEDIATE:
         return
     if db.session().in_transaction():
@@ -78,8 +78,6 @@ def end_before_slow_work():
     """End this unit of work's transaction before slow work that needs no lock (a password hash): on SQLite a POST
     began as a writer and would make every other writer wait for it. Nothing may be pending (a view calls it after
     reading what the slow work needs, before changing anything); the next statement begins a new transaction."""
-    from app.extensions import db
-
     session = db.session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("end_before_slow_work() with changes pending: call it before changing anything")

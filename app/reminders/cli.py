@@ -8,6 +8,8 @@ from flask.cli import with_appcontext
 
 from app.core.clock import FrozenClock
 from app.extensions import db
+from app.reminders import jobs, outbox
+from app.reminders.scheduler import LockLost, run_scheduler
 
 
 def _parse_now(value):
@@ -29,8 +31,6 @@ def _clock_at(now):
 @click.command("scheduler")
 def scheduler_command():
     """Run the scheduler (one active process; others wait as standby)."""
-    from app.reminders.scheduler import LockLost, run_scheduler
-
     click.echo("调度进程启动：等待获得调度锁……")
     try:
         run_scheduler(current_app._get_current_object())
@@ -49,8 +49,6 @@ def reminders_group():
 @click.option("--now", "now_text", help="按此时间扫描，如 2026-03-10T09:00（默认当前时间）")
 @with_appcontext
 def scan_command(now_text):
-    from app.reminders import jobs
-
     now = _clock_at(_parse_now(now_text)) if now_text else current_app.extensions["clock"].now()
     result = jobs.scan(now)
     db.session.commit()
@@ -62,8 +60,6 @@ def scan_command(now_text):
 @click.option("--limit", default=500, show_default=True, help="本次最多发送条数")
 @with_appcontext
 def deliver_command(now_text, limit):
-    from app.reminders import outbox
-
     now = _clock_at(_parse_now(now_text)) if now_text else current_app.extensions["clock"].now()
     result = outbox.deliver(now, limit)
     click.echo(f"发送完成：领取 {result['claimed']} 条，成功 {result['sent']} 条，待重试 {result['retried']} 条，"

@@ -80,7 +80,7 @@ class Recipients:
 
 # --- what is due ----------------------------------------------------------------------------------------
 
-def _task_stage(task_due: date, today: date, cal, settings):
+def task_stage(task_due: date, today: date, cal, settings):
     """The reminder stage a task has reached today, or None."""
     if task_due < today:
         return None
@@ -102,7 +102,7 @@ def due_task_reminders(today: date, cal, settings, recipients):
         link = f"/tasks/{task_id}"
         unit = recipients.unit_names.get(lead_unit_id, "")
         if due_on >= today:
-            stage = _task_stage(due_on, today, cal, settings)
+            stage = task_stage(due_on, today, cal, settings)
             if stage is None:
                 continue
             left = "今天到期" if stage == "due" else f"还有 {stage.split('-')[1]} 个工作日到期"

@@ -27,7 +27,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.core.audit import record_change
 from app.core.calendar import load_calendar
+from app.core.clock import get_clock, utcnow
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.reminders import recheck
 from app.reminders.channels import PermanentFailure, Target, TemporaryFailure, channel_for
@@ -90,8 +93,6 @@ def digest(rows):
 def deliver(now: datetime, limit: int = 500):
     """One delivery run. Returns counts {claimed, sent, retried, failed, obsolete}; does nothing outside the
     window."""
-    from app.core.clock import get_clock
-
     settings = load_settings()
     counts = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "obsolete": 0}
     if not within_sending_window(now.astimezone(get_clock().tz), load_calendar(), settings):
@@ -199,10 +200,6 @@ def _mark(ids, token, status, error, next_attempt_at):
 
 def retry(actor, message):
     """The office retries a failed (or pending) message now."""
-    from app.core.audit import record_change
-    from app.core.clock import utcnow
-    from app.core.errors import ServiceError
-
     if message.status not in RETRYABLE:
         raise ServiceError(f"该提醒当前为“{message.status.label}”，无需重试。", status=409, code="bad_state")
     before = {"status": message.status.value}
@@ -212,9 +209,6 @@ def retry(actor, message):
 
 
 def cancel(actor, message):
-    from app.core.audit import record_change
-    from app.core.errors import ServiceError
-
     if message.status not in CANCELLABLE:
         raise ServiceError(f"该提醒当前为“{message.status.label}”，不能取消。", status=409, code="bad_state")
     before = {"status": message.status.value}

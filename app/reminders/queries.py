@@ -19,6 +19,7 @@ from app.core.jobs import registered_jobs
 from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Unit
+from app.reminders import jobs
 from app.reminders.models import (
     Channel,
     ChannelPreference,
@@ -185,8 +186,6 @@ class UpcomingGroup:
 def upcoming(now: datetime):
     """What a scan would enqueue now (jobs.preview, nothing written), grouped by rule in the order of
     rule_labels(), with the recipients' names loaded in one query."""
-    from app.reminders import jobs
-
     reminders = jobs.preview(now)
     names = {}
     if reminders:

@@ -20,6 +20,7 @@ from app.core.calendar import load_calendar
 from app.core.clock import get_clock
 from app.core.periods import Xun
 from app.extensions import db
+from app.reminders.jobs import task_stage
 from app.reminders.registry import reminder_rules
 from app.reminders.rules import load_settings
 from app.tasks.models import (
@@ -98,8 +99,6 @@ def recheck_task_due(rows, now):
     """A deadline reminder holds while the task is open, its deadline is the one reminded of (an extension makes
     new occasions), and the stage is still the current one ("今天到期" found in the evening of the due day and
     delivered the next morning would be false)."""
-    from app.reminders.jobs import _task_stage
-
     ids, found = _tasks(rows)
     today, cal, settings = local_today(now), load_calendar(), load_settings()
     obsolete = {}
@@ -115,7 +114,7 @@ def recheck_task_due(rows, now):
             if task.due_on != deadline:
                 reason = f"完成时限已调整为 {task.due_on.isoformat()}"
             else:
-                current = _task_stage(task.due_on, today, cal, settings) if task.due_on >= today else None
+                current = task_stage(task.due_on, today, cal, settings) if task.due_on >= today else None
                 if current != stage:
                     reason = (f"提醒时点已过（现为：{stage_words(current)}）" if current or task.due_on < today
                               else "提醒规则已修改，此时点不再提醒")

@@ -18,10 +18,12 @@ from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
 from app.core.text import download_name
+from app.core.uploads import delete_stored
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
 from app.org.queries import vice_mayors
 from app.tasks import queries, services
+from app.tasks.files import evidence_path, store_evidence
 from app.tasks.forms import (
     AcceptForm,
     AssignForm,
@@ -284,9 +286,6 @@ def accept(task_id):
 @require("signed_in")
 def follow_up(task_id):
     def action(task, form):
-        from app.core.uploads import delete_stored
-        from app.tasks.files import store_evidence
-
         # no expected version: see FollowUpForm
         entry = services.record_follow_up(current_user, task, form.text.data, form.percent.data, today())
         stored = []
@@ -363,8 +362,6 @@ def cancel(task_id):
 @bp.route("/<int:task_id>/files/<int:file_id>")
 @require("signed_in")
 def evidence(task_id, file_id):
-    from app.tasks.files import evidence_path
-
     task = _load_visible(task_id)
     item = queries.evidence(file_id)
     if item is None or item.task_id != task.id:
