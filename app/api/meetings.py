@@ -35,10 +35,12 @@ from app.api.params import (
 from app.api.schemas import (
     DATE,
     DATETIME,
+    FILE_SCHEMA,
     PAGE_PARAMETERS,
     REF,
     USER_REF,
     enum_schema,
+    file_json,
     iso,
     nullable,
     page_schema,
@@ -46,6 +48,7 @@ from app.api.schemas import (
     ref,
     text_schema,
     user_ref,
+    version_property,
 )
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
@@ -64,6 +67,7 @@ from app.meetings.compliance import (
     counts_by_convener,
 )
 from app.meetings.models import (
+    EscalationStatus,
     ItemKind,
     MeetingType,
     RecordItem,
@@ -124,7 +128,7 @@ ESCALATION_SCHEMA = nullable({
     "type": "object",
     "properties": {
         "id": {"type": "integer"}, "reason": {"type": "string"},
-        "status": {"type": "string", "enum": ["open", "taken_up"]}, "status_label": {"type": "string"},
+        "status": enum_schema(EscalationStatus), "status_label": {"type": "string"},
         "target": MEETING_SCHEMA, "taken_up_item_id": nullable({"type": "integer"}),
         "created_by": USER_REF, "created_at": DATETIME,
     },
@@ -150,9 +154,8 @@ RECORD_DETAIL_SCHEMA = {
         attendees={"type": "string"}, topics={"type": "string"}, minutes={"type": "string"},
         comments={"type": "string"}, units={"type": "array", "items": REF, "description": "参会单位（周会商）"},
         items={"type": "array", "items": ITEM_SCHEMA},
-        attachments={"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "filename": {"type": "string"}, "content_type": {"type": "string"},
-            "size": {"type": "integer"}, "uploaded_by": USER_REF, "created_at": DATETIME}}},
+        attachments={"type": "array", "items": dict(FILE_SCHEMA, properties=dict(
+            FILE_SCHEMA["properties"], uploaded_by=USER_REF, created_at=DATETIME))},
         amendments={"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "reason": {"type": "string"}, "changed": {"type": "string"},
             "user": USER_REF, "created_at": DATETIME}}},
@@ -197,7 +200,7 @@ CREATE_BODY = {
     ),
 }
 REASON = text_schema(services.REASON_MAX, "修改理由：已签发的纪要必填")
-VERSION = {"type": "integer", "minimum": 1, "description": "可选：纪要的当前版本号，不一致时返回 409"}
+VERSION = version_property("纪要")
 PATCH_BODY = {
     "type": "object",
     "additionalProperties": False,
@@ -335,8 +338,7 @@ def record_detail_json(record_id):
         record_json(record), attendees=record.attendees, topics=record.topics, minutes=record.minutes,
         comments=record.comments, units=[ref(u) for u in record.units],
         items=[item_json(i, escalations.get(i.id), on) for i in record.items],
-        attachments=[{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                      "uploaded_by": user_ref(a.uploaded_by), "created_at": iso(a.created_at)}
+        attachments=[dict(file_json(a), uploaded_by=user_ref(a.uploaded_by), created_at=iso(a.created_at))
                      for a in record.attachments],
         amendments=[{"id": m.id, "reason": m.reason, "changed": m.changed, "user": user_ref(m.user),
                      "created_at": iso(m.created_at)} for m in record.amendments],

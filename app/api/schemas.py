@@ -18,6 +18,9 @@ DATETIME = {"type": "string", "format": "date-time"}
 REF = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
 USER_REF = {"type": "object", "nullable": True,
             "properties": {"id": {"type": "integer"}, "display_name": {"type": "string"}}}
+FILE_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "filename": {"type": "string"}, "content_type": {"type": "string"},
+    "size": {"type": "integer"}}}
 PAGE_PROPERTIES = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}
 
 
@@ -36,6 +39,11 @@ def enum_schema(enum_cls, description=None):
     if description is not None:
         schema["description"] = description
     return schema
+
+
+def version_property(what):
+    """The optional `version` of a request body (read by params.version_field)."""
+    return {"type": "integer", "minimum": 1, "description": f"可选：{what}的当前版本号，不一致时返回 409"}
 
 
 def page_schema(item_schema):
@@ -77,3 +85,8 @@ def ref(row):
 def user_ref(user):
     """USER_REF: an account as {id, display_name}, or None."""
     return {"id": user.id, "display_name": user.display_name} if user is not None else None
+
+
+def file_json(stored):
+    """FILE_SCHEMA: an uploaded file (task evidence, a record's attachment) without its content."""
+    return {"id": stored.id, "filename": stored.filename, "content_type": stored.content_type, "size": stored.size}

@@ -29,7 +29,7 @@ from app.core.errors import PermissionDenied, ServiceError
 from app.core.permissions import allowed
 from app.extensions import db
 from app.scoring import engine, queries, services
-from app.scoring.models import RuleSetVersion
+from app.scoring.models import QuarterStatus, RuleSetVersion
 
 TAG = "考评"
 MAX_ITEMS = 2000
@@ -41,6 +41,7 @@ ITEM_FIELDS = {"unit_id", "assessor", "sub_item", "value", "note"}
 
 # --- OpenAPI schemas ----------------------------------------------------------------------------------------
 
+QUARTER_STATUS = enum_schema(QuarterStatus)
 SCORE = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "两位小数的得分，如 24.50"}
 ASSESSOR = enum_schema(engine.Assessor, "考评单位代码：" + choices(engine.Assessor))
 AS_OF = query_param("as_of", DATE, f"交办事项得分的评价日期（ISO 8601，如 {DATE_EXAMPLE}）；缺省为今天。"
@@ -74,7 +75,7 @@ ENTRIES_SCHEMA = {
     "type": "object",
     "properties": {
         "year": {"type": "integer"}, "quarter": {"type": "integer"},
-        "status": {"type": "string", "enum": ["open", "finalized"]}, "rule_version": nullable({"type": "integer"}),
+        "status": QUARTER_STATUS, "rule_version": nullable({"type": "integer"}),
         "items": {"type": "array", "items": CELL_SCHEMA},
     },
 }
@@ -133,7 +134,7 @@ QUARTER_SCHEMA = {
     "type": "object",
     "properties": {
         "year": {"type": "integer"}, "quarter": {"type": "integer"},
-        "status": {"type": "string", "enum": ["open", "finalized"]}, "evaluated_on": DATE, "as_of": DATE,
+        "status": QUARTER_STATUS, "evaluated_on": DATE, "as_of": DATE,
         "rule_set_id": nullable({"type": "integer"}), "rule_version": nullable({"type": "integer"}),
         "complete": {"type": "boolean"}, "units": {"type": "array", "items": QUARTER_ROW_SCHEMA},
         "last_placed": {"type": "array", "items": {"type": "object"}},
@@ -145,7 +146,7 @@ EXPLANATION_SCHEMA = {
     "type": "object",
     "properties": {
         "year": {"type": "integer"}, "quarter": {"type": "integer"},
-        "status": {"type": "string", "enum": ["open", "finalized"]}, "evaluated_on": DATE,
+        "status": QUARTER_STATUS, "evaluated_on": DATE,
         "unit": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                                   "short_name": {"type": "string"}}},
         "components": {"type": "object", "additionalProperties": SCORE},

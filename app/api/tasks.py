@@ -28,10 +28,12 @@ from app.api.params import (
 from app.api.schemas import (
     DATE,
     DATETIME,
+    FILE_SCHEMA,
     PAGE_PARAMETERS,
     REF,
     USER_REF,
     enum_schema,
+    file_json,
     iso,
     nullable,
     page_schema,
@@ -39,6 +41,7 @@ from app.api.schemas import (
     ref,
     text_schema,
     user_ref,
+    version_property,
 )
 from app.auth.models import Role
 from app.core.calendar import get_calendar
@@ -71,9 +74,7 @@ FOLLOW_UP_SCHEMA = {
         "id": {"type": "integer"}, "unit": REF, "author": USER_REF, "text": {"type": "string"},
         "percent": {"type": "integer", "minimum": 0, "maximum": 100}, "reported_on": DATE,
         "created_at": DATETIME,
-        "files": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "filename": {"type": "string"}, "content_type": {"type": "string"},
-            "size": {"type": "integer"}}}},
+        "files": {"type": "array", "items": FILE_SCHEMA},
     },
 }
 LATEST_SCHEMA = nullable({"type": "object", "properties": {
@@ -153,7 +154,7 @@ DISPATCH_SCHEMA = {
     },
 }
 
-VERSION_PROPERTY = {"type": "integer", "minimum": 1, "description": "可选：事项的当前版本号，不一致时返回 409"}
+VERSION_PROPERTY = version_property("事项")
 
 
 def _body(required=(), **properties):
@@ -305,8 +306,7 @@ def follow_up_json(follow_up):
         "id": follow_up.id, "unit": ref(follow_up.unit), "author": user_ref(follow_up.author),
         "text": follow_up.text, "percent": follow_up.percent, "reported_on": follow_up.reported_on.isoformat(),
         "created_at": iso(follow_up.created_at),
-        "files": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}
-                  for f in follow_up.files],
+        "files": [file_json(f) for f in follow_up.files],
     }
 
 

@@ -1,6 +1,9 @@
 """The API's argument parsers (app/api/params.py) and shared schema pieces (app/api/schemas.py), on a bare Flask
 app: what each accepts, and the Chinese refusal (status, code, field, text) of what it does not."""
 
+from datetime import date
+from types import SimpleNamespace
+
 import pytest
 from flask import Flask
 
@@ -252,3 +255,15 @@ def test_page_parameters_match_what_paging_accepts():
     page, per_page = schemas.PAGE_PARAMETERS
     assert (page["name"], per_page["name"]) == ("page", "per_page")
     assert per_page["schema"]["maximum"] == params.MAX_PER_PAGE
+
+
+def test_json_writers_give_none_for_a_missing_row_and_only_the_described_keys():
+    unit = SimpleNamespace(id=3, name="市工信局", short_name="工信")
+    account = SimpleNamespace(id=4, display_name="张三", username="zhangsan")
+    stored = SimpleNamespace(id=5, filename="a.pdf", content_type="application/pdf", size=10, sha256="x")
+    assert schemas.ref(unit) == {"id": 3, "name": "市工信局"}
+    assert schemas.user_ref(account) == {"id": 4, "display_name": "张三"}
+    assert schemas.file_json(stored) == {"id": 5, "filename": "a.pdf", "content_type": "application/pdf", "size": 10}
+    assert set(schemas.file_json(stored)) == set(schemas.FILE_SCHEMA["properties"])
+    assert schemas.iso(date(2026, 3, 10)) == "2026-03-10"
+    assert (schemas.ref(None), schemas.user_ref(None), schemas.iso(None)) == (None, None, None)
