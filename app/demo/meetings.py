@@ -16,8 +16,10 @@ from app.auth.models import Role, User
 from app.core.audit import record_change
 from app.core.calendar import load_calendar
 from app.core.clock import get_clock
+from app.core.periods import Xun
 from app.extensions import db
-from app.meetings.cadence import generate_expected, period_label
+from app.meetings import services
+from app.meetings.cadence import generate_expected, key_period_label
 from app.meetings.models import ExpectedMeeting, ItemKind, MeetingRecord, MeetingType, RecordItem, RecordStatus
 from app.org.models import Plan, PortfolioItem, Unit, plan_lead_units
 
@@ -119,7 +121,7 @@ class _Context:
 
 
 def _record(meeting, key, logged_on, ctx):
-    label = period_label(meeting.type, meeting.period_key)
+    label = key_period_label(meeting.type, meeting.period_key)
     convener = meeting.convener_label
     frozen = _snapshot(meeting, ctx)  # before the record joins the session: a failed freeze rolls back alone
     record = MeetingRecord(expected=meeting, type=meeting.type, held_on=meeting.scheduled_on, snapshot=frozen,
@@ -193,29 +195,19 @@ def _snapshot(meeting, ctx):
     """The frozen data of a 月分析 or 季考核, and of a recent 旬调度 (older ones: none, to keep the demo fast)."""
     start = meeting.period_start
     if meeting.type is MeetingType.monthly:
-        return _frozen(meeting, "freeze_month", lambda s: s.freeze_month(start.year, start.month,
-                                                                         meeting.scheduled_on))
+        return _frozen(meeting, lambda: services.freeze_month(start.year, start.month, meeting.scheduled_on))
     if meeting.type is MeetingType.quarterly:
-        return _frozen(meeting, "freeze_quarter", lambda s: s.freeze_quarter(
-            start.year, (start.month - 1) // 3 + 1, meeting.scheduled_on))
+        return _frozen(meeting, lambda: services.freeze_quarter(start.year, (start.month - 1) // 3 + 1,
+                                                                meeting.scheduled_on))
     person = meeting.convener_person
     if (meeting.type is MeetingType.dispatch and person is not None
             and (ctx.today - meeting.scheduled_on).days <= FROZEN_RECENT_DAYS):
-        from app.core.periods import Xun
-
-        return _frozen(meeting, "freeze_dispatch", lambda s: s.freeze_dispatch(person, Xun.of(start),
-                                                                               meeting.scheduled_on))
+        return _frozen(meeting, lambda: services.freeze_dispatch(person, Xun.of(start), meeting.scheduled_on))
     return None
 
 
-def _frozen(meeting, name, make):
-    """The records service's frozen data, or None when it is not there (yet) or cannot make it for that period."""
-    try:
-        from app.meetings import services
-    except ImportError:
-        return None
-    if not hasattr(services, name):
-        return None
+def _frozen(meeting, make):
+    """The records service's frozen data (`make()`), or None when it cannot make it for that period."""
     db.session.flush()  # the records made so far stay out of the savepoint below
     try:
         with db.session.begin_nested():

@@ -24,7 +24,7 @@ from app.core.clock import get_clock
 from app.core.clock import today as clock_today
 from app.core.models import LabelledEnum
 from app.extensions import db
-from app.meetings.cadence import load_rules, period_label
+from app.meetings.cadence import key_period_label, load_rules
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Person, PortfolioItem, Position
 from app.reminders.jobs import Reminder
@@ -234,7 +234,7 @@ def meeting_reminders(today, cal, settings, recipients):
         before = rule.remind_workdays_before
         unit_name = recipients.unit_names.get(unit_id, "")
         what = (f"{convener_words(meeting_type, unit_name, person_name, titles.get(person_id, {}))}"
-                f"{meeting_type.label}（{period_label(meeting_type, period_key)}）")
+                f"{meeting_type.label}（{key_period_label(meeting_type, period_key)}）")
         if today >= due:
             stage = "due"
             title = f"请录入{what}记录" + ("（今天截止）" if today == due else f"（已于 {due.isoformat()} 截止）")

@@ -23,7 +23,7 @@ def can_read_record(user, record) -> bool:
     has a line in it (an instruction on its task, a decision it leads, its explanation as last-placed unit)."""
     if not can_read(user):
         return False
-    if user.role in (Role.admin, Role.leader, Role.observer) or record.type not in LEADER_TYPES:
+    if user.reads_all or record.type not in LEADER_TYPES:
         return True
     return user.unit_id is not None and any(item.unit_id == user.unit_id for item in record.items)
 
@@ -41,7 +41,7 @@ def readable_records_clause(user):
     """`can_read_record` as an SQL condition on MeetingRecord, for lists: all records for the office, leaders and
     observers; for a unit's staff the units' own records, and a leaders' meeting record only when the unit has a
     line in it."""
-    if user.role in (Role.admin, Role.leader, Role.observer):
+    if user.reads_all:
         return sa.true()
     has_line = sa.exists().where(RecordItem.record_id == MeetingRecord.id, RecordItem.unit_id == user.unit_id)
     return sa.or_(MeetingRecord.type.not_in(LEADER_TYPES), has_line if user.unit_id else sa.false())
@@ -53,14 +53,14 @@ def can_read_files(user, record) -> bool:
     for task evidence."""
     if not can_read_record(user, record):
         return False
-    if user.role in (Role.admin, Role.leader, Role.observer) or record.type in LEADER_TYPES:
+    if user.reads_all or record.type in LEADER_TYPES:
         return True
     units = {record.expected.convener_unit_id, *(u.id for u in record.units), *(i.unit_id for i in record.items)}
     return user.unit_id is not None and user.unit_id in units
 
 
 def _is_unit_staff(user, unit_id) -> bool:
-    return user.role in (Role.staff, Role.admin) and unit_id is not None and user.unit_id == unit_id
+    return user.works_in_unit and unit_id is not None and user.unit_id == unit_id
 
 
 def _is_convener_person(user, expected) -> bool:
