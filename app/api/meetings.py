@@ -54,10 +54,9 @@ from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.periods import month_key, parse_month
 from app.extensions import db
-from app.meetings import escalation as escalations
 from app.meetings import labels, permissions, queries, services
 from app.meetings.analysis import month_analysis
-from app.meetings.cadence import period_label
+from app.meetings.cadence import key_period_label
 from app.meetings.compliance import (
     ComplianceStatus,
     classify,
@@ -66,7 +65,9 @@ from app.meetings.compliance import (
     compliance_rows,
     counts_by_convener,
 )
+from app.meetings.escalation import escalate, escalation_path
 from app.meetings.models import (
+    REASON_MAX,
     EscalationStatus,
     ItemKind,
     MeetingType,
@@ -199,7 +200,7 @@ CREATE_BODY = {
                 "items": text_schema(services.ITEM_TEXT_MAX, "观摩项目及情况")},
     ),
 }
-REASON = text_schema(services.REASON_MAX, "修改理由：已签发的纪要必填")
+REASON = text_schema(REASON_MAX, "修改理由：已签发的纪要必填")
 VERSION = version_property("纪要")
 PATCH_BODY = {
     "type": "object",
@@ -210,7 +211,7 @@ PATCH_BODY = {
 SIGN_BODY = {"type": "object", "additionalProperties": False, "properties": {"version": VERSION}}
 DECISION_CREATE_BODY = dict(DECISION_BODY, properties=dict(DECISION_BODY["properties"], reason=REASON))
 ESCALATE_BODY = {"type": "object", "required": ["reason"], "additionalProperties": False,
-                 "properties": {"reason": text_schema(escalations.REASON_MAX, "上报理由")}}
+                 "properties": {"reason": text_schema(REASON_MAX, "上报理由")}}
 PATH_SCHEMA = {"type": "array", "description": "该事项沿会议层级上报的路径（最早的在前）", "items": {
     "type": "object", "properties": {
         "type": TYPE, "type_label": {"type": "string"}, "title": {"type": "string"}, "day": DATE,
@@ -272,7 +273,7 @@ def meeting_json(meeting, on, created_at=None):
     status, logged_on = classify(meeting.record_due_on, record.created_at if record else created_at, on)
     return {
         "id": meeting.id, "type": meeting.type.value, "type_label": meeting.type.label,
-        "period_key": meeting.period_key, "period_label": period_label(meeting.type, meeting.period_key),
+        "period_key": meeting.period_key, "period_label": key_period_label(meeting.type, meeting.period_key),
         "period_start": meeting.period_start.isoformat(), "period_end": meeting.period_end.isoformat(),
         "convener_key": meeting.convener_key, "convener_label": meeting.convener_label,
         "convener_unit": ref(meeting.convener_unit), "convener_person": ref(meeting.convener_person),
@@ -288,7 +289,7 @@ def record_json(record):
     return {
         "id": record.id, "expected_id": record.expected_id, "type": record.type.value,
         "type_label": record.type.label, "title": labels.record_title(expected),
-        "period_key": expected.period_key, "period_label": period_label(expected.type, expected.period_key),
+        "period_key": expected.period_key, "period_label": key_period_label(expected.type, expected.period_key),
         "convener_label": expected.convener_label, "convener_unit": ref(expected.convener_unit),
         "convener_person": ref(expected.convener_person),
         "held_on": record.held_on.isoformat(), "place": record.place, "chair": record.chair,
@@ -404,7 +405,7 @@ def _visits(data):
 
 
 def _reason(data, label="修改理由"):
-    return text_field(data, "reason", label, services.REASON_MAX, required=False)
+    return text_field(data, "reason", label, REASON_MAX, required=False)
 
 
 def _meeting_or_404(meeting_id):
@@ -567,14 +568,14 @@ def item_escalate(item_id):
     _may_log(item.record.expected)
     data = json_body()
     refuse_unknown(data, {"reason"})
-    reason = text_field(data, "reason", "上报理由", escalations.REASON_MAX)
-    escalation = escalations.escalate(g.api_user, item, reason, today())
+    reason = text_field(data, "reason", "上报理由", REASON_MAX)
+    escalation = escalate(g.api_user, item, reason, today())
     db.session.commit()
     on = today()
     return ok({"escalation": escalation_json(escalation, on), "path": [{
         "type": step.type.value, "type_label": step.type.label, "title": step.title, "day": step.day.isoformat(),
         "record_id": step.record_id, "item_id": step.item_id, "text": step.text, "reason": step.reason,
-        "pending": step.pending} for step in escalations.escalation_path(item)]}, 201)
+        "pending": step.pending} for step in escalation_path(item)]}, 201)
 
 
 # --- compliance and the month's analysis --------------------------------------------------------------------

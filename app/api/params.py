@@ -1,8 +1,9 @@
 """Reading the arguments of an API request: query parameters (`arg_*`) and the fields of the JSON body
 (`*_field`, lists), each refused with a Chinese message that names the parameter or field.
 
-A bad query parameter is a 400 with code `bad_parameter`; a bad body field is a 422 with the field's name, so
-that a client can show it beside its input. Dates are ISO 8601 (`YYYY-MM-DD`).
+A bad query parameter is a 400 with code `bad_parameter`; a body that is not a JSON object a 400 with code
+`bad_json`; a bad body field a 422 with the field's name, so that a client can show it beside its input. Dates are
+ISO 8601 (`YYYY-MM-DD`).
 """
 
 import re

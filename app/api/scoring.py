@@ -1,9 +1,10 @@
 """API of the assessment (考评): the rule set of a year, entering and reading component scores, quarterly and
 annual results, the task-by-task explanation of the 千百十办 component, and finalizing / reopening a quarter.
 
-The views parse and validate, call one service of `app.scoring.services` and commit; the rules stay in the
-services. Who sees what: the office, city leaders and observers see every unit; a unit's staff see the cells
-their unit enters and their own unit's scores, results and explanation (another unit's explanation is a 404).
+The views parse and validate, call one service of the scoring package (`entries.enter_scores`,
+`services.finalize_quarter`, `services.reopen_quarter`) and commit; the rules stay in the services. Who sees
+what: the office, city leaders and observers see every unit; a unit's staff see the cells their unit enters and
+their own unit's scores, results and explanation (another unit's explanation is a 404).
 Scores travel as decimal strings with two places ("24.50"); numbers in requests may be JSON numbers or strings.
 """
 
@@ -29,7 +30,11 @@ from app.core.errors import PermissionDenied, ServiceError
 from app.core.permissions import allowed
 from app.extensions import db
 from app.scoring import engine, queries, services
+from app.scoring.entries import EntryItem, cells_for_enterer, enter_scores
 from app.scoring.models import QuarterStatus, RuleSetVersion
+from app.scoring.quarters import quarter_state
+from app.scoring.reports import quarter_report, year_report
+from app.scoring.year_rules import assessed_units, load_year_rules
 
 TAG = "考评"
 MAX_ITEMS = 2000
@@ -236,7 +241,7 @@ def _d(value):
        response=RULES_SCHEMA, tag=TAG)
 def scoring_rules(year):
     _period(year)
-    rules = services.load_year_rules(year)
+    rules = load_year_rules(year)
     version = rules.version
     return ok({
         "year": year, "saved": rules.saved,
@@ -253,10 +258,10 @@ def scoring_rules(year):
 def _cells(year_rules, scope, user):
     """(unit, assessor, sub_item, maximum) of the entered cells the caller sees, in table order: every cell for
     the office and leaders; for staff, the cells their unit enters and then those of their own unit."""
-    units = [u for u in services.assessed_units() if u.id in year_rules.unit_profiles]
+    units = [u for u in assessed_units() if u.id in year_rules.unit_profiles]
     if scope is None:
         return [(u, a, s, m) for u in units for a, s, m, computed in year_rules.entry_cells(u.id) if not computed]
-    cells = services.cells_for_enterer(year_rules, user.unit_id, units)
+    cells = cells_for_enterer(year_rules, user.unit_id, units)
     seen = {(u.id, a, s) for u, a, s, _ in cells}
     own = next((u for u in units if u.id == scope), None)
     if own is not None:
@@ -289,8 +294,8 @@ def _cell_json(year_rules, cell, entry, editable):
 def _entries_json(year, quarter, only=None):
     """The cells the caller sees with their current entries (`only`: just these (unit, assessor, sub_item))."""
     user, scope = g.api_user, _scope()
-    year_rules = services.load_year_rules(year)
-    state = services.quarter_state(year, quarter)
+    year_rules = load_year_rules(year)
+    state = quarter_state(year, quarter)
     finalized = state is not None and state.is_finalized
     entries = queries.quarter_entries(year, quarter)
     items = []
@@ -351,7 +356,7 @@ def _item(index, raw, problems):
         problems.append(f"{where}：扣分说明（note）必须是不超过 {NOTE_MAX} 个字符的文本。")
     if len(problems) > before:
         return None
-    return services.EntryItem(unit_id=unit_id, assessor=assessor, sub_item=sub_item.strip(), value=value,
+    return EntryItem(unit_id=unit_id, assessor=assessor, sub_item=sub_item.strip(), value=value,
                               note=note)
 
 
@@ -377,7 +382,7 @@ def scoring_entries_save(year, quarter):
     if problems:
         raise _problems(problems)
     with renamed_fields(scores="items"):
-        changed = services.enter_scores(g.api_user, year, quarter, items)
+        changed = enter_scores(g.api_user, year, quarter, items)
     db.session.commit()
     keys = {(i.unit_id, i.assessor, i.sub_item) for i in items}
     return ok({"changed": changed, "items": _entries_json(year, quarter, only=keys)["items"]})
@@ -404,7 +409,7 @@ def _visible_report(report, scope):
 def scoring_quarter(year, quarter):
     _period(year, quarter)
     scope, as_of = _scope(), _as_of()
-    report = services.quarter_report(year, quarter, as_of)
+    report = quarter_report(year, quarter, as_of)
     return ok(dict(_visible_report(report, scope), as_of=as_of.isoformat()))
 
 
@@ -427,7 +432,7 @@ def _line_json(line, tasks, unit_id):
 def _task_settings(report, year):
     """The task settings of the rules the report was computed with (the frozen version once finalized)."""
     version = db.session.get(RuleSetVersion, report["rule_set_id"]) if report.get("rule_set_id") else None
-    rules = engine.rules_from_dict(version.data["rules"]) if version else services.load_year_rules(year).rules
+    rules = engine.rules_from_dict(version.data["rules"]) if version else load_year_rules(year).rules
     return {"weights": {str(p): str(w) for p, w in rules.tasks.weights.items()},
             "late_credit": str(rules.tasks.late_credit), "include_co_units": rules.tasks.include_co_units}
 
@@ -440,7 +445,7 @@ def scoring_explanation(year, quarter, unit_id):
     scope, as_of = _scope(), _as_of()
     if scope is not None and scope != unit_id:
         raise not_found("该单位的考评结果不存在，或您无权查看。")
-    report = services.quarter_report(year, quarter, as_of)
+    report = quarter_report(year, quarter, as_of)
     row = next((r for r in report["units"] if r["unit_id"] == unit_id), None)
     if row is None:
         raise not_found("该单位的考评结果不存在，或您无权查看。")
@@ -481,7 +486,7 @@ def scoring_finalize(year, quarter):
         raise ServiceError("评价日期不能晚于今天。", field="evaluated_on")
     services.finalize_quarter(g.api_user, year, quarter, evaluated_on)
     db.session.commit()
-    return ok(dict(services.quarter_report(year, quarter, evaluated_on), as_of=evaluated_on.isoformat()))
+    return ok(dict(quarter_report(year, quarter, evaluated_on), as_of=evaluated_on.isoformat()))
 
 
 @route("/scoring/<int:year>/q/<int:quarter>/reopen", method="POST", permission="admin",
@@ -505,7 +510,7 @@ def scoring_reopen(year, quarter):
 def scoring_year(year):
     _period(year)
     scope, as_of = _scope(), _as_of()
-    report = services.year_report(year, as_of)
+    report = year_report(year, as_of)
     if scope is not None:
         report["units"] = [r for r in report["units"] if r["unit_id"] == scope]
     report["quarter_status"] = {str(q): status for q, status in report["quarter_status"].items()}
