@@ -15,6 +15,8 @@ from app.scoring.models import ScoreEntry
 from app.scoring.quarters import check_period, require_open
 from app.scoring.year_rules import YearRules, assessed_units, load_year_rules
 
+TWO_PLACES = engine.CENT  # a score has at most two decimals
+
 
 def parse_score(raw, label):
     """A score from user input: a number with at most two decimals, or a Chinese error."""
@@ -30,7 +32,7 @@ def parse_score(raw, label):
     if value < 0:
         raise ServiceError(f"{label}：得分不能为负数。")
     try:
-        rounded = value.quantize(engine.CENT)
+        rounded = value.quantize(TWO_PLACES)
     except InvalidOperation:  # too many digits for the context (e.g. 1e30): no score is that large
         raise ServiceError(f"{label}：“{text[:20]}”超出了得分的范围。") from None
     if value != rounded:

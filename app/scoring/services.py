@@ -23,6 +23,7 @@ from app.extensions import db
 from app.org.models import Unit, UnitGroup, UnitKind
 from app.scoring import engine  # noqa: F401  (callers use services.engine)
 from app.scoring.entries import (  # noqa: F401
+    TWO_PLACES,
     EntryItem,
     cells_for_enterer,
     enter_scores,
