@@ -1,25 +1,23 @@
 """An assessor's entry grid for a quarter, shown as a page and exchanged as an Excel file.
 
-`entry_grid` lays out the cells `services.cells_for_enterer` gives (the units the enterer assesses × its
+`entry_grid` lays out the cells `entries.cells_for_enterer` gives (the units the enterer assesses × its
 component or sub-items) with their current entries. `grid_workbook` writes the same grid as one row per cell
 with hidden id columns; `parse_entry_workbook` reads a filled copy back into `EntryItem`s. The upload is all or
-nothing because the items go to `services.enter_scores` together, which checks every one before writing any.
+nothing because the items go to `entries.enter_scores` together, which checks every one before writing any.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from sqlalchemy.orm import selectinload
 
 from app.core.excel import BORDER, HEADER_FILL, UnreadableUpload, non_blank_rows, read_upload, save_workbook, write_cell
-from app.extensions import db
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
 from app.scoring.entries import EntryItem, cells_for_enterer
 from app.scoring.models import ScoreEntry
+from app.scoring.queries import quarter_entries
 from app.scoring.year_rules import assessed_units
 
 SHEET = "得分录入"
@@ -128,10 +126,7 @@ def entry_grid(year_rules, year, quarter, enterer) -> EntryGrid:
     assessors = {assessor for _, assessor, _, _ in cells}
     entries = {}
     if cells:
-        entries = {(e.unit_id, e.assessor, e.sub_item): e for e in db.session.scalars(
-            sa.select(ScoreEntry).where(ScoreEntry.year == year, ScoreEntry.quarter == quarter,
-                                        ScoreEntry.assessor.in_(assessors))
-            .options(selectinload(ScoreEntry.entered_by)))}
+        entries = quarter_entries(year, quarter, assessors)
     columns, rows = {}, {}
     for unit, assessor, sub_item, maximum in cells:
         sub_name = ""

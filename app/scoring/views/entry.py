@@ -2,10 +2,8 @@
 
 import io
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
 from app.core.actions import perform
@@ -15,7 +13,7 @@ from app.core.permissions import allowed, require
 from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Unit, UnitGroup
-from app.scoring import engine, services
+from app.scoring import engine, queries, services
 from app.scoring.engine import decimal_text as fmt
 from app.scoring.entry_excel import (
     EntryImportError,
@@ -35,7 +33,7 @@ from app.scoring.forms.rules import (
     weight_field,
 )
 from app.scoring.forms.year import FailDecisionForm, ProvinceFirstForm, RemoveFailDecisionForm, policy_rates_form
-from app.scoring.models import FailDecision, PolicyRate, RuleSetVersion, ScoringQuarter, YearSetting
+from app.scoring.models import FailDecision, YearSetting
 from app.scoring.pages import STATUS_LABELS
 from app.scoring.views import bp
 
@@ -82,17 +80,10 @@ def _messages(error):
     return [error.message]
 
 
-def _units(groups=None):
-    query = sa.select(Unit).order_by(Unit.sort_order, Unit.id)
-    if groups is not None:
-        query = query.where(Unit.group.in_(groups))
-    return db.session.scalars(query).all()
-
-
 def _enterer_units(year_rules):
     """The units that enter scores under the year's rules (assessors and sub-item assessors), in unit order."""
     ids = set(year_rules.assessor_units.values()) | set(year_rules.sub_item_assessors.values())
-    return [u for u in _units() if u.id in ids]
+    return [u for u in queries.units() if u.id in ids]
 
 
 # --- the index ---------------------------------------------------------------------------------------------
@@ -133,8 +124,7 @@ def _year_overview(year, on, states):
 def index():
     on = today()
     years = (on.year, on.year - 1)
-    states = {(s.year, s.quarter): s for s in db.session.scalars(
-        sa.select(ScoringQuarter).where(ScoringQuarter.year.in_(years)))}
+    states = queries.quarter_rows(years)
     overview = [_year_overview(y, on, states) for y in years]
     assessor = current_user.unit if allowed(current_user, "unit_member") else None
     return render_template("scoring/index.html", on=on, years=overview, assessor=assessor,
@@ -271,14 +261,11 @@ def rules(year):
     year = _year(year)
     year_rules = services.load_year_rules(year)
     units = services.assessed_units()
-    names = {u.id: u for u in _units()}
-    versions = db.session.scalars(sa.select(RuleSetVersion).where(RuleSetVersion.year == year)
-                                  .options(joinedload(RuleSetVersion.created_by))
-                                  .order_by(RuleSetVersion.version.desc())).all()
+    names = {u.id: u for u in queries.units()}
+    versions = queries.rule_versions(year)
     source = None
     if not versions:
-        previous = db.session.scalar(sa.select(RuleSetVersion).where(RuleSetVersion.year < year)
-                                     .order_by(RuleSetVersion.year.desc(), RuleSetVersion.version.desc()).limit(1))
+        previous = services.previous_version(year)
         source = (f"沿用 {previous.year} 年度第 {previous.version} 版" if previous
                   else "《考核评价办法》附件2的默认规则")
     return render_template(
@@ -309,7 +296,7 @@ def edit_rules(year):
     year = _year(year)
     year_rules = services.load_year_rules(year)
     units = services.assessed_units()
-    form = rules_form(year_rules, units, _units())
+    form = rules_form(year_rules, units, queries.units())
     errors = []
     if form.validate_on_submit():
         data = form.rule_data(year_rules.to_data())
@@ -403,8 +390,8 @@ def _year_admin_action(year, forms, rate_units, rates):
 def year_admin(year):
     """The year's inputs besides scores: policy fulfilment rates, the province-first flag, 不合格 decisions."""
     year = _year(year)
-    rate_units, city_units = _units(RATE_GROUPS), _units(CITY_GROUPS)
-    rates = {r.unit_id: r for r in db.session.scalars(sa.select(PolicyRate).where(PolicyRate.year == year))}
+    rate_units, city_units = queries.units(RATE_GROUPS), queries.units(CITY_GROUPS)
+    rates = queries.policy_rates(year)
     setting = db.session.get(YearSetting, year)
     forms = (policy_rates_form(rate_units, rates),
              ProvinceFirstForm(prefix="first", data={"province_first": bool(setting and setting.province_first),
@@ -426,9 +413,7 @@ def year_admin(year):
         if form is not None:
             errors += [e for field_errors in form.errors.values() for e in field_errors]
         errors = errors or ["没有识别到要保存的内容，请使用页面上的按钮提交。"]
-    decisions = db.session.scalars(sa.select(FailDecision).where(FailDecision.year == year)
-                                   .options(joinedload(FailDecision.unit))
-                                   .order_by(FailDecision.decided_on, FailDecision.id)).all()
+    decisions = queries.fail_decisions(year)
     rules_ = services.load_year_rules(year).rules
     return render_template(
         "scoring/year_admin.html", year=year, forms=forms, rate_units=rate_units, rates=rates, setting=setting,

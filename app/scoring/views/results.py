@@ -8,10 +8,8 @@ reports, the quarters' lifecycle rows and the rules, check permissions, and rend
 import io
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.actions import perform
 from app.core.clock import today
@@ -21,12 +19,11 @@ from app.core.permissions import allowed, require
 from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Unit
-from app.scoring import engine, services
+from app.scoring import engine, queries, services
+from app.scoring.excel import quarter_workbook, year_workbook
 from app.scoring.forms.quarter import FinalizeForm, ReopenForm
-from app.scoring.models import QuarterReopening, RuleSetVersion, ScoringQuarter
 from app.scoring.pages import QUARTER_NAMES, explanation, quarter_page, unit_chart, unit_page, year_page
 from app.scoring.views import bp
-from app.tasks.models import Task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,26 +54,6 @@ def _as_of():
         abort(make_response(*error_response(400, f"评价日期“{raw[:20]}”格式不正确，请使用 2026-03-31 这样的格式。")))
 
 
-def _quarter_states(year):
-    """The year's quarter lifecycle rows with who finalized and every reopening, in two queries."""
-    rows = db.session.scalars(
-        sa.select(ScoringQuarter).where(ScoringQuarter.year == year)
-        .options(joinedload(ScoringQuarter.finalized_by),
-                 selectinload(ScoringQuarter.reopenings).joinedload(QuarterReopening.by))).unique().all()
-    return {row.quarter: row for row in rows}
-
-
-def _rules_of(report, cache=None):
-    """The rules a report was computed with: the stored version a snapshot names, else the year's current."""
-    cache = {} if cache is None else cache
-    key = report.get("rule_set_id") or ("current", report["year"])
-    if key not in cache:
-        version = db.session.get(RuleSetVersion, report["rule_set_id"]) if report.get("rule_set_id") else None
-        cache[key] = engine.rules_from_dict(version.data["rules"]) if version is not None else \
-            services.load_year_rules(report["year"]).rules
-    return cache[key]
-
-
 def _visible_unit(unit_id):
     """An assessed unit the user may see: their own, or any for the office, leaders and observers."""
     unit = db.session.get(Unit, unit_id)
@@ -90,14 +67,14 @@ def _visible_unit(unit_id):
 def _load_quarter(year, quarter):
     year, quarter = _period_or_404(year, quarter)
     report = services.quarter_report(year, quarter, _as_of())
-    return quarter_page(report, _quarter_states(year).get(quarter), _rules_of(report))
+    return quarter_page(report, queries.quarter_states(year).get(quarter), queries.report_rules(report))
 
 
 def _load_year(year):
     on = _as_of()
     # the quarters' finals from aggregates: the annual page shows no per-task lines
     report = services.year_report(_year_or_404(year), on)
-    return year_page(report, _quarter_states(year), services.load_year_rules(year).rules)
+    return year_page(report, queries.quarter_states(year), services.load_year_rules(year).rules)
 
 
 def _year_arg():
@@ -125,8 +102,6 @@ def quarter(year, quarter):
 @bp.route("/<int:year>/q<int:quarter>.xlsx")
 @require("read_all")
 def quarter_xlsx(year, quarter):
-    from app.scoring.excel import quarter_workbook
-
     page = _load_quarter(year, quarter)
     return send_file(io.BytesIO(quarter_workbook(page)), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(f"{page.title.replace(' ', '')}.xlsx", fallback="考评结果.xlsx"))
@@ -168,8 +143,6 @@ def year(year):
 @bp.route("/<int:year>.xlsx")
 @require("read_all")
 def year_xlsx(year):
-    from app.scoring.excel import year_workbook
-
     page = _load_year(year)
     return send_file(io.BytesIO(year_workbook(page)), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(f"{page.title.replace(' ', '')}.xlsx", fallback="考评结果.xlsx"))
@@ -183,7 +156,7 @@ def unit(unit_id):
     quarters = services.year_quarter_reports(year, on)
     report = services.year_report(year, on, quarters=quarters)
     cache = {}
-    rules = {q: _rules_of(rep, cache) for q, rep in quarters.items() if rep is not None}
+    rules = {q: queries.report_rules(rep, cache) for q, rep in quarters.items() if rep is not None}
     return render_template("scoring/unit.html", page=unit_page(unit, year, quarters, report, rules),
                            read_all=allowed(current_user, "read_all"))
 
@@ -207,7 +180,7 @@ def office_explain(year, quarter, unit_id):
     if row is None or row["office"] is None:
         abort(404)
     ids = [line["task_id"] for line in row["office"]["lines"]]
-    tasks = {t.id: t for t in db.session.scalars(sa.select(Task).where(Task.id.in_(ids)))} if ids else {}
-    return render_template("scoring/explain.html", page=explanation(unit, report, row, _rules_of(report), tasks),
+    page = explanation(unit, report, row, queries.report_rules(report), queries.tasks_by_id(ids))
+    return render_template("scoring/explain.html", page=page,
                            as_of=request.args.get("as_of") if report["status"] != "finalized" else None,
                            read_all=allowed(current_user, "read_all"))
