@@ -1233,6 +1233,14 @@ def test_labels_are_chinese():
     assert Group.park2.label == "二类园区组"
 
 
+def test_assessor_label_names_a_code_shortens_the_office_and_keeps_an_unknown_code():
+    assert engine.assessor_label("miit") == "市工信局"
+    assert engine.assessor_label("office") == "市产业强市“千百十”工程办"
+    assert engine.assessor_label("office", short=True) == "千百十办"
+    assert engine.assessor_label("miit", short=True) == "市工信局"
+    assert engine.assessor_label("retired") == "retired"  # a code a stored entry or snapshot may still carry
+
+
 # --------------------------------------------------------------------------------------------------------
 # The 千百十办 component from assigned tasks (DOMAIN.md §4)
 # --------------------------------------------------------------------------------------------------------
