@@ -19,10 +19,13 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from app.core.clock import get_clock
 from app.core.errors import ServiceError
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -246,3 +249,34 @@ def delete_stored(stored_name) -> bool:
         log.warning("could not remove evidence file %s", path, exc_info=True)
         return False
     return True
+
+
+
+# --- files and the transaction ------------------------------------------------------------------------------------
+# A stored file belongs to the unit of work that stored it: when that transaction is rolled back (a refusal by a later
+# check, a second file refused, a failing commit), the file goes too, so that no file is left that no row names.
+
+UNCOMMITTED_FILES = "core.uncommitted_files"  # session.info key: files stored in the session's open transaction
+
+
+def removed_on_rollback(stored_name):
+    """Note that `stored_name` was stored in the current transaction: it is removed if that transaction rolls
+    back, and kept once it commits."""
+    db.session.info.setdefault(UNCOMMITTED_FILES, []).append(stored_name)
+
+
+# Both events also fire for a savepoint (begin_nested); the files belong to the whole transaction, so only its end
+# decides. (A file stored inside a savepoint that is rolled back alone stays until the whole transaction ends.)
+@sa.event.listens_for(Session, "after_commit")
+def _keep_committed_files(session):
+    if not session.in_nested_transaction():
+        session.info.pop(UNCOMMITTED_FILES, None)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _remove_rolled_back_files(session):
+    if session.in_nested_transaction():
+        return
+    for name in session.info.pop(UNCOMMITTED_FILES, ()):
+        log.info("removing stored file %s: its transaction was rolled back", name)
+        delete_stored(name)

@@ -169,11 +169,6 @@ def key_period_label(meeting_type, key):
         return key
 
 
-# The name before it said what it labels (a type's period key; labels.period_label labels a meeting). Still used
-# by meetings/compliance.py, api/meetings.py and demo/meetings.py until they switch to key_period_label.
-period_label = key_period_label
-
-
 def proposed_day(rule, period, cal):
     """The working day the meeting is proposed on (see the module docstring for ties and period starts)."""
     raw = (period.start if rule.anchor is Anchor.start else period.end) + timedelta(days=rule.offset_days)

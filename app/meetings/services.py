@@ -25,7 +25,7 @@ from app.core.audit import record_change, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.periods import Xun, quarter_of
-from app.core.uploads import delete_stored, save_upload, stored_file_path
+from app.core.uploads import delete_stored, removed_on_rollback, save_upload, stored_file_path
 from app.extensions import db
 from app.meetings.analysis import month_analysis
 from app.meetings.labels import record_title, source_ref
@@ -701,6 +701,7 @@ def store_attachment(actor, record, file_storage, reason=None):
     except Exception:
         delete_stored(saved.stored_name)
         raise
+    removed_on_rollback(saved.stored_name)
     return attachment
 
 

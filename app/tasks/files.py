@@ -2,18 +2,15 @@
 
 The Evidence row is added and flushed; as everywhere, the caller commits. If the transaction is rolled back
 instead — a refusal, or the database going away before or during the commit — the files stored in it are removed
-(a session event), so no file outlives its row.
+(app.core.uploads.removed_on_rollback), so no file outlives its row.
 """
 
 import logging
 import os
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from app.core.audit import record_change
 from app.core.errors import PermissionDenied, ServiceError
-from app.core.uploads import remove_quietly, save_upload, stored_file_path, upload_folder
+from app.core.uploads import remove_quietly, removed_on_rollback, save_upload, stored_file_path, upload_folder
 from app.extensions import db
 from app.tasks import services
 from app.tasks.models import Evidence
@@ -45,28 +42,8 @@ def store_evidence(actor, task, follow_up, file_storage) -> Evidence:
     except Exception:
         remove_quietly(final_path)
         raise
-    db.session.info.setdefault(UNCOMMITTED_FILES, []).append(final_path)
+    removed_on_rollback(stored_name)
     return evidence
-
-
-UNCOMMITTED_FILES = "tasks.evidence_files"  # session.info key: files stored in the session's open transaction
-
-
-# Both events also fire for a savepoint (begin_nested); the files belong to the whole transaction, so only its end
-# decides. (A file stored inside a savepoint that is rolled back alone stays until the whole transaction ends.)
-@sa.event.listens_for(Session, "after_commit")
-def _keep_committed_files(session):
-    if not session.in_nested_transaction():
-        session.info.pop(UNCOMMITTED_FILES, None)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _remove_rolled_back_files(session):
-    if session.in_nested_transaction():
-        return
-    for path in session.info.pop(UNCOMMITTED_FILES, ()):
-        log.info("removing evidence file %s: its transaction was rolled back", path)
-        remove_quietly(path)
 
 
 def evidence_path(evidence) -> str:

@@ -18,7 +18,6 @@ from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
 from app.core.text import download_name
-from app.core.uploads import delete_stored
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
 from app.org.queries import vice_mayors
@@ -288,15 +287,9 @@ def follow_up(task_id):
     def action(task, form):
         # no expected version: see FollowUpForm
         entry = services.record_follow_up(current_user, task, form.text.data, form.percent.data, today())
-        stored = []
-        try:
-            for upload in request.files.getlist(form.files.name):
-                if upload and upload.filename:
-                    stored.append(store_evidence(current_user, task, entry, upload).stored_name)
-        except ServiceError:
-            for name in stored:
-                delete_stored(name)
-            raise
+        for upload in request.files.getlist(form.files.name):  # a refused file rolls back the rest, stored files too
+            if upload and upload.filename:
+                store_evidence(current_user, task, entry, upload)
 
     return _act(task_id, FollowUpForm, action, "进展已提交。", "follow-up")
 

@@ -351,3 +351,20 @@ def test_lists_offer_each_user_only_the_links_that_open(client, login_as):
     assert f"/meetings/expected/{other.id}/record" in body and f"/meetings/records/{leaders.record.id}" in body
 
 
+
+
+def test_attachments_whose_second_file_is_refused_keep_neither_row_nor_file(client, login_as, app, tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    meeting = semiannual(day="2025-07-01")
+    login_as("xtx")
+    client.post(f"/meetings/expected/{meeting.id}/record", data={"held_on": "2026-03-10", "minutes": "湘潭县述职"})
+    record = meeting.record
+    response = client.post(f"/meetings/records/{record.id}/attachments", content_type="multipart/form-data", data={
+        "files": [(io.BytesIO(b"%PDF-1.4 report"), "述职材料.pdf"),
+                  (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 60), "伪装成文档.pdf")]}, follow_redirects=True)
+    assert "伪装成文档.pdf" in text(response)  # the refusal names the file
+    db.session.expire_all()
+    assert record.attachments == []
+    stored = [path for path in (tmp_path / "uploads").rglob("*") if path.is_file()]
+    assert stored == []  # the first file, stored before the second was refused, is gone with the rollback

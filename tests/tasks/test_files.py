@@ -20,7 +20,7 @@ from app.core.uploads import ALLOWED_DESCRIPTION, allowed_description, delete_st
 from app.extensions import db
 from app.tasks import files, services
 from app.tasks.files import evidence_path, store_evidence
-from app.tasks.models import Evidence
+from app.tasks.models import Evidence, FollowUp
 from tests.factories import unit
 
 TODAY = date(2026, 3, 10)
@@ -282,3 +282,40 @@ def test_evidence_path_refuses_names_outside_the_folder_and_missing_files(follow
     with pytest.raises(ServiceError):
         evidence_path(evidence)
     assert delete_stored("../../etc/passwd") is False
+
+
+# --- through the page: several files in one follow-up ----------------------------------------------------------
+
+def test_a_follow_up_whose_second_file_is_refused_keeps_neither_the_follow_up_nor_the_first_file(
+        client, login_as, user, folder, clock):
+    admin, kjj = user("admin"), user("kjj")
+    task = services.assign_task(admin, title="两份佐证材料的事项", lead_unit=unit("市科技局"), due_on=date(2026, 3, 31),
+                                today=TODAY)
+    services.accept_task(kjj, task)
+    db.session.commit()
+    login_as("kjj")
+    response = client.post(f"/tasks/{task.id}/follow-up", content_type="multipart/form-data", data={
+        "text": "附两份材料", "percent": "40",
+        "files": [(io.BytesIO(PDF), "现场照片说明.pdf"), (io.BytesIO(EXE), "伪装成文档.pdf")]})
+    # the form accepts both names; the store refuses the second when it reads its bytes
+    assert response.status_code == 422  # the page again, with the refusal
+    assert "伪装成文档.pdf" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+    assert db.session.scalars(sa.select(FollowUp.text).where(FollowUp.task_id == task.id)).all() == []
+    assert not os.path.exists(folder) or stored_files(folder) == []  # the stored PDF was removed again
+
+
+def test_a_follow_up_with_two_accepted_files_stores_both(client, login_as, user, folder, clock):
+    admin, kjj = user("admin"), user("kjj")
+    task = services.assign_task(admin, title="两份合格材料的事项", lead_unit=unit("市科技局"), due_on=date(2026, 3, 31),
+                                today=TODAY)
+    services.accept_task(kjj, task)
+    db.session.commit()
+    login_as("kjj")
+    response = client.post(f"/tasks/{task.id}/follow-up", content_type="multipart/form-data", data={
+        "text": "附两份材料", "percent": "40", "files": [(io.BytesIO(PDF), "说明.pdf"), (io.BytesIO(PNG), "照片.png")]})
+    assert response.status_code == 302
+    names = set(db.session.scalars(sa.select(Evidence.filename).where(Evidence.task_id == task.id)))
+    assert names == {"说明.pdf", "照片.png"}
+    assert len(stored_files(folder)) == 2

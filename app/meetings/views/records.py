@@ -13,7 +13,7 @@ from app.core.forms import form_error_text
 from app.core.periods import Xun
 from app.core.permissions import require
 from app.core.text import download_name
-from app.core.uploads import allowed_description, delete_stored
+from app.core.uploads import allowed_description
 from app.extensions import db
 from app.meetings import escalation, labels, permissions, queries, services
 from app.meetings.excel import record_filename, record_workbook
@@ -102,17 +102,10 @@ def new_record(expected_id):
 
 
 def _store_files(record, field_name, reason=None):
-    """Store every uploaded file of the request; a refused one removes those already stored and re-raises."""
-    stored = []
-    try:
-        for upload in request.files.getlist(field_name):
-            if upload and upload.filename:
-                stored.append(services.store_attachment(current_user, record, upload, reason).stored_name)
-    except ServiceError:
-        for name in stored:
-            delete_stored(name)
-        raise
-    return stored
+    """Store every uploaded file of the request; a refused one rolls back the request, the files stored with it too
+    (core.uploads.removed_on_rollback)."""
+    return [services.store_attachment(current_user, record, upload, reason).stored_name
+            for upload in request.files.getlist(field_name) if upload and upload.filename]
 
 
 # --- the record -------------------------------------------------------------------------------------------------
