@@ -45,9 +45,9 @@ def route(rule, method="GET", permission="signed_in", summary="", parameters=(),
         def wrapped(*args, **kwargs):
             if permission != PUBLIC:
                 header = request.headers.get("Authorization", "")
-                plain = header[7:].strip() if header[:7].lower() == "bearer " else ""
+                secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
                 try:
-                    token = token_for_bearer(plain, request.remote_addr)
+                    token = token_for_bearer(secret, request.remote_addr)
                 except TokenRefused as refused:
                     return error_response(refused.status, refused.message, code=refused.code)
                 if db.session.dirty:

@@ -304,14 +304,14 @@ def open_session(user, remember=False, address=None, user_agent=None):
     cfg = current_app.config
     now = utcnow()
     lifetime = timedelta(days=cfg["REMEMBER_DAYS"]) if remember else timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    plain = secrets.token_urlsafe(32)
-    row = UserSession(user=user, token_hash=hash_token(plain), created_at=now, last_seen_at=now,
+    session_token = secrets.token_urlsafe(32)
+    row = UserSession(user=user, token_hash=hash_token(session_token), created_at=now, last_seen_at=now,
                       expires_at=now + lifetime, is_remembered=bool(remember), address=(address or "")[:64] or None,
                       user_agent=(user_agent or "")[:300] or None)
     db.session.add(row)
     db.session.flush()
-    user.current_session, user.current_session_token = row, plain
-    return row, plain
+    user.current_session, user.current_session_token = row, session_token
+    return row, session_token
 
 
 def session_is_valid(row, now):
@@ -322,7 +322,7 @@ def session_is_valid(row, now):
     return row.is_remembered or now - row.last_seen_at <= idle
 
 
-def session_for_token(plain):
+def session_for_token(session_token):
     """(the valid session a cookie's token names, with its user's current_session set, or None; whether the
     visit was noted).
 
@@ -330,9 +330,9 @@ def session_for_token(plain):
     makes this unit of work a writer before anything is changed; the caller commits when the visit was noted
     (the change may already be flushed by then, so session.dirty does not tell).
     """
-    if not isinstance(plain, str) or not plain or len(plain) > 100:
+    if not isinstance(session_token, str) or not session_token or len(session_token) > 100:
         return None, False
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(plain)))
+    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(session_token)))
     now = utcnow()
     if row is None or not session_is_valid(row, now):
         return None, False
@@ -340,7 +340,7 @@ def session_for_token(plain):
     if noted:
         ensure_writer()
         row.last_seen_at = now
-    row.user.current_session, row.user.current_session_token = row, plain
+    row.user.current_session, row.user.current_session_token = row, session_token
     return row, noted
 
 
@@ -410,14 +410,14 @@ def create_token(actor, user, name, scope=TokenScope.read_write, days=TOKEN_DEFA
                            field="expires_in_days")
     if actor.id != user.id and not actor.is_admin:
         raise ServiceError("只能为自己创建令牌。", status=403, code="forbidden")
-    plain = "qbs_" + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, token_hash=hash_token(plain), prefix=plain[:10],
+    secret = "qbs_" + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=hash_token(secret), prefix=secret[:10],
                      created_by_id=actor.id, scope=scope, expires_at=utcnow() + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
     record_change(actor, "api_token.create", token, None,
                   {"name": name, "user_id": user.id, "scope": scope.value, "expires_at": token.expires_at.isoformat()})
-    return token, plain
+    return token, secret
 
 
 def revoke_token(actor, token):
@@ -429,16 +429,16 @@ def revoke_token(actor, token):
     record_change(actor, "api_token.revoke", token, None, {"revoked_at": token.revoked_at.isoformat()})
 
 
-def token_for_bearer(plain: str, address=None):
+def token_for_bearer(secret: str, address=None):
     """The valid token a bearer value names; TokenRefused (401, in Chinese) when missing, unknown, revoked,
     expired, or its account is deactivated.
 
     Notes the last use (when, from where) at most once a minute or on a new address. On SQLite a GET runs as a
     reader, so ensure_writer() makes it a writer before the row changes; the caller commits.
     """
-    if not plain:
+    if not secret:
         raise TokenRefused("缺少访问令牌，请在 Authorization 头中提供 Bearer 令牌。")
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.is_active_account:
         raise TokenRefused("访问令牌无效、已吊销或账号已停用。")
     now = utcnow()

@@ -24,7 +24,7 @@ bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 MARKDOWN_MARKS = re.compile(r"\*\*|^#+\s*", flags=re.M)
 
 
-def _plain(markdown):
+def _body_lines(markdown):
     """Reminder bodies are short markdown (for the robots); the page shows them as plain lines."""
     return [line for line in MARKDOWN_MARKS.sub("", markdown or "").splitlines() if line.strip()]
 
@@ -40,7 +40,7 @@ def _safe_link(link):
 @require("signed_in")
 def index():
     page = paginate(queries.notifications_query(current_user.id))
-    rows = [(n, _safe_link(n.link), _plain(n.body)) for n in page.items]
+    rows = [(n, _safe_link(n.link), _body_lines(n.body)) for n in page.items]
     return render_template("reminders/index.html", page=page, rows=rows,
                            unread=queries.unread_count(current_user.id))
 
