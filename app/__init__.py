@@ -48,6 +48,7 @@ def create_app(config=None, overrides=None):
     from app.core.errors import register_error_handlers
     from app.core.input_guards import register_input_guards
     from app.core.security import register_security
+    from app.core.templating import register_template_helpers
     from app.home import views as home_views
     from app.meetings import views as meeting_views
     from app.org import views as org_views
@@ -73,6 +74,7 @@ def create_app(config=None, overrides=None):
         package.register(app)
     register_error_handlers(app)
     register_security(app)
+    register_template_helpers(app)
 
     from app.reminders.queries import unread_count_for_nav
 

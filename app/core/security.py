@@ -1,8 +1,4 @@
-"""Security headers set by the app itself, and template globals for the navigation."""
-
-from flask_login import current_user
-
-from app.core.permissions import allowed
+"""Security headers set by the app itself on every response (the Content-Security-Policy and its companions)."""
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -18,18 +14,3 @@ def register_security(app):
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
-
-    app.add_template_filter(localtime, "localtime")
-
-    @app.context_processor
-    def navigation():
-        return {"can": lambda permission: allowed(current_user, permission)}
-
-
-def localtime(value, fmt="%Y-%m-%d %H:%M"):
-    """A UTC datetime shown in the app's time zone."""
-    from app.core.clock import get_clock
-
-    if value is None:
-        return ""
-    return value.astimezone(get_clock().tz).strftime(fmt)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from app.core.security import localtime
+from app.core.templating import localtime
 from app.org.models import Unit, UnitGroup
 from app.scoring import charts, engine
 from app.scoring.engine import decimal_text as plain
