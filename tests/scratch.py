@@ -196,6 +196,20 @@ class Scratch:
             db.engine.dispose()
 
 
+@contextmanager
+def scratch_copy(template, name, directory):
+    """A Scratch on a fresh copy of a template database ((url, directory) of template_database_fixture), named
+    `name`; closed and dropped afterwards."""
+    url = scratch_url(name, template[1])
+    copy_database(template[0], url)
+    box = Scratch(url, directory)
+    try:
+        yield box
+    finally:
+        box.close()
+        drop_database(url)
+
+
 def template_database_fixture(name):
     """A module-scoped fixture: (url, directory) of a template database `name`, built once and dropped after."""
 

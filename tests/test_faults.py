@@ -36,7 +36,7 @@ from app.tasks import services
 from app.tasks.models import Evidence, FollowUp, Task
 from config import TestingConfig
 from tests.conftest import is_postgres
-from tests.scratch import Scratch, copy_database, drop_database, scratch_url, template_database_fixture
+from tests.scratch import scratch_copy, template_database_fixture
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 UNAVAILABLE = "数据库暂时无法连接，您的操作没有被保存。请稍后重试。"
@@ -98,14 +98,8 @@ template = template_database_fixture("faults_tpl")
 
 @pytest.fixture
 def scratch(template, tmp_path):
-    url = scratch_url("faults", template[1])
-    copy_database(template[0], url)
-    box = Scratch(url, tmp_path)
-    try:
+    with scratch_copy(template, "faults", tmp_path) as box:
         yield box
-    finally:
-        box.close()
-        drop_database(url)
 
 
 def seed_task(app):

@@ -7,8 +7,16 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.meetings.cadence import period_of
-from app.meetings.models import ExpectedMeeting, MeetingType
+from app.meetings.models import (
+    ExpectedMeeting,
+    MeetingRecord,
+    MeetingType,
+    RecordAmendment,
+    RecordAttachment,
+    RecordItem,
+)
 from app.org.models import Person, Position
+from app.tasks.models import Task
 from tests.factories import person, unit
 
 D = date.fromisoformat
@@ -74,3 +82,7 @@ def semiannual(day="2026-01-01", unit_name="湘潭县人民政府"):
     return expected(MeetingType.semiannual, day, person_obj=head, reporter_unit=unit(unit_name))
 
 
+def counts():
+    """(records, items, tasks, attachments, amendments): what a refused action must leave as it was."""
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                 for model in (MeetingRecord, RecordItem, Task, RecordAttachment, RecordAmendment))

@@ -18,9 +18,6 @@ from app.meetings.models import (
     ItemKind,
     MeetingRecord,
     MeetingType,
-    RecordAmendment,
-    RecordAttachment,
-    RecordItem,
     RecordStatus,
 )
 from app.meetings.services import DecisionInput, RecordInput
@@ -29,7 +26,7 @@ from app.tasks.models import Task, TaskSource, TaskState
 from app.tasks.queries import dispatch_list
 from tests.factories import make_task, unit
 from tests.factories import person as services_person
-from tests.meetings.records_helpers import D, dispatch, monthly, quarterly, semiannual, weekly
+from tests.meetings.records_helpers import D, counts, dispatch, monthly, quarterly, semiannual, weekly
 
 TODAY = D("2026-03-10")
 
@@ -37,11 +34,6 @@ TODAY = D("2026-03-10")
 @pytest.fixture(autouse=True)
 def _frozen(clock):
     return clock
-
-
-def counts():
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                 for model in (MeetingRecord, RecordItem, Task, RecordAttachment, RecordAmendment))
 
 
 def decision(text="推进科技成果转化平台建设", lead="市科技局", co=("市工信局",), due="2026-03-31", make_task=True):

@@ -13,16 +13,13 @@ from app.meetings.models import (
     Escalation,
     ItemKind,
     MeetingRecord,
-    RecordAmendment,
-    RecordAttachment,
-    RecordItem,
     RecordStatus,
 )
 from app.meetings.services import RecordInput
 from app.tasks.models import Task
 from tests.factories import account as services_user
 from tests.factories import make_task, unit
-from tests.meetings.records_helpers import D, dispatch, monthly, quarterly, semiannual, weekly
+from tests.meetings.records_helpers import D, counts, dispatch, monthly, quarterly, semiannual, weekly
 
 TODAY = D("2026-03-10")
 
@@ -30,11 +27,6 @@ TODAY = D("2026-03-10")
 @pytest.fixture(autouse=True)
 def _frozen(clock):
     return clock
-
-
-def counts():
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                 for model in (MeetingRecord, RecordItem, Task, RecordAttachment, RecordAmendment))
 
 
 def weekly_form(**extra):

@@ -43,10 +43,7 @@ from tests.factories import account, unit
 from tests.scratch import (
     NOW,
     PROCESS_TIMEOUT,
-    Scratch,
-    copy_database,
-    drop_database,
-    scratch_url,
+    scratch_copy,
     template_database_fixture,
 )
 
@@ -60,15 +57,8 @@ template_database = template_database_fixture("rel")
 
 @pytest.fixture
 def scratch(template_database, tmp_path):
-    template, directory = template_database
-    url = scratch_url("rel_copy", directory)
-    copy_database(template, url)
-    box = Scratch(url, tmp_path)
-    try:
+    with scratch_copy(template_database, "rel_copy", tmp_path) as box:
         yield box
-    finally:
-        box.close()
-        drop_database(url)
 
 
 # --- building tasks ---------------------------------------------------------------------------------------------

@@ -286,14 +286,20 @@ def test_evidence_path_refuses_names_outside_the_folder_and_missing_files(follow
 
 # --- through the page: several files in one follow-up ----------------------------------------------------------
 
-def test_a_follow_up_whose_second_file_is_refused_keeps_neither_the_follow_up_nor_the_first_file(
-        client, login_as, user, folder, clock):
-    admin, kjj = user("admin"), user("kjj")
-    task = services.assign_task(admin, title="两份佐证材料的事项", lead_unit=unit("市科技局"), due_on=date(2026, 3, 31),
-                                today=TODAY)
-    services.accept_task(kjj, task)
+@pytest.fixture
+def signed_in_task(client, login_as, user, clock):
+    """A task 市科技局 has accepted, with 市科技局's staff signed in to the pages."""
+    task = services.assign_task(user("admin"), title="附多份佐证材料的事项", lead_unit=unit("市科技局"),
+                                due_on=date(2026, 3, 31), today=TODAY)
+    services.accept_task(user("kjj"), task)
     db.session.commit()
     login_as("kjj")
+    return task
+
+
+def test_a_follow_up_whose_second_file_is_refused_keeps_neither_the_follow_up_nor_the_first_file(
+        client, signed_in_task, folder):
+    task = signed_in_task
     response = client.post(f"/tasks/{task.id}/follow-up", content_type="multipart/form-data", data={
         "text": "附两份材料", "percent": "40",
         "files": [(io.BytesIO(PDF), "现场照片说明.pdf"), (io.BytesIO(EXE), "伪装成文档.pdf")]})
@@ -306,13 +312,8 @@ def test_a_follow_up_whose_second_file_is_refused_keeps_neither_the_follow_up_no
     assert not os.path.exists(folder) or stored_files(folder) == []  # the stored PDF was removed again
 
 
-def test_a_follow_up_with_two_accepted_files_stores_both(client, login_as, user, folder, clock):
-    admin, kjj = user("admin"), user("kjj")
-    task = services.assign_task(admin, title="两份合格材料的事项", lead_unit=unit("市科技局"), due_on=date(2026, 3, 31),
-                                today=TODAY)
-    services.accept_task(kjj, task)
-    db.session.commit()
-    login_as("kjj")
+def test_a_follow_up_with_two_accepted_files_stores_both(client, signed_in_task, folder):
+    task = signed_in_task
     response = client.post(f"/tasks/{task.id}/follow-up", content_type="multipart/form-data", data={
         "text": "附两份材料", "percent": "40", "files": [(io.BytesIO(PDF), "说明.pdf"), (io.BytesIO(PNG), "照片.png")]})
     assert response.status_code == 302
