@@ -143,8 +143,9 @@ def main(argv=None):
     from app.core.clock import today
     from app.demo.scoring import evaluation_date
     from app.extensions import db
-    from app.scoring import services
     from app.scoring.models import ScoreEntry
+    from app.scoring.reports import compute_quarter, year_quarter_reports, year_report
+    from app.scoring.services import finalize_quarter
     from app.tasks.models import Task, TaskState
 
     with app.app_context():
@@ -168,14 +169,14 @@ def main(argv=None):
         print("-" * (len(header) + 50))
         evaluated_on = evaluation_date(year, 2, day)
         fresh = db.session.remove
-        live = measure(engine, lambda: services.year_report(year, day), args.runs, args.warmup, fresh)
+        live = measure(engine, lambda: year_report(year, day), args.runs, args.warmup, fresh)
         print(live.line(f"year_report({year}), 4 quarters open (live, aggregates)"))
         slow_runs = max(3, args.runs // 4)  # the per-task path, for comparison: fewer runs
-        pages = measure(engine, lambda: services.year_report(
-            year, day, quarters=services.year_quarter_reports(year, day)), slow_runs, 1, fresh)
+        pages = measure(engine, lambda: year_report(
+            year, day, quarters=year_quarter_reports(year, day)), slow_runs, 1, fresh)
         print(pages.line(f"year_report({year}) given year_quarter_reports (every task explained, as the year "
                          f"page does; {slow_runs} runs)"))
-        quarter = measure(engine, lambda: services.compute_quarter(year, 2, evaluated_on), args.runs, args.warmup,
+        quarter = measure(engine, lambda: compute_quarter(year, 2, evaluated_on), args.runs, args.warmup,
                           fresh)
         print(quarter.line(f"compute_quarter({year}, 2) on {evaluated_on} (every task explained)"))
         same = live.result == pages.result
@@ -191,9 +192,9 @@ def main(argv=None):
         try:
             admin = db.session.scalar(sa.select(User).where(User.role == Role.admin).order_by(User.id).limit(1))
             for q in (1, 2, 3, 4):
-                services.finalize_quarter(admin, year, q, evaluation_date(year, q, day))
+                finalize_quarter(admin, year, q, evaluation_date(year, q, day))
             db.session.flush()
-            frozen = measure(engine, lambda: services.year_report(year, day), args.runs, args.warmup,
+            frozen = measure(engine, lambda: year_report(year, day), args.runs, args.warmup,
                              db.session.expunge_all)
             print(frozen.line(f"year_report({year}), 4 quarters finalized (snapshots)"))
         finally:

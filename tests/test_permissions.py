@@ -20,8 +20,9 @@ from app.meetings.cadence import period_of
 from app.meetings.models import ExpectedMeeting, MeetingType
 from app.org.models import Unit
 from app.org.queries import portfolio_unit_ids
-from app.scoring import services as scoring_services
+from app.scoring.entries import EntryItem, enter_scores
 from app.scoring.models import ScoreEntry
+from app.scoring.year_rules import load_year_rules
 from app.tasks import services as task_services
 from app.tasks.models import Task, TaskState
 from tests.permission_matrix import (
@@ -95,7 +96,7 @@ def test_the_roles_are_what_the_columns_say(app):
     """The matrix rests on these facts of the seeded organisation; if the demo data changes, fix ROLES first."""
     accounts = {role: user_named(name) for role, name in ROLES.items() if name}
     unit_a, unit_b, assessor_unit = unit_named(UNIT_A), unit_named(UNIT_B), unit_named(ASSESSOR_UNIT)
-    assessors = set(scoring_services.load_year_rules(today().year).assessor_units.values())
+    assessors = set(load_year_rules(today().year).assessor_units.values())
     assert accounts["staff_a"].role is Role.staff and accounts["staff_a"].unit_id == unit_a.id
     assert accounts["staff_b"].role is Role.staff and accounts["staff_b"].unit_id == unit_b.id
     assert unit_b.id not in assessors, "staff_b's unit must enter no score"
@@ -410,7 +411,7 @@ def test_scores_are_entered_only_by_the_cell_assessor(app, client, login_as, api
 
 def _entered_score_of_unit_a():
     staff_a = user_named(ROLES["staff_a"])
-    scoring_services.enter_scores(staff_a, today().year, 1, [scoring_services.EntryItem(
+    enter_scores(staff_a, today().year, 1, [EntryItem(
         unit_a := unit_named(UNIT_A).id, "miit", "", "23.5", "矩阵机密扣分说明")])
     db.session.flush()
     return unit_a

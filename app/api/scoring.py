@@ -31,7 +31,7 @@ from app.core.permissions import allowed
 from app.extensions import db
 from app.scoring import engine, queries, services
 from app.scoring.entries import EntryItem, cells_for_enterer, enter_scores
-from app.scoring.models import QuarterStatus, RuleSetVersion
+from app.scoring.models import QuarterStatus
 from app.scoring.quarters import quarter_state
 from app.scoring.reports import quarter_report, year_report
 from app.scoring.year_rules import assessed_units, load_year_rules
@@ -281,7 +281,7 @@ def _cell_json(year_rules, cell, entry, editable):
     unit, assessor, sub_item, maximum = cell
     return {
         "unit_id": unit.id, "unit_name": unit.name, "short_name": unit.short_name,
-        "assessor": assessor, "assessor_label": engine.Assessor(assessor).label,
+        "assessor": assessor, "assessor_label": engine.assessor_label(assessor),
         "sub_item": sub_item, "sub_item_name": _sub_item_name(year_rules, unit.id, assessor, sub_item),
         "maximum": _d(maximum),
         "value": _d(entry.value) if entry else None, "note": entry.note if entry else None,
@@ -429,10 +429,9 @@ def _line_json(line, tasks, unit_id):
     }
 
 
-def _task_settings(report, year):
+def _task_settings(report):
     """The task settings of the rules the report was computed with (the frozen version once finalized)."""
-    version = db.session.get(RuleSetVersion, report["rule_set_id"]) if report.get("rule_set_id") else None
-    rules = engine.rules_from_dict(version.data["rules"]) if version else load_year_rules(year).rules
+    rules = queries.report_rules(report)
     return {"weights": {str(p): str(w) for p, w in rules.tasks.weights.items()},
             "late_credit": str(rules.tasks.late_credit), "include_co_units": rules.tasks.include_co_units}
 
@@ -460,7 +459,7 @@ def scoring_explanation(year, quarter, unit_id):
         "components": row["components"], "maxima": row["maxima"], "missing": row["missing"],
         "complete": row["complete"], "total": row["total"], "final": row["final"],
         "blended_from": row["blended_from"], "source_score": row["source_score"],
-        "settings": _task_settings(report, year), "office": office,
+        "settings": _task_settings(report), "office": office,
         "formula": "千百十办交办事项得分 = 满分 × Σ(权重 × 系数) ÷ Σ权重；没有到期事项的得满分。"
                    "权重：一般 1、重点 2（以年度规则为准）；系数：按期办结 1、逾期办结按规则（默认 0.5）、"
                    "评价日未办结 0；完成日期为获批办结申请中填写的日期。",

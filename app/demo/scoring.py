@@ -42,8 +42,13 @@ from app.core.calendar import get_calendar
 from app.core.clock import frozen_clock
 from app.extensions import db
 from app.org.models import Unit
-from app.scoring import engine, services
+from app.scoring import engine
+from app.scoring.entries import EntryItem, enter_scores
 from app.scoring.models import ScoreEntry
+from app.scoring.reports import compute_quarter
+from app.scoring.services import finalize_quarter
+from app.scoring.year_inputs import record_fail_decision, set_policy_rate
+from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules
 from app.tasks import services as task_services
 from app.tasks.models import Task, TaskPriority, TaskSource
 
@@ -318,7 +323,7 @@ class _Seeder:
         self.now_local = app_clock.local_now() if app_clock.today() == today else \
             datetime.combine(today, clock_time(18, 0), tzinfo=self.tz)
         self.cal = get_calendar()
-        self.units = services.assessed_units()
+        self.units = assessed_units()
         self.all_units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
         self.by_name = {u.name: u for u in self.all_units.values()}
         self.users = {u.username: u for u in db.session.scalars(sa.select(User))}
@@ -444,7 +449,7 @@ class _Seeder:
 
     # entries and quarters
     def office_components(self, year_rules, q: _Quarter):
-        report = services.compute_quarter(q.year, q.quarter, q.evaluated_on, year_rules)
+        report = compute_quarter(q.year, q.quarter, q.evaluated_on, year_rules)
         return {row["unit_id"]: Decimal(row["components"].get("office") or 0) for row in report["units"]}
 
     def enter(self, year_rules, q: _Quarter, values):
@@ -454,16 +459,16 @@ class _Seeder:
             enterer = year_rules.enterer_of(assessor, sub_item)
             if enterer is not None:
                 by_enterer.setdefault(enterer, []).append(
-                    services.EntryItem(unit_id, assessor, sub_item, str(value), note))
+                    EntryItem(unit_id, assessor, sub_item, str(value), note))
         end = engine.quarter_dates(q.year, q.quarter)[1]
         for index, (enterer, items) in enumerate(sorted(by_enterer.items())):
             day = min(self.cal.add_workdays(end, 2 + index % 6), q.evaluated_on)
             self.at(day, 9 * 60 + 40 * index)
-            self.created["entries"] += services.enter_scores(self.user_of(enterer), q.year, q.quarter, items)
+            self.created["entries"] += enter_scores(self.user_of(enterer), q.year, q.quarter, items)
 
     def finalize(self, q: _Quarter):
         self.at(q.evaluated_on, 16 * 60)
-        services.finalize_quarter(self.admin, q.year, q.quarter, q.evaluated_on)
+        finalize_quarter(self.admin, q.year, q.quarter, q.evaluated_on)
         self.created["finalized"] += 1
 
     def partial(self, year_rules, values):
@@ -485,19 +490,19 @@ class _Seeder:
             note = f"应兑现产业发展政策资金 {due} 万元，已兑现 {paid} 万元"
             if name in POLICY_SHORTFALL:
                 note += f"；{POLICY_SHORTFALL[name]}"
-            services.set_policy_rate(self.admin, year, unit, str(rate), note)
+            set_policy_rate(self.admin, year, unit, str(rate), note)
             self.created["policy_rates"] += 1
         unit = self.by_name.get(FAIL_UNIT)
         if unit is not None:
             decided = self.at(date(year + 1, 1, 20), 15 * 60)
-            services.record_fail_decision(self.admin, year, unit, FAIL_REASON, decided)
+            record_fail_decision(self.admin, year, unit, FAIL_REASON, decided)
             self.created["fail_decisions"] += 1
 
     def seed_quarters(self, quarters):
         """Rules, office components, engineered ties, entries and finalization of the given quarters of one year."""
         year = quarters[0].year
-        services.ensure_year_rules(self.admin, year)
-        year_rules = services.load_year_rules(year)
+        ensure_year_rules(self.admin, year)
+        year_rules = load_year_rules(year)
         units = [u for u in self.units if u.id in year_rules.unit_profiles]
         values = {q.quarter: demo_entry_values(year_rules, units, year, q.quarter) for q in quarters}
         office = {q.quarter: self.office_components(year_rules, q) for q in quarters}

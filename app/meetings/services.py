@@ -43,7 +43,7 @@ from app.meetings.models import (
 )
 from app.meetings.permissions import can_edit, can_explain, can_log, can_sign, refusal_message
 from app.org.models import Unit, UnitGroup
-from app.scoring.services import quarter_report
+from app.scoring.reports import quarter_report
 from app.tasks.models import Task, TaskSource
 from app.tasks.queries import dispatch_list
 from app.tasks.services import assign_task, validate_units

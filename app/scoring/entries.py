@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
-from app.auth.models import Role
 from app.core.audit import record_change
 from app.core.errors import PermissionDenied, ServiceError
 from app.extensions import db
@@ -78,7 +77,7 @@ def enter_scores(actor, year, quarter, items: list[EntryItem]):
     """Enter or change scores, all or nothing. The actor's unit must be the cell's assessor; a value must lie
     in 0..max with two decimals at most; less than full marks needs a note. Returns the number changed."""
     year, quarter = check_period(year, quarter)
-    if actor.role not in (Role.staff, Role.admin) or actor.unit_id is None:
+    if not actor.works_in_unit:
         raise PermissionDenied("只有考评单位的工作人员可以录入得分。")
     require_open(year, quarter)
     year_rules = load_year_rules(year)

@@ -1,10 +1,10 @@
-"""The scoring pages' and API's read queries with their eager loading."""
+"""The scoring pages', API's and reminders' read queries with their eager loading."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.org.models import Unit
+from app.org.models import Unit, UnitGroup, UnitKind
 from app.scoring import engine
 from app.scoring.models import (
     FailDecision,
@@ -14,7 +14,7 @@ from app.scoring.models import (
     ScoreEntry,
     ScoringQuarter,
 )
-from app.scoring.year_rules import load_year_rules
+from app.scoring.year_rules import assessed_units, load_year_rules
 from app.tasks.models import Task
 
 
@@ -85,3 +85,42 @@ def fail_decisions(year):
     return db.session.scalars(sa.select(FailDecision).where(FailDecision.year == year)
                               .options(joinedload(FailDecision.unit))
                               .order_by(FailDecision.decided_on, FailDecision.id)).all()
+
+
+# --- what reminders need to know ----------------------------------------------------------------------------
+
+def missing_entries_by_enterer(year, quarter):
+    """{entering unit id: number of cells still empty} for a quarter (two queries)."""
+    year_rules = load_year_rules(year)
+    have = set(db.session.execute(sa.select(ScoreEntry.unit_id, ScoreEntry.assessor, ScoreEntry.sub_item)
+                                  .where(ScoreEntry.year == year, ScoreEntry.quarter == quarter)).all())
+    missing = {}
+    for unit in assessed_units():
+        if unit.id not in year_rules.unit_profiles:
+            continue
+        for assessor, sub_item, _maximum, computed in year_rules.entry_cells(unit.id):
+            if computed or (unit.id, assessor, sub_item) in have:
+                continue
+            enterer = year_rules.enterer_of(assessor, sub_item)
+            if enterer is not None:
+                missing[enterer] = missing.get(enterer, 0) + 1
+    return missing
+
+
+def office_unit_ids():
+    """The ids of the office's units (千百十办)."""
+    return set(db.session.scalars(sa.select(Unit.id).where(Unit.kind == UnitKind.office)))
+
+
+def assessor_unit_ids(year):
+    """The ids of the units that assess under the year's rules (assessors and sub-item assessors)."""
+    year_rules = load_year_rules(year)
+    return set(year_rules.assessor_units.values()) | set(year_rules.sub_item_assessors.values())
+
+
+def policy_rates_missing(year):
+    """Whether some active county or park has no policy fulfilment rate for the year."""
+    ranked = db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(
+        Unit.group.in_((UnitGroup.county, UnitGroup.park1, UnitGroup.park2)), Unit.is_active.is_(True)))
+    have = db.session.scalar(sa.select(sa.func.count()).select_from(PolicyRate).where(PolicyRate.year == year))
+    return have < ranked

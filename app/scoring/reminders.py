@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from app.auth.models import Role, User
 from app.extensions import db
 from app.reminders.jobs import Reminder
-from app.scoring import services as scoring
+from app.scoring.engine import quarter_dates
+from app.scoring.quarters import quarter_state
+from app.scoring.queries import assessor_unit_ids, missing_entries_by_enterer, office_unit_ids, policy_rates_missing
 
 
 def scoring_reminders(today: date, cal, settings, recipients):
@@ -20,13 +22,13 @@ def scoring_reminders(today: date, cal, settings, recipients):
     # the last quarter that has ended
     year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
     if quarter:
-        _, end = scoring.engine.quarter_dates(year, quarter)
+        _, end = quarter_dates(year, quarter)
         deadline = cal.add_workdays(end, settings["scoring_entry_workday"])
-        state = scoring.quarter_state(year, quarter)
+        state = quarter_state(year, quarter)
         if (state is None or not state.is_finalized) and today > end:
-            missing = scoring.missing_entries_by_enterer(year, quarter)
+            missing = missing_entries_by_enterer(year, quarter)
             stage = "deadline" if today >= cal.workdays_before(deadline, 1) else "ended"
-            office = scoring.office_unit_ids() if missing else set()  # once, not a query per unit
+            office = office_unit_ids() if missing else set()  # once, not a query per unit
             for enterer_unit_id, count in missing.items():
                 unit = recipients.unit_names.get(enterer_unit_id, "")
                 for user_id in recipients.staff(enterer_unit_id) or (
@@ -46,13 +48,13 @@ def scoring_reminders(today: date, cal, settings, recipients):
                                       f"按考核评价办法，{today.year - 1}年度得分应于 {today.year}年1月30日前综合得出。",
                                       f"/scoring/{today.year - 1}"))
     if today.month == 3 and today >= date(today.year, 3, 31) - timedelta(days=settings["rules_days_before"]):
-        for unit_id in scoring.assessor_unit_ids(today.year):
+        for unit_id in assessor_unit_ids(today.year):
             for user_id in recipients.staff(unit_id):
                 reminders.append(Reminder("assessment_rules", "year", str(today.year), "due", user_id,
                                           f"请于3月31日前报送{today.year}年度考评细则",
                                           "按考核评价办法六、（一），各考评单位每年3月底前明确年度目标、完善考评细则，"
                                           "报领导小组审定。", f"/scoring/{today.year}/rules"))
-    if today.month == settings["policy_month"] and scoring.policy_rates_missing(today.year):
+    if today.month == settings["policy_month"] and policy_rates_missing(today.year):
         for user_id in recipients.admins:
             reminders.append(Reminder("policy_rates", "year", str(today.year), "due", user_id,
                                       f"请完成{today.year}年县市区（园区）政策兑现情况考评",
@@ -78,11 +80,11 @@ def recheck_scoring_entry(rows, now):
         if year.isdigit() and quarter.isdigit():
             by_quarter[(int(year), int(quarter))].append(row)
     for (year, quarter), group in by_quarter.items():
-        state = scoring.quarter_state(year, quarter)
+        state = quarter_state(year, quarter)
         if state is not None and state.is_finalized:
             obsolete.update({row.id: f"{year}年第{quarter}季度考评已审定" for row in group})
             continue
-        missing = scoring.missing_entries_by_enterer(year, quarter)
+        missing = missing_entries_by_enterer(year, quarter)
         for row in group:
             user = users.get(row.user_id)
             if user is None:
@@ -90,7 +92,7 @@ def recheck_scoring_entry(rows, now):
             if user.unit_id in missing:
                 continue
             if user.role is Role.admin:
-                office = scoring.office_unit_ids() if office is None else office
+                office = office_unit_ids() if office is None else office
                 if office & set(missing):
                     continue
             obsolete[row.id] = "本单位得分已全部录入"
@@ -101,6 +103,6 @@ def recheck_policy_rates(rows, now):
     """"请完成政策兑现情况考评" holds while some county or park has no rate for the year."""
     obsolete = {}
     for year in {row.subject_id for row in rows if str(row.subject_id).isdigit()}:
-        if not scoring.policy_rates_missing(int(year)):
+        if not policy_rates_missing(int(year)):
             obsolete.update({row.id: "政策兑现率已全部录入" for row in rows if row.subject_id == year})
     return obsolete

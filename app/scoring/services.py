@@ -1,13 +1,10 @@
-"""The assessment around the pure engine: yearly rules as stored data, entry by assessors, the 千百十办
-component from assigned tasks, quarter lifecycle (open → complete → finalized → reopened with a reason),
-and annual results.
+"""Finalizing and reopening a quarter: the actions around the assessment's lifecycle.
 
-The work is in modules along those lines, each importing only those before it: `year_rules` (the year's
-rules: load, validate, save, start a year), `quarters` (a quarter's period and lifecycle row), `entries`
+The rest of the assessment is in modules along its lines, each importing only those before it: `year_rules` (the
+year's rules: load, validate, save, start a year), `quarters` (a quarter's period and lifecycle row), `entries`
 (scores entered by assessors), `reports` (the quarter's and the year's results, computed live or from the
-frozen snapshot) and `year_inputs` (policy rates, the province-first flag, 不合格 decisions). This module
-finalizes and reopens a quarter, answers what the reminders need to know, and re-exports the others' public
-names: callers outside app.scoring use `app.scoring.services.<name>`.
+frozen snapshot), `year_inputs` (policy rates, the province-first flag, 不合格 decisions) and `queries` (the
+pages', the API's and the reminders' reads). Callers import each name from the module that defines it.
 """
 
 import logging
@@ -20,45 +17,10 @@ from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.text import multi_line
 from app.extensions import db
-from app.org.models import Unit, UnitGroup, UnitKind
-from app.scoring import engine  # noqa: F401  (callers use services.engine)
-from app.scoring.entries import (  # noqa: F401
-    TWO_PLACES,
-    EntryItem,
-    cells_for_enterer,
-    enter_scores,
-    entered_by_quarter,
-    parse_score,
-)
-from app.scoring.models import PolicyRate, QuarterReopening, QuarterStatus, ScoreEntry, ScoringQuarter
-from app.scoring.quarters import REASON_TEXT_MAX, check_period, quarter_state, require_open  # noqa: F401
-from app.scoring.reports import (  # noqa: F401
-    compute_quarter,
-    quarter_report,
-    task_facts,
-    task_outcome_counts,
-    year_quarter_reports,
-    year_report,
-)
-from app.scoring.year_inputs import (  # noqa: F401
-    delete_fail_decision,
-    record_fail_decision,
-    set_policy_rate,
-    set_province_first,
-)
-from app.scoring.year_rules import (  # noqa: F401
-    ASSESSOR_UNIT_NAMES,
-    TASK_ITEM,
-    YearRules,
-    assessed_units,
-    current_version,
-    default_rule_data,
-    ensure_year_rules,
-    load_year_rules,
-    previous_version,
-    save_rules,
-    validate_rule_data,
-)
+from app.scoring.models import QuarterReopening, QuarterStatus, ScoreEntry, ScoringQuarter
+from app.scoring.quarters import REASON_TEXT_MAX, check_period, quarter_state
+from app.scoring.reports import compute_quarter
+from app.scoring.year_rules import load_year_rules
 
 log = logging.getLogger(__name__)
 
@@ -117,39 +79,3 @@ def reopen_quarter(actor, year, quarter, reason):
     db.session.flush()
     record_change(actor, "quarter.reopen", state, {"status": "finalized"}, {"status": "open"}, reason=reason)
     return state
-
-
-# --- what reminders need to know ----------------------------------------------------------------------------
-
-def missing_entries_by_enterer(year, quarter):
-    """{entering unit id: number of cells still empty} for a quarter (two queries)."""
-    year_rules = load_year_rules(year)
-    have = set(db.session.execute(sa.select(ScoreEntry.unit_id, ScoreEntry.assessor, ScoreEntry.sub_item)
-                                  .where(ScoreEntry.year == year, ScoreEntry.quarter == quarter)).all())
-    missing = {}
-    for unit in assessed_units():
-        if unit.id not in year_rules.unit_profiles:
-            continue
-        for assessor, sub_item, _maximum, computed in year_rules.entry_cells(unit.id):
-            if computed or (unit.id, assessor, sub_item) in have:
-                continue
-            enterer = year_rules.enterer_of(assessor, sub_item)
-            if enterer is not None:
-                missing[enterer] = missing.get(enterer, 0) + 1
-    return missing
-
-
-def office_unit_ids():
-    return set(db.session.scalars(sa.select(Unit.id).where(Unit.kind == UnitKind.office)))
-
-
-def assessor_unit_ids(year):
-    year_rules = load_year_rules(year)
-    return set(year_rules.assessor_units.values()) | set(year_rules.sub_item_assessors.values())
-
-
-def policy_rates_missing(year):
-    ranked = db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(
-        Unit.group.in_((UnitGroup.county, UnitGroup.park1, UnitGroup.park2)), Unit.is_active.is_(True)))
-    have = db.session.scalar(sa.select(sa.func.count()).select_from(PolicyRate).where(PolicyRate.year == year))
-    return have < ranked

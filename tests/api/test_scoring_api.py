@@ -11,8 +11,11 @@ import sqlalchemy as sa
 
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.scoring import services
+from app.scoring.entries import EntryItem, enter_scores
 from app.scoring.models import QuarterReopening, RuleSetVersion, ScoreEntry, ScoringQuarter
+from app.scoring.services import finalize_quarter
+from app.scoring.year_inputs import set_policy_rate
+from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules, save_rules
 from app.tasks.models import TaskPriority
 from tests.helpers import CHINESE, assert_json_error, assert_ok
 from tests.scoring.test_services import account, assign, at, complete, fill_quarter, unit
@@ -39,8 +42,8 @@ def written():
 
 def entered_cells():
     """Every entered (not computed) cell of every assessed unit under the current rules."""
-    year_rules = services.load_year_rules(YEAR)
-    return [(u.id, a, s) for u in services.assessed_units() for a, s, _m, computed in year_rules.entry_cells(u.id)
+    year_rules = load_year_rules(YEAR)
+    return [(u.id, a, s) for u in assessed_units() for a, s, _m, computed in year_rules.entry_cells(u.id)
             if not computed]
 
 
@@ -48,10 +51,10 @@ def entered_cells():
 def finalized_q1(tokens, clock):
     """Q1 2026 complete (every entered cell at full marks, no task) and finalized as of 2026-03-31 on 04-02."""
     admin = account("admin")
-    services.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1)
     at(clock, D("2026-04-02"))
-    services.finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
     return admin
 
 
@@ -71,10 +74,10 @@ def test_the_rules_of_a_year_not_yet_created_are_shown_unsaved(client, tokens):
 
 def test_the_rules_show_the_current_saved_version(client, tokens):
     admin = account("admin")
-    services.ensure_year_rules(admin, YEAR)
-    data = services.load_year_rules(YEAR).to_data()
+    ensure_year_rules(admin, YEAR)
+    data = load_year_rules(YEAR).to_data()
     data["rules"]["tasks"]["late_credit"] = "0.6"
-    services.save_rules(admin, YEAR, data, note="逾期系数 0.6")
+    save_rules(admin, YEAR, data, note="逾期系数 0.6")
     body = assert_ok(client.get(f"{BASE}/{YEAR}/rules", headers=tokens["xtx"]))
     assert (body["saved"], body["version"], body["note"]) == (True, 2, "逾期系数 0.6")
     assert body["created_by"] == {"id": admin.id, "display_name": admin.display_name}
@@ -102,7 +105,7 @@ def test_an_assessors_staff_see_the_cells_their_unit_enters(client, tokens):
 
 
 def test_a_units_staff_see_their_own_units_entries_read_only(client, tokens):
-    services.enter_scores(account("gxj"), YEAR, 1, [services.EntryItem(unit(COUNTY).id, "miit", "", "24", "扣1分")])
+    enter_scores(account("gxj"), YEAR, 1, [EntryItem(unit(COUNTY).id, "miit", "", "24", "扣1分")])
     items = assert_ok(client.get(f"{Q1}/entries", headers=tokens["xtx"]))["items"]
     assert [i["assessor"] for i in items] == ["miit", "ndrc", "most", "commerce", "samr", "finance", "culture"]
     assert {i["unit_id"] for i in items} == {unit(COUNTY).id}
@@ -384,7 +387,7 @@ def test_an_unknown_units_explanation_is_not_found(client, tokens):
 # --- POST /scoring/{year}/q/{quarter}/finalize and /reopen --------------------------------------------------
 
 def test_the_office_finalizes_a_complete_quarter(client, tokens, clock):
-    services.ensure_year_rules(account("admin"), YEAR)
+    ensure_year_rules(account("admin"), YEAR)
     fill_quarter(YEAR, 1)
     at(clock, D("2026-04-02"))
     body = assert_ok(client.post(f"{Q1}/finalize", headers=tokens["admin"], json={"evaluated_on": "2026-03-31"}))
@@ -407,7 +410,7 @@ def test_the_office_finalizes_a_complete_quarter(client, tokens, clock):
     ({"evaluated_on": "2026-04-03"}, "不能晚于今天"),
 ])
 def test_finalize_refuses_a_bad_evaluation_date(client, tokens, clock, payload, message):
-    services.ensure_year_rules(account("admin"), YEAR)
+    ensure_year_rules(account("admin"), YEAR)
     fill_quarter(YEAR, 1)
     at(clock, D("2026-04-02"))
     before = written()
@@ -424,7 +427,7 @@ def test_finalize_refuses_an_incomplete_quarter_or_a_year_without_rules(client, 
     assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"], json={"evaluated_on": "2026-03-31"}),
                       422, "no_rules")
     assert written() == before
-    services.ensure_year_rules(account("admin"), YEAR)
+    ensure_year_rules(account("admin"), YEAR)
     before = written()
     body = assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"],
                                          json={"evaluated_on": "2026-03-31"}), 422, "incomplete")
@@ -486,7 +489,7 @@ def test_the_year_shows_every_unit_to_the_office_leaders_and_observers(client, t
 
 
 def test_the_year_as_of_december_with_a_policy_deduction(client, tokens):
-    services.set_policy_rate(account("admin"), YEAR, unit(COUNTY), "85")
+    set_policy_rate(account("admin"), YEAR, unit(COUNTY), "85")
     body = assert_ok(client.get(f"{BASE}/{YEAR}", query_string={"as_of": "2026-12-31"}, headers=tokens["xtx"]))
     assert body["quarter_status"] == {"1": "open", "2": "open", "3": "open", "4": "open"}
     [row] = body["units"]

@@ -21,8 +21,11 @@ from app.core.clock import FrozenClock, today
 from app.core.models import AuditEntry
 from app.demo.scoring import DEMO_TASK_REF, FAIL_UNIT, LOW_UNIT, TIE_PAIRS, seed_demo_scores
 from app.extensions import db
-from app.scoring import services
 from app.scoring.models import FailDecision, PolicyRate, ScoreEntry, ScoringQuarter
+from app.scoring.quarters import quarter_state
+from app.scoring.reports import quarter_report, year_quarter_reports, year_report
+from app.scoring.services import reopen_quarter
+from app.scoring.year_rules import load_year_rules, save_rules
 from app.tasks.models import Task
 
 GROUPS = {"county", "park1", "park2", "promotion", "support"}
@@ -76,7 +79,7 @@ def test_demo_year_is_finalized_with_a_tie_a_deduction_and_two_fails(seeded):
     day, created = seeded
     year = day.year - 1
     assert created["finalized"] == 4 + 2 and created["tasks"] >= 50 and created["entries"] > 4 * 59
-    report = services.year_report(year, day)
+    report = year_report(year, day)
     rows = {row["name"]: row for row in report["units"]}
 
     assert report["quarter_status"] == {1: "finalized", 2: "finalized", 3: "finalized", 4: "finalized"}
@@ -110,11 +113,11 @@ def test_demo_quarters_are_evaluated_after_the_quarter_and_explain_tasks(seeded)
     year = day.year - 1
     outcomes = Counter()
     for quarter in (1, 2, 3, 4):
-        state = services.quarter_state(year, quarter)
+        state = quarter_state(year, quarter)
         end = date(year, 3 * quarter, 31 if quarter in (1, 4) else 30)
         assert state.is_finalized and end < state.evaluated_on <= day
         assert (state.evaluated_on - end).days <= 25  # ten working days after the quarter
-        report = services.quarter_report(year, quarter, day)
+        report = quarter_report(year, quarter, day)
         assert report["status"] == "finalized" and report["complete"]
         explained = [r for r in report["units"] if r["office"] and r["office"]["has_tasks"]]
         assert len({r["group"] for r in explained}) >= 3
@@ -137,7 +140,7 @@ def test_demo_scores_are_idempotent(seeded):
 
 def test_demo_current_year_has_its_latest_ended_quarter_open_with_entries_missing(seeded):
     day, _ = seeded
-    reports = {q: services.quarter_report(day.year, q, day) for q in (1, 2, 3)}
+    reports = {q: quarter_report(day.year, q, day) for q in (1, 2, 3)}
     assert {q: r["status"] for q, r in reports.items()} == {1: "finalized", 2: "finalized", 3: "open"}
     assert reports[1]["complete"] and reports[2]["complete"] and not reports[3]["complete"]
     entered = db.session.scalar(sa.select(sa.func.count()).select_from(ScoreEntry).where(
@@ -155,20 +158,20 @@ def test_year_report_from_aggregates_equals_the_per_task_quarter_reports(seeded,
     year = day.year - 1
     admin = user("admin")
     for quarter in (1, 2, 3, 4):
-        services.reopen_quarter(admin, year, quarter, "核对年度汇总的两种计算方式")
+        reopen_quarter(admin, year, quarter, "核对年度汇总的两种计算方式")
     dates = (day, date(year, 5, 20), date(year, 12, 31))
 
     def both(on):
-        return services.year_report(year, on), services.year_report(
-            year, on, quarters=services.year_quarter_reports(year, on))
+        return year_report(year, on), year_report(
+            year, on, quarters=year_quarter_reports(year, on))
 
     for on in dates:
         aggregated, per_task = both(on)
         assert aggregated == per_task
-    data = services.load_year_rules(year).to_data()
+    data = load_year_rules(year).to_data()
     data["rules"]["tasks"].update(late_credit="0.6", include_co_units=True,
                                   weights={"normal": "1", "key": "3"})
-    services.save_rules(admin, year, data, note="测试：调整交办事项权重")
+    save_rules(admin, year, data, note="测试：调整交办事项权重")
     for on in dates:
         aggregated, per_task = both(on)
         assert aggregated == per_task

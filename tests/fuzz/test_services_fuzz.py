@@ -24,8 +24,11 @@ from app.org.models import Chain, GroupMembership, GroupRole, Person, PortfolioI
 from app.reminders import services as reminder_services
 from app.reminders.models import Channel, ChannelPreference, ReminderSetting
 from app.reminders.rules import DEFAULTS
-from app.scoring import services as scoring_services
+from app.scoring.entries import TWO_PLACES, EntryItem, cells_for_enterer, enter_scores, parse_score
 from app.scoring.models import FailDecision, PolicyRate, ScoreEntry
+from app.scoring.services import reopen_quarter
+from app.scoring.year_inputs import record_fail_decision, set_policy_rate, set_province_first
+from app.scoring.year_rules import assessed_units, load_year_rules
 from app.tasks import excel
 from app.tasks import services as task_services
 from app.tasks.models import (
@@ -178,11 +181,11 @@ SCORING_TABLES = (ScoreEntry, PolicyRate, FailDecision, AuditEntry)
 @fuzz_settings(scale=3)
 def test_parse_score_returns_two_decimals_or_a_chinese_refusal(raw):
     try:
-        value = scoring_services.parse_score(raw, "测试")
+        value = parse_score(raw, "测试")
     except ServiceError as error:
         assert has_chinese(error.message)
     else:
-        assert value >= 0 and value == value.quantize(scoring_services.TWO_PLACES)
+        assert value >= 0 and value == value.quantize(TWO_PLACES)
 
 
 SCORE_VALUES = st.one_of(SCALARS, st.decimals(0, 30, places=2).map(str), st.decimals(0, 30, places=2).map(str),
@@ -200,14 +203,14 @@ SCORE_VALUES = st.one_of(SCALARS, st.decimals(0, 30, places=2).map(str), st.deci
 def test_enter_scores_all_or_nothing_with_chinese_refusals(username, year, quarter, picks, junk):
     with example_savepoint():
         actor = account(username)
-        year_rules = scoring_services.load_year_rules(2026)
-        cells = scoring_services.cells_for_enterer(year_rules, actor.unit_id, scoring_services.assessed_units())
-        entries = [scoring_services.EntryItem(unit_id=u.id, assessor=a, sub_item=s, value=value, note=note)
+        year_rules = load_year_rules(2026)
+        cells = cells_for_enterer(year_rules, actor.unit_id, assessed_units())
+        entries = [EntryItem(unit_id=u.id, assessor=a, sub_item=s, value=value, note=note)
                    for (u, a, s, _maximum), value, note in
                    ((cells[i % len(cells)], value, note) for i, value, note in picks if cells)]
-        entries += [scoring_services.EntryItem(unit_id=u, assessor=a, sub_item=s, value=v, note=n)
+        entries += [EntryItem(unit_id=u, assessor=a, sub_item=s, value=v, note=n)
                     for u, a, s, v, n in junk]
-        outcome, _ = run_service(lambda: scoring_services.enter_scores(actor, year, quarter, entries),
+        outcome, _ = run_service(lambda: enter_scores(actor, year, quarter, entries),
                                  SCORING_TABLES)
         if outcome == "ok" and entries:
             assert row_counts(ScoreEntry)["score_entries"] >= 1
@@ -224,10 +227,10 @@ def test_scoring_year_services_refuse_in_chinese(username, unit_id, raw, note, r
         actor = account(username)
         target = fetch(Unit, unit_id)
         calls = {
-            "policy_rate": lambda: scoring_services.set_policy_rate(actor, year, target, raw, note),
-            "fail_decision": lambda: scoring_services.record_fail_decision(actor, year, target, reason, day),
-            "province_first": lambda: scoring_services.set_province_first(actor, year, flag, note),
-            "reopen": lambda: scoring_services.reopen_quarter(actor, year, quarter, reason),
+            "policy_rate": lambda: set_policy_rate(actor, year, target, raw, note),
+            "fail_decision": lambda: record_fail_decision(actor, year, target, reason, day),
+            "province_first": lambda: set_province_first(actor, year, flag, note),
+            "reopen": lambda: reopen_quarter(actor, year, quarter, reason),
         }
         run_service(calls[which], SCORING_TABLES)
 
@@ -407,7 +410,7 @@ def test_infinite_numbers_are_a_chinese_refusal_not_an_overflow(task_world):
     gxj, admin, task = account("gxj"), account("admin"), db.session.get(Task, task_world["in_progress"])
     for call in (lambda: task_services.record_follow_up(gxj, task, "进展", float("inf"), TODAY),
                  lambda: task_services.accept_task(gxj, task, expected_version=float("-inf")),
-                 lambda: scoring_services.enter_scores(admin, float("inf"), 1, [])):
+                 lambda: enter_scores(admin, float("inf"), 1, [])):
         with pytest.raises(ServiceError) as refused:
             call()
         assert has_chinese(refused.value.message)

@@ -21,7 +21,8 @@ from app.extensions import db
 from app.reminders import jobs, outbox
 from app.reminders.channels import CHANNELS
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus
-from app.scoring import services as scoring
+from app.scoring.services import finalize_quarter
+from app.scoring.year_rules import ensure_year_rules
 from app.tasks import services as task_services
 from app.tasks.models import ExtensionRequest
 from tests.factories import account, unit
@@ -105,8 +106,8 @@ def test_a_quarter_entry_reminder_after_the_quarter_was_finalized_is_obsolete(cl
     assert waiting and all("请录入2026年第1季度考评得分" in r.title for r in waiting)
 
     fill_quarter(2026, 1)
-    scoring.ensure_year_rules(account("admin"), 2026)
-    scoring.finalize_quarter(account("admin"), 2026, 1, D("2026-04-02"))
+    ensure_year_rules(account("admin"), 2026)
+    finalize_quarter(account("admin"), 2026, 1, D("2026-04-02"))
     outbox.deliver(clock.now())
 
     assert {(r.status, r.obsolete_reason) for r in rows_of("scoring_entry")} == {

@@ -14,8 +14,8 @@ from app.auth.models import Role
 from app.auth.services import create_user
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.scoring import services
 from app.scoring.models import QuarterStatus, ScoreEntry, ScoringQuarter
+from app.scoring.year_rules import load_year_rules, save_rules
 from tests.factories import unit
 
 YEAR, QUARTER = 2026, 1
@@ -68,7 +68,7 @@ def finalize_directly(quarter=QUARTER):
 def save_office_sub_items(admin):
     """City units' 千百十办 component split into the task-computed part, a daily-work part the office enters and
     an approval-service part entered by 市行政审批局."""
-    data = services.load_year_rules(YEAR).to_data()
+    data = load_year_rules(YEAR).to_data()
     for profile in data["rules"]["profiles"]:
         if profile["code"] == "city":
             office = next(c for c in profile["components"] if c["assessor"] == "office")
@@ -76,7 +76,7 @@ def save_office_sub_items(admin):
                                    {"code": "daily", "name": "日常工作开展", "maximum": "15"},
                                    {"code": "approval", "name": "产业项目审批服务", "maximum": "5"}]
     data["sub_item_assessors"] = {"office.approval": unit("市行政审批局").id}
-    services.save_rules(admin, YEAR, data, "测试：千百十办细项")
+    save_rules(admin, YEAR, data, "测试：千百十办细项")
     db.session.commit()
 
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.scoring import services as scoring
 from app.scoring.models import ScoreEntry
+from app.scoring.services import finalize_quarter, reopen_quarter
+from app.scoring.year_rules import ensure_year_rules
 from tests.factories import account
 from tests.factories import unit as unit_named
 from tests.scoring.test_results_views import QUARTER_URL, YEAR, build_quarter, fill_entries
@@ -109,9 +110,9 @@ def test_incomplete_units_are_marked_in_the_export(client, login_as, clock):
 def test_finalized_export_keeps_the_snapshot_and_formula_like_text_stays_text(client, login_as, clock):
     build_quarter(clock)
     admin = account("admin")
-    scoring.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     clock.set(datetime(2026, 4, 2, 10, 0))
-    scoring.finalize_quarter(admin, YEAR, 1, date(2026, 4, 1))
+    finalize_quarter(admin, YEAR, 1, date(2026, 4, 1))
     entry = db.session.scalar(sa.select(ScoreEntry).where(ScoreEntry.unit_id == unit_named("湘乡市人民政府").id,
                                                           ScoreEntry.assessor == "miit", ScoreEntry.quarter == 1))
     entry.value = Decimal(1)
@@ -128,7 +129,7 @@ def test_finalized_export_keeps_the_snapshot_and_formula_like_text_stays_text(cl
     assert rows[0][1] == "湘乡市人民政府" and number(rows[0][10]) == Decimal("99.00")  # the snapshot
     # the snapshot keeps the name as it was; a live export with the odd name writes it as text
     assert rows[-1][1] == "湘潭县人民政府"
-    scoring.reopen_quarter(admin, YEAR, 1, "=1+1 更正")
+    reopen_quarter(admin, YEAR, 1, "=1+1 更正")
     db.session.flush()
     wb, _ = download(client, f"{QUARTER_URL}.xlsx")
     ws = wb["县市区组"]

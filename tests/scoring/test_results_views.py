@@ -15,8 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.scoring import services as scoring
 from app.scoring.models import ScoreEntry
+from app.scoring.services import finalize_quarter
+from app.scoring.year_inputs import set_policy_rate, set_province_first
+from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules
 from app.tasks import services as tasks
 from app.tasks.models import Task, TaskPriority
 from tests.factories import account
@@ -42,9 +44,9 @@ def fill_entries(year=YEAR, quarter=QUARTER, skip=(), values=None):
     for name, miit in COUNTY_MIIT.items():
         values.setdefault((name, "miit"), miit)
     values.setdefault(("国网湘潭供电公司", "miit"), 20)  # 供电公司 90 → 市发改委 100 × 85% + 90 × 15% = 98.50
-    rules = scoring.load_year_rules(year)
+    rules = load_year_rules(year)
     admin = account("admin")
-    for unit in scoring.assessed_units():
+    for unit in assessed_units():
         for assessor, sub_item, maximum, computed in rules.entry_cells(unit.id):
             if computed or (unit.name, assessor) in skip:
                 continue
@@ -212,7 +214,7 @@ def test_a_quarter_outside_1_to_4_or_a_year_out_of_range_is_404(client, login_as
 
 def test_finalized_results_do_not_change_when_entries_or_tasks_change_and_reopening_needs_a_reason(
         client, login_as, clock, quarter):
-    scoring.ensure_year_rules(account("admin"), YEAR)
+    ensure_year_rules(account("admin"), YEAR)
     clock.set(datetime(2026, 4, 2, 10, 0))
     login_as("admin")
 
@@ -249,7 +251,7 @@ def test_finalized_results_do_not_change_when_entries_or_tasks_change_and_reopen
 
 def test_finalizing_an_incomplete_quarter_or_with_a_future_date_is_refused(client, login_as, clock):
     build_quarter(clock, skip={("湘乡市人民政府", "ndrc")})
-    scoring.ensure_year_rules(account("admin"), YEAR)
+    ensure_year_rules(account("admin"), YEAR)
     login_as("admin")
 
     incomplete = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-03-10"}, follow_redirects=True)
@@ -384,9 +386,9 @@ def test_year_page_shows_quarters_annual_rank_points_grades_awards_flags_and_qua
     for q in (2, 3, 4):
         fill_entries(quarter=q)
     admin = account("admin")
-    scoring.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     clock.set(datetime(2027, 1, 10, 9, 0))
-    scoring.finalize_quarter(admin, YEAR, 1, date(2026, 4, 1))
+    finalize_quarter(admin, YEAR, 1, date(2026, 4, 1))
     login_as("admin")
 
     response = client.get(f"/scoring/{YEAR}")
@@ -424,8 +426,8 @@ def test_a_year_in_progress_counts_quarters_not_started_as_zero_and_says_so(clie
 
 def test_province_first_and_a_policy_rate_show_on_the_year_page(client, login_as, quarter):
     admin = account("admin")
-    scoring.set_province_first(admin, YEAR, True, "省政府通报")
-    scoring.set_policy_rate(admin, YEAR, unit_named("湘潭县人民政府"), "85")
+    set_province_first(admin, YEAR, True, "省政府通报")
+    set_policy_rate(admin, YEAR, unit_named("湘潭县人民政府"), "85")
     login_as("guancha")
 
     response = client.get(f"/scoring/{YEAR}")

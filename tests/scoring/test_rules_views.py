@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.scoring import services
+from app.scoring import engine
 from app.scoring.models import (
     FailDecision,
     PolicyRate,
@@ -19,6 +19,7 @@ from app.scoring.models import (
     ScoringQuarter,
     YearSetting,
 )
+from app.scoring.year_rules import load_year_rules, save_rules
 from tests.factories import unit
 
 YEAR = 2026
@@ -97,7 +98,7 @@ def edit_fields(client):
 
 def profile_index(client, label):
     """The index of a profile's row in the form, found from the labels on the page."""
-    data = services.load_year_rules(YEAR).to_data()
+    data = load_year_rules(YEAR).to_data()
     return next(i for i, p in enumerate(data["rules"]["profiles"]) if p["label"] == label)
 
 
@@ -151,9 +152,9 @@ def test_starting_a_year_saves_version_1_once(client, login_as):
 
 
 def test_a_new_year_starts_from_the_previous_years_rules(client, login_as, user):
-    data = services.load_year_rules(2025).to_data()
+    data = load_year_rules(2025).to_data()
     data["rules"]["policy_deduction"] = "2"
-    services.save_rules(user("admin"), 2025, data, "2025 扣分调整")
+    save_rules(user("admin"), 2025, data, "2025 扣分调整")
     db.session.commit()
     login_as("admin")
     assert "沿用 2025 年度第 1 版" in client.get(RULES).text
@@ -179,14 +180,14 @@ def test_editing_the_rules_saves_a_new_version_with_its_note(client, login_as):
     assert response.status_code == 302, response.text
     saved = versions()
     assert [v.version for v in saved] == [1, 2] and saved[-1].note == "按2026年考评细则调整"
-    rules = services.load_year_rules(YEAR)
+    rules = load_year_rules(YEAR)
     profile = rules.rules.profiles["county_a"]
     assert profile.component("miit").maximum == 24 and profile.component("ndrc").maximum == 21
     assert [(s.code, s.maximum) for s in profile.component("miit").sub_items] == [("chain", 12), ("sme", 12)]
-    assert rules.rules.quarter_weights[services.engine.Group.support] == (15, 25, 25, 35)
+    assert rules.rules.quarter_weights[engine.Group.support] == (15, 25, 25, 35)
     assert rules.rules.tasks.late_credit == Decimal("0.6") and rules.rules.tasks.include_co_units
-    assert rules.rules.award_counts[services.engine.Group.county] == 3
-    assert rules.unit_profiles == services.load_year_rules(YEAR).unit_profiles
+    assert rules.rules.award_counts[engine.Group.county] == 3
+    assert rules.unit_profiles == load_year_rules(YEAR).unit_profiles
     page = client.get(RULES).text
     assert "第 2 版" in page and "产业链建设" in page and "按2026年考评细则调整" in page
 
@@ -205,7 +206,7 @@ def test_an_office_sub_item_can_be_entered_by_another_unit(client, login_as):
     pi = profile_index(client, COUNTY_A)
     fields[f"p{pi}_office_subs"] = "tasks|交办事项落实|10\napproval|产业项目审批服务|5|市行政审批局"
     assert client.post(EDIT, data=fields).status_code == 302
-    rules = services.load_year_rules(YEAR)
+    rules = load_year_rules(YEAR)
     assert rules.sub_item_assessors == {"office.approval": unit("市行政审批局").id}
     assert rules.enterer_of("office", "approval") == unit("市行政审批局").id
     fields = edit_fields(client)
@@ -218,7 +219,7 @@ def test_removing_a_component_and_giving_it_to_another_assessor_is_possible(clie
     pi = profile_index(client, "湘潭综保区、岳塘经开区")
     fields[f"p{pi}_samr_max"], fields[f"p{pi}_culture_max"] = "", "15"
     assert client.post(EDIT, data=fields).status_code == 302
-    profile = services.load_year_rules(YEAR).rules.profiles["park_b"]
+    profile = load_year_rules(YEAR).rules.profiles["park_b"]
     assert profile.component("samr") is None and profile.component("culture").maximum == 15
 
 

@@ -20,7 +20,7 @@ from app.core.clock import today
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.scoring import services
+from app.scoring.entries import EntryItem, cells_for_enterer, enter_scores, entered_by_quarter
 from app.scoring.models import (
     FailDecision,
     PolicyRate,
@@ -30,6 +30,10 @@ from app.scoring.models import (
     ScoreEntry,
     ScoringQuarter,
 )
+from app.scoring.reports import compute_quarter, quarter_report, year_report
+from app.scoring.services import finalize_quarter, reopen_quarter
+from app.scoring.year_inputs import delete_fail_decision, record_fail_decision, set_policy_rate, set_province_first
+from app.scoring.year_rules import assessed_units, default_rule_data, ensure_year_rules, load_year_rules, save_rules
 from app.tasks import services as task_services
 from app.tasks.models import TaskPriority
 from tests.factories import account, unit
@@ -55,8 +59,8 @@ def fill_quarter(year, quarter, skip=(), values=None):
 
     `skip`: cells (unit id, assessor) left empty; `values`: {(unit id, assessor): "points"} (noted as deducted)."""
     values = values or {}
-    year_rules = services.load_year_rules(year)
-    for u in services.assessed_units():
+    year_rules = load_year_rules(year)
+    for u in assessed_units():
         for assessor, sub_item, maximum, computed in year_rules.entry_cells(u.id):
             if computed or (u.id, assessor) in skip:
                 continue
@@ -123,7 +127,7 @@ def admin(clock):
 
 
 def rule_data(year=YEAR):
-    return copy.deepcopy(services.load_year_rules(year).to_data())
+    return copy.deepcopy(load_year_rules(year).to_data())
 
 
 def component(data, profile, assessor):
@@ -134,11 +138,11 @@ def component(data, profile, assessor):
 # --- rules --------------------------------------------------------------------------------------------------
 
 def test_a_new_year_without_earlier_rules_starts_from_the_annex_2_defaults(admin):
-    assert services.load_year_rules(2001).saved is False
-    version = services.ensure_year_rules(admin, 2001)
+    assert load_year_rules(2001).saved is False
+    version = ensure_year_rules(admin, 2001)
     assert (version.year, version.version) == (2001, 1)
     assert "附件2" in version.note
-    assert version.data == services.default_rule_data()
+    assert version.data == default_rule_data()
     assert component(version.data, "county_a", "office")["maximum"] == "15"
     assert component(version.data, "city", "office")["maximum"] == "70"
 
@@ -146,27 +150,27 @@ def test_a_new_year_without_earlier_rules_starts_from_the_annex_2_defaults(admin
 def test_ensure_year_rules_copies_the_previous_years_rules_as_version_1(admin):
     data = rule_data(2031)
     data["rules"]["tasks"]["late_credit"] = "0.4"
-    services.save_rules(admin, 2031, data, note="逾期系数调整为 0.4")
-    assert services.load_year_rules(2032).saved is False  # shown before the year is created, not saved
-    assert services.load_year_rules(2032).rules.tasks.late_credit == Decimal("0.4")
+    save_rules(admin, 2031, data, note="逾期系数调整为 0.4")
+    assert load_year_rules(2032).saved is False  # shown before the year is created, not saved
+    assert load_year_rules(2032).rules.tasks.late_credit == Decimal("0.4")
 
-    version = services.ensure_year_rules(admin, 2032)
+    version = ensure_year_rules(admin, 2032)
 
     assert (version.year, version.version, version.note) == (2032, 1, "由上一年度规则复制")
     assert version.data == data
-    assert services.load_year_rules(2032).rules.tasks.late_credit == Decimal("0.4")
-    assert services.ensure_year_rules(admin, 2032).id == version.id  # idempotent: no second version
+    assert load_year_rules(2032).rules.tasks.late_credit == Decimal("0.4")
+    assert ensure_year_rules(admin, 2032).id == version.id  # idempotent: no second version
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSetVersion)
                              .where(RuleSetVersion.year == 2032)) == 1
 
 
 def test_save_rules_makes_version_2_which_becomes_current_and_is_audited(admin):
-    first = services.ensure_year_rules(admin, YEAR)
+    first = ensure_year_rules(admin, YEAR)
     data = rule_data()
     data["rules"]["tasks"]["weights"]["key"] = "3"
-    second = services.save_rules(admin, YEAR, data, note="重点事项权重改为 3")
+    second = save_rules(admin, YEAR, data, note="重点事项权重改为 3")
     assert (first.version, second.version) == (1, 2)
-    current = services.load_year_rules(YEAR)
+    current = load_year_rules(YEAR)
     assert current.version.id == second.id and current.rules.tasks.weights["key"] == Decimal(3)
     assert first.data["rules"]["tasks"]["weights"]["key"] == "2"  # the old version is kept as it was
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "rules.save")
@@ -196,42 +200,42 @@ def _quarter_weights_not_100(data):
     (_quarter_weights_not_100, "季度权重合计95%"),
 ])
 def test_a_rule_set_that_does_not_add_up_is_refused_and_nothing_written(admin, change, message):
-    services.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     data = rule_data()
     change(data)
-    error = refused(lambda: services.save_rules(admin, YEAR, data), "考评规则未保存", message)
+    error = refused(lambda: save_rules(admin, YEAR, data), "考评规则未保存", message)
     assert error.field == "rules"
-    assert services.load_year_rules(YEAR).version.version == 1
+    assert load_year_rules(YEAR).version.version == 1
 
 
 def test_a_malformed_rule_set_is_refused_with_a_message(admin):
-    refused(lambda: services.save_rules(admin, YEAR, {"rules": [], "unit_profiles": []}), "考评规则格式不正确")
+    refused(lambda: save_rules(admin, YEAR, {"rules": [], "unit_profiles": []}), "考评规则格式不正确")
 
 
 def test_only_the_office_saves_rules(admin):
     data = rule_data()
     with pytest.raises(PermissionDenied):
-        services.save_rules(account("gxj"), YEAR, data)
+        save_rules(account("gxj"), YEAR, data)
     with pytest.raises(PermissionDenied):
-        services.ensure_year_rules(account("shizhang"), YEAR)
+        ensure_year_rules(account("shizhang"), YEAR)
 
 
 def test_saving_rules_is_refused_while_a_quarter_of_the_year_is_finalized(admin):
-    services.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1)
-    services.finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
     data = rule_data()
     data["rules"]["tasks"]["late_credit"] = "0.6"
-    error = refused(lambda: services.save_rules(admin, YEAR, data), "已有审定的季度", status=409)
+    error = refused(lambda: save_rules(admin, YEAR, data), "已有审定的季度", status=409)
     assert error.code == "finalized"
-    services.reopen_quarter(admin, YEAR, 1, "考评细则调整，需重新审定")
-    assert services.save_rules(admin, YEAR, data).version == 2
+    reopen_quarter(admin, YEAR, 1, "考评细则调整，需重新审定")
+    assert save_rules(admin, YEAR, data).version == 2
 
 
 # --- entry --------------------------------------------------------------------------------------------------
 
 def item(unit_name, assessor, value, note=None, sub_item=""):
-    return services.EntryItem(unit(unit_name).id, assessor, sub_item, value, note)
+    return EntryItem(unit(unit_name).id, assessor, sub_item, value, note)
 
 
 def entry(unit_name, assessor, quarter=1, sub_item=""):
@@ -242,28 +246,28 @@ def entry(unit_name, assessor, quarter=1, sub_item=""):
 
 def test_an_assessor_enters_its_own_cells_and_nothing_when_one_item_is_wrong(admin):
     gxj, fgw = account("gxj"), account("fgw")
-    assert services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "25"), item("市发改委", "miit", 28, "扣2分")]) == 2
+    assert enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "25"), item("市发改委", "miit", 28, "扣2分")]) == 2
     assert entry(COUNTY, "miit").value == Decimal("25.00") and entry(COUNTY, "miit").entered_by_id == gxj.id
     assert entry("市发改委", "miit").note == "扣2分"
     # all or nothing: the good item of a request with a wrong one is not written either
-    refused(lambda: services.enter_scores(gxj, YEAR, 1, [item("湘乡市人民政府", "miit", "25"),
+    refused(lambda: enter_scores(gxj, YEAR, 1, [item("湘乡市人民政府", "miit", "25"),
                                                          item(COUNTY, "ndrc", "20")]),
             "您所在单位不负责湘潭县人民政府的“市发改委”考评")
-    refused(lambda: services.enter_scores(fgw, YEAR, 1, [item(COUNTY, "miit", "25")]), "不负责")
-    assert services.enter_scores(fgw, YEAR, 1, [item(COUNTY, "ndrc", "20")]) == 1
+    refused(lambda: enter_scores(fgw, YEAR, 1, [item(COUNTY, "miit", "25")]), "不负责")
+    assert enter_scores(fgw, YEAR, 1, [item(COUNTY, "ndrc", "20")]) == 1
 
 
 def test_entered_by_quarter_counts_only_the_given_cells_per_quarter(admin, clock):
     gxj, fgw = account("gxj"), account("fgw")
-    services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "25"), item("市发改委", "miit", 28, "扣2分")])
+    enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "25"), item("市发改委", "miit", 28, "扣2分")])
     at(clock, D("2026-04-10"))
-    services.enter_scores(gxj, YEAR, 2, [item(COUNTY, "miit", "25")])
-    services.enter_scores(fgw, YEAR, 1, [item(COUNTY, "ndrc", "20")])  # another enterer's cell: not counted
+    enter_scores(gxj, YEAR, 2, [item(COUNTY, "miit", "25")])
+    enter_scores(fgw, YEAR, 1, [item(COUNTY, "ndrc", "20")])  # another enterer's cell: not counted
     county = unit(COUNTY).id
     cells = {(county, "miit", ""), (unit("市发改委").id, "miit", ""), (unit("湘乡市人民政府").id, "miit", "")}
-    assert services.entered_by_quarter(YEAR, cells) == {1: 2, 2: 1}
-    assert services.entered_by_quarter(YEAR + 1, cells) == {}
-    assert services.entered_by_quarter(YEAR, set()) == {}
+    assert entered_by_quarter(YEAR, cells) == {1: 2, 2: 1}
+    assert entered_by_quarter(YEAR + 1, cells) == {}
+    assert entered_by_quarter(YEAR, set()) == {}
 
 
 @pytest.mark.parametrize(("unit_name", "assessor", "sub_item", "value", "note", "message"), [
@@ -284,17 +288,17 @@ def test_entered_by_quarter_counts_only_the_given_cells_per_quarter(admin, clock
 ])
 def test_a_bad_entry_is_refused_with_a_chinese_message_and_nothing_written(admin, unit_name, assessor, sub_item,
                                                                            value, note, message):
-    refused(lambda: services.enter_scores(account("gxj"), YEAR, 1,
+    refused(lambda: enter_scores(account("gxj"), YEAR, 1,
                                           [item(unit_name, assessor, value, note, sub_item)]), message)
 
 
 def test_the_computed_office_cell_cannot_be_entered(admin):
-    refused(lambda: services.enter_scores(admin, YEAR, 1, [item(COUNTY, "office", "15")]),
+    refused(lambda: enter_scores(admin, YEAR, 1, [item(COUNTY, "office", "15")]),
             "由系统按交办事项办结情况计算")
 
 
 def test_the_same_cell_twice_in_one_request_is_refused(admin):
-    refused(lambda: services.enter_scores(account("gxj"), YEAR, 1, [item(COUNTY, "miit", "25"),
+    refused(lambda: enter_scores(account("gxj"), YEAR, 1, [item(COUNTY, "miit", "25"),
                                                                     item(COUNTY, "miit", "24", "扣1分")]),
             "在本次提交中出现了不止一次")
 
@@ -302,18 +306,18 @@ def test_the_same_cell_twice_in_one_request_is_refused(admin):
 def test_leaders_and_observers_do_not_enter_scores(admin):
     for username in ("shizhang", "guancha"):
         with pytest.raises(PermissionDenied):
-            services.enter_scores(account(username), YEAR, 1, [item(COUNTY, "miit", "25")])
+            enter_scores(account(username), YEAR, 1, [item(COUNTY, "miit", "25")])
 
 
 def test_a_period_out_of_range_is_refused(admin):
-    refused(lambda: services.enter_scores(account("gxj"), YEAR, 5, [item(COUNTY, "miit", "25")]), "季度应为 1 到 4")
+    refused(lambda: enter_scores(account("gxj"), YEAR, 5, [item(COUNTY, "miit", "25")]), "季度应为 1 到 4")
 
 
 def test_entering_again_updates_the_value_and_audits_before_and_after(admin):
     gxj = account("gxj")
-    services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", 25)])
+    enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", 25)])
     first = entry(COUNTY, "miit")
-    assert services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "22.5", "规上工业企业培育未达序时进度")]) == 1
+    assert enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "22.5", "规上工业企业培育未达序时进度")]) == 1
     db.session.expire_all()
     changed = entry(COUNTY, "miit")
     assert changed.id == first.id
@@ -327,9 +331,9 @@ def test_entering_again_updates_the_value_and_audits_before_and_after(admin):
 
 def test_entering_the_same_value_again_changes_nothing(admin):
     gxj = account("gxj")
-    services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "24.5", "扣0.5分")])
+    enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "24.5", "扣0.5分")])
     before = counts()
-    assert services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", Decimal("24.50"), "扣0.5分")]) == 0
+    assert enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", Decimal("24.50"), "扣0.5分")]) == 0
     assert counts() == before
 
 
@@ -342,26 +346,26 @@ def test_a_sub_item_is_entered_by_its_own_assessor_and_adds_up_to_the_component(
         {"code": "approval", "name": "产业项目审批服务", "maximum": "5"},
     ]
     data["sub_item_assessors"] = {"office.approval": unit("市行政审批局").id}
-    services.save_rules(admin, YEAR, data)
+    save_rules(admin, YEAR, data)
     approval_staff = staff_of("市行政审批局", "spj")
-    cells = {(u.name, a, s) for u, a, s, _ in services.cells_for_enterer(services.load_year_rules(YEAR),
+    cells = {(u.name, a, s) for u, a, s, _ in cells_for_enterer(load_year_rules(YEAR),
                                                                           approval_staff.unit_id,
-                                                                          services.assessed_units())}
+                                                                          assessed_units())}
     assert (COUNTY, "office", "approval") in cells and (COUNTY, "office", "tasks") not in cells
 
-    refused(lambda: services.enter_scores(admin, YEAR, 1, [item(COUNTY, "office", "5", sub_item="approval")]),
+    refused(lambda: enter_scores(admin, YEAR, 1, [item(COUNTY, "office", "5", sub_item="approval")]),
             "不负责")
     def enter(value, sub_item):
-        return lambda: services.enter_scores(approval_staff, YEAR, 1, [item(COUNTY, "office", value,
+        return lambda: enter_scores(approval_staff, YEAR, 1, [item(COUNTY, "office", value,
                                                                             sub_item=sub_item)])
 
     refused(enter("10", "tasks"), "由系统按交办事项办结情况计算")
     refused(enter("5.5", "approval"), "不能超过满分 5.00 分")
-    services.enter_scores(approval_staff, YEAR, 1, [item(COUNTY, "office", "4.5", "审批时限超期", sub_item="approval")])
+    enter_scores(approval_staff, YEAR, 1, [item(COUNTY, "office", "4.5", "审批时限超期", sub_item="approval")])
 
     task = assign(clock, due=D("2026-03-20"))
     complete(clock, task, D("2026-03-25"))  # late: 10 × 0.5 = 5
-    report = services.compute_quarter(YEAR, 1, D("2026-03-31"))
+    report = compute_quarter(YEAR, 1, D("2026-03-31"))
     row = row_of(report, COUNTY)
     assert row["components"]["office"] == "9.50"  # 5 + 4.5
     assert row["office"]["maximum"] == "10.00" and row["office"]["value"] == "5.00"
@@ -371,12 +375,12 @@ def test_a_sub_item_is_entered_by_its_own_assessor_and_adds_up_to_the_component(
 
 def test_entries_that_no_longer_fit_changed_rules_count_as_missing(admin):
     gxj = account("gxj")
-    services.enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "25")])
+    enter_scores(gxj, YEAR, 1, [item(COUNTY, "miit", "25")])
     data = rule_data()
     component(data, "county_a", "miit")["maximum"] = "20"
     component(data, "county_a", "ndrc")["maximum"] = "25"
-    services.save_rules(admin, YEAR, data)
-    row = row_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)
+    save_rules(admin, YEAR, data)
+    row = row_of(compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)
     assert row["components"]["miit"] == "0.00" and "miit" in row["missing"]
 
 
@@ -393,14 +397,14 @@ def test_office_component_weights_credits_and_completion_dates_computed_by_hand(
     task_services.accept_task(account("xtx"), c)
 
     at(clock, D("2026-03-26"))
-    earlier = office_of(services.compute_quarter(YEAR, 1, today()), COUNTY)
+    earlier = office_of(compute_quarter(YEAR, 1, today()), COUNTY)
     # as of 3-26: A on time (1·1); B, C, D not completed → 15 × 1 / 6 = 2.50
     assert (earlier["value"], earlier["weight_total"], earlier["earned"]) == ("2.50", "6", "1")
 
     complete(clock, b, D("2026-03-28"))
     complete(clock, d, D("2026-03-30"), approved_on=D("2026-04-03"))
     at(clock, D("2026-04-05"))
-    office = office_of(services.compute_quarter(YEAR, 1, D("2026-04-05")), COUNTY)
+    office = office_of(compute_quarter(YEAR, 1, D("2026-04-05")), COUNTY)
 
     # Σw = 1 + 2 + 2 + 1 = 6; Σw·c = 1·1 + 2·0.5 + 2·0 + 1·1 = 3; 15 × 3 / 6 = 7.50
     assert (office["value"], office["maximum"], office["weight_total"], office["earned"]) == ("7.50", "15.00",
@@ -416,10 +420,10 @@ def test_office_component_weights_credits_and_completion_dates_computed_by_hand(
     # the date in the approved request counts, not the approval on 4-03 after the due date
     assert (lines[d.id]["completed_on"], lines[d.id]["outcome"], lines[d.id]["contribution"]) == \
         ("2026-03-30", "on_time", "2.50")
-    assert row_of(services.compute_quarter(YEAR, 1, D("2026-04-05")), COUNTY)["components"]["office"] == "7.50"
+    assert row_of(compute_quarter(YEAR, 1, D("2026-04-05")), COUNTY)["components"]["office"] == "7.50"
 
     # recomputing as of the earlier date gives the earlier value
-    again = office_of(services.compute_quarter(YEAR, 1, D("2026-03-26")), COUNTY)
+    again = office_of(compute_quarter(YEAR, 1, D("2026-03-26")), COUNTY)
 
     def outcome(component):
         return (component["value"], component["earned"], component["weight_total"],
@@ -429,7 +433,7 @@ def test_office_component_weights_credits_and_completion_dates_computed_by_hand(
     assert outcome(again) == outcome(earlier)
     assert {line["task_id"]: line["outcome"] for line in again["lines"]}[d.id] == "not_done"  # completed after 3-26
     # as of 3-29: A 1, B late 0.5·2 = 1, D not yet → 15 × 2 / 6 = 5.00
-    assert office_of(services.compute_quarter(YEAR, 1, D("2026-03-29")), COUNTY)["value"] == "5.00"
+    assert office_of(compute_quarter(YEAR, 1, D("2026-03-29")), COUNTY)["value"] == "5.00"
 
 
 def test_a_key_task_weighs_twice_a_normal_one(admin, clock):
@@ -437,21 +441,21 @@ def test_a_key_task_weighs_twice_a_normal_one(admin, clock):
     assign(clock, due=D("2026-03-20"), priority=KEY)
     complete(clock, normal, D("2026-03-19"))
     # only the normal task done: 15 × 1 / 3 = 5.00 (with both normal it would be 7.50)
-    assert office_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "5.00"
+    assert office_of(compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "5.00"
 
 
 def test_a_task_late_credit_follows_the_years_rules(admin, clock):
     data = rule_data()
     data["rules"]["tasks"]["late_credit"] = "0.6"
-    services.save_rules(admin, YEAR, data)
+    save_rules(admin, YEAR, data)
     task = assign(clock, due=D("2026-03-20"))
     complete(clock, task, D("2026-03-23"))
-    assert office_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "9.00"  # 15 × 0.6
+    assert office_of(compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "9.00"  # 15 × 0.6
 
 
 def test_full_marks_when_a_unit_had_no_task_due_in_the_quarter(admin, clock):
     assign(clock, due=D("2026-04-10"))  # due in Q2
-    report = services.compute_quarter(YEAR, 1, D("2026-03-31"))
+    report = compute_quarter(YEAR, 1, D("2026-03-31"))
     office = office_of(report, COUNTY)
     assert (office["value"], office["has_tasks"], office["lines"]) == ("15.00", False, [])
     assert office_of(report, "市发改委")["value"] == "70.00"
@@ -460,12 +464,12 @@ def test_full_marks_when_a_unit_had_no_task_due_in_the_quarter(admin, clock):
 
 def test_an_approved_extension_moves_the_quarter_the_task_counts_in(admin, clock):
     task = assign(clock, due=D("2026-03-31"))
-    assert office_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "0.00"
+    assert office_of(compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "0.00"
     at(clock, D("2026-03-20"))
     task_services.request_extension(account("xtx"), task, D("2026-04-20"), "项目用地报批未完成", today())
     task_services.decide_extension(admin, task, True)
-    q1 = office_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)
-    q2 = office_of(services.compute_quarter(YEAR, 2, D("2026-04-30")), COUNTY)
+    q1 = office_of(compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)
+    q2 = office_of(compute_quarter(YEAR, 2, D("2026-04-30")), COUNTY)
     assert (q1["value"], q1["has_tasks"]) == ("15.00", False)
     assert [line["task_id"] for line in q2["lines"]] == [task.id] and q2["lines"][0]["due_on"] == "2026-04-20"
     assert q2["value"] == "0.00"
@@ -473,20 +477,20 @@ def test_an_approved_extension_moves_the_quarter_the_task_counts_in(admin, clock
 
 def test_cancelled_tasks_do_not_count(admin, clock):
     task = assign(clock, due=D("2026-03-31"))
-    assert office_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "0.00"
+    assert office_of(compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "0.00"
     task_services.cancel_task(admin, task, "任务调整，不再交办")
-    assert office_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "15.00"
+    assert office_of(compute_quarter(YEAR, 1, D("2026-03-31")), COUNTY)["value"] == "15.00"
 
 
 def test_co_unit_tasks_count_only_when_the_rules_say_so(admin, clock):
     assign(clock, due=D("2026-03-31"), co=("湘乡市人民政府",))
-    lead_only = services.compute_quarter(YEAR, 1, D("2026-03-31"))
+    lead_only = compute_quarter(YEAR, 1, D("2026-03-31"))
     assert office_of(lead_only, COUNTY)["value"] == "0.00"
     assert office_of(lead_only, "湘乡市人民政府")["value"] == "15.00"
     data = rule_data()
     data["rules"]["tasks"]["include_co_units"] = True
-    services.save_rules(admin, YEAR, data)
-    with_co = services.compute_quarter(YEAR, 1, D("2026-03-31"))
+    save_rules(admin, YEAR, data)
+    with_co = compute_quarter(YEAR, 1, D("2026-03-31"))
     assert office_of(with_co, "湘乡市人民政府")["value"] == "0.00"
     assert office_of(with_co, COUNTY)["value"] == "0.00"
 
@@ -495,9 +499,9 @@ def test_co_unit_tasks_count_only_when_the_rules_say_so(admin, clock):
 
 def test_ndrc_final_is_85_percent_own_plus_15_percent_of_the_power_company(admin):
     gxj = account("gxj")
-    services.enter_scores(gxj, YEAR, 1, [item("市发改委", "miit", "20", "扣10分"),
+    enter_scores(gxj, YEAR, 1, [item("市发改委", "miit", "20", "扣10分"),
                                          item("国网湘潭供电公司", "miit", "10", "扣20分")])
-    report = services.compute_quarter(YEAR, 1, D("2026-03-31"))
+    report = compute_quarter(YEAR, 1, D("2026-03-31"))
     ndrc, power = row_of(report, "市发改委"), row_of(report, "国网湘潭供电公司")
     # 市发改委 70 + 20 = 90; 供电公司 70 + 10 = 80; final 90 × 85% + 80 × 15% = 76.50 + 12.00 = 88.50
     assert (ndrc["total"], ndrc["final"], ndrc["source_score"]) == ("90.00", "88.50", "80.00")
@@ -511,8 +515,8 @@ def test_the_office_component_counts_with_its_shown_two_place_value_in_total_and
     late = assign(clock, lead="市发改委", due=D("2026-03-20"), priority=NORMAL)
     assign(clock, lead="市发改委", due=D("2026-03-20"), priority=KEY)
     complete(clock, late, D("2026-03-23"), staff="fgw")
-    services.enter_scores(account("gxj"), YEAR, 1, [item("市发改委", "miit", "0.03", "扣分")])
-    row = row_of(services.compute_quarter(YEAR, 1, D("2026-03-31")), "市发改委")
+    enter_scores(account("gxj"), YEAR, 1, [item("市发改委", "miit", "0.03", "扣分")])
+    row = row_of(compute_quarter(YEAR, 1, D("2026-03-31")), "市发改委")
     # office 70 × (1 × 0.5) / 3 = 11.666… shown and stored as 11.67 (engine: OfficeComponent.value);
     # total 11.67 + 0.03 = 11.70; final 11.70 × 85% + 70 × 15% = 9.945 + 10.5 = 20.445 → 20.45
     # (with the unrounded 11.666… it would be 20.442… → 20.44, disagreeing with the figures shown)
@@ -522,82 +526,82 @@ def test_the_office_component_counts_with_its_shown_two_place_value_in_total_and
 # --- the quarter's lifecycle --------------------------------------------------------------------------------
 
 def test_finalize_refuses_an_incomplete_quarter(admin):
-    services.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1, skip={(unit(COUNTY).id, "culture")})
-    error = refused(lambda: services.finalize_quarter(admin, YEAR, 1, D("2026-03-31")), "湘潭县", "不能审定")
+    error = refused(lambda: finalize_quarter(admin, YEAR, 1, D("2026-03-31")), "湘潭县", "不能审定")
     assert error.code == "incomplete"
 
 
 def test_finalize_needs_the_years_rules_and_the_office(admin):
     fill_quarter(YEAR, 1)
-    assert refused(lambda: services.finalize_quarter(admin, YEAR, 1, D("2026-03-31")), "尚未建立").code == "no_rules"
-    services.ensure_year_rules(admin, YEAR)
+    assert refused(lambda: finalize_quarter(admin, YEAR, 1, D("2026-03-31")), "尚未建立").code == "no_rules"
+    ensure_year_rules(admin, YEAR)
     with pytest.raises(PermissionDenied):
-        services.finalize_quarter(account("shizhang"), YEAR, 1, D("2026-03-31"))
+        finalize_quarter(account("shizhang"), YEAR, 1, D("2026-03-31"))
 
 
 def test_a_finalized_report_does_not_change_when_tasks_or_entries_change(admin, clock):
-    services.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     task = assign(clock, due=D("2026-03-20"))
     fill_quarter(YEAR, 1)
     at(clock, D("2026-04-02"))
-    state = services.finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
-    frozen = services.quarter_report(YEAR, 1, D("2026-04-02"))
+    state = finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    frozen = quarter_report(YEAR, 1, D("2026-04-02"))
     assert frozen["status"] == "finalized" and state.status is QuarterStatus.finalized
     assert row_of(frozen, COUNTY)["components"]["office"] == "0.00" and row_of(frozen, COUNTY)["total"] == "85.00"
     assert frozen["rule_version"] == 1 and len(frozen["entries"]) > 100
 
     complete(clock, task, D("2026-03-19"))  # completed on time after all
-    refused(lambda: services.enter_scores(account("gxj"), YEAR, 1, [item(COUNTY, "miit", "20", "更正")]),
+    refused(lambda: enter_scores(account("gxj"), YEAR, 1, [item(COUNTY, "miit", "20", "更正")]),
             "已审定", status=409)
     db.session.execute(sa.update(ScoreEntry).where(ScoreEntry.unit_id == unit(COUNTY).id,
                                                    ScoreEntry.assessor == "miit").values(value=Decimal("1.00")))
     db.session.expire_all()  # read the snapshot back from the database
-    later = services.quarter_report(YEAR, 1, D("2026-06-30"))
+    later = quarter_report(YEAR, 1, D("2026-06-30"))
     assert later == frozen
-    live = services.compute_quarter(YEAR, 1, D("2026-03-31"))
+    live = compute_quarter(YEAR, 1, D("2026-03-31"))
     assert row_of(live, COUNTY)["components"]["office"] == "15.00"  # what a live computation would now say
     with pytest.raises(Conflict):
-        services.finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+        finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
 
 
 def test_reopening_needs_a_reason_and_keeps_the_previous_snapshot(admin, clock):
-    services.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1)
-    state = services.finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    state = finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
     snapshot = copy.deepcopy(state.snapshot)
     for reason in (None, "", "   "):
-        assert refused(lambda r=reason: services.reopen_quarter(admin, YEAR, 1, r), "必须说明理由").field == "reason"
-    control = refused(lambda: services.reopen_quarter(admin, YEAR, 1, "更正\x00得分"), "控制字符", status=400)
+        assert refused(lambda r=reason: reopen_quarter(admin, YEAR, 1, r), "必须说明理由").field == "reason"
+    control = refused(lambda: reopen_quarter(admin, YEAR, 1, "更正\x00得分"), "控制字符", status=400)
     assert control.field == "reason"
-    assert refused(lambda: services.reopen_quarter(admin, YEAR, 1, "长" * 2001), "不能超过 2000").field == "reason"
+    assert refused(lambda: reopen_quarter(admin, YEAR, 1, "长" * 2001), "不能超过 2000").field == "reason"
     with pytest.raises(PermissionDenied):
-        services.reopen_quarter(account("gxj"), YEAR, 1, "更正")
+        reopen_quarter(account("gxj"), YEAR, 1, "更正")
 
-    services.reopen_quarter(admin, YEAR, 1, "市工信局更正湘潭县得分")
+    reopen_quarter(admin, YEAR, 1, "市工信局更正湘潭县得分")
 
     reopening = db.session.scalar(sa.select(QuarterReopening))
     assert reopening.reason == "市工信局更正湘潭县得分" and reopening.by_id == admin.id
     assert reopening.previous_snapshot == snapshot
     assert state.status is QuarterStatus.open and state.snapshot is None
-    assert services.quarter_report(YEAR, 1, D("2026-03-31"))["status"] == "open"
+    assert quarter_report(YEAR, 1, D("2026-03-31"))["status"] == "open"
     audit = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "quarter.reopen"))
     assert audit.reason == "市工信局更正湘潭县得分"
-    error = refused(lambda: services.reopen_quarter(admin, YEAR, 1, "再次打开"), "尚未审定", status=409)
+    error = refused(lambda: reopen_quarter(admin, YEAR, 1, "再次打开"), "尚未审定", status=409)
     assert error.code == "not_finalized"
     # entry is possible again, and a new finalization freezes the corrected figures
-    services.enter_scores(account("gxj"), YEAR, 1, [item(COUNTY, "miit", "20", "更正")])
-    services.finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
-    assert row_of(services.quarter_report(YEAR, 1, D("2026-04-30")), COUNTY)["total"] == "95.00"
+    enter_scores(account("gxj"), YEAR, 1, [item(COUNTY, "miit", "20", "更正")])
+    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    assert row_of(quarter_report(YEAR, 1, D("2026-04-30")), COUNTY)["total"] == "95.00"
 
 
 # --- the year -----------------------------------------------------------------------------------------------
 
 def test_year_report_deducts_3_points_for_a_policy_rate_below_90_percent(admin):
     # no entries: every county unit scores its office 15 each quarter, so all five tie at rank 1 (15 points)
-    services.set_policy_rate(admin, YEAR, unit(COUNTY), "89.99")
-    services.set_policy_rate(admin, YEAR, unit("湘乡市人民政府"), "90")
-    report = services.year_report(YEAR, D("2026-12-31"))
+    set_policy_rate(admin, YEAR, unit(COUNTY), "89.99")
+    set_policy_rate(admin, YEAR, unit("湘乡市人民政府"), "90")
+    report = year_report(YEAR, D("2026-12-31"))
     county, xiangxiang = row_of(report, COUNTY), row_of(report, "湘乡市人民政府")
     assert (county["annual"], county["rank"], county["base_points"]) == ("15.00", 1, "15.00")
     assert (county["points"], county["deduction"], county["policy_rate"]) == ("12.00", "3.00", "89.99")
@@ -607,9 +611,9 @@ def test_year_report_deducts_3_points_for_a_policy_rate_below_90_percent(admin):
 
 def test_year_report_annual_score_weights_the_quarterly_finals(admin):
     gxj = account("gxj")
-    services.enter_scores(gxj, YEAR, 1, [item("市发改委", "miit", "10", "扣20分")])
-    services.enter_scores(gxj, YEAR, 4, [item("市科协", "miit", "20", "扣10分")])
-    report = services.year_report(YEAR, D("2026-12-31"))
+    enter_scores(gxj, YEAR, 1, [item("市发改委", "miit", "10", "扣20分")])
+    enter_scores(gxj, YEAR, 4, [item("市科协", "miit", "20", "扣10分")])
+    report = year_report(YEAR, D("2026-12-31"))
     # 市科协 (服务保障): finals 70, 70, 70, 90 → 70×15% + 70×25% + 70×30% + 90×30% = 10.5 + 17.5 + 21 + 27 = 76.00
     assert row_of(report, "市科协")["quarters"] == ["70.00", "70.00", "70.00", "90.00"]
     assert row_of(report, "市科协")["annual"] == "76.00"
@@ -619,8 +623,8 @@ def test_year_report_annual_score_weights_the_quarterly_finals(admin):
 
 
 def test_province_first_makes_every_annual_score_full_marks(admin):
-    services.set_province_first(admin, YEAR, True, "省真抓实干督查激励同类市州第一")
-    report = services.year_report(YEAR, D("2026-12-31"))
+    set_province_first(admin, YEAR, True, "省真抓实干督查激励同类市州第一")
+    report = year_report(YEAR, D("2026-12-31"))
     assert report["province_first"] is True
     assert {r["score"] for r in report["units"]} == {"100.00"}
     assert all(r["overridden"] for r in report["units"])
@@ -629,19 +633,19 @@ def test_province_first_makes_every_annual_score_full_marks(admin):
 
 
 def test_a_fail_decision_of_the_leadership_group_gives_bu_he_ge(admin):
-    services.record_fail_decision(admin, YEAR, unit("市科协"), "年度重点任务未完成", D("2026-12-20"))
-    row = row_of(services.year_report(YEAR, D("2026-12-31")), "市科协")
+    record_fail_decision(admin, YEAR, unit("市科协"), "年度重点任务未完成", D("2026-12-20"))
+    row = row_of(year_report(YEAR, D("2026-12-31")), "市科协")
     assert (row["grade"], row["grade_label"], row["points"]) == ("failed", "不合格", "6.00")  # 60% of 10
     assert row["awarded"] is False
 
 
 def test_year_report_uses_the_snapshot_of_a_finalized_quarter(admin, clock):
-    services.ensure_year_rules(admin, YEAR)
+    ensure_year_rules(admin, YEAR)
     task = assign(clock, due=D("2026-03-20"))
     fill_quarter(YEAR, 1)
-    services.finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
     complete(clock, task, D("2026-03-19"))
-    report = services.year_report(YEAR, D("2026-12-31"))
+    report = year_report(YEAR, D("2026-12-31"))
     assert row_of(report, COUNTY)["quarters"][0] == "85.00"  # frozen: the task counted as not completed
     assert report["quarter_status"][1] == "finalized" and report["complete"] is False
 
@@ -649,7 +653,7 @@ def test_year_report_uses_the_snapshot_of_a_finalized_quarter(admin, clock):
 # --- query counts -------------------------------------------------------------------------------------------
 
 def test_compute_quarter_and_year_report_query_counts_do_not_grow_with_tasks(admin, clock, count_queries):
-    units = [u.name for u in services.assessed_units()]
+    units = [u.name for u in assessed_units()]
 
     def add_tasks(count, start):
         made = []
@@ -667,9 +671,9 @@ def test_compute_quarter_and_year_report_query_counts_do_not_grow_with_tasks(adm
     def measure():
         db.session.expire_all()
         with count_queries() as quarter:
-            report = services.compute_quarter(YEAR, 1, D("2026-03-31"))
+            report = compute_quarter(YEAR, 1, D("2026-03-31"))
         with count_queries() as year:
-            services.year_report(YEAR, D("2026-12-31"))
+            year_report(YEAR, D("2026-12-31"))
         return quarter.count, year.count, sum(len(r["office"]["lines"]) for r in report["units"])
 
     add_tasks(5, 0)
@@ -684,10 +688,10 @@ def test_compute_quarter_and_year_report_query_counts_do_not_grow_with_tasks(adm
 
 def test_a_fail_decision_or_its_withdrawal_refuses_a_reason_with_control_characters_or_too_long(admin):
     """Review finding: these reasons were only stripped (no control-character check, no length limit at all)."""
-    assert refused(lambda: services.record_fail_decision(admin, YEAR, unit("市科协"), "未完成\x07", D("2026-12-20")),
+    assert refused(lambda: record_fail_decision(admin, YEAR, unit("市科协"), "未完成\x07", D("2026-12-20")),
                    "控制字符", status=400).field == "reason"
-    assert refused(lambda: services.record_fail_decision(admin, YEAR, unit("市科协"), "长" * 2001, D("2026-12-20")),
+    assert refused(lambda: record_fail_decision(admin, YEAR, unit("市科协"), "长" * 2001, D("2026-12-20")),
                    "不能超过 2000").field == "reason"
-    row = services.record_fail_decision(admin, YEAR, unit("市科协"), "年度重点任务未完成", D("2026-12-20"))
-    control = refused(lambda: services.delete_fail_decision(admin, row, "撤销\x00"), "控制字符", status=400)
+    row = record_fail_decision(admin, YEAR, unit("市科协"), "年度重点任务未完成", D("2026-12-20"))
+    control = refused(lambda: delete_fail_decision(admin, row, "撤销\x00"), "控制字符", status=400)
     assert control.field == "reason"

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from app.core.actions import perform
 from app.core.clock import today
-from app.core.errors import ServiceError, error_response
+from app.core.errors import error_response
 from app.core.forms import form_error_text
 from app.core.permissions import allowed, require
 from app.core.text import download_name
@@ -23,25 +23,11 @@ from app.scoring import engine, queries, services
 from app.scoring.excel import quarter_workbook, year_workbook
 from app.scoring.forms.quarter import FinalizeForm, ReopenForm
 from app.scoring.pages import QUARTER_NAMES, explanation, quarter_page, unit_chart, unit_page, year_page
-from app.scoring.views import bp
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
+from app.scoring.reports import quarter_report, year_quarter_reports, year_report
+from app.scoring.views import XLSX, bp, period_or_404, year_or_404
+from app.scoring.year_rules import load_year_rules
 
 # --- loading ----------------------------------------------------------------------------------------------
-
-def _period_or_404(year, quarter):
-    try:
-        return services.check_period(year, quarter)
-    except ServiceError:
-        abort(404)
-
-
-def _year_or_404(year):
-    if not 2000 <= year <= 2100:
-        abort(404)
-    return year
-
 
 def _as_of():
     """`?as_of=YYYY-MM-DD`: the evaluation date of an open quarter; today when absent."""
@@ -65,16 +51,16 @@ def _visible_unit(unit_id):
 
 
 def _load_quarter(year, quarter):
-    year, quarter = _period_or_404(year, quarter)
-    report = services.quarter_report(year, quarter, _as_of())
+    year, quarter = period_or_404(year, quarter)
+    report = quarter_report(year, quarter, _as_of())
     return quarter_page(report, queries.quarter_states(year).get(quarter), queries.report_rules(report))
 
 
 def _load_year(year):
     on = _as_of()
     # the quarters' finals from aggregates: the annual page shows no per-task lines
-    report = services.year_report(_year_or_404(year), on)
-    return year_page(report, queries.quarter_states(year), services.load_year_rules(year).rules)
+    report = year_report(year_or_404(year), on)
+    return year_page(report, queries.quarter_states(year), load_year_rules(year).rules)
 
 
 def _year_arg():
@@ -110,7 +96,7 @@ def quarter_xlsx(year, quarter):
 @bp.route("/<int:year>/q<int:quarter>/finalize", methods=["POST"])
 @require("admin")
 def finalize_quarter(year, quarter):
-    year, quarter = _period_or_404(year, quarter)
+    year, quarter = period_or_404(year, quarter)
     form = FinalizeForm(first_day=engine.quarter_dates(year, quarter)[0], latest=today())
     if form.validate_on_submit():
         perform(lambda: services.finalize_quarter(current_user, year, quarter, form.evaluated_on.data),
@@ -123,7 +109,7 @@ def finalize_quarter(year, quarter):
 @bp.route("/<int:year>/q<int:quarter>/reopen", methods=["POST"])
 @require("admin")
 def reopen_quarter(year, quarter):
-    year, quarter = _period_or_404(year, quarter)
+    year, quarter = period_or_404(year, quarter)
     form = ReopenForm()
     if form.validate_on_submit():
         perform(lambda: services.reopen_quarter(current_user, year, quarter, form.reason.data),
@@ -153,8 +139,8 @@ def year_xlsx(year):
 def unit(unit_id):
     unit = _visible_unit(unit_id)
     year, on = _year_arg(), today()
-    quarters = services.year_quarter_reports(year, on)
-    report = services.year_report(year, on, quarters=quarters)
+    quarters = year_quarter_reports(year, on)
+    report = year_report(year, on, quarters=quarters)
     cache = {}
     rules = {q: queries.report_rules(rep, cache) for q, rep in quarters.items() if rep is not None}
     return render_template("scoring/unit.html", page=unit_page(unit, year, quarters, report, rules),
@@ -166,16 +152,16 @@ def unit(unit_id):
 def unit_trend(unit_id):
     unit = _visible_unit(unit_id)
     year = _year_arg()
-    svg = unit_chart(unit, year, services.year_quarter_reports(year, today()), standalone=True)
+    svg = unit_chart(unit, year, year_quarter_reports(year, today()), standalone=True)
     return Response(str(svg), mimetype="image/svg+xml")
 
 
 @bp.route("/<int:year>/q<int:quarter>/units/<int:unit_id>/office")
 @require("signed_in")
 def office_explain(year, quarter, unit_id):
-    year, quarter = _period_or_404(year, quarter)
+    year, quarter = period_or_404(year, quarter)
     unit = _visible_unit(unit_id)
-    report = services.quarter_report(year, quarter, _as_of())
+    report = quarter_report(year, quarter, _as_of())
     row = next((r for r in report["units"] if r["unit_id"] == unit.id), None)
     if row is None or row["office"] is None:
         abort(404)
