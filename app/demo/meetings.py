@@ -211,7 +211,7 @@ def _frozen(meeting, make):
     db.session.flush()  # the records made so far stay out of the savepoint below
     try:
         with db.session.begin_nested():
-            return make(services)
+            return make()
     except Exception as error:  # noqa: BLE001 — demo data never stops `flask demo`
         log.warning("demo %s %s: no frozen data (%s)", meeting.type.value, meeting.period_key, error)
         return None

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from app.auth.housekeeping import purge_sign_in_records
 from app.auth.models import SignInAttempt, UserSession
-from app.extensions import db
 from app.core.jobs import registered_jobs
+from app.extensions import db
 from tests.factories import account
 
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)

@@ -6,13 +6,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app.core.jobs import registered_jobs
 from app.core.models import AuditEntry
 from app.core.workdays import WorkdayCalendar
 from app.extensions import db
 from app.meetings import cadence
 from app.meetings.models import Anchor, CadenceRule, ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Chain, Person, Position, Unit, UnitGroup, plan_lead_units
-from app.core.jobs import registered_jobs
 from tests.factories import person as person_named
 
 D = date.fromisoformat

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.meetings.models import ExpectedMeeting, MeetingType
 from app.org.models import Person, Unit
 from app.reminders import jobs
-from app.reminders.registry import reminder_rules
 from app.reminders.models import Channel, OutboxMessage, OutboxStatus
+from app.reminders.registry import reminder_rules
 from app.reminders.scheduler import run_job
 from app.tasks import services as task_services
 from tests.factories import account, unit
