@@ -28,6 +28,11 @@ def test_the_demo_year_has_records_for_most_meetings_some_late_and_some_missing(
     assert all(r.expected.type is r.type and r.held_on == r.expected.scheduled_on for r in records)
     assert any(r.items for r in records if r.type is MeetingType.weekly)
     assert all(r.minutes for r in records)
+    # the leaders' records carry their frozen data: every 月分析 and 季考核, and the recent 旬调度
+    for meeting_type in (MeetingType.monthly, MeetingType.quarterly):
+        frozen = [r.snapshot is not None for r in records if r.type is meeting_type]
+        assert frozen and all(frozen), meeting_type
+    assert any(r.snapshot is not None for r in records if r.type is MeetingType.dispatch)
     # idempotent: a second run adds nothing
     again = seed_demo_meetings(D("2026-11-20"))
     assert (again["expected"], again["records"]) == (0, 0)
