@@ -131,6 +131,8 @@ class Item:
     call: object = None
     bare: object = None
     pending: str | None = None
+    api: bool = False  # a JSON API request: `user` signs in with a bearer token instead of the session cookie
+    conditional: bool = False  # sent with If-None-Match of a first answer's ETag; expects 304
 
 
 @dataclass
@@ -177,6 +179,10 @@ class Context:
             "year": f"annual results {self.year}, 4 quarters live",
             "scan": f"reminder scan ({self.open_tasks} open tasks)",
             "excel": f"Excel export of the dispatch list, {t.xun.label}",
+            "api_tasks": f"API tasks of {t.unit.short_name}: open, due in 60 days, page of 100",
+            "api_dispatch": f"API dispatch list of 杨晓军, {t.xun.label}, page of 100",
+            "api_dispatch_fu": "API dispatch page of 100 with include=follow_ups",
+            "api_304": "API tasks (as api_tasks) with If-None-Match → 304",
         }.get(item.key, item.label)
 
 
@@ -268,6 +274,57 @@ def _dispatch_query(ctx):
     return f"person={t.leader_person_id}&xun={t.xun.code}"
 
 
+def _api_tasks_window(ctx):
+    """The due window of the `api_tasks` row: the 60 days from today."""
+    from datetime import timedelta
+
+    return ctx.tasks.today, ctx.tasks.today + timedelta(days=60)
+
+
+def _api_tasks_path(ctx):
+    start, end = _api_tasks_window(ctx)
+    return f"/api/v1/tasks?unit_id={ctx.tasks.unit.id}&state=open&due_from={start}&due_to={end}&per_page=100"
+
+
+def _api_dispatch_path(ctx, include=""):
+    t = ctx.tasks
+    return f"/api/v1/dispatch?person_id={t.leader_person_id}&xun={t.xun.code}&per_page=100{include}"
+
+
+def _bare_api_tasks(ctx):
+    """The unit's open tasks due in the window, first 100, with the lead unit's name: what a compact row shows."""
+    from app.extensions import db
+    from app.org.models import Unit
+    from app.tasks.models import OPEN_STATES, Task, TaskParty
+
+    start, end = _api_tasks_window(ctx)
+    rows = db.session.execute(
+        sa.select(Task.id, Task.title, Task.state, Task.due_on, Task.completed_on, Task.updated_at, Unit.name)
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .where(Task.id.in_(sa.select(TaskParty.task_id).where(TaskParty.unit_id == ctx.tasks.unit.id)),
+               Task.state.in_(OPEN_STATES), Task.due_on.between(start, end))
+        .order_by(Task.due_on, Task.id).limit(100)).all()
+    return len(rows)
+
+
+def _bare_api_dispatch(ctx):
+    """The first 100 rows of the dispatch list: its tasks in due order (the page's filter), 100 of them."""
+    from app.extensions import db
+    from app.org.models import PortfolioItem
+    from app.tasks.models import OPEN_STATES, Task, TaskState
+
+    t = ctx.tasks
+    xun, on = t.xun, min(t.today, t.xun.end)
+    unit_ids = sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == t.leader_person_id,
+                                                       PortfolioItem.current_on(on))
+    rows = db.session.execute(sa.select(*Task.__table__.c).where(
+        Task.lead_unit_id.in_(unit_ids), Task.assigned_on <= xun.end,
+        sa.or_(Task.state.in_(OPEN_STATES), Task.due_on.between(xun.start, xun.end),
+               Task.completed_on.between(xun.start, xun.end)),
+        Task.state != TaskState.cancelled).order_by(Task.due_on, Task.id).limit(100)).all()
+    return len(rows)
+
+
 ITEMS = [
     Item("inbox", "inbox", user="@staff", path=lambda ctx: "/tasks/inbox", bare=_bare("bare_inbox")),
     Item("dispatch", "dispatch list", user="fushizhang", path=lambda ctx: f"/tasks/dispatch?{_dispatch_query(ctx)}",
@@ -286,6 +343,14 @@ ITEMS = [
     Item("scan", "reminder scan", call=_scan, bare=_bare_scan),
     Item("excel", "Excel export of a dispatch list", user="fushizhang",
          path=lambda ctx: f"/tasks/dispatch.xlsx?{_dispatch_query(ctx)}", bare=_bare("bare_dispatch")),
+    Item("api_tasks", "API: a unit's open tasks due in 60 days", user="admin", api=True, path=_api_tasks_path,
+         bare=_bare_api_tasks),
+    Item("api_dispatch", "API: dispatch list, first page of 100", user="fushizhang", api=True,
+         path=_api_dispatch_path, bare=_bare_api_dispatch),
+    Item("api_dispatch_fu", "API: dispatch list with follow-ups", user="fushizhang", api=True,
+         path=lambda ctx: _api_dispatch_path(ctx, "&include=follow_ups"), bare=_bare_api_dispatch),
+    Item("api_304", "API: conditional request answered 304", user="admin", api=True, conditional=True,
+         path=_api_tasks_path),
 ]
 
 
@@ -331,31 +396,41 @@ def timed(run, args):
 
 def measure(app, engine, ctx, item, args):
     from app.auth.models import User
-    from app.auth.services import open_session
+    from app.auth.services import create_token, open_session
     from app.extensions import db
 
     if item.pending:
         return Result(note=item.pending)
     if item.path:
         username = ctx.tasks.staff if item.user == "@staff" else item.user
+        client, headers, expected = app.test_client(), {}, 200
         with app.app_context():
             account = db.session.scalar(sa.select(User).where(User.username == username))
-            _, user_id = open_session(account)  # the server session a sign-in opens
+            if item.api:
+                _, secret = create_token(account, account, "benchmark")  # the bearer token a client sends
+                headers["Authorization"] = f"Bearer {secret}"
+            else:
+                _, user_id = open_session(account)  # the server session a sign-in opens
             db.session.commit()
             db.session.remove()
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = user_id
-            session["_fresh"] = True
+        if not item.api:
+            with client.session_transaction() as session:
+                session["_user_id"] = user_id
+                session["_fresh"] = True
         url, status = item.path(ctx), [None]
+        if item.conditional:
+            first = client.get(url, headers=headers)
+            if first.status_code != 200 or not first.headers.get("ETag"):
+                return Result(note=f"GET {url} answered {first.status_code} without an ETag")
+            headers["If-None-Match"], expected = first.headers["ETag"], 304
 
         def run():
             with Counter(engine) as counter:
                 started = time.perf_counter()
-                response = client.get(url)
+                response = client.get(url, headers=headers)
                 seconds = time.perf_counter() - started
             status[0] = response.status_code
-            if response.status_code != 200:
+            if response.status_code != expected:
                 raise PageError(f"GET {url} answered {response.status_code}")
             return seconds, counter.count
     else:

@@ -5,7 +5,8 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
-from app.api.schemas import ERROR_SCHEMA, refusal
+from app.api.params import MAX_PER_PAGE
+from app.api.schemas import ERROR_SCHEMA, PAGING_CONTRACT, refusal
 from app.auth.models import TokenScope
 from app.auth.services import TokenRefused, token_for_bearer
 from app.core.errors import ServiceError, error_response
@@ -32,11 +33,11 @@ def _openapi_path(rule):
 
 
 def route(rule, method="GET", permission="signed_in", summary="", parameters=(), body=None,
-          response=None, status=200, tag="组织", conflict=None):
+          response=None, status=200, tag="组织", conflict=None, conditional=False):
     """Register an API operation: URL rule, permission (checked here), and its OpenAPI description.
 
     `conflict`: when the operation may answer 409, what the conflict is (the other refusals are documented for
-    every operation)."""
+    every operation). `conditional`: the answer carries an ETag and may be 304 (app.api.paging.Conditional)."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -92,6 +93,11 @@ def route(rule, method="GET", permission="signed_in", summary="", parameters=(),
             operation["responses"]["403"] = refusal("无权限")
         if conflict is not None:
             operation["responses"]["409"] = refusal(conflict)
+        if conditional:
+            operation["responses"][str(status)]["headers"] = {
+                "ETag": {"description": "实体标签：请求时放在 If-None-Match 中", "schema": {"type": "string"}}}
+            operation["responses"]["304"] = {"description": "未修改：If-None-Match（或 If-Modified-Since）与当前数据"
+                                                            "一致，没有正文"}
         if body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
         OPERATIONS.setdefault("/api/v1" + _openapi_path(rule), {})[method.lower()] = operation
@@ -113,7 +119,8 @@ def openapi_document():
     return {
         "openapi": "3.0.3",
         "info": {"title": "湘潭市产业强市“千百十”工程督考系统 API", "version": "1.0.0",
-                 "description": "所有错误均返回 JSON：code（机器可读）与 message（中文说明）。"},
+                 "description": "所有错误均返回 JSON：code（机器可读）与 message（中文说明）。"
+                                + PAGING_CONTRACT.format(max=MAX_PER_PAGE)},
         "servers": [{"url": request.host_url.rstrip("/")}],
         "paths": {path: dict(ops) for path, ops in sorted(OPERATIONS.items())},
         "components": {

@@ -11,9 +11,11 @@ times ISO 8601 with their UTC offset.
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import g
 
 from app.api.base import ok, route
+from app.api.paging import Column, Conditional, SortKey, aggregate, keys_page, paging_args, sql_page
 from app.api.params import (
     arg_bool,
     arg_date,
@@ -27,7 +29,6 @@ from app.api.params import (
     json_body,
     not_found,
     object_list,
-    paging,
     refuse_unknown,
     text_field,
     version_field,
@@ -69,7 +70,9 @@ from app.meetings.escalation import escalate, escalation_path
 from app.meetings.models import (
     REASON_MAX,
     EscalationStatus,
+    ExpectedMeeting,
     ItemKind,
+    MeetingRecord,
     MeetingType,
     RecordItem,
     RecordStatus,
@@ -266,6 +269,15 @@ COMPLIANCE_PARAMETERS = [
 ]
 
 
+# The orders of the lists (the id last: a total order for the cursor).
+MEETING_ORDER = SortKey("meetings", (Column(ExpectedMeeting.scheduled_on, "scheduled_on", date),
+                                     Column(ExpectedMeeting.type, "type", MeetingType),
+                                     Column(ExpectedMeeting.convener_key, "convener_key", str),
+                                     Column(ExpectedMeeting.id, "id")))
+RECORD_ORDER = SortKey("meeting-records", (Column(MeetingRecord.held_on, "held_on", date, descending=True),
+                                           Column(MeetingRecord.id, "id", descending=True)))
+
+
 # --- JSON ---------------------------------------------------------------------------------------------------
 
 def meeting_json(meeting, on, created_at=None):
@@ -442,7 +454,7 @@ def _may_log(meeting):
 # --- expected meetings --------------------------------------------------------------------------------------
 
 @route("/meetings", summary="应召开的会议（周会商、旬调度、月分析、季考核、半年述职）及纪要录入情况",
-       parameters=MEETING_PARAMETERS, response=MEETING_PAGE_SCHEMA, tag=TAG)
+       parameters=MEETING_PARAMETERS, response=MEETING_PAGE_SCHEMA, tag=TAG, conditional=True)
 def meeting_list():
     on = today()
     kind = arg_enum("type", "会议类型", MeetingType)
@@ -450,18 +462,28 @@ def meeting_list():
     unit_id = arg_int("convener_unit_id", "召集单位 id")
     status = arg_enum("status", "录入情况", ComplianceStatus)
     include_cancelled = arg_bool("include_cancelled", "包括已取消的会议")
-    page, per_page = paging()
+    paging = paging_args(MEETING_ORDER)
     where = queries.meeting_filter(kind, start, end, unit_id, include_cancelled)
+    # a row shows its record's state: the records of these meetings are part of the validator
+    of_these = MeetingRecord.expected_id.in_(sa.select(ExpectedMeeting.id).where(*where))
+    records = [sa.select(f(c)).where(of_these).scalar_subquery()
+               for f, c in ((sa.func.count, MeetingRecord.id), (sa.func.max, MeetingRecord.updated_at))]
+    count, *parts = aggregate(ExpectedMeeting, where, *records)
+    conditional = Conditional(count, *parts)
+    if conditional.fresh():
+        return conditional.not_modified()
+    keys = sa.select(ExpectedMeeting.id, ExpectedMeeting.scheduled_on, ExpectedMeeting.type,
+                     ExpectedMeeting.convener_key).where(*where)
     if status is None:
-        total, ids = queries.meeting_count(where), queries.meeting_ids(where, page, per_page)
+        page = sql_page(keys, paging, count, scalars=False)
     else:
         # the status depends on the local date a record was made: classified here, on narrow rows
-        matching = [i for i, due, created_at in queries.meeting_due_rows(where)
-                    if classify(due, created_at, on)[0] is status]
-        total, ids = len(matching), matching[(page - 1) * per_page: page * per_page]
-    meetings = queries.meetings_by_ids(ids)
-    return ok({"items": [meeting_json(m, on) for m in meetings], "total": total, "page": page,
-               "per_page": per_page})
+        rows = db.session.execute(
+            keys.add_columns(ExpectedMeeting.record_due_on, MeetingRecord.created_at.label("logged_at"))
+            .outerjoin(MeetingRecord, MeetingRecord.expected_id == ExpectedMeeting.id)).all()
+        page = keys_page([r for r in rows if classify(r.record_due_on, r.logged_at, on)[0] is status], paging)
+    meetings = queries.meetings_by_ids([r.id for r in page.rows])
+    return conditional.answer(page.envelope([meeting_json(m, on) for m in meetings]))
 
 
 @route("/meetings/<int:meeting_id>", summary="一次应召开的会议", response=MEETING_DETAIL_SCHEMA, tag=TAG)
@@ -474,16 +496,20 @@ def meeting_detail(meeting_id):
 # --- records ------------------------------------------------------------------------------------------------
 
 @route("/meeting-records", summary="会议纪要和述职报告列表", parameters=RECORD_PARAMETERS,
-       response=RECORD_PAGE_SCHEMA, tag=TAG)
+       response=RECORD_PAGE_SCHEMA, tag=TAG, conditional=True)
 def record_list():
     kind = arg_enum("type", "会议类型", MeetingType)
     start, end = _range_args("会议日期起", "会议日期止")
     unit_id = arg_int("convener_unit_id", "召集单位 id")
     status = arg_enum("status", "纪要状态", RecordStatus)
-    page, per_page = paging()
+    paging = paging_args(RECORD_ORDER)
     where = queries.record_filter(permissions.readable_records_clause(g.api_user), kind, start, end, unit_id, status)
-    total, records = queries.record_page(where, page, per_page)
-    return ok({"items": [record_json(r) for r in records], "total": total, "page": page, "per_page": per_page})
+    total, *parts = aggregate(MeetingRecord, where, sa.func.sum(MeetingRecord.version))
+    conditional = Conditional(total, *parts)
+    if conditional.fresh():
+        return conditional.not_modified()
+    page = sql_page(sa.select(MeetingRecord).where(*where).options(*queries.record_options()), paging, total)
+    return conditional.answer(page.envelope([record_json(r) for r in page.rows]))
 
 
 @route("/meeting-records/<int:record_id>", summary="纪要详情：内容、参会单位、会议决定等条目、附件、修改记录、冻结数据",

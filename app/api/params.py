@@ -10,7 +10,7 @@ import re
 from contextlib import contextmanager
 from datetime import date
 
-from flask import current_app, request
+from flask import request
 
 from app.core.errors import ServiceError
 
@@ -100,14 +100,6 @@ def arg_bool(name, label):
     if value in ("1", "true", "yes"):
         return True
     raise bad_parameter(name, f"参数 {name}（{label}）只能是 true 或 false。")
-
-
-def paging():
-    """(page, per_page) of a list: `page` from 1, `per_page` up to MAX_PER_PAGE (default: the PAGE_SIZE setting)."""
-    page = arg_int("page", "页码", maximum=MAX_PAGE) or 1
-    per_page = arg_int("per_page", "每页条数", maximum=MAX_PER_PAGE) or \
-        min(current_app.config.get("PAGE_SIZE", 50), MAX_PER_PAGE)
-    return page, per_page
 
 
 # --- the JSON body ------------------------------------------------------------------------------------------

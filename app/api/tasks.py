@@ -6,21 +6,24 @@ service of `app.tasks.services` and commit; the rules stay in the services. Date
 (`YYYY-MM-DD`), times ISO 8601 with their UTC offset.
 """
 
+from datetime import date, datetime
+
 import sqlalchemy as sa
 from flask import g, request
 
 from app.api.base import ok, route
+from app.api.paging import Column, Conditional, SortKey, aggregate, paging_args, sql_page
 from app.api.params import (
     arg_date,
     arg_enum,
     arg_int,
     bad_parameter,
     choice_field,
+    choices,
     date_field,
     int_field,
     json_body,
     not_found,
-    paging,
     renamed_fields,
     text_field,
     version_field,
@@ -52,6 +55,8 @@ from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
 from app.tasks import queries, services
 from app.tasks.models import (
+    OPEN_STATES,
+    FollowUp,
     Light,
     RequestStatus,
     Task,
@@ -135,24 +140,39 @@ TASK_DETAIL_SCHEMA = {
         actions={"type": "array", "items": {"type": "string"}, "description": "当前账号可执行的操作"},
     ),
 }
-TASK_PAGE_SCHEMA = page_schema(TASK_SCHEMA)
-DISPATCH_SCHEMA = {
+TASK_ROW_SCHEMA = {
     "type": "object",
+    "description": "列表中的一行（完整内容见事项详情）",
     "properties": {
-        "title": {"type": "string"}, "person": REF, "as_of": DATE, "provisional": {"type": "boolean"},
-        "xun": {"type": "object", "properties": {
-            "code": {"type": "string"}, "label": {"type": "string"}, "start": DATE, "end": DATE,
-            "previous": {"type": "string"}, "next": {"type": "string"}}},
-        "units": {"type": "array", "items": {"type": "object", "properties": {
-            "unit": REF,
-            "rows": {"type": "array", "items": {"type": "object", "properties": {
-                "task": TASK_SCHEMA, "light": {"type": "string"}, "days_overdue": {"type": "integer"},
-                "stale": {"type": "boolean", "description": "牵头单位自上一旬开始以来未反馈进展"},
-                "lead_progress": LATEST_SCHEMA,
-                "co_progress": {"type": "array", "items": {"type": "object", "properties": {
-                    "unit": REF, "latest_follow_up": LATEST_SCHEMA}}}}}}}}},
+        "id": {"type": "integer"}, "title": {"type": "string"}, "lead_unit": REF,
+        "plan": {"type": "string", "nullable": True, "description": "计划或举措编号"},
+        "priority": enum_schema(TaskPriority), "state": enum_schema(TaskState), "state_label": {"type": "string"},
+        "assigned_on": DATE, "due_on": DATE, "completed_on": nullable(DATE),
+        "light": enum_schema(Light), "light_label": {"type": "string"},
+        "days_overdue": {"type": "integer", "description": "逾期工作日数：未办结的算到今天，已办结的算到完成日期"},
+        "last_reported_on": nullable(dict(DATE, description="牵头单位最近一次反馈进展的日期")),
+        "updated_at": DATETIME, "version": {"type": "integer"},
     },
 }
+TASK_PAGE_SCHEMA = page_schema(TASK_ROW_SCHEMA)
+DISPATCH_ROW_SCHEMA = {
+    "type": "object",
+    "properties": dict(
+        TASK_ROW_SCHEMA["properties"],
+        stale={"type": "boolean", "description": "牵头单位自上一旬开始以来未反馈进展"},
+        follow_ups={"type": "array",
+                    "description": "仅 include=follow_ups 时：牵头单位和各配合单位的最新进展（牵头在前）",
+                    "items": {"type": "object", "properties": {
+                        "unit": REF, "is_lead": {"type": "boolean"}, "latest_follow_up": LATEST_SCHEMA}}},
+    ),
+}
+DISPATCH_SCHEMA = page_schema(
+    DISPATCH_ROW_SCHEMA,
+    title={"type": "string"}, person=REF, as_of=DATE, provisional={"type": "boolean"},
+    xun={"type": "object", "properties": {
+        "code": {"type": "string"}, "label": {"type": "string"}, "start": DATE, "end": DATE,
+        "previous": {"type": "string"}, "next": {"type": "string"}}},
+)
 
 VERSION_PROPERTY = version_property("事项")
 
@@ -195,21 +215,48 @@ URGE_BODY = _body(["level"], level={"type": "integer", "enum": sorted(Urge.LEVEL
 CANCEL_BODY = _body(["reason"], reason=text_schema(services.REASON_MAX, "撤销理由"))
 
 
+STATE_GROUPS = {"open": False, "closed": True, "all": None}  # state=open|closed|all -> TaskFilter.closed
+STATE_PARAMETER = query_param(
+    "state", {"type": "string", "enum": [*STATE_GROUPS, *(s.value for s in TaskState)], "default": "all"},
+    "状态：open（未办结）、closed（已办结或已撤销）、all（全部，缺省），或单个状态（" + choices(TaskState) + "）")
+UPDATED_SINCE_PARAMETER = query_param(
+    "updated_since", DATETIME,
+    "只要该时间（含）之后有变化的事项，ISO 8601 带时区，如 2026-03-31T08:00:00+08:00；给出时按变化时间排序，"
+    "便于增量同步")
+FILTER_PARAMETERS = [
+    query_param("light", enum_schema(Light), "亮灯（按今天计算）"),
+    STATE_PARAMETER,
+    query_param("due_from", DATE, "完成时限不早于"),
+    query_param("due_to", DATE, "完成时限不晚于"),
+    UPDATED_SINCE_PARAMETER,
+]
 LIST_PARAMETERS = [
     query_param("plan", {"type": "string"}, "计划或举措：编号（如 P1）或 id"),
     query_param("unit_id", {"type": "integer"}, "牵头或配合该单位的事项"),
     query_param("group", enum_schema(UnitGroup), "牵头单位所在考评组"),
-    query_param("light", enum_schema(Light), "亮灯（按今天计算）"),
-    query_param("state", enum_schema(TaskState), "状态"),
-    query_param("due_from", DATE, "完成时限不早于"),
-    query_param("due_to", DATE, "完成时限不晚于"),
+    *FILTER_PARAMETERS,
     query_param("q", {"type": "string", "maxLength": MAX_QUERY_TEXT}, "在名称和内容中查找"),
     *PAGE_PARAMETERS,
 ]
 DISPATCH_PARAMETERS = [
     query_param("person_id", {"type": "integer"}, "市领导（人员 id）；市领导本人可省略，只能查看本人的清单"),
     query_param("xun", {"type": "string", "pattern": r"^\d{4}-\d{1,2}-[123]$"}, "旬，如 2026-11-3（下旬）；缺省为本旬"),
+    query_param("unit_id", {"type": "integer"}, "只看该牵头单位的事项"),
+    *FILTER_PARAMETERS,
+    query_param("include", {"type": "string", "enum": ["follow_ups"]},
+                "follow_ups：每行附牵头单位和各配合单位的最新进展"),
+    *PAGE_PARAMETERS,
 ]
+FOLLOW_UP_PARAMETERS = list(PAGE_PARAMETERS)
+
+# The orders of the lists (the id last: a total order for the cursor).
+BY_DUE = SortKey("tasks:due", (Column(Task.due_on, "due_on", date), Column(Task.id, "id")))
+BY_CHANGE = SortKey("tasks:updated", (Column(Task.updated_at, "updated_at", datetime), Column(Task.id, "id")))
+DISPATCH_ORDER = SortKey("dispatch", (Column(Unit.sort_order, "unit_sort_order"), Column(Task.lead_unit_id,
+                                                                                          "lead_unit_id"),
+                                      Column(Task.due_on, "due_on", date), Column(Task.id, "id")))
+FOLLOW_UP_ORDER = SortKey("follow-ups", (Column(FollowUp.created_at, "created_at", datetime, descending=True),
+                                         Column(FollowUp.id, "id", descending=True)))
 
 
 # --- visibility ---------------------------------------------------------------------------------------------
@@ -235,17 +282,48 @@ def _arg_plan():
     return plan_id
 
 
-def _list_filter():
+def _arg_state():
+    """(TaskFilter.closed, TaskFilter.state) of `state`: open, closed, all (the default), or one state."""
+    value = request.args.get("state", "").strip()
+    if not value or value in STATE_GROUPS:
+        return STATE_GROUPS.get(value), None
+    try:
+        return None, TaskState(value)
+    except ValueError:
+        raise bad_parameter("state", f"未知的状态“{value[:20]}”，可选：open（未办结）、closed（已办结或已撤销）、"
+                                     "all（全部）或 " + "、".join(s.value for s in TaskState)) from None
+
+
+def _arg_datetime(name, label):
+    """An aware ISO 8601 time (with its offset), or None."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00")) if len(value) <= 40 else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or not 1900 <= parsed.year <= 9000:
+        raise bad_parameter(name, f"参数 {name}（{label}）必须是带时区的 ISO 8601 时间，如 2026-03-31T08:00:00+08:00。")
+    return parsed
+
+
+def _filter_args(**fields):
+    """The filters the task list and the dispatch list share, as a TaskFilter (with `fields` added)."""
     due_from, due_to = arg_date("due_from", "完成时限起"), arg_date("due_to", "完成时限止")
     if due_from and due_to and due_from > due_to:
         raise bad_parameter("due_to", "完成时限止（due_to）不能早于完成时限起（due_from）。")
+    closed, state = _arg_state()
+    return queries.TaskFilter(light=arg_enum("light", "亮灯", Light), state=state, closed=closed, due_from=due_from,
+                              due_to=due_to, updated_since=_arg_datetime("updated_since", "变化时间起"), **fields)
+
+
+def _list_filter():
     text = request.args.get("q", "").strip()
     if len(text) > MAX_QUERY_TEXT:
         raise bad_parameter("q", f"查找内容（q）不能超过 {MAX_QUERY_TEXT} 个字符。")
-    return queries.TaskFilter(
-        plan_id=_arg_plan(), unit_id=arg_int("unit_id", "单位 id"),
-        group=arg_enum("group", "考评组", UnitGroup), light=arg_enum("light", "亮灯", Light),
-        state=arg_enum("state", "状态", TaskState), due_from=due_from, due_to=due_to, text=text or None)
+    return _filter_args(plan_id=_arg_plan(), unit_id=arg_int("unit_id", "单位 id"),
+                        group=arg_enum("group", "考评组", UnitGroup), text=text or None)
 
 
 def _note(data, required=False, label="意见"):
@@ -267,6 +345,26 @@ def _days_overdue(task, on, calendar):
     if task.state is TaskState.completed and task.completed_on:
         return calendar.workdays_overdue(task.due_on, task.completed_on)
     return 0
+
+
+def row_json(row, window, calendar):
+    """TASK_ROW_SCHEMA of a narrow row of queries.list_rows."""
+    light = Task.light(row, window.today, window.yellow_limit)  # the model's rule, on the row's columns
+    if row.state in OPEN_STATES:
+        overdue = calendar.workdays_overdue(row.due_on, window.today)
+    elif row.state is TaskState.completed and row.completed_on:
+        overdue = calendar.workdays_overdue(row.due_on, row.completed_on)
+    else:
+        overdue = 0
+    return {
+        "id": row.id, "title": row.title, "lead_unit": {"id": row.lead_unit_id, "name": row.lead_unit_name},
+        "plan": row.plan_code, "priority": row.priority.value,
+        "state": row.state.value, "state_label": row.state.label,
+        "assigned_on": row.assigned_on.isoformat(), "due_on": row.due_on.isoformat(),
+        "completed_on": iso(row.completed_on), "light": light.value, "light_label": light.label,
+        "days_overdue": overdue, "last_reported_on": iso(row.last_reported_on), "updated_at": iso(row.updated_at),
+        "version": row.version,
+    }
 
 
 def task_json(task, window, calendar, light=None, days_overdue=None):
@@ -310,10 +408,10 @@ def follow_up_json(follow_up):
     }
 
 
-def detail_json(task_id):
-    """The task as its detail page shows it, reloaded with its eager loading."""
+def detail_json(task_id, task=None):
+    """The task as its detail page shows it, reloaded with its eager loading (unless `task` is that already)."""
     user, on = g.api_user, today()
-    task = _task_or_404(task_id, detail=True)
+    task = task or _task_or_404(task_id, detail=True)
     window = queries.light_window(on)
     data = task_json(task, window, get_calendar())
     extensions, completions, urges = queries.requests_of(task.id)
@@ -337,24 +435,22 @@ def detail_json(task_id):
 # --- list, create, read -------------------------------------------------------------------------------------
 
 @route("/tasks", summary="交办事项列表（筛选同总览页；单位工作人员只看到本单位相关事项）",
-       parameters=LIST_PARAMETERS, response=TASK_PAGE_SCHEMA, tag=TAG)
+       parameters=LIST_PARAMETERS, response=TASK_PAGE_SCHEMA, tag=TAG, conditional=True)
 def task_list():
-    on = today()
-    window = queries.light_window(on)
+    window = queries.light_window(today())
     task_filter = _list_filter()
-    page, per_page = paging()
+    paging = paging_args(BY_CHANGE if task_filter.updated_since else BY_DUE)
     where = task_filter.clauses(window)
     visible = services.visible_to(g.api_user)
     if visible is not None:
         where.append(visible)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(*where))
-    query = queries.overview_query(task_filter, window)
-    if visible is not None:
-        query = query.where(visible)
-    tasks = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    total, *parts = aggregate(Task, where, sa.func.sum(Task.version))
+    conditional = Conditional(total, *parts)
+    if conditional.fresh():
+        return conditional.not_modified()
+    page = sql_page(queries.list_rows().where(*where), paging, total, scalars=False)
     calendar = get_calendar()
-    return ok({"items": [task_json(t, window, calendar) for t in tasks], "total": total, "page": page,
-               "per_page": per_page})
+    return conditional.answer(page.envelope([row_json(r, window, calendar) for r in page.rows]))
 
 
 @route("/tasks", method="POST", permission="assign", summary="交办事项（千百十办、市领导）", body=CREATE_BODY,
@@ -412,18 +508,31 @@ def _units_fields(data):
 
 
 @route("/tasks/<int:task_id>", summary="事项详情：各单位最新进展、亮灯、逾期工作日、待审申请、时间线",
-       response=TASK_DETAIL_SCHEMA, tag=TAG)
+       response=TASK_DETAIL_SCHEMA, tag=TAG, conditional=True)
 def task_detail(task_id):
-    return ok(detail_json(task_id))
+    task = _task_or_404(task_id, detail=True)
+    # every action on a task (a follow-up too) bumps its version and updated_at
+    conditional = Conditional(task.version, task.updated_at, last_modified=task.updated_at)
+    if conditional.fresh():
+        return conditional.not_modified()
+    return conditional.answer(detail_json(task_id, task))
 
 
 # --- follow-ups ---------------------------------------------------------------------------------------------
 
-@route("/tasks/<int:task_id>/follow-ups", summary="事项的进展反馈（新的在前）",
-       response={"type": "array", "items": FOLLOW_UP_SCHEMA}, tag=TAG)
+@route("/tasks/<int:task_id>/follow-ups", summary="事项的进展反馈（新的在前）", parameters=FOLLOW_UP_PARAMETERS,
+       response=page_schema(FOLLOW_UP_SCHEMA), tag=TAG, conditional=True)
 def task_follow_ups(task_id):
     task = _task_or_404(task_id)
-    return ok([follow_up_json(f) for f in queries.follow_ups(task.id)])
+    paging = paging_args(FOLLOW_UP_ORDER)
+    where = [FollowUp.task_id == task.id]
+    total, last_id = db.session.execute(sa.select(sa.func.count(), sa.func.max(FollowUp.id)).where(*where)).one()
+    # a follow-up bumps the task's version and updated_at; its files come with it (evidence is kept by the task)
+    conditional = Conditional(total, last_id, task.version, task.updated_at, last_modified=task.updated_at)
+    if conditional.fresh():
+        return conditional.not_modified()
+    page = sql_page(queries.follow_ups_query(task.id), paging, total)
+    return conditional.answer(page.envelope([follow_up_json(f) for f in page.rows]))
 
 
 @route("/tasks/<int:task_id>/follow-ups", method="POST", permission="unit_member",
@@ -535,8 +644,9 @@ def task_cancel(task_id):
 
 # --- the dispatch list --------------------------------------------------------------------------------------
 
-@route("/dispatch", permission="dispatch", summary="旬调度清单（市领导本人、千百十办、观察员）",
-       parameters=DISPATCH_PARAMETERS, response=DISPATCH_SCHEMA, tag=TAG)
+@route("/dispatch", permission="dispatch",
+       summary="旬调度清单（市领导本人、千百十办、观察员），按分管单位和完成时限排序",
+       parameters=DISPATCH_PARAMETERS, response=DISPATCH_SCHEMA, tag=TAG, conditional=True)
 def dispatch():
     user, on = g.api_user, today()
     person_id = arg_int("person_id", "人员 id")
@@ -548,25 +658,41 @@ def dispatch():
         person_id = user.person_id
     elif person_id is None:
         raise bad_parameter("person_id", "请用参数 person_id 指定要查看哪位市领导的调度清单。")
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise not_found("人员不存在。")
     code = request.args.get("xun", "").strip()
     xun = Xun.parse(code) if code else Xun.of(on)
     if xun is None:
         raise bad_parameter("xun", f"参数 xun 的格式应为“年-月-旬”，如 2026-11-3（1 上旬、2 中旬、3 下旬），"
                                     f"收到“{code[:20]}”。")
-    result = queries.dispatch_list(person, xun, on)
+    include = request.args.get("include", "").strip()
+    if include not in ("", "follow_ups"):
+        raise bad_parameter("include", f"参数 include 只能是 follow_ups（附各单位最新进展），收到“{include[:20]}”。")
+    lead_unit_id = arg_int("unit_id", "单位 id")
+    task_filter = _filter_args(unit_ids=[lead_unit_id] if lead_unit_id else [])
+    paging = paging_args(DISPATCH_ORDER)
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise not_found("人员不存在。")
     window, calendar = queries.light_window(on), get_calendar()
-    return ok({
-        "title": result.title, "person": {"id": person.id, "name": person.name}, "as_of": on.isoformat(),
-        "provisional": result.provisional,
-        "xun": {"code": xun.code, "label": xun.label, "start": xun.start.isoformat(), "end": xun.end.isoformat(),
-                "previous": xun.previous().code, "next": xun.next().code},
-        "units": [{"unit": ref(unit), "rows": [{
-            "task": task_json(row.task, window, calendar, light=row.light, days_overdue=row.days_overdue),
-            "light": row.light.value, "days_overdue": row.days_overdue, "stale": row.stale,
-            "lead_progress": _latest(row.lead_progress),
-            "co_progress": [{"unit": ref(u), "latest_follow_up": _latest(f)} for u, f in row.co_progress],
-        } for row in rows]} for unit, rows in result.units],
-    })
+    unit_ids, where = queries.dispatch_filter(person, xun, on)
+    where += task_filter.clauses(window)
+    # the units' names and order are part of what the list shows
+    portfolio = sa.select(sa.func.max(Unit.updated_at)).where(Unit.id.in_(unit_ids)).scalar_subquery()
+    total, *parts = aggregate(Task, where, sa.func.sum(Task.version), portfolio)
+    conditional = Conditional(total, *parts)
+    if conditional.fresh():
+        return conditional.not_modified()
+    page = sql_page(queries.list_rows().where(*where), paging, total, scalars=False)
+    latest = queries.latest_follow_ups([r.id for r in page.rows]) if include and page.rows else {}
+    items = []
+    for row in page.rows:
+        item = dict(row_json(row, window, calendar), stale=queries.is_stale(row, row.last_reported_on, xun))
+        if include:
+            item["follow_ups"] = [{"unit": ref(party.unit), "is_lead": party.is_lead,
+                                   "latest_follow_up": _latest(follow_up)}
+                                  for party, follow_up in latest.get(row.id, [])]
+        items.append(item)
+    return conditional.answer(page.envelope(
+        items, title=f"副市长{person.name} {xun.label}调度清单", person={"id": person.id, "name": person.name},
+        as_of=on.isoformat(), provisional=window.provisional or calendar.range_is_provisional(xun.start, xun.end),
+        xun={"code": xun.code, "label": xun.label, "start": xun.start.isoformat(), "end": xun.end.isoformat(),
+             "previous": xun.previous().code, "next": xun.next().code}))

@@ -2,17 +2,18 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.core.calendar import get_calendar
 from app.core.periods import Xun
 from app.extensions import db
-from app.org.models import Person, PortfolioItem, Unit
+from app.org.models import Person, Plan, PortfolioItem, Unit
 from app.tasks.models import (
+    CLOSED_STATES,
     OPEN_STATES,
     CompletionRequest,
     Evidence,
@@ -182,9 +183,15 @@ class TaskFilter:
     due_to: date | None = None
     text: str | None = None
     unit_ids: list = field(default_factory=list)  # restrict to these lead units (e.g. a portfolio)
+    closed: bool | None = None  # True: completed or cancelled only; False: open only; None: either
+    updated_since: datetime | None = None  # changed at or after this time (aware)
 
     def clauses(self, window):
         where = []
+        if self.closed is not None:
+            where.append(Task.state.in_(CLOSED_STATES) if self.closed else open_clause())
+        if self.updated_since is not None:
+            where.append(Task.updated_at >= self.updated_since)
         if self.plan_id:
             where.append(Task.plan_id == self.plan_id)
         if self.unit_id:
@@ -205,6 +212,32 @@ class TaskFilter:
         if self.unit_ids:
             where.append(Task.lead_unit_id.in_(self.unit_ids))
         return where
+
+
+def list_rows():
+    """The narrow rows of a task list (the API's compact rows): the task's own columns, its lead unit's name and
+    sort order, its plan's code and the lead unit's last report date, in one statement with no eager loads.
+    Add the WHERE, ORDER BY and LIMIT."""
+    lead = aliased(TaskParty)
+    return (sa.select(Task.id, Task.title, Task.state, Task.priority, Task.assigned_on, Task.due_on,
+                      Task.completed_on, Task.updated_at, Task.version, Task.lead_unit_id, Task.plan_id,
+                      Unit.name.label("lead_unit_name"), Unit.sort_order.label("unit_sort_order"),
+                      Plan.code.label("plan_code"), lead.last_reported_on)
+            .join(Unit, Unit.id == Task.lead_unit_id)
+            .outerjoin(Plan, Plan.id == Task.plan_id)
+            .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id)))
+
+
+def latest_follow_ups(task_ids):
+    """{task id: [(TaskParty, its latest FollowUp or None)], lead unit first} for these tasks, in one statement."""
+    rows = db.session.execute(
+        sa.select(TaskParty, FollowUp).outerjoin(FollowUp, FollowUp.id == TaskParty.last_follow_up_id)
+        .where(TaskParty.task_id.in_(task_ids)).options(joinedload(TaskParty.unit))
+        .order_by(TaskParty.task_id, TaskParty.is_lead.desc(), TaskParty.unit_id)).all()
+    by_task = {}
+    for party, follow_up in rows:
+        by_task.setdefault(party.task_id, []).append((party, follow_up))
+    return by_task
 
 
 def overview_ids(task_filter: TaskFilter, window):
@@ -231,10 +264,14 @@ def timeline(task_id):
                               .order_by(TaskEvent.at, TaskEvent.id)).all()
 
 
+def follow_ups_query(task_id):
+    """The task's follow-ups with their unit, author and files (add the order)."""
+    return sa.select(FollowUp).where(FollowUp.task_id == task_id).options(
+        joinedload(FollowUp.unit), joinedload(FollowUp.author), selectinload(FollowUp.files))
+
+
 def follow_ups(task_id):
-    return db.session.scalars(sa.select(FollowUp).where(FollowUp.task_id == task_id)
-                              .options(joinedload(FollowUp.unit), joinedload(FollowUp.author),
-                                       selectinload(FollowUp.files))
+    return db.session.scalars(follow_ups_query(task_id)
                               .order_by(FollowUp.created_at.desc(), FollowUp.id.desc())).all()
 
 
@@ -294,6 +331,30 @@ class DispatchList:
         return f"副市长{self.person.name} {self.xun.label}调度清单"
 
 
+def dispatch_filter(person: Person, xun: Xun, as_of: date):
+    """(the portfolio's unit ids as a subquery, the WHERE clauses of the dispatch list's tasks): see
+    `dispatch_list`."""
+    on = min(as_of, xun.end)
+    unit_ids = sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == person.id,
+                                                       PortfolioItem.current_on(on))
+    return unit_ids, [
+        Task.lead_unit_id.in_(unit_ids),
+        Task.assigned_on <= xun.end,
+        sa.or_(open_clause(),
+               Task.due_on.between(xun.start, xun.end),
+               Task.completed_on.between(xun.start, xun.end)),
+        Task.state != TaskState.cancelled,
+    ]
+
+
+def is_stale(task, lead_reported_on, xun: Xun):
+    """No follow-up by the lead unit since the previous 旬 began (a task assigned since then had no chance yet).
+    `task`: anything with state and assigned_on (a Task or a narrow row)."""
+    stale_before = xun.previous().start
+    return task.state in OPEN_STATES and task.assigned_on < stale_before and (
+        lead_reported_on is None or lead_reported_on < stale_before)
+
+
 def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=None) -> DispatchList:
     """Every task led by a unit of the leader's portfolio that is open, or due or completed within the 旬,
     grouped by unit, with light, working days overdue, the latest follow-up of the lead unit and of each
@@ -303,18 +364,8 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
     The portfolio is the one in force on the 旬's last day (or `as_of`, if earlier). Constant queries.
     With `page` and `per_page` only that page of rows is loaded (units in portfolio order, then by due
     date); `unit_counts` and `total` still describe the whole list. Print and Excel take the whole list."""
-    on = min(as_of, xun.end)
-    unit_ids = sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == person.id,
-                                                       PortfolioItem.current_on(on))
+    unit_ids, where = dispatch_filter(person, xun, as_of)
     units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.sort_order)).all()
-    where = [
-        Task.lead_unit_id.in_(unit_ids),
-        Task.assigned_on <= xun.end,
-        sa.or_(open_clause(),
-               Task.due_on.between(xun.start, xun.end),
-               Task.completed_on.between(xun.start, xun.end)),
-        Task.state != TaskState.cancelled,
-    ]
     order = {u.id: i for i, u in enumerate(units)}
     offset = 0
     if page and per_page:
@@ -334,7 +385,6 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
         unit_counts = dict(Counter(task.lead_unit_id for task in tasks))
     window = light_window(as_of)
     cal = get_calendar()
-    stale_before = xun.previous().start
     by_unit = {u.id: [] for u in units}
     for task in tasks:
         lead_party = task.party_for(task.lead_unit_id)
@@ -344,9 +394,7 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
             days_overdue=cal.workdays_overdue(task.due_on, as_of) if task.is_open else 0,
             lead_progress=lead_party.last_follow_up if lead_party else None,
             co_progress=[(p.unit, p.last_follow_up) for p in task.parties if not p.is_lead],
-            stale=task.is_open and task.assigned_on < stale_before and (
-                lead_party is None or lead_party.last_reported_on is None
-                or lead_party.last_reported_on < stale_before),
+            stale=is_stale(task, lead_party.last_reported_on if lead_party else None, xun),
         ))
     shown = units if not (page and per_page) else [u for u in units if by_unit.get(u.id)]
     if page and per_page and page >= -(-sum(unit_counts.values()) // per_page):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 
-from app.api import params, schemas
+from app.api import paging, params, schemas
 from app.core.errors import ServiceError
 from app.core.models import LabelledEnum
 
@@ -115,16 +115,23 @@ def test_arg_bool_refuses_anything_else(query):
     assert error.message == "参数 all（全部）只能是 true 或 false。"
 
 
+def _page_size(*args, **kwargs):
+    """(page, per_page) that paging.paging_args reads (page None: the first page, or after a cursor)."""
+    asked = paging.paging_args(paging.SortKey("test", (paging.Column(None, "id"),)))
+    return asked.page, asked.per_page
+
+
 def test_paging_defaults_to_the_first_page_of_the_configured_size(query, bare):
-    assert query(params.paging) == (1, 50)
-    assert query(params.paging, {"page": "3", "per_page": "20"}) == (3, 20)
+    assert query(_page_size) == (None, 50)
+    assert query(_page_size, {"page": "3", "per_page": "20"}) == (3, 20)
     bare.config["PAGE_SIZE"] = 1000
-    assert query(params.paging) == (1, params.MAX_PER_PAGE)  # the setting cannot exceed the API's own limit
+    assert query(_page_size) == (None, params.MAX_PER_PAGE)  # the setting cannot exceed the API's own limit
 
 
 def test_paging_refuses_a_page_size_above_the_limit_and_page_zero(query):
-    assert bad_parameter(query, params.paging, {"per_page": "201"}).field == "per_page"
-    assert bad_parameter(query, params.paging, {"page": "0"}).message == \
+    error = bad_parameter(query, _page_size, {"per_page": "201"})
+    assert error.field == "per_page" and "200" in error.message  # the refusal names the maximum
+    assert bad_parameter(query, _page_size, {"page": "0"}).message == \
         "参数 page（页码）必须是 1 到 100000 之间的整数。"
 
 
@@ -242,7 +249,7 @@ def test_schema_helpers_copy_rather_than_change_the_shared_fragments():
     assert before == schemas.REF
     page = schemas.page_schema(schemas.REF)
     assert page["properties"]["items"] == {"type": "array", "items": schemas.REF}
-    assert set(page["properties"]) == {"items", "total", "page", "per_page"}
+    assert set(page["properties"]) == {"items", "total", "page", "per_page", "next"}
     assert "items" not in schemas.PAGE_PROPERTIES
 
 
@@ -252,9 +259,9 @@ def test_enum_schema_lists_the_values_and_describes_them_only_when_asked():
 
 
 def test_page_parameters_match_what_paging_accepts():
-    page, per_page = schemas.PAGE_PARAMETERS
-    assert (page["name"], per_page["name"]) == ("page", "per_page")
-    assert per_page["schema"]["maximum"] == params.MAX_PER_PAGE
+    per_page, cursor, page = schemas.PAGE_PARAMETERS
+    assert (per_page["name"], cursor["name"], page["name"]) == ("per_page", "cursor", "page")
+    assert per_page["schema"]["maximum"] == params.MAX_PER_PAGE and page["schema"]["maximum"] == params.MAX_PAGE
 
 
 def test_json_writers_give_none_for_a_missing_row_and_only_the_described_keys():

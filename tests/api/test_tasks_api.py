@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.models import AuditEntry
-from app.demo.org import PORTFOLIOS
 from app.extensions import db
 from app.tasks import services
 from app.tasks.models import (
@@ -87,9 +86,9 @@ def test_list_returns_every_task_with_its_light_and_paging_for_the_office(client
     assert items[red.id]["light_label"] == "红灯" and items[red.id]["days_overdue"] == 1
     assert items[green.id]["days_overdue"] == 0
     item = items[green.id]
-    assert item["plan"] == {"id": plan("P1").id, "code": "P1", "name": plan("P1").name}
+    assert item["plan"] == "P1"  # a compact row: the plan's code; the detail has the plan and the parties
     assert item["lead_unit"] == {"id": unit("市科技局").id, "name": "市科技局"}
-    assert [(p["unit"]["name"], p["is_lead"]) for p in item["parties"]] == [("市科技局", True), ("市工信局", False)]
+    assert "parties" not in item and item["last_reported_on"] is None
     assert item["due_on"] == "2026-03-16" and item["assigned_on"] == "2026-03-10" and item["completed_on"] is None
     assert item["state"] == "assigned" and item["state_label"] == "已交办" and item["version"] == 1
 
@@ -125,7 +124,7 @@ def test_staff_list_is_restricted_in_the_query_to_tasks_of_their_unit(client, to
     assert client.get("/api/v1/tasks?per_page=1&page=4", headers=tokens["gxj"]).get_json()["items"] == []
     assert client.get("/api/v1/tasks", headers=tokens["xtx"]).get_json()["total"] == 1
     assert client.get("/api/v1/tasks", headers=tokens["gxq"]).get_json() == {
-        "items": [], "total": 0, "page": 1, "per_page": 50}
+        "items": [], "total": 0, "page": 1, "per_page": 50, "next": None}
     # a filter never widens the restriction
     other = client.get(f"/api/v1/tasks?unit_id={unit('湘潭县人民政府').id}", headers=tokens["gxj"]).get_json()
     assert other["total"] == 0
@@ -204,8 +203,7 @@ def test_list_query_count_does_not_grow_with_the_rows(client, tokens, admin, use
             with count_queries() as counter:
                 body = client.get("/api/v1/tasks?per_page=200", headers=tokens[username]).get_json()
             assert body["total"] == len(body["items"]) == size
-            assert all(len(i["parties"]) == 3 and i["parties"][0]["latest_follow_up"]["percent"] == 30
-                       for i in body["items"])
+            assert all(i["last_reported_on"] == "2026-03-10" and i["state"] == "in_progress" for i in body["items"])
             counts[username, size] = counter.count
     assert counts["admin", 5] == counts["admin", 30], counts
     assert counts["gxj", 5] == counts["gxj", 30], counts
@@ -390,7 +388,8 @@ def test_lead_and_co_units_report_progress_and_list_it(client, tokens, accepted,
     assert response.status_code == 201, response.get_data(as_text=True)
 
     listed = client.get(f"/api/v1/tasks/{accepted.id}/follow-ups", headers=tokens["guancha"]).get_json()
-    assert [(f["unit"]["name"], f["percent"]) for f in listed] == [("市科技局", 100), ("市工信局", 30)]
+    assert [(f["unit"]["name"], f["percent"]) for f in listed["items"]] == [("市科技局", 100), ("市工信局", 30)]
+    assert listed["total"] == 2 and listed["next"] is None
     detail = client.get(f"/api/v1/tasks/{accepted.id}", headers=tokens["guancha"]).get_json()
     assert {p["unit"]["name"]: (p["latest_follow_up"] or {}).get("percent") for p in detail["parties"]} == {
         "市工信局": 30, "市发改委": None, "市科技局": 100}
@@ -664,16 +663,19 @@ def test_a_vice_mayor_gets_their_own_dispatch_list(client, tokens, back_dated, a
     assert body["xun"] == {"code": "2026-03-1", "label": "2026年3月上旬", "start": "2026-03-01",
                            "end": "2026-03-10", "previous": "2026-02-3", "next": "2026-03-2"}
     assert body["title"] == "副市长丁诚 2026年3月上旬调度清单"
-    by_unit = {u["unit"]["name"]: u["rows"] for u in body["units"]}
-    assert set(by_unit) == set(PORTFOLIOS["丁诚"])
-    (row,) = by_unit["市工信局"]
-    assert row["task"]["id"] == back_dated.id and row["light"] == "red" and row["days_overdue"] == 6
-    assert row["stale"] is True and row["lead_progress"] is None
-    assert row["co_progress"] == [{"unit": {"id": unit("市发改委").id, "name": "市发改委"},
-                                   "latest_follow_up": {"id": row["co_progress"][0]["latest_follow_up"]["id"],
-                                                        "text": "配合推进", "percent": 20,
-                                                        "reported_on": "2026-03-10"}}]
-    assert other.id not in {r["task"]["id"] for rows in by_unit.values() for r in rows}
+    (row,) = body["items"]  # one row per task of the portfolio's units, paged like every list
+    assert body["total"] == 1 and body["next"] is None
+    assert row["id"] == back_dated.id and row["lead_unit"]["name"] == "市工信局" and row["light"] == "red"
+    assert row["days_overdue"] == 6 and row["stale"] is True and "follow_ups" not in row
+    with_follow_ups = client.get("/api/v1/dispatch?xun=2026-03-1&include=follow_ups",
+                                 headers=tokens["fushizhang2"]).get_json()
+    (row,) = with_follow_ups["items"]
+    assert row["follow_ups"] == [
+        {"unit": {"id": unit("市工信局").id, "name": "市工信局"}, "is_lead": True, "latest_follow_up": None},
+        {"unit": {"id": unit("市发改委").id, "name": "市发改委"}, "is_lead": False,
+         "latest_follow_up": {"id": row["follow_ups"][1]["latest_follow_up"]["id"], "text": "配合推进",
+                              "percent": 20, "reported_on": "2026-03-10"}}]
+    assert other.id not in {r["id"] for r in body["items"]}
     own = client.get(f"/api/v1/dispatch?person_id={person('丁诚').id}", headers=tokens["fushizhang2"]).get_json()
     assert own["xun"]["code"] == "2026-03-1"  # the current 旬 by default
 
@@ -682,7 +684,7 @@ def test_a_vice_mayor_gets_their_own_dispatch_list(client, tokens, back_dated, a
 def test_the_office_and_the_observer_get_any_leaders_dispatch_list(client, tokens, back_dated, username):
     response = client.get(f"/api/v1/dispatch?person_id={person('丁诚').id}&xun=2026-3-1", headers=tokens[username])
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert [r["task"]["id"] for u in response.get_json()["units"] for r in u["rows"]] == [back_dated.id]
+    assert [r["id"] for r in response.get_json()["items"]] == [back_dated.id]
     assert_json_error(client.get("/api/v1/dispatch", headers=tokens[username]), 400, "bad_parameter", "person_id")
     assert_json_error(client.get("/api/v1/dispatch?person_id=999999", headers=tokens[username]), 404, "not_found")
 
@@ -723,7 +725,7 @@ def test_openapi_lists_every_task_endpoint_with_its_schemas(client):
     listing = document["paths"]["/api/v1/tasks"]["get"]
     params = {p["name"]: p for p in listing["parameters"]}
     assert set(params) == {"plan", "unit_id", "group", "light", "state", "due_from", "due_to", "q", "page",
-                           "per_page"}
+                           "per_page", "cursor", "updated_since"}
     assert all(p["in"] == "query" for p in params.values())
     assert params["per_page"]["schema"]["maximum"] == 200 and params["due_from"]["schema"]["format"] == "date"
     assert {"green", "yellow", "red", "done_on_time", "done_late"} <= set(params["light"]["schema"]["enum"])
@@ -734,4 +736,6 @@ def test_openapi_lists_every_task_endpoint_with_its_schemas(client):
     completion = document["paths"]["/api/v1/tasks/{task_id}/request-completion"]["post"]
     body = completion["requestBody"]["content"]["application/json"]["schema"]
     assert body["properties"]["completed_on"]["format"] == "date" and "version" in body["properties"]
-    assert {p["name"] for p in document["paths"]["/api/v1/dispatch"]["get"]["parameters"]} == {"person_id", "xun"}
+    assert {p["name"] for p in document["paths"]["/api/v1/dispatch"]["get"]["parameters"]} == {
+        "person_id", "xun", "unit_id", "light", "state", "due_from", "due_to", "updated_since", "include", "page",
+        "per_page", "cursor"}
