@@ -1,10 +1,19 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import EqualTo, NumberRange, Optional, Regexp, ValidationError
 
 from app.auth.models import Role, TokenScope
 from app.auth.passwords import RULES_HINT
-from app.core.forms import ChineseIntegerField, IdSelectField, OneLine, max_length, options, required, strip
+from app.core.forms import (
+    ChineseIntegerField,
+    EmailAddress,
+    IdSelectField,
+    OneLine,
+    max_length,
+    options,
+    required,
+    strip,
+)
 
 # The policy's length and content rules live in app.auth.passwords, checked by the services (one copy).
 TOKEN_DAYS_MESSAGE = "令牌有效期最长 365 天，请填写 1 到 365 之间的天数。"
@@ -33,7 +42,7 @@ class UserForm(FlaskForm):
     role = SelectField("角色", choices=options(Role.choices()), validate_choice=True)
     unit_id = IdSelectField("所属单位")
     person_id = IdSelectField("关联领导")
-    email = EmailField("电子邮箱", validators=[OneLine(), Optional(), Email(message="电子邮箱格式不正确。"),
+    email = EmailField("电子邮箱", validators=[OneLine(), Optional(), EmailAddress(message="电子邮箱格式不正确。"),
                                            max_length("电子邮箱", 120)], filters=[strip])
     phone = StringField("电话", validators=[OneLine(), Optional(), max_length("电话", 30)], filters=[strip])
     password = PasswordField("初始密码", validators=[Optional()], description=RULES_HINT)

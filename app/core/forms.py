@@ -27,6 +27,17 @@ def max_length(what, n):
     return Length(max=n, message=f"{what}不能超过 {n} 个字符。")
 
 
+class EmailAddress:
+    """WTForms' Email, through core.text.is_email_address (so that email_validator loads on the first check)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and not text.is_email_address(field.data):
+            raise ValidationError(self.message)
+
+
 class OneLine:
     """Refuse control characters (CR, LF, TAB, NUL, other C0/C1, U+2028/2029) in a one-line field, with the
     message on the field naming it. The raw value is checked, before the `strip` filter could hide a trailing

@@ -116,3 +116,15 @@ def download_name(name, fallback="下载文件"):
         return fallback if fallback_ext or not ext else f"{fallback}.{ext}"
     suffix = f".{ext}" if ext else ""
     return stem[:NAME_MAX - len(suffix)] + suffix
+
+
+def is_email_address(text) -> bool:
+    """Whether `text` is a well-formed e-mail address (its syntax only: no DNS). email_validator is imported on the
+    first check, not with this module: it builds large patterns at import, which every process start would pay."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 
 from app.core.audit import record_change
 from app.core.errors import PermissionDenied, ServiceError
+from app.core.text import is_email_address
 from app.extensions import db
 from app.reminders.models import Channel, ChannelPreference, Notification, ReminderSetting
 from app.reminders.rules import DEFAULTS, LABELS, SETTINGS_CODE, load_settings
@@ -53,9 +53,7 @@ def address_problem(channel, address):
     if len(address) > ADDRESS_MAX:
         return f"{CHANNEL_NAMES[channel]}地址不能超过 {ADDRESS_MAX} 个字符。"
     if channel is Channel.email:
-        try:
-            validate_email(address, check_deliverability=False)
-        except EmailNotValidError:
+        if not is_email_address(address):
             return "电子邮箱格式不正确，请填写如 name@xiangtan.gov.cn 这样的地址。"
         return None
     if WEBHOOK_KEY.fullmatch(address):
