@@ -5,12 +5,17 @@ from flask import g, request
 from sqlalchemy.orm import selectinload
 
 from app.api.base import ok, route
+from app.api.paging import Column, Conditional, SortKey, aggregate, paging_args, sql_page, table_marks
 from app.api.params import bad_parameter, json_body, not_found, text_field, unknown_choice
-from app.api.schemas import enum_schema
+from app.api.schemas import PAGE_PARAMETERS, enum_schema, page_schema
 from app.core.clock import today
 from app.extensions import db
 from app.org import queries, services
-from app.org.models import Person, Unit, UnitGroup
+from app.org.models import Person, Plan, PortfolioItem, Position, Target, Unit, UnitGroup, plan_lead_units
+
+UNIT_ORDER = SortKey("units", (Column(Unit.sort_order, "sort_order"), Column(Unit.id, "id")))
+PLAN_ORDER = SortKey("plans", (Column(Plan.sort_order, "sort_order"), Column(Plan.id, "id")))
+PERSON_ORDER = SortKey("people", (Column(Person.id, "id"),))
 
 UNIT_SCHEMA = {
     "type": "object",
@@ -40,18 +45,24 @@ def unit_json(unit):
     }
 
 
-@route("/units", summary="单位列表（可按考评组筛选）", response={"type": "array", "items": UNIT_SCHEMA},
+@route("/units", summary="单位列表（可按考评组筛选）", response=page_schema(UNIT_SCHEMA),
        parameters=[{"name": "group", "in": "query", "required": False,
-                    "schema": enum_schema(UnitGroup)}])
+                    "schema": enum_schema(UnitGroup)}, *PAGE_PARAMETERS], conditional=True)
 def units():
-    query = sa.select(Unit).order_by(Unit.sort_order, Unit.id)
+    where = []
     group = request.args.get("group")
     if group:
         try:
-            query = query.where(Unit.group == UnitGroup(group))
+            where.append(Unit.group == UnitGroup(group))
         except ValueError:
             raise bad_parameter("group", unknown_choice("考评组", group, UnitGroup)) from None
-    return ok([unit_json(u) for u in db.session.scalars(query)])
+    paging = paging_args(UNIT_ORDER)
+    total, *parts = aggregate(Unit, where)
+    conditional = Conditional(total, *parts)
+    if conditional.fresh():
+        return conditional.not_modified()
+    page = sql_page(sa.select(Unit).where(*where), paging, total)
+    return conditional.answer(page.envelope([unit_json(u) for u in page.rows]))
 
 
 @route("/units/<int:unit_id>", summary="单位详情", response=UNIT_SCHEMA)
@@ -65,14 +76,23 @@ def unit(unit_id):
 
 
 @route("/plans", summary="八大计划和六项工作举措（含牵头单位和量化目标）",
-       response={"type": "array", "items": {"type": "object"}})
+       response=page_schema({"type": "object"}), parameters=PAGE_PARAMETERS, conditional=True)
 def plans():
-    return ok([{
+    paging = paging_args(PLAN_ORDER)
+    leads = [sa.select(f).select_from(plan_lead_units).scalar_subquery() for f in (
+        sa.func.count(), sa.func.sum(plan_lead_units.c.plan_id * 1000 + plan_lead_units.c.unit_id))]
+    total, *parts = db.session.execute(sa.select(*table_marks(Plan, Target, Unit), *leads)).one()
+    conditional = Conditional(total, *parts)
+    if conditional.fresh():
+        return conditional.not_modified()
+    page = sql_page(sa.select(Plan).options(selectinload(Plan.lead_units), selectinload(Plan.targets)), paging,
+                    total)
+    return conditional.answer(page.envelope([{
         "code": p.code, "kind": p.kind.value, "name": p.name, "summary": p.summary,
         "lead_units": [{"id": u.id, "name": u.name} for u in p.lead_units],
         "targets": [{"text": t.text, "value": str(t.value) if t.value is not None else None,
                      "unit": t.unit_label, "period": t.period} for t in p.targets],
-    } for p in queries.plans_with_leads()])
+    } for p in page.rows]))
 
 
 def person_json(person, portfolio_ids):
@@ -85,15 +105,20 @@ def person_json(person, portfolio_ids):
     }
 
 
-@route("/people", summary="人员及其任职、分管单位", response={"type": "array", "items": PERSON_SCHEMA})
+@route("/people", summary="人员及其任职、分管单位", response=page_schema(PERSON_SCHEMA), parameters=PAGE_PARAMETERS,
+       conditional=True)
 def people():
     on = today()
-    people = db.session.scalars(sa.select(Person).options(selectinload(Person.positions))
-                                .order_by(Person.id)).all()
+    paging = paging_args(PERSON_ORDER)
+    total, *parts = db.session.execute(sa.select(*table_marks(Person, Position, PortfolioItem))).one()
+    conditional = Conditional(total, *parts)  # the day is in every ETag: portfolios are those in force today
+    if conditional.fresh():
+        return conditional.not_modified()
+    page = sql_page(sa.select(Person).options(selectinload(Person.positions)), paging, total)
     portfolio_ids = {}
     for person, items in queries.portfolios(on).items():
         portfolio_ids[person.id] = [i.unit_id for i in items]
-    return ok([person_json(p, portfolio_ids) for p in people])
+    return conditional.answer(page.envelope([person_json(p, portfolio_ids) for p in page.rows]))
 
 
 @route("/people", method="POST", permission="admin", summary="新增人员（千百十办管理员）", status=201,

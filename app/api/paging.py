@@ -197,16 +197,23 @@ class Page:
         return f"{request.script_root}{request.path}?{urlencode(args)}"
 
 
-def sql_page(select, paging, total, scalars=True):
+def sql_page(select, paging, total, scalars=True, keys=None):
     """The page of `select` (rows or, with `scalars`, the first column of each) in the paging's order: the rows
     after the cursor, or at the page's offset; one statement, one row more than asked to know whether more
-    follow."""
+    follow.
+
+    `keys`: a narrow select of the same rows whose first column is the id (and which can order them): the page's
+    ids are picked from it in a subquery, so that only the page's rows are read in full and joined."""
     sort = paging.sort
-    query = select.order_by(*sort.order_by()).limit(paging.per_page + 1)
+    query = keys if keys is not None else select
+    query = query.order_by(*sort.order_by()).limit(paging.per_page + 1)
     if paging.after is not None:
         query = query.where(sort.after(paging.after))
     elif paging.offset:
         query = query.offset(paging.offset)
+    if keys is not None:
+        query = select.where(keys.selected_columns[0].in_(query.with_only_columns(keys.selected_columns[0])))\
+            .order_by(*sort.order_by())
     result = db.session.scalars(query) if scalars else db.session.execute(query)
     rows = result.all()
     more = len(rows) > paging.per_page
@@ -287,6 +294,18 @@ class Conditional:
 
     def answer(self, payload, status=200):
         return self._headers(make_response(jsonify(payload), status))
+
+
+def table_marks(*models):
+    """Scalar subqueries of (count, sum of ids, newest updated_at) of each of these small tables: whatever is
+    added, removed or changed in them changes one of the values. For lists of reference rows (units, plans,
+    people) and the rows shown with them."""
+    marks = []
+    for model in models:
+        marks += [sa.select(sa.func.count()).select_from(model).scalar_subquery(),
+                  sa.select(sa.func.sum(model.id)).scalar_subquery(),
+                  sa.select(sa.func.max(model.updated_at)).scalar_subquery()]
+    return marks
 
 
 def aggregate(model, where, *extra):

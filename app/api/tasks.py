@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g, request
 
 from app.api.base import ok, route
-from app.api.paging import Column, Conditional, SortKey, aggregate, paging_args, sql_page
+from app.api.paging import Column, Conditional, SortKey, paging_args, sql_page
 from app.api.params import (
     arg_date,
     arg_enum,
@@ -52,10 +52,11 @@ from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.periods import Xun
 from app.extensions import db
-from app.org.models import Person, Plan, Unit, UnitGroup
+from app.org.models import Person, Plan, PortfolioItem, Unit, UnitGroup
 from app.tasks import queries, services
 from app.tasks.models import (
     OPEN_STATES,
+    Evidence,
     FollowUp,
     Light,
     RequestStatus,
@@ -444,11 +445,11 @@ def task_list():
     visible = services.visible_to(g.api_user)
     if visible is not None:
         where.append(visible)
-    total, *parts = aggregate(Task, where, sa.func.sum(Task.version))
-    conditional = Conditional(total, *parts)
+    total, *parts = queries.list_validator(where)
+    conditional = Conditional(total, *parts, window.yellow_limit, window.provisional)
     if conditional.fresh():
         return conditional.not_modified()
-    page = sql_page(queries.list_rows().where(*where), paging, total, scalars=False)
+    page = sql_page(queries.list_rows(), paging, total, scalars=False, keys=queries.list_keys().where(*where))
     calendar = get_calendar()
     return conditional.answer(page.envelope([row_json(r, window, calendar) for r in page.rows]))
 
@@ -526,9 +527,12 @@ def task_follow_ups(task_id):
     task = _task_or_404(task_id)
     paging = paging_args(FOLLOW_UP_ORDER)
     where = [FollowUp.task_id == task.id]
-    total, last_id = db.session.execute(sa.select(sa.func.count(), sa.func.max(FollowUp.id)).where(*where)).one()
-    # a follow-up bumps the task's version and updated_at; its files come with it (evidence is kept by the task)
-    conditional = Conditional(total, last_id, task.version, task.updated_at, last_modified=task.updated_at)
+    files = sa.select(sa.func.max(Evidence.id)).where(Evidence.task_id == task.id).scalar_subquery()
+    total, last_id, last_file = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(FollowUp.id), files).where(*where)).one()
+    # a follow-up bumps the task's version and updated_at (the Last-Modified); a file is a new Evidence row
+    conditional = Conditional(total, last_id, last_file, task.version, task.updated_at,
+                              last_modified=task.updated_at)
     if conditional.fresh():
         return conditional.not_modified()
     page = sql_page(queries.follow_ups_query(task.id), paging, total)
@@ -675,21 +679,23 @@ def dispatch():
     window, calendar = queries.light_window(on), get_calendar()
     unit_ids, where = queries.dispatch_filter(person, xun, on)
     where += task_filter.clauses(window)
-    # the units' names and order are part of what the list shows
-    portfolio = sa.select(sa.func.max(Unit.updated_at)).where(Unit.id.in_(unit_ids)).scalar_subquery()
-    total, *parts = aggregate(Task, where, sa.func.sum(Task.version), portfolio)
-    conditional = Conditional(total, *parts)
+    total, *parts = queries.list_validator(where)
+    # the portfolio (which units, in which order) is part of the list
+    portfolio = db.session.scalars(unit_ids.order_by(PortfolioItem.unit_id)).all()
+    conditional = Conditional(total, *parts, portfolio, window.yellow_limit, window.provisional)
     if conditional.fresh():
         return conditional.not_modified()
-    page = sql_page(queries.list_rows().where(*where), paging, total, scalars=False)
+    page = sql_page(queries.list_rows(), paging, total, scalars=False, keys=queries.list_keys().where(*where))
     latest = queries.latest_follow_ups([r.id for r in page.rows]) if include and page.rows else {}
     items = []
     for row in page.rows:
         item = dict(row_json(row, window, calendar), stale=queries.is_stale(row, row.last_reported_on, xun))
         if include:
-            item["follow_ups"] = [{"unit": ref(party.unit), "is_lead": party.is_lead,
-                                   "latest_follow_up": _latest(follow_up)}
-                                  for party, follow_up in latest.get(row.id, [])]
+            item["follow_ups"] = [{
+                "unit": {"id": p.unit_id, "name": p.unit_name}, "is_lead": p.is_lead,
+                "latest_follow_up": None if p.follow_up_id is None else {
+                    "id": p.follow_up_id, "text": p.text, "percent": p.percent,
+                    "reported_on": p.reported_on.isoformat()}} for p in latest.get(row.id, [])]
         items.append(item)
     return conditional.answer(page.envelope(
         items, title=f"副市长{person.name} {xun.label}调度清单", person={"id": person.id, "name": person.name},

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.core.calendar import get_calendar
+from app.core.models import CalendarOverride
 from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Person, Plan, PortfolioItem, Unit
@@ -214,8 +215,14 @@ class TaskFilter:
         return where
 
 
+def list_keys():
+    """The sort keys of a task list's rows (what `list_rows` orders by), read from the indexes only: the page's
+    ids are picked from these before any wide row is read. Add the WHERE."""
+    return sa.select(Task.id, Unit.sort_order.label("unit_sort_order")).join(Unit, Unit.id == Task.lead_unit_id)
+
+
 def list_rows():
-    """The narrow rows of a task list (the API's compact rows): the task's own columns, its lead unit's name and
+    """The rows of a task list (the API's compact rows): the task's own columns, its lead unit's name and
     sort order, its plan's code and the lead unit's last report date, in one statement with no eager loads.
     Add the WHERE, ORDER BY and LIMIT."""
     lead = aliased(TaskParty)
@@ -228,15 +235,40 @@ def list_rows():
             .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id)))
 
 
+def change_marks():
+    """Scalar subqueries that change whenever anything a task list shows changes: the latest timeline event
+    (every service that changes a task writes one: assigning, accepting, a follow-up, every request, decision,
+    urge and cancellation), the newest change of a unit or plan (their names and codes are on the rows) and of
+    the working-day calendar (days overdue and lights count working days). Each is answered from a primary key
+    or a small table, whatever the size of the list."""
+    return (sa.select(sa.func.max(TaskEvent.id)).scalar_subquery(),
+            sa.select(sa.func.max(Unit.updated_at)).scalar_subquery(),
+            sa.select(sa.func.max(Plan.updated_at)).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(CalendarOverride).scalar_subquery(),
+            sa.select(sa.func.max(CalendarOverride.updated_at)).scalar_subquery())
+
+
+def list_validator(where):
+    """(count, sum of ids, *change_marks) of the tasks matching `where`, in one statement: the total of a list
+    and what its ETag is made of. The count and the sum come from the covering indexes (no table row is read)."""
+    return tuple(db.session.execute(sa.select(sa.func.count(), sa.func.sum(Task.id), *change_marks())
+                                    .select_from(Task).where(*where)).one())
+
+
 def latest_follow_ups(task_ids):
-    """{task id: [(TaskParty, its latest FollowUp or None)], lead unit first} for these tasks, in one statement."""
+    """{task id: [row of (task_id, unit_id, unit_name, is_lead, follow_up_id, text, percent, reported_on)]}: each
+    unit of these tasks (lead unit first) with its latest follow-up (the follow-up columns None when it has
+    none), in one statement of plain rows."""
     rows = db.session.execute(
-        sa.select(TaskParty, FollowUp).outerjoin(FollowUp, FollowUp.id == TaskParty.last_follow_up_id)
-        .where(TaskParty.task_id.in_(task_ids)).options(joinedload(TaskParty.unit))
+        sa.select(TaskParty.task_id, TaskParty.unit_id, Unit.name.label("unit_name"), TaskParty.is_lead,
+                  FollowUp.id.label("follow_up_id"), FollowUp.text, FollowUp.percent, FollowUp.reported_on)
+        .join(Unit, Unit.id == TaskParty.unit_id)
+        .outerjoin(FollowUp, FollowUp.id == TaskParty.last_follow_up_id)
+        .where(TaskParty.task_id.in_(task_ids))
         .order_by(TaskParty.task_id, TaskParty.is_lead.desc(), TaskParty.unit_id)).all()
     by_task = {}
-    for party, follow_up in rows:
-        by_task.setdefault(party.task_id, []).append((party, follow_up))
+    for row in rows:
+        by_task.setdefault(row.task_id, []).append(row)
     return by_task
 
 

@@ -142,10 +142,10 @@ def test_token_last_use_is_kept_after_a_read_only_request(client, api_token):
 
 def test_units_lists_the_59_assessed_units_in_their_groups(client, api_token):
     headers = bearer(api_token("gxj"))
-    response = client.get("/api/v1/units", headers=headers)
+    response = client.get("/api/v1/units?per_page=200", headers=headers)
     assert response.status_code == 200
-    units = response.get_json()
-    assert len(units) == count(Unit)
+    units = response.get_json()["items"]  # a page of the list contract; 200 rows hold every unit
+    assert len(units) == response.get_json()["total"] == count(Unit)
     assessed = [u for u in units if u["group"] is not None]
     assert len(assessed) == 59
     assert {u["name"] for u in units} >= {"市工信局", "湘潭县人民政府", "湘潭高新区管委会"}
@@ -153,7 +153,7 @@ def test_units_lists_the_59_assessed_units_in_their_groups(client, api_token):
     assert office["group"] is None and office["group_label"] is None
     labels = {g.value: g.label for g in UnitGroup}
     for group, size in GROUP_SIZES.items():
-        filtered = client.get(f"/api/v1/units?group={group}", headers=headers).get_json()
+        filtered = client.get(f"/api/v1/units?group={group}", headers=headers).get_json()["items"]
         assert len(filtered) == size, group
         assert {(u["group"], u["group_label"]) for u in filtered} == {(group, labels[group])}
     assert sum(GROUP_SIZES.values()) == 59
@@ -178,7 +178,7 @@ def test_unit_detail_names_the_plans_the_unit_leads(client, api_token):
 def test_plans_lists_eight_plans_and_six_measures_with_their_lead_units(client, api_token):
     response = client.get("/api/v1/plans", headers=bearer(api_token("fushizhang")))
     assert response.status_code == 200
-    plans = {p["code"]: p for p in response.get_json()}
+    plans = {p["code"]: p for p in response.get_json()["items"]}
     assert list(plans) == [f"P{i}" for i in range(1, 9)] + [f"M{i}" for i in range(1, 7)]
     assert {p["kind"] for c, p in plans.items() if c.startswith("P")} == {"plan"}
     assert {p["kind"] for c, p in plans.items() if c.startswith("M")} == {"measure"}
@@ -191,9 +191,9 @@ def test_plans_lists_eight_plans_and_six_measures_with_their_lead_units(client, 
 
 
 def test_people_lists_positions_and_current_portfolio_ids(client, api_token):
-    response = client.get("/api/v1/people", headers=bearer(api_token("gxq")))
+    response = client.get("/api/v1/people?per_page=200", headers=bearer(api_token("gxq")))
     assert response.status_code == 200
-    people = {p["name"]: p for p in response.get_json()}
+    people = {p["name"]: p for p in response.get_json()["items"]}
     assert len(people) == count(Person)
     for name, unit_names in PORTFOLIOS.items():
         assert people[name]["portfolio_unit_ids"] == sorted(unit_id(n) for n in unit_names), name
@@ -209,7 +209,8 @@ def test_people_leaves_out_portfolio_items_that_have_ended(client, api_token, cl
                                                             PortfolioItem.unit_id == unit_id("市工信局")))
     item.ends_on = date(2026, 1, 31)
     db.session.flush()
-    people = {p["name"]: p for p in client.get("/api/v1/people", headers=bearer(api_token())).get_json()}
+    people = {p["name"]: p for p in
+              client.get("/api/v1/people?per_page=200", headers=bearer(api_token())).get_json()["items"]}
     assert unit_id("市工信局") not in people["丁诚"]["portfolio_unit_ids"]
     assert len(people["丁诚"]["portfolio_unit_ids"]) == len(PORTFOLIOS["丁诚"]) - 1
 
@@ -455,11 +456,11 @@ def test_list_endpoints_do_not_query_once_per_row(client, api_token, count_queri
     assert client.get(path, headers=headers).status_code == 200  # warm up: the token's last use is recorded
     db.session.expire_all()
     with count_queries() as small:
-        rows_before = len(client.get(path, headers=headers).get_json())
+        rows_before = len(client.get(path + "?per_page=200", headers=headers).get_json()["items"])
     grow(10)
     db.session.expire_all()
     with count_queries() as large:
-        rows_after = len(client.get(path, headers=headers).get_json())
+        rows_after = len(client.get(path + "?per_page=200", headers=headers).get_json()["items"])
     assert rows_after == rows_before + 10
     assert large.count == small.count, (small.statements, large.statements)
     assert small.count <= 8, small.statements

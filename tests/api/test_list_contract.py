@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.core.clock import utcnow
 from app.extensions import db
 from app.meetings.models import ExpectedMeeting, MeetingType
+from app.org.models import Unit, UnitKind
 from app.tasks import services
 from app.tasks.models import Task
 from tests.factories import assign_task, person, unit
@@ -85,8 +86,8 @@ def test_the_next_link_keeps_the_filters_and_is_null_on_the_last_page(client, to
 
 
 def test_per_page_above_the_maximum_is_a_chinese_400_naming_it(client, tokens, clock):
-    for url in ("/api/v1/tasks", "/api/v1/meetings", "/api/v1/meeting-records",
-                f"/api/v1/dispatch?person_id={person('丁诚').id}"):
+    for url in ("/api/v1/tasks", "/api/v1/meetings", "/api/v1/meeting-records", "/api/v1/units", "/api/v1/plans",
+                "/api/v1/people", f"/api/v1/dispatch?person_id={person('丁诚').id}"):
         body = assert_json_error(client.get(url + ("&" if "?" in url else "?") + "per_page=201",
                                             headers=tokens["admin"]), 400, "bad_parameter", "per_page")
         assert "200" in body["message"] and CHINESE.search(body["message"])
@@ -292,6 +293,21 @@ def test_walking_a_tasks_follow_ups_sees_each_once_while_follow_ups_are_added(cl
     assert pages >= 4 and len(seen) == len(set(seen)) and set(start) <= set(seen)
 
 
+def test_walking_the_units_sees_every_unit_once_while_units_are_added_and_the_etag_changes(client, tokens, clock):
+    start = ids(client, tokens["admin"], "per_page=200", url="/api/v1/units")
+    etag = get(client, tokens["admin"], "/api/v1/units").headers["ETag"]
+    added = iter(range(100))
+
+    def add(n):
+        i = next(added)
+        db.session.add(Unit(name=f"新单位{i}", short_name=f"新{i}", kind=UnitKind.department, sort_order=i))
+        db.session.flush()
+
+    seen, pages = walk(client, tokens["admin"], "/api/v1/units?per_page=20", between=add)
+    assert pages >= 4 and len(seen) == len(set(seen)) and start <= set(seen)
+    assert get(client, tokens["admin"], "/api/v1/units").headers["ETag"] != etag
+
+
 def test_the_records_list_is_paged_by_next_too(client, tokens, clock):
     body = get(client, tokens["admin"], "/api/v1/meeting-records?per_page=1").get_json()
     assert set(body) == {"items", "total", "per_page", "page", "next"}
@@ -299,7 +315,8 @@ def test_the_records_list_is_paged_by_next_too(client, tokens, clock):
 
 # --- conditional requests -----------------------------------------------------------------------------------
 
-LISTS = ["/api/v1/tasks", "/api/v1/meetings", "/api/v1/meeting-records", "/api/v1/dispatch?person_id={leader}"]
+LISTS = ["/api/v1/tasks", "/api/v1/meetings", "/api/v1/meeting-records", "/api/v1/dispatch?person_id={leader}",
+         "/api/v1/units", "/api/v1/plans", "/api/v1/people"]
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -386,7 +403,7 @@ def test_the_openapi_document_describes_the_contract_once_and_the_304s(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert "cursor" in doc["info"]["description"] and "304" in doc["info"]["description"]
     for path in ("/api/v1/tasks", "/api/v1/dispatch", "/api/v1/tasks/{task_id}/follow-ups", "/api/v1/meetings",
-                 "/api/v1/meeting-records"):
+                 "/api/v1/meeting-records", "/api/v1/units", "/api/v1/plans", "/api/v1/people"):
         operation = doc["paths"][path]["get"]
         assert {"per_page", "cursor", "page"} <= {p["name"] for p in operation["parameters"]}
         assert "304" in operation["responses"] and "ETag" in operation["responses"]["200"]["headers"]
