@@ -685,7 +685,8 @@ def dispatch():
     conditional = Conditional(total, *parts, portfolio, window.yellow_limit, window.provisional)
     if conditional.fresh():
         return conditional.not_modified()
-    page = sql_page(queries.list_rows(), paging, total, scalars=False, keys=queries.list_keys().where(*where))
+    page = sql_page(queries.list_rows(), paging, total, scalars=False,
+                    keys=queries.list_keys(by_unit=True).where(*where))
     latest = queries.latest_follow_ups([r.id for r in page.rows]) if include and page.rows else {}
     items = []
     for row in page.rows:

@@ -215,10 +215,12 @@ class TaskFilter:
         return where
 
 
-def list_keys():
-    """The sort keys of a task list's rows (what `list_rows` orders by), read from the indexes only: the page's
-    ids are picked from these before any wide row is read. Add the WHERE."""
-    return sa.select(Task.id, Unit.sort_order.label("unit_sort_order")).join(Unit, Unit.id == Task.lead_unit_id)
+def list_keys(by_unit=False):
+    """The ids of a task list's rows, read from the indexes only (with `by_unit`, joined to the lead unit, whose
+    sort order then heads the order): the page's ids are picked from these before any wide row is read. Add the
+    WHERE."""
+    query = sa.select(Task.id)
+    return query.join(Unit, Unit.id == Task.lead_unit_id) if by_unit else query
 
 
 def list_rows():
