@@ -14,7 +14,7 @@ import re
 from datetime import date
 
 from gevent.lock import Semaphore
-from locust import HttpUser, between, task
+from locust import FastHttpUser, HttpUser, between, constant_throughput, task
 
 PASSWORD = "Demo2026qbs"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -56,13 +56,13 @@ class SignedIn(HttpUser):
         with self.client.post("/auth/login", name="/auth/login [POST]", catch_response=True,
                               data={"username": self.username, "password": PASSWORD,
                                     "csrf_token": token.group(1) if token else ""}) as response:
-            if "/auth/login" in response.url or not self.client.cookies.get("session"):
+            if "/auth/" in response.url or not self.client.cookies.get("session"):
                 response.failure(f"{self.username}: sign-in refused")
 
     def page(self, url, name):
         with self.client.get(url, name=name, catch_response=True) as response:
-            if response.ok and "/auth/login" in response.url:
-                response.failure("redirected to the sign-in page")
+            if response.ok and "/auth/" in response.url:
+                response.failure(f"redirected to {response.url} (signed out, or asked to change the password)")
             return response
 
 
@@ -101,7 +101,7 @@ class UnitStaff(SignedIn):
                 # are correct answers under concurrent writes; anything else is an error.
                 if response.status_code == 409 and "请刷新页面" in response.text:
                     response.success()
-                elif response.status_code >= 400 or "/auth/login" in response.url:
+                elif response.status_code >= 400 or "/auth/" in response.url:
                     response.failure(f"follow-up: {response.status_code}")
             return
 
@@ -141,3 +141,56 @@ class Office(SignedIn):
     @task(2)
     def quarter_results(self):
         self.page(f"/scoring/{YEAR - 1}/q{random.randint(1, 4)}", "/scoring/<year>/q<n>")
+
+
+# --- the pages scenario (LOAD_SCENARIO=pages): the inbox and the dispatch list at a steady offered rate ------------
+# Each simulated user asks for its page once a second (constant_throughput), so N users offer N requests a second
+# and the run shows whether the server holds that rate. FastHttpUser (geventhttpclient) spends a fraction of the CPU
+# of requests per request: on one machine the load generator and the server share the cores.
+
+_fast_sessions = {}  # username -> session cookie value
+
+
+class FastSignedIn(FastHttpUser):
+    abstract = True
+    wait_time = constant_throughput(1)
+    accounts = ()
+    path = "/"
+
+    def on_start(self):
+        self.username = next_account(self.accounts)
+        with _sign_in_locks.setdefault(("fast", self.username), Semaphore()):
+            if self.username not in _fast_sessions:
+                page = self.client.get("/auth/login", name="/auth/login")
+                token = CSRF.search(page.text)
+                self.client.post("/auth/login", name="/auth/login [POST]",
+                                 data={"username": self.username, "password": PASSWORD,
+                                       "csrf_token": token.group(1) if token else ""})
+                cookie = next((c.value for c in self.client.cookiejar if c.name == "session"), None)
+                if cookie is None:
+                    raise RuntimeError(f"{self.username}: sign-in refused")
+                _fast_sessions[self.username] = cookie
+        self.headers = {"Cookie": f"session={_fast_sessions[self.username]}"}
+
+    @task
+    def read(self):
+        with self.client.get(self.path, name=self.path, headers=self.headers, allow_redirects=False,
+                             catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code} (302 = signed out)")
+
+
+class InboxReader(FastSignedIn):
+    """Unit staff reading their unit's inbox."""
+
+    weight = 5
+    accounts = ("gxj", "fgw", "kjj", "xtx", "gxq")
+    path = "/tasks/inbox"
+
+
+class DispatchReader(FastSignedIn):
+    """Vice mayors reading their dispatch list."""
+
+    weight = 2
+    accounts = ("fushizhang", "fushizhang2")
+    path = "/tasks/dispatch"

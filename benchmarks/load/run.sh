@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Load test: gunicorn with 4 workers on loopback against PostgreSQL database qbs_load (rebuilt with `flask demo`),
-# locust headless with 100 simulated users for 60 s of mixed traffic (benchmarks/load/locustfile.py); prints
-# requests per second, p50/p95/p99 and the error count, and stops gunicorn. Not part of `make test`.
+# Load test: gunicorn (2 workers by default) on loopback against PostgreSQL database qbs_load (rebuilt with
+# `flask demo`), locust headless for 60 s (benchmarks/load/locustfile.py); prints requests per second, p50/p95/p99
+# and the error count, and stops gunicorn. Not part of `make test`. Two scenarios:
+#   mixed  (default) 100 simulated users of mixed traffic: inbox, task pages, follow-ups, dispatch lists, overview,
+#          results; each waits 0.5–2 s between requests
+#   pages  150 users each asking for the inbox or the dispatch list once a second: 150 requests a second offered,
+#          the target rate; the run shows whether it holds (p95, errors)
 #
 #   bash benchmarks/load/run.sh                       # defaults below
+#   LOAD_SCENARIO=pages bash benchmarks/load/run.sh   # the inbox and dispatch pages at 150 requests a second
+#   LOAD_WORKERS=4 bash benchmarks/load/run.sh
 #   LOAD_USERS=50 LOAD_SECONDS=30 bash benchmarks/load/run.sh
 #   LOAD_DB=postgresql://postgres@127.0.0.1:5432/other_scratch_db bash benchmarks/load/run.sh
 #   LOAD_KEEP_DB=1 bash benchmarks/load/run.sh        # reuse qbs_load as it is (no rebuild)
@@ -15,7 +21,14 @@ cd "$(dirname "$0")/../.."
 BIN=.venv/bin
 DB="${LOAD_DB:-postgresql://postgres@127.0.0.1:5432/qbs_load}"
 PORT="${LOAD_PORT:-8765}"
-USERS="${LOAD_USERS:-100}"
+SCENARIO="${LOAD_SCENARIO:-mixed}"
+WORKERS="${LOAD_WORKERS:-2}"
+case "$SCENARIO" in
+  mixed) CLASSES="UnitStaff ViceMayor Office"; DEFAULT_USERS=100 ;;
+  pages) CLASSES="InboxReader DispatchReader"; DEFAULT_USERS=150 ;;
+  *) echo "LOAD_SCENARIO 只能是 mixed 或 pages" >&2; exit 2 ;;
+esac
+USERS="${LOAD_USERS:-$DEFAULT_USERS}"
 SECONDS_TO_RUN="${LOAD_SECONDS:-60}"
 SPAWN_RATE="${LOAD_SPAWN_RATE:-20}"
 OUT="${LOAD_OUT:-benchmarks/results/load}"
@@ -28,6 +41,9 @@ done
 export APP_ENV=production FLASK_APP=app DATABASE_URL="$DB"
 export SECRET_KEY="${SECRET_KEY:-load-test-$(date +%s)-$RANDOM}"
 export SESSION_COOKIE_SECURE=0  # plain HTTP on loopback; production behind TLS keeps it on
+# The demo accounts sign in with the published demo password, which production makes them change before any
+# other page (every page would answer with the account page): the load test reads the pages themselves.
+export DEMO_PASSWORD_FORCES_CHANGE=0
 export INSTANCE_PATH="${INSTANCE_PATH:-/tmp/qbs-load-instance}"
 
 echo "== database $DB"
@@ -45,8 +61,8 @@ EOF
   tail -n 4 "$OUT/setup.log"
 fi
 
-echo "== gunicorn -w 4 on 127.0.0.1:$PORT"
-$BIN/gunicorn -w 4 -b "127.0.0.1:$PORT" --access-logfile /dev/null --error-logfile "$OUT/gunicorn.log" \
+echo "== gunicorn -w $WORKERS on 127.0.0.1:$PORT"
+$BIN/gunicorn -w "$WORKERS" -b "127.0.0.1:$PORT" --access-logfile /dev/null --error-logfile "$OUT/gunicorn.log" \
   --pid "$OUT/gunicorn.pid" 'app:create_app()' &
 GUNICORN=$!
 stop_gunicorn() { kill "$GUNICORN" 2>/dev/null && wait "$GUNICORN" 2>/dev/null || true; }
@@ -58,9 +74,10 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-echo "== locust: $USERS users, ${SECONDS_TO_RUN}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== locust ($SCENARIO): $USERS users, ${SECONDS_TO_RUN}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
 set +e
-$BIN/locust -f benchmarks/load/locustfile.py --headless -u "$USERS" -r "$SPAWN_RATE" -t "${SECONDS_TO_RUN}s" \
+# shellcheck disable=SC2086  # the user classes are words
+$BIN/locust -f benchmarks/load/locustfile.py $CLASSES --headless -u "$USERS" -r "$SPAWN_RATE" -t "${SECONDS_TO_RUN}s" \
   --host "http://127.0.0.1:$PORT" --csv "$OUT/locust" --only-summary --stop-timeout 10 >"$OUT/locust.log" 2>&1
 LOCUST_STATUS=$?
 set -e
