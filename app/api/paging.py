@@ -67,7 +67,9 @@ class SortKey:
             equal = [c.expression == v for c, v in zip(self.columns[:i], values[:i], strict=True)]
             beyond = column.expression < values[i] if column.descending else column.expression > values[i]
             clauses.append(sa.and_(*equal, beyond))
-        return sa.or_(*clauses)
+        first, value = self.columns[0].expression, values[0]
+        # the redundant bound on the first column is what lets an index on it start at the cursor
+        return sa.and_(first <= value if self.columns[0].descending else first >= value, sa.or_(*clauses))
 
     def comparable(self, values):
         """A Python tuple ordered as this key orders rows (descending columns are inverted)."""
