@@ -298,6 +298,13 @@ class Conditional:
         return self._headers(make_response(jsonify(payload), status))
 
 
+def latest(*values):
+    """The latest of the aware datetimes among `values` (validator parts of any kind), or None: the
+    Last-Modified of an answer made of several rows."""
+    times = [v for v in values if isinstance(v, datetime) and v.tzinfo is not None]
+    return max(times) if times else None
+
+
 def table_marks(*models):
     """Scalar subqueries of (count, sum of ids, newest updated_at) of each of these small tables: whatever is
     added, removed or changed in them changes one of the values. For lists of reference rows (units, plans,

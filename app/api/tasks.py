@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g, request
 
 from app.api.base import ok, route
-from app.api.paging import Column, Conditional, SortKey, paging_args, sql_page
+from app.api.paging import Column, Conditional, SortKey, latest, paging_args, sql_page
 from app.api.params import (
     arg_date,
     arg_enum,
@@ -46,7 +46,7 @@ from app.api.schemas import (
     user_ref,
     version_property,
 )
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
@@ -258,6 +258,10 @@ DISPATCH_ORDER = SortKey("dispatch", (Column(Unit.sort_order, "unit_sort_order")
                                       Column(Task.due_on, "due_on", date), Column(Task.id, "id")))
 FOLLOW_UP_ORDER = SortKey("follow-ups", (Column(FollowUp.created_at, "created_at", datetime, descending=True),
                                          Column(FollowUp.id, "id", descending=True)))
+
+
+# Accounts are shown by name (authors, assigners, deciders): a renamed account changes this mark.
+_PEOPLE_MARK = sa.select(sa.func.max(User.updated_at)).scalar_subquery()
 
 
 # --- visibility ---------------------------------------------------------------------------------------------
@@ -512,8 +516,10 @@ def _units_fields(data):
        response=TASK_DETAIL_SCHEMA, tag=TAG, conditional=True)
 def task_detail(task_id):
     task = _task_or_404(task_id, detail=True)
-    # every action on a task (a follow-up too) bumps its version and updated_at
-    conditional = Conditional(task.version, task.updated_at, last_modified=task.updated_at)
+    # every action on a task (a follow-up too) bumps its version and updated_at; the names of the units and
+    # people shown with it change the marks
+    marks = db.session.execute(sa.select(*queries.change_marks(), _PEOPLE_MARK)).one()
+    conditional = Conditional(task.version, task.updated_at, *marks, last_modified=latest(task.updated_at, *marks))
     if conditional.fresh():
         return conditional.not_modified()
     return conditional.answer(detail_json(task_id, task))
@@ -527,12 +533,13 @@ def task_follow_ups(task_id):
     task = _task_or_404(task_id)
     paging = paging_args(FOLLOW_UP_ORDER)
     where = [FollowUp.task_id == task.id]
-    files = sa.select(sa.func.max(Evidence.id)).where(Evidence.task_id == task.id).scalar_subquery()
-    total, last_id, last_file = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(FollowUp.id), files).where(*where)).one()
-    # a follow-up bumps the task's version and updated_at (the Last-Modified); a file is a new Evidence row
-    conditional = Conditional(total, last_id, last_file, task.version, task.updated_at,
-                              last_modified=task.updated_at)
+    files = [sa.select(f).where(Evidence.task_id == task.id).scalar_subquery()
+             for f in (sa.func.count(Evidence.id), sa.func.max(Evidence.created_at))]
+    total, *marks = db.session.execute(sa.select(sa.func.count(), sa.func.max(FollowUp.id), *files,
+                                                 *queries.change_marks(), _PEOPLE_MARK).where(*where)).one()
+    # a follow-up bumps the task's version and updated_at; a file is a new Evidence row
+    conditional = Conditional(total, *marks, task.version, task.updated_at,
+                              last_modified=latest(task.updated_at, *marks))
     if conditional.fresh():
         return conditional.not_modified()
     page = sql_page(queries.follow_ups_query(task.id), paging, total)

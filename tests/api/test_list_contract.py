@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.auth.models import User
 from app.core.clock import utcnow
+from app.core.models import CalendarOverride
 from app.extensions import db
 from app.meetings.models import ExpectedMeeting, MeetingType
-from app.org.models import Unit, UnitKind
+from app.org.models import Plan, Unit, UnitKind
 from app.tasks import services
 from app.tasks.models import Task
 from tests.factories import assign_task, person, unit
@@ -29,6 +31,16 @@ def get(client, headers, url, status=200):
     response = client.get(url, headers=headers)
     assert response.status_code == status, response.get_data(as_text=True)
     return response
+
+
+def settle():
+    """Move every change of the rows an answer is made of 5 minutes back: a Last-Modified is only sent once the
+    second of the latest change is over, and under the frozen clock everything happened "now"."""
+    earlier = utcnow() - timedelta(minutes=5)
+    for model in (Task, Unit, Plan, User, CalendarOverride):
+        db.session.execute(sa.update(model).values(updated_at=earlier))
+    db.session.flush()
+    db.session.expire_all()
 
 
 def walk(client, headers, url, between=None):
@@ -381,10 +393,7 @@ def test_the_etag_changes_with_the_day_because_lights_do(client, tokens, admin, 
 
 def test_the_detail_answers_if_modified_since_by_its_last_modified(client, tokens, admin, user):
     task = assign_task(by=admin)
-    db.session.execute(sa.update(Task).where(Task.id == task.id)
-                       .values(updated_at=utcnow() - timedelta(minutes=5)))
-    db.session.flush()
-    db.session.expire_all()
+    settle()
     first = get(client, tokens["admin"], f"/api/v1/tasks/{task.id}")
     stamp = first.headers["Last-Modified"]
     assert stamp.endswith("GMT")
@@ -397,6 +406,20 @@ def test_the_detail_answers_if_modified_since_by_its_last_modified(client, token
     # If-None-Match wins over If-Modified-Since
     assert client.get(f"/api/v1/tasks/{task.id}", headers={**tokens["admin"], "If-Modified-Since": stamp,
                                                             "If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_a_renamed_unit_changes_the_etag_and_the_last_modified_of_a_task_and_its_lists(client, tokens, admin):
+    task = assign_task(by=admin, co=("市发改委",))
+    settle()
+    urls = [f"/api/v1/tasks/{task.id}", f"/api/v1/tasks/{task.id}/follow-ups", "/api/v1/tasks", "/api/v1/units"]
+    before = {url: get(client, tokens["admin"], url).headers for url in urls}
+    stamp = before[urls[0]]["Last-Modified"]
+    renamed = unit("市发改委")
+    renamed.name, renamed.updated_at = "市发展和改革委员会", utcnow()  # what onupdate sets: the frozen now
+    db.session.flush()
+    for url in urls:
+        assert get(client, tokens["admin"], url).headers["ETag"] != before[url]["ETag"], url
+    assert client.get(urls[0], headers={**tokens["admin"], "If-Modified-Since": stamp}).status_code == 200
 
 
 def test_the_openapi_document_describes_the_contract_once_and_the_304s(client):
