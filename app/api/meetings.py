@@ -15,7 +15,16 @@ import sqlalchemy as sa
 from flask import g
 
 from app.api.base import ok, route
-from app.api.paging import Column, Conditional, SortKey, aggregate, keys_page, paging_args, sql_page
+from app.api.paging import (
+    Column,
+    Conditional,
+    SortKey,
+    aggregate,
+    keys_page,
+    paging_args,
+    sql_page,
+    table_marks,
+)
 from app.api.params import (
     arg_bool,
     arg_date,
@@ -51,6 +60,7 @@ from app.api.schemas import (
     user_ref,
     version_property,
 )
+from app.auth.models import User
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.periods import month_key, parse_month
@@ -77,6 +87,7 @@ from app.meetings.models import (
     RecordItem,
     RecordStatus,
 )
+from app.org.models import Person, Unit
 
 TAG = "会议"
 MAX_RANGE_DAYS = 366
@@ -468,7 +479,8 @@ def meeting_list():
     of_these = MeetingRecord.expected_id.in_(sa.select(ExpectedMeeting.id).where(*where))
     records = [sa.select(f(c)).where(of_these).scalar_subquery()
                for f, c in ((sa.func.count, MeetingRecord.id), (sa.func.max, MeetingRecord.updated_at))]
-    count, *parts = aggregate(ExpectedMeeting, where, *records)
+    # and so are the names of the convening units and people
+    count, *parts = aggregate(ExpectedMeeting, where, *records, *table_marks(Unit, Person))
     conditional = Conditional(count, *parts)
     if conditional.fresh():
         return conditional.not_modified()
@@ -504,7 +516,9 @@ def record_list():
     status = arg_enum("status", "纪要状态", RecordStatus)
     paging = paging_args(RECORD_ORDER)
     where = queries.record_filter(permissions.readable_records_clause(g.api_user), kind, start, end, unit_id, status)
-    total, *parts = aggregate(MeetingRecord, where, sa.func.sum(MeetingRecord.version))
+    # a row shows its meeting, the convener's and the authors' names too
+    total, *parts = aggregate(MeetingRecord, where, sa.func.sum(MeetingRecord.version),
+                              *table_marks(ExpectedMeeting, Unit, Person, User))
     conditional = Conditional(total, *parts)
     if conditional.fresh():
         return conditional.not_modified()
