@@ -52,7 +52,7 @@ from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.periods import Xun
 from app.extensions import db
-from app.org.models import Person, Plan, PortfolioItem, Unit, UnitGroup
+from app.org.models import Person, Plan, Unit, UnitGroup
 from app.tasks import queries, services
 from app.tasks.models import (
     OPEN_STATES,
@@ -686,10 +686,12 @@ def dispatch():
     window, calendar = queries.light_window(on), get_calendar()
     unit_ids, where = queries.dispatch_filter(person, xun, on)
     where += task_filter.clauses(window)
-    total, *parts = queries.list_validator(where)
-    # the portfolio (which units, in which order) is part of the list
-    portfolio = db.session.scalars(unit_ids.order_by(PortfolioItem.unit_id)).all()
-    conditional = Conditional(total, *parts, portfolio, window.yellow_limit, window.provisional)
+    # the portfolio (which units; their order is in the units' change mark) is part of the list
+    portfolio = unit_ids.subquery()
+    total, *parts = queries.list_validator(where, *(
+        sa.select(f).select_from(portfolio).scalar_subquery()
+        for f in (sa.func.count(), sa.func.sum(portfolio.c.unit_id * portfolio.c.unit_id))))
+    conditional = Conditional(total, *parts, window.yellow_limit, window.provisional)
     if conditional.fresh():
         return conditional.not_modified()
     page = sql_page(queries.list_rows(), paging, total, scalars=False,

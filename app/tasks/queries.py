@@ -250,10 +250,11 @@ def change_marks():
             sa.select(sa.func.max(CalendarOverride.updated_at)).scalar_subquery())
 
 
-def list_validator(where):
-    """(count, sum of ids, *change_marks) of the tasks matching `where`, in one statement: the total of a list
-    and what its ETag is made of. The count and the sum come from the covering indexes (no table row is read)."""
-    return tuple(db.session.execute(sa.select(sa.func.count(), sa.func.sum(Task.id), *change_marks())
+def list_validator(where, *extra):
+    """(count, sum of ids, *change_marks, *extra) of the tasks matching `where`, in one statement: the total of a
+    list and what its ETag is made of. The count and the sum come from the covering indexes (no table row is
+    read). `extra`: more scalar subqueries to answer in the same statement."""
+    return tuple(db.session.execute(sa.select(sa.func.count(), sa.func.sum(Task.id), *change_marks(), *extra)
                                     .select_from(Task).where(*where)).one())
 
 

@@ -13,7 +13,7 @@ from app.core.clock import utcnow
 from app.core.models import CalendarOverride
 from app.extensions import db
 from app.meetings.models import ExpectedMeeting, MeetingType
-from app.org.models import Plan, Unit, UnitKind
+from app.org.models import Plan, PortfolioItem, Unit, UnitKind
 from app.tasks import services
 from app.tasks.models import Task
 from tests.factories import assign_task, person, unit
@@ -420,6 +420,16 @@ def test_a_renamed_unit_changes_the_etag_and_the_last_modified_of_a_task_and_its
     for url in urls:
         assert get(client, tokens["admin"], url).headers["ETag"] != before[url]["ETag"], url
     assert client.get(urls[0], headers={**tokens["admin"], "If-Modified-Since": stamp}).status_code == 200
+
+
+def test_a_changed_portfolio_changes_the_dispatch_lists_etag(client, tokens, admin):
+    url = f"/api/v1/dispatch?person_id={person('丁诚').id}"
+    etag = get(client, tokens["admin"], url).headers["ETag"]
+    item = db.session.scalar(sa.select(PortfolioItem).where(PortfolioItem.person_id == person("丁诚").id)
+                             .order_by(PortfolioItem.id).limit(1))
+    item.ends_on = TODAY - timedelta(days=1)  # a unit leaves the portfolio
+    db.session.flush()
+    assert get(client, tokens["admin"], url).headers["ETag"] != etag
 
 
 def test_the_openapi_document_describes_the_contract_once_and_the_304s(client):
