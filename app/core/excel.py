@@ -1,27 +1,36 @@
-"""Excel plumbing every package's exports and imports share: the safe cell writer, the styles, row heights,
-print setup, the published-table frame (title rows, header, sheet names), saving, and the guarded loader.
+"""Excel plumbing every package's exports and imports share: the workbook and sheet being written, the safe cell
+writer, the styles, row heights, print setup, the published-table frame (title rows, header, sheet names), and
+the guarded loader of uploads.
 
-Every exported string goes through `write_cell`, which stores it as text: a follow-up that begins with "=" (or
-+ - @, a tab or a carriage return) must never become a live formula in the leader's copy (CSV/formula injection).
+Exports are written with XlsxWriter (made for writing .xlsx: the stress dispatch list takes a fifth of openpyxl's
+time, whose cell objects and style tables cost most of an export); uploads are read with openpyxl. Neither is
+imported at module level: `create_app()` imports the views, and with them this module and every domain's Excel
+module, so every `flask` command (the reminders' cron scan too) would pay for both packages. They are imported
+where a file is written (`Book`) or read (`read_upload`).
+
+Every exported value goes through `write_cell`, which stores a string as text: a follow-up that begins with "="
+(or + - @, a tab or a carriage return) must never become a live formula in the leader's copy (CSV/formula
+injection). The workbook is opened with `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off,
+strings are written with `write_string`, and text that looks like a formula also gets Excel's quote prefix, so that
+editing the cell keeps it text.
 An uploaded workbook is opened only through `read_upload`, which refuses an empty file, a damaged archive and a zip
 bomb before openpyxl expands it, and turns any failure inside openpyxl into one "cannot read" answer.
 The domain modules (`tasks.excel`, `scoring.excel`, `scoring.entry_excel`, `meetings.excel`,
-`meetings.analysis_excel`) keep only their own sheets.
+`meetings.analysis_excel`) keep only their own sheets. Rows and columns are numbered from 1 here, as Excel shows
+them; `Sheet` turns them into XlsxWriter's numbers from 0.
 """
 
-import copy
 import io
 import logging
 import math
+import os
+import re
 import unicodedata
 import warnings
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from decimal import Decimal
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +39,55 @@ FONT_NAME = "宋体"
 TITLE_FONT_NAME = "黑体"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CELL_TEXT_MAX = 32767  # Excel refuses to open a file with a longer cell
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd h:mm:ss"
+A4 = 9  # Excel's paper size code
+# Page margins in inches (left and right, top and bottom, header and footer): openpyxl's, which the exports have
+# always had (XlsxWriter's own are Excel's newer 0.7, 0.75 and 0.3).
+DEFAULT_MARGINS = (0.75, 1.0, 0.5)
+DIGIT_PIXELS = 7  # the width of a digit of the default font (Calibri 11), the unit of column widths
+# Control characters an XML file cannot hold (tab, line feed and carriage return can).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-_thin = Side(style="thin", color="000000")
-BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+
+# --- styles -------------------------------------------------------------------------------------------------
+# Plain values, so that defining them costs no import; `Book.format` turns each combination into one XlsxWriter
+# format per workbook. Colours are RRGGBB.
+
+@dataclass(frozen=True)
+class Font:
+    name: str = FONT_NAME
+    size: float = 10.5
+    bold: bool = False
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Alignment:
+    horizontal: str | None = None  # left, center, right
+    vertical: str | None = None  # top, center, bottom
+    wrap_text: bool = False
+
+
+@dataclass(frozen=True)
+class Fill:
+    """A solid fill."""
+
+    color: str
+
+
+@dataclass(frozen=True)
+class Border:
+    """The same line on all four sides."""
+
+    style: str = "thin"
+    color: str = "000000"
+
+
+BORDER = Border()
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+HEADER_FILL = Fill("D9D9D9")
 
 # The published-table frame (result tables, the month's analysis): title, subtitle, header on row 3.
 TABLE_HEADER_ROW = 3
@@ -46,6 +98,144 @@ TITLE = Font(name=TITLE_FONT_NAME, size=16, bold=True)
 RIGHT = Alignment(horizontal="right", vertical="center")
 LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
+_VERTICAL = {"center": "vcenter", "top": "top", "bottom": "bottom"}
+_BORDER_STYLES = {"thin": 1, "medium": 2}
+
+
+def _format_properties(font, alignment, border, fill, number_format, quote_prefix) -> dict:
+    properties = {}
+    if font is not None:
+        properties.update(font_name=font.name, font_size=font.size)
+        if font.bold:
+            properties["bold"] = True
+        if font.color:
+            properties["font_color"] = f"#{font.color}"
+    if alignment is not None:
+        if alignment.horizontal:
+            properties["align"] = alignment.horizontal
+        if alignment.vertical:
+            properties["valign"] = _VERTICAL[alignment.vertical]
+        if alignment.wrap_text:
+            properties["text_wrap"] = True
+    if border is not None:
+        properties.update(border=_BORDER_STYLES[border.style], border_color=f"#{border.color}")
+    if fill is not None:
+        properties.update(pattern=1, bg_color=f"#{fill.color}")  # XlsxWriter stores a solid bg_color as fgColor
+    if number_format is not None:
+        properties["num_format"] = number_format
+    if quote_prefix:
+        properties["quote_prefix"] = True
+    return properties
+
+
+# --- the workbook being written -----------------------------------------------------------------------------
+
+class Book:
+    """An .xlsx file being written in memory (no temporary files on the server). Each combination of styles
+    becomes one XlsxWriter format, created the first time a cell asks for it."""
+
+    def __init__(self, title: str):
+        import xlsxwriter  # here, not at module level: see the module docstring
+
+        self._buffer = io.BytesIO()
+        self._workbook = xlsxwriter.Workbook(self._buffer, {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        })
+        self._workbook.set_properties({"title": title, "author": CREATOR})
+        self._formats = {}
+
+    def create_sheet(self, name: str) -> "Sheet":
+        """A new sheet at the end, with the page margins the exports always had."""
+        sheet = Sheet(self, self._workbook.add_worksheet(name))
+        sheet.set_margins(*DEFAULT_MARGINS)
+        return sheet
+
+    def format(self, font=None, alignment=None, border=None, fill=None, number_format=None, quote_prefix=False):
+        """The workbook's format for this combination (None for no style at all)."""
+        key = (font, alignment, border, fill, number_format, quote_prefix)
+        found = self._formats.get(key)
+        if found is None and key not in self._formats:
+            properties = _format_properties(*key)
+            found = self._workbook.add_format(properties) if properties else None
+            self._formats[key] = found
+        return found
+
+    def define_name(self, name: str, formula: str):
+        self._workbook.define_name(name, formula)
+
+    def save(self) -> bytes:
+        """The workbook as the bytes of an .xlsx file (the book cannot be written to afterwards)."""
+        self._workbook.close()
+        return self._buffer.getvalue()
+
+
+class Sheet:
+    """A worksheet of a `Book`; rows and columns numbered from 1."""
+
+    def __init__(self, book: Book, worksheet):
+        self.book = book
+        self.worksheet = worksheet  # the XlsxWriter worksheet, for what has no helper here
+
+    def set_width(self, column: int, width: float, *, hidden: bool = False):
+        """`width` as it is stored in the file, as the exports always gave it (Excel shows it about 0.7 smaller):
+        XlsxWriter's own width would add Excel's cell padding, so it is given in pixels of the default font's
+        7-pixel digits instead."""
+        self.worksheet.set_column_pixels(column - 1, column - 1, round(width * DIGIT_PIXELS), None,
+                                         {"hidden": True} if hidden else None)
+
+    def set_widths(self, widths):
+        """Column widths from column A on."""
+        for column, width in enumerate(widths, start=1):
+            self.set_width(column, width)
+
+    def set_height(self, row: int, height: float):
+        self.worksheet.set_row(row - 1, height)
+
+    def freeze(self, row: int, column: int = 1):
+        """Freeze the panes above `row` and left of `column` (the first cell that scrolls)."""
+        self.worksheet.freeze_panes(row - 1, column - 1)
+
+    def repeat_rows(self, first: int, last: int):
+        """Print rows `first`..`last` on top of every page."""
+        self.worksheet.repeat_rows(first - 1, last - 1)
+
+    def print_area(self, last_row: int, ncols: int):
+        self.worksheet.print_area(0, 0, last_row - 1, ncols - 1)
+
+    def hide(self):
+        self.worksheet.hide()
+
+    def set_margins(self, sides: float, top: float, footer: float = 0.5):
+        """Page margins in inches: left and right, top and bottom, and the header's and footer's."""
+        self.worksheet.set_margins(left=sides, right=sides, top=top, bottom=top)
+        # set_header()/set_footer() would also replace their text: the two margins are set on their own
+        self.worksheet.margin_header = self.worksheet.margin_footer = footer
+
+
+class WorkbookBytes(bytes):
+    """An export's .xlsx bytes that can also be saved as the openpyxl Workbook could, to a file or a path
+    (the monthly analysis returned a Workbook, and its view saves the export)."""
+
+    def save(self, file):
+        if isinstance(file, (str, os.PathLike)):
+            with open(file, "wb") as out:
+                out.write(self)
+        else:
+            file.write(self)
+
+
+def new_workbook(title: str) -> Book:
+    """An empty workbook (no sheet yet) titled `title`, created by the system."""
+    return Book(title)
+
+
+def save_workbook(book: Book) -> bytes:
+    """The workbook as the bytes of an .xlsx file."""
+    return book.save()
+
 
 # --- writing cells safely -----------------------------------------------------------------------------------
 
@@ -54,116 +244,137 @@ def is_formula_like(text) -> bool:
 
 
 def safe_value(value):
-    """A value openpyxl can store and Excel can open: strings get "\n" line ends (browsers send CRLF), lose the
-    control characters XML cannot hold and are cut to Excel's cell limit; enums show their Chinese label; dates
-    and numbers pass unchanged."""
+    """A value Excel can open: strings get "\n" line ends (browsers send CRLF), lose the control characters XML
+    cannot hold and are cut to Excel's cell limit; enums show their Chinese label; dates and numbers pass
+    unchanged (a Decimal is written as the number it is, without a detour through a binary float)."""
     if value is None:
         return None
     label = getattr(value, "label", None)
     if isinstance(label, str):
         value = label
-    if isinstance(value, (bool, int, float, date, datetime)):
+    if isinstance(value, (bool, int, float, Decimal, date, datetime)):
         return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    text = str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isprintable():  # the regular expression only for text with something unusual in it
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > CELL_TEXT_MAX:
         text = text[: CELL_TEXT_MAX - 1] + "…"
     return text
 
 
-def write_cell(ws, row, column, value, *, font=None, alignment=None, border=None, fill=None, number_format=None):
-    """Write one cell. A string is always stored as text (data type "s"), never as a formula or an error code;
-    one that looks like a formula also gets Excel's quote prefix, so editing the cell keeps it text."""
-    cell = ws.cell(row=row, column=column)
-    fresh = not cell.has_style  # asked before the value: a date value gives the cell a number format
+def _prepared(ws: Sheet, value, font, alignment, border, fill, number_format):
+    """The value as it is stored and the format of its cell."""
     risky = is_formula_like(value)
     value = safe_value(value)
-    cell.value = value
-    _style_cell(ws, cell, fresh, font, alignment, border, fill, number_format)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if risky or is_formula_like(value):
-            cell.quotePrefix = True
-    return cell
+    if value.__class__ is str:
+        return value, ws.book.format(font, alignment, border, fill, number_format, risky or is_formula_like(value))
+    if number_format is None and isinstance(value, date):  # a datetime is a date too
+        number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+    return value, ws.book.format(font, alignment, border, fill, number_format)
 
 
-def _style_cell(ws, cell, fresh, font, alignment, border, fill, number_format):
-    """Setting a style object makes openpyxl hash it into the workbook's style tables, which cost more than the
-    rest of an export together; so a fresh cell given the same style objects as an earlier fresh cell takes a
-    copy of its style array (the cache lives on the workbook and holds the objects, so their ids stay theirs)."""
-    if font is None and alignment is None and border is None and fill is None and number_format is None:
-        return
-    key = (id(font), id(alignment), id(border), id(fill), number_format)
-    cache = ws.parent.__dict__.setdefault("_qbs_style_cache", {})
-    if fresh and key in cache:
-        cell._style = copy.copy(cache[key][0])
-        return
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    if border is not None:
-        cell.border = border
-    if fill is not None:
-        cell.fill = fill
-    if number_format is not None:
-        cell.number_format = number_format
-    if fresh:
-        cache[key] = (copy.copy(cell._style), (font, alignment, border, fill))
+def _put(ws: Sheet, row, column, value, cell_format):
+    sheet, kind = ws.worksheet, value.__class__
+    if kind is str:
+        if value:
+            sheet.write_string(row - 1, column - 1, value, cell_format)
+        else:
+            sheet.write_blank(row - 1, column - 1, None, cell_format)
+    elif value is None:
+        sheet.write_blank(row - 1, column - 1, None, cell_format)
+    elif kind is bool:
+        sheet.write_boolean(row - 1, column - 1, value, cell_format)
+    elif isinstance(value, date):
+        sheet.write_datetime(row - 1, column - 1, value, cell_format)
+    else:
+        sheet.write_number(row - 1, column - 1, value, cell_format)
+
+
+def write_cell(ws: Sheet, row, column, value, *, font=None, alignment=None, border=None, fill=None,
+               number_format=None):
+    """Write one cell. A string is always stored as text (never a formula, an error code, a link or a number);
+    one that looks like a formula also gets Excel's quote prefix, so editing the cell keeps it text. A date gets
+    the date format unless `number_format` says otherwise; None (or "") leaves a blank cell with the style."""
+    value, cell_format = _prepared(ws, value, font, alignment, border, fill, number_format)
+    _put(ws, row, column, value, cell_format)
+
+
+def merge_cells(ws: Sheet, row, first_column, last_column, value, *, font=None, alignment=None, border=None,
+                fill=None, number_format=None):
+    """One row's cells `first_column`..`last_column` merged, holding `value` (written as `write_cell` does);
+    every cell of the range gets the style, so a border runs round the whole range."""
+    value, cell_format = _prepared(ws, value, font, alignment, border, fill, number_format)
+    ws.worksheet.merge_range(row - 1, first_column - 1, row - 1, last_column - 1, None, cell_format)
+    _put(ws, row, first_column, value, cell_format)
+
+
+class _Widths(dict):
+    """Character -> display width in Excel column units, filled as characters are met."""
+
+    def __missing__(self, ch):
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_width_of = _Widths().__getitem__
 
 
 def text_width(text: str) -> int:
     """Display width in Excel column units: a CJK character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_width_of, text))
 
 
 def _lines(text, column_width) -> int:
     if text is None or text == "":
         return 1
     usable = max(column_width - 1, 1)
-    return sum(max(1, math.ceil(text_width(part) / usable)) for part in str(text).split("\n"))
+    lines = 0
+    for part in str(text).split("\n"):
+        # a part of at most half the usable width takes one line whatever its characters: no need to measure it
+        lines += 1 if 2 * len(part) <= usable else max(1, math.ceil(text_width(part) / usable))
+    return lines
 
 
-def fit_row_height(ws, row, values_by_width, line_height=14.0, minimum=20.0):
+def row_height(values_by_width, line_height=14.0, minimum=20.0) -> float:
     """Excel does not grow a row for wrapped text written by a program; estimate it so that nothing is cut off
     when printed (409 points is Excel's maximum)."""
     lines = max(_lines(value, width) for value, width in values_by_width)
-    ws.row_dimensions[row].height = min(max(minimum, lines * line_height + 4), 409)
+    return min(max(minimum, lines * line_height + 4), 409)
 
 
-def print_setup(ws, header_row, ncols, last_row, freeze_column=1):
+def fit_row_height(ws: Sheet, row, values_by_width, line_height=14.0, minimum=20.0):
+    """Set the row's height to `row_height` of its values."""
+    ws.set_height(row, row_height(values_by_width, line_height, minimum))
+
+
+def page_setup(ws: Sheet, *, landscape: bool):
+    """A4, fitted to the page width (as many pages down as needed), 第 n 页 in the footer."""
+    sheet = ws.worksheet
+    if landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.set_paper(A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_footer("&C第 &P 页，共 &N 页", margin=sheet.margin_footer)
+
+
+def print_setup(ws: Sheet, header_row, ncols, last_row, freeze_column=1):
     """A landscape A4 table: panes frozen under the header (and left of `freeze_column`), the header repeated on
-    every page, fitted to the page width, 第 n 页 in the footer."""
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=freeze_column)
-    ws.print_title_rows = f"1:{header_row}"
-    ws.print_area = f"A1:{get_column_letter(ncols)}{last_row}"
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
-def save_workbook(wb) -> bytes:
-    """The workbook as the bytes of an .xlsx file."""
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    every page, fitted to the page width, centred, 第 n 页 in the footer."""
+    ws.freeze(header_row + 1, freeze_column)
+    ws.repeat_rows(1, header_row)
+    ws.print_area(last_row, ncols)
+    page_setup(ws, landscape=True)
+    ws.set_margins(0.4, 0.6)
+    ws.worksheet.center_horizontally()
 
 
 # --- the published-table frame ------------------------------------------------------------------------------
-
-def new_workbook(title):
-    """An empty workbook (no sheet yet) titled `title`, created by the system."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    wb.properties.title = title
-    wb.properties.creator = CREATOR
-    return wb
-
 
 def sheet_title(label, used):
     """A valid, unique sheet name (at most 31 characters, none of []:*?/\\)."""
@@ -176,27 +387,25 @@ def sheet_title(label, used):
     return name
 
 
-def title_rows(ws, title, subtitle, ncols):
+def title_rows(ws: Sheet, title, subtitle, ncols):
     """Row 1 the title, row 2 the subtitle, each merged across the table."""
-    write_cell(ws, 1, 1, title, font=TITLE, alignment=Alignment(horizontal="center", vertical="center",
-                                                                 wrap_text=True))
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.row_dimensions[1].height = 34
-    write_cell(ws, 2, 1, subtitle, font=BODY, alignment=LEFT_WRAP)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    ws.row_dimensions[2].height = 20
+    merge_cells(ws, 1, 1, ncols, title, font=TITLE,
+                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    ws.set_height(1, 34)
+    merge_cells(ws, 2, 1, ncols, subtitle, font=BODY, alignment=LEFT_WRAP)
+    ws.set_height(2, 20)
 
 
-def table_header(ws, labels, widths):
+def table_header(ws: Sheet, labels, widths):
     """The header on TABLE_HEADER_ROW, setting the column widths."""
     for index, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
         write_cell(ws, TABLE_HEADER_ROW, index, label, font=HEADER, alignment=WRAP_CENTER, border=BORDER,
                    fill=HEADER_FILL)
-        ws.column_dimensions[get_column_letter(index)].width = width
+        ws.set_width(index, width)
     fit_row_height(ws, TABLE_HEADER_ROW, list(zip(labels, widths, strict=True)), minimum=30)
 
 
-def table_print_setup(ws, ncols, last_row):
+def table_print_setup(ws: Sheet, ncols, last_row):
     """The published tables' print setup: the title rows repeated, the first two columns (序号, 单位) frozen."""
     print_setup(ws, TABLE_HEADER_ROW, ncols, last_row, freeze_column=3)
 
@@ -225,6 +434,8 @@ def read_upload(data: bytes, read, *, max_bytes: int, what: str = "upload"):
         raise UnreadableUpload("unreadable") from None
     if expanded > max_bytes:
         raise UnreadableUpload("too_large")
+    from openpyxl import load_workbook  # here, not at module level: see the module docstring
+
     try:
         with warnings.catch_warnings():
             # openpyxl warns about features it drops (extensions, unknown styles); none matter for reading values.
@@ -240,8 +451,8 @@ def read_upload(data: bytes, read, *, max_bytes: int, what: str = "upload"):
 
 
 def non_blank_rows(ws, *, max_col: int, limit: int, text):
-    """The rows of `ws` with some non-blank cell (by `text(value)`), with their 1-based numbers, stopping once
-    there are more than `limit`."""
+    """The rows of `ws` (an openpyxl worksheet) with some non-blank cell (by `text(value)`), with their 1-based
+    numbers, stopping once there are more than `limit`."""
     rows = []
     for number, values in enumerate(ws.iter_rows(min_row=1, max_col=max_col, values_only=True), start=1):
         if any(text(v) for v in values):

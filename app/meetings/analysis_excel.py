@@ -2,10 +2,9 @@
 
 Takes the analysis dict (live from `month_analysis`, or frozen in a 月分析 record's snapshot), so the export shows
 exactly what the page shows. Every text goes through `app.core.excel.write_cell`: a unit or plan name that begins
-with "=" stays text, never a live formula (formula injection). Counts are numbers.
+with "=" stays text, never a live formula (formula injection). Counts are numbers. Written with XlsxWriter, imported
+only when a file is written (see app.core.excel).
 """
-
-from openpyxl.styles import Font
 
 from app.core.excel import (
     BODY,
@@ -17,7 +16,11 @@ from app.core.excel import (
     TITLE_FONT_NAME,
     WRAP_CENTER,
     WRAP_TOP,
+    Font,
+    WorkbookBytes,
+    merge_cells,
     new_workbook,
+    save_workbook,
     sheet_title,
     table_header,
     table_print_setup,
@@ -61,10 +64,8 @@ def _table(ws, a, labels, widths, rows):
             _cell(ws, row_no, column, value, bold=values is rows[-1] and values[0] == "合计")
     if not rows:
         row_no += 1
-        write_cell(ws, row_no, 1, "本月无数据。", font=BODY, alignment=LEFT_WRAP)
+        merge_cells(ws, row_no, 1, len(labels), "本月无数据。", font=BODY, alignment=LEFT_WRAP)
     table_print_setup(ws, len(labels), row_no)
-    if not rows:  # merged only now: freezing the panes at a cell of a merged row fails (MergedCell)
-        ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=len(labels))
     return row_no
 
 
@@ -108,8 +109,9 @@ def _summary(wb, a, used):
     table_print_setup(ws, len(labels), row_no)
 
 
-def analysis_workbook(a: dict):
-    """The openpyxl Workbook of an analysis dict; the caller saves it (to a response or a file)."""
+def analysis_workbook(a: dict) -> WorkbookBytes:
+    """The .xlsx bytes of an analysis dict (which, as the openpyxl Workbook this returned before, also have
+    `.save(file)`)."""
     wb = new_workbook(_title(a))
     used = set()
     _summary(wb, a, used)
@@ -145,4 +147,4 @@ def analysis_workbook(a: dict):
 
     rows = [line(x["label"], x) for x in c["by_type"]] + [line("合计", c["total"])]
     _table(wb.create_sheet(sheet_title("会议落实", used)), a, labels, [14, 9, 10, 10, 10, 10, 10], rows)
-    return wb
+    return WorkbookBytes(save_workbook(wb))

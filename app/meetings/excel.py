@@ -1,11 +1,8 @@
 """A meeting record as an .xlsx officials can open and print: a title row, the meta lines, the minutes, then the
 items (decisions with their tasks, instructions, carried-over tasks, visits, explanations, escalated items), the
 attachments and amendments; for a 旬调度 the frozen dispatch list on a second sheet, for a 季考核 the quarter's
-ranks. Every string goes through core.excel.write_cell, so text that looks like a formula stays text."""
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+ranks. Every string goes through core.excel.write_cell, so text that looks like a formula stays text; the file is
+written with XlsxWriter (imported only when a record is exported: see app.core.excel)."""
 
 from app.core.excel import (
     BORDER,
@@ -14,7 +11,12 @@ from app.core.excel import (
     TITLE_FONT_NAME,
     WRAP_CENTER,
     WRAP_TOP,
+    Alignment,
+    Font,
     fit_row_height,
+    merge_cells,
+    new_workbook,
+    page_setup,
     save_workbook,
     write_cell,
 )
@@ -27,6 +29,8 @@ ITEM_COLUMNS = (("序号", 6), ("类别", 12), ("内容", 60), ("单位", 18), (
 BODY = Font(name=FONT_NAME, size=10.5)
 BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
 HEAD = Font(name=TITLE_FONT_NAME, size=11, bold=True)
+TITLE = Font(name=TITLE_FONT_NAME, size=16, bold=True)
+DATE_LEFT = Alignment(horizontal="left", vertical="top")
 
 
 def record_filename(record) -> str:
@@ -34,31 +38,22 @@ def record_filename(record) -> str:
 
 
 def _setup(ws, columns, landscape=False):
-    for index, (_, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.set_widths([width for _, width in columns])
+    page_setup(ws, landscape=landscape)
 
 
 def _title(ws, row, text, ncols):
-    write_cell(ws, row, 1, text, font=Font(name=TITLE_FONT_NAME, size=16, bold=True),
-               alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-    ws.row_dimensions[row].height = 34
+    merge_cells(ws, row, 1, ncols, text, font=TITLE,
+                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    ws.set_height(row, 34)
 
 
 def _line(ws, row, label, value, ncols):
-    """A meta line: the label in the first two columns, the value merged over the rest."""
-    write_cell(ws, row, 1, label, font=BOLD, alignment=WRAP_TOP, border=BORDER, fill=HEADER_FILL)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-    write_cell(ws, row, 3, value, font=BODY, alignment=WRAP_TOP, border=BORDER)
-    for column in range(4, ncols + 1):
-        ws.cell(row=row, column=column).border = BORDER
-    ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=ncols)
+    """A meta line: the label in the first two columns, the value merged over the rest (a date as a date)."""
+    merge_cells(ws, row, 1, 2, label, font=BOLD, alignment=WRAP_TOP, border=BORDER, fill=HEADER_FILL)
+    is_date = not isinstance(value, str) and value is not None
+    merge_cells(ws, row, 3, ncols, value, font=BODY, alignment=DATE_LEFT if is_date else WRAP_TOP, border=BORDER,
+                number_format="yyyy-mm-dd" if is_date else None)
     width = sum(w for _, w in ITEM_COLUMNS[2:])
     fit_row_height(ws, row, [(value if isinstance(value, str) else "", width)])
 
@@ -83,11 +78,8 @@ def record_workbook(record, escalations=None) -> bytes:
     if escalations is None:
         escalations = escalations_of([i.id for i in record.items])
     expected = record.expected
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "纪要"
-    wb.properties.title = record_title(expected)
-    wb.properties.creator = "湘潭市产业强市“千百十”工程督考系统"
+    wb = new_workbook(record_title(expected))
+    ws = wb.create_sheet("纪要")
     ncols = len(ITEM_COLUMNS)
     _setup(ws, ITEM_COLUMNS)
     _title(ws, 1, record_title(expected), ncols)
@@ -113,9 +105,6 @@ def record_workbook(record, escalations=None) -> bytes:
             continue
         row += 1
         _line(ws, row, label, value, ncols)
-        if label in ("会议日期", "提交日期"):
-            ws.cell(row=row, column=3).number_format = "yyyy-mm-dd"
-            ws.cell(row=row, column=3).alignment = Alignment(horizontal="left", vertical="top")
 
     row += 2
     for index, (label, _) in enumerate(ITEM_COLUMNS, start=1):
@@ -136,8 +125,7 @@ def record_workbook(record, escalations=None) -> bytes:
                                                                                            strict=True)])
     if number == 0:
         row += 1
-        write_cell(ws, row, 1, "（无会议决定及其他事项）", font=BODY, border=BORDER)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+        merge_cells(ws, row, 1, ncols, "（无会议决定及其他事项）", font=BODY, border=BORDER)
 
     if record.attachments:
         row += 2
@@ -148,8 +136,8 @@ def record_workbook(record, escalations=None) -> bytes:
         who = amendment.user.display_name if amendment.user else ""
         _line(ws, row, "修改记录", f"{amendment.created_at.date().isoformat()} {who}：{amendment.changed}。"
                                  f"理由：{amendment.reason}", ncols)
-    ws.print_title_rows = "1:1"
-    ws.print_area = f"A1:{get_column_letter(ncols)}{row}"
+    ws.repeat_rows(1, 1)
+    ws.print_area(row, ncols)
 
     if record.type is MeetingType.dispatch and record.snapshot:
         _dispatch_sheet(wb.create_sheet("调度清单（会议时）"), record.snapshot)
@@ -176,9 +164,8 @@ def _dispatch_sheet(ws, snap):
     ncols = len(DISPATCH_COLUMNS)
     _setup(ws, DISPATCH_COLUMNS, landscape=True)
     _title(ws, 1, snap.get("title", "调度清单"), ncols)
-    write_cell(ws, 2, 1, f"截至 {snap.get('as_of', '')}（会议时冻结，此后不随事项变化）", font=BODY,
-               alignment=Alignment(horizontal="right"))
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    merge_cells(ws, 2, 1, ncols, f"截至 {snap.get('as_of', '')}（会议时冻结，此后不随事项变化）", font=BODY,
+                alignment=Alignment(horizontal="right"))
     for index, (label, _) in enumerate(DISPATCH_COLUMNS, start=1):
         write_cell(ws, 3, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
     row, number = 3, 0
@@ -186,8 +173,7 @@ def _dispatch_sheet(ws, snap):
         if not unit.get("rows"):
             continue
         row += 1
-        write_cell(ws, row, 1, f"{unit['name']}（{len(unit['rows'])}项）", font=BOLD, border=BORDER)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+        merge_cells(ws, row, 1, ncols, f"{unit['name']}（{len(unit['rows'])}项）", font=BOLD, border=BORDER)
         for task in unit["rows"]:
             row += 1
             number += 1
@@ -202,7 +188,7 @@ def _dispatch_sheet(ws, snap):
     if number == 0:
         row += 1
         write_cell(ws, row, 1, "本旬无调度事项。", font=BODY)
-    ws.print_title_rows = "1:3"
+    ws.repeat_rows(1, 3)
 
 
 QUARTER_COLUMNS = (("组别", 18), ("名次", 8), ("单位", 30), ("得分", 12), ("最终得分", 12), ("备注", 20))
@@ -223,4 +209,4 @@ def _quarter_sheet(ws, snap):
             values = (group["label"], unit["rank"], unit["name"], unit["total"], unit["final"], note)
             for column, value in enumerate(values, start=1):
                 write_cell(ws, row, column, value, font=BODY, border=BORDER, alignment=WRAP_TOP)
-    ws.print_title_rows = "1:2"
+    ws.repeat_rows(1, 2)

@@ -4,15 +4,26 @@
 component or sub-items) with their current entries. `grid_workbook` writes the same grid as one row per cell
 with hidden id columns; `parse_entry_workbook` reads a filled copy back into `EntryItem`s. The upload is all or
 nothing because the items go to `entries.enter_scores` together, which checks every one before writing any.
+The grid is written with XlsxWriter and read back with openpyxl, each imported only then (see app.core.excel).
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-
-from app.core.excel import BORDER, HEADER_FILL, UnreadableUpload, non_blank_rows, read_upload, save_workbook, write_cell
+from app.core.excel import (
+    BORDER,
+    HEADER_FILL,
+    Alignment,
+    Fill,
+    Font,
+    UnreadableUpload,
+    merge_cells,
+    new_workbook,
+    non_blank_rows,
+    read_upload,
+    save_workbook,
+    write_cell,
+)
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
 from app.scoring.entries import EntryItem, cells_for_enterer
@@ -27,7 +38,8 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # refused before openpyxl expands a z
 HEADER_SEARCH_ROWS = 5
 UNREADABLE = "文件无法读取，请上传从本页面下载、填写后保存的 .xlsx 录入表。"
 
-# (key, header, width, hidden)
+# (key, header, width, hidden). The hidden columns' widths differ so that each keeps its own <col> element in the
+# file: XlsxWriter joins equal neighbours into one range, of which openpyxl-based readers see only the first column.
 COLUMNS = (
     ("number", "序号", 6, False),
     ("unit", "被考评单位", 30, False),
@@ -37,7 +49,7 @@ COLUMNS = (
     ("note", "扣分说明（未给满分时必填）", 50, False),
     ("unit_id", "单位编号", 10, True),
     ("assessor", "考评项代码", 12, True),
-    ("sub_item", "细项代码", 12, True),
+    ("sub_item", "细项代码", 11, True),
 )
 HEADERS = {header: key for key, header, _, _ in COLUMNS}
 REQUIRED = ("value", "unit_id", "assessor", "sub_item")
@@ -144,8 +156,10 @@ def entry_grid(year_rules, year, quarter, enterer) -> EntryGrid:
 
 # --- writing -----------------------------------------------------------------------------------------------
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FILL = Fill("FFF2CC")
 WRAP = Alignment(wrap_text=True, vertical="center")
+FONT = Font(name="宋体", size=11)
+BOLD = Font(name="宋体", size=11, bold=True)
 
 
 def grid_filename(grid: EntryGrid) -> str:
@@ -154,24 +168,20 @@ def grid_filename(grid: EntryGrid) -> str:
 
 def grid_workbook(grid: EntryGrid) -> bytes:
     """One row per cell: unit, item, maximum, the current value and note (to fill), and hidden ids."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    font = Font(name="宋体", size=11)
-    bold = Font(name="宋体", size=11, bold=True)
     title = f"{grid.year}年第{grid.quarter}季度 产业强市“千百十”工程考评得分录入表（{grid.enterer.name}）"
-    write_cell(ws, 1, 1, title, font=Font(name="黑体", size=14))
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
-    write_cell(ws, 2, 1, "只填写“得分”和“扣分说明”两列；得分在 0 到满分之间，最多两位小数；未给满分须写扣分说明；"
-                         "得分留空的行不保存。请勿改动其他列、删除隐藏列。整份文件校验通过才会保存。", font=font,
-               alignment=WRAP)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
-    ws.row_dimensions[2].height = 32
+    wb = new_workbook(title)
+    ws = wb.create_sheet(SHEET)
+    merge_cells(ws, 1, 1, 6, title, font=Font(name="黑体", size=14))
+    merge_cells(ws, 2, 1, 6, "只填写“得分”和“扣分说明”两列；得分在 0 到满分之间，最多两位小数；未给满分须写扣分说明；"
+                             "得分留空的行不保存。请勿改动其他列、删除隐藏列。整份文件校验通过才会保存。", font=FONT,
+                alignment=WRAP)
+    ws.set_height(2, 32)
     for column, (_key, header, width, hidden) in enumerate(COLUMNS, start=1):
-        write_cell(ws, 3, column, header, font=bold, border=BORDER, fill=HEADER_FILL, alignment=WRAP)
-        letter = ws.cell(row=3, column=column).column_letter
-        ws.column_dimensions[letter].width = width
-        ws.column_dimensions[letter].hidden = hidden
+        write_cell(ws, 3, column, header, font=BOLD, border=BORDER, fill=HEADER_FILL, alignment=WRAP)
+        ws.set_width(column, width, hidden=hidden)
+    styles = [dict(font=FONT, border=BORDER, fill=INPUT_FILL if key in ("value", "note") else None,
+                   number_format="0.00" if key in ("maximum", "value") else None,
+                   alignment=WRAP if key in ("unit", "item", "note") else None) for key, _, _, _ in COLUMNS]
     row_number = 4
     for number, cell in enumerate(grid.cells, start=1):
         entry = cell.entry
@@ -179,21 +189,17 @@ def grid_workbook(grid: EntryGrid) -> bytes:
                   entry.value if entry else None, entry.note if entry else None,
                   cell.unit.id, cell.assessor, cell.sub_item)
         for column, value in enumerate(values, start=1):
-            key = COLUMNS[column - 1][0]
             if isinstance(value, Decimal):
                 value = float(value)  # an Excel number cell; read back through its shortest text form
-            write_cell(ws, row_number, column, value, font=font, border=BORDER,
-                       fill=INPUT_FILL if key in ("value", "note") else None,
-                       number_format="0.00" if key in ("maximum", "value") else None,
-                       alignment=WRAP if key in ("unit", "item", "note") else None)
+            write_cell(ws, row_number, column, value, **styles[column - 1])
         row_number += 1
-    ws.freeze_panes = "A4"
+    ws.freeze(4)
     meta = wb.create_sheet(META_SHEET)
     for row, (key, value) in enumerate((("year", grid.year), ("quarter", grid.quarter),
                                         ("enterer", grid.enterer.id)), start=1):
         write_cell(meta, row, 1, key)
         write_cell(meta, row, 2, value)
-    meta.sheet_state = "hidden"
+    meta.hide()
     return save_workbook(wb)
 
 

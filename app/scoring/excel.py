@@ -6,7 +6,8 @@ the 注 lines (blends, status, reopenings, rules). The writers take the page mod
 `app.scoring.pages` (`QuarterPage`, `YearPage`), so the export shows exactly what the page shows.
 
 Text goes through `app.core.excel.write_cell` (always a text cell, never a formula); scores are written as
-Decimal numbers with a two-place format, which openpyxl stores as the decimal string itself (no binary float).
+Decimal numbers with a two-place format, stored as the decimal digits themselves (no binary float). The files are
+written with XlsxWriter, imported only when one is written (see app.core.excel).
 """
 
 from decimal import Decimal
@@ -21,6 +22,7 @@ from app.core.excel import (
     WRAP_CENTER,
     WRAP_TOP,
     fit_row_height,
+    merge_cells,
     new_workbook,
     save_workbook,
     sheet_title,
@@ -37,12 +39,8 @@ def write_score(ws, row, column, value, *, bold=False):
     """A score cell: a Decimal number shown with two places; "—" when there is none."""
     if value is None or value == "":
         return write_cell(ws, row, column, "—", font=BODY, alignment=WRAP_CENTER, border=BORDER)
-    cell = ws.cell(row=row, column=column)
-    cell.value = Decimal(str(value))
-    cell.data_type = "n"
-    cell.number_format = SCORE_FORMAT
-    cell.font, cell.alignment, cell.border = (BOLD if bold else BODY), RIGHT, BORDER
-    return cell
+    return write_cell(ws, row, column, Decimal(str(value)), font=BOLD if bold else BODY, alignment=RIGHT,
+                      border=BORDER, number_format=SCORE_FORMAT)
 
 
 def _notes(ws, row_no, lines, ncols, width):
@@ -50,8 +48,7 @@ def _notes(ws, row_no, lines, ncols, width):
     for number, line in enumerate(lines, start=1):
         row_no += 1
         text = f"注：{number}. {line}" if number == 1 else f"　　{number}. {line}"
-        write_cell(ws, row_no, 1, text, font=BODY, alignment=LEFT_WRAP)
-        ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=ncols)
+        merge_cells(ws, row_no, 1, ncols, text, font=BODY, alignment=LEFT_WRAP)
         fit_row_height(ws, row_no, [(text, width)], minimum=18)
     return row_no
 

@@ -1,6 +1,8 @@
 """Excel in and out for tasks: the 旬调度清单 export, the task-list import template, and the import itself.
 
 Every exported string goes through `app.core.excel.write_cell`, which stores it as text (never a live formula).
+The exports are written with XlsxWriter and the import read with openpyxl, both imported only when a file is
+written or read (`app.core.excel` says why).
 
 The import is all or nothing. `parse_task_workbook` reads and checks every row and raises `TaskImportError` with
 every problem found (Chinese, naming row and column, as the spreadsheet numbers rows); `import_tasks` then calls
@@ -14,24 +16,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.core.clock import get_clock
 from app.core.errors import PermissionDenied, ServiceError
 from app.core.excel import (
     BORDER,
-    CREATOR,
     FONT_NAME,
     HEADER_FILL,
     TITLE_FONT_NAME,
     WRAP_CENTER,
     WRAP_TOP,
+    Alignment,
+    Fill,
+    Font,
     UnreadableUpload,
     fit_row_height,
+    merge_cells,
+    new_workbook,
     non_blank_rows,
     print_setup,
     read_upload,
@@ -55,11 +56,16 @@ STALE_LABEL = "（上旬以来未反馈）"
 UNREADABLE = "文件无法读取，请上传由模板填写的 .xlsx 文件"
 
 LIGHT_FILLS = {
-    Light.red: PatternFill("solid", fgColor="FFC7CE"),
-    Light.yellow: PatternFill("solid", fgColor="FFEB9C"),
-    Light.green: PatternFill("solid", fgColor="C6EFCE"),
+    Light.red: Fill("FFC7CE"),
+    Light.yellow: Fill("FFEB9C"),
+    Light.green: Fill("C6EFCE"),
 }
-GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
+GROUP_FILL = Fill("F2F2F2")
+BODY = Font(name=FONT_NAME, size=10.5)
+BOLD = Font(name=FONT_NAME, size=10.5, bold=True)
+HEAD = Font(name=TITLE_FONT_NAME, size=11, bold=True)
+TITLE = Font(name=TITLE_FONT_NAME, size=16, bold=True)
+EXAMPLE = Font(name=FONT_NAME, size=10.5, color="808080")
 
 
 def _cn_date(day: date) -> str:
@@ -110,33 +116,26 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     """The 旬调度清单 as officials print it: title, date line, header, then each unit's tasks under a group row
     (units with no task are left out), and a closing count by light. A4 landscape, fit to width, the three
     top rows repeated on every page, panes frozen below the header."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "调度清单"
-    wb.properties.title = dl.title
-    wb.properties.creator = CREATOR
+    wb = new_workbook(dl.title)
+    ws = wb.create_sheet("调度清单")
     ncols = len(DISPATCH_COLUMNS)
-    body_font = Font(name=FONT_NAME, size=10.5)
-    bold_font = Font(name=FONT_NAME, size=10.5, bold=True)
+    widths = [width for _, width in DISPATCH_COLUMNS]
+    ws.set_widths(widths)
 
-    for index, (_, width) in enumerate(DISPATCH_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-
-    write_cell(ws, 1, 1, dl.title, font=Font(name=TITLE_FONT_NAME, size=16, bold=True),
-               alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.row_dimensions[1].height = 32
-
+    merge_cells(ws, 1, 1, ncols, dl.title, font=TITLE,
+                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    ws.set_height(1, 32)
     as_of = f"截至 {_cn_date(dl.as_of)}" + ("（日期按周一至周五推定，待确认）" if dl.provisional else "")
-    write_cell(ws, 2, 1, as_of, font=body_font, alignment=Alignment(horizontal="right", vertical="center"))
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    ws.row_dimensions[2].height = 20
-
+    merge_cells(ws, 2, 1, ncols, as_of, font=BODY, alignment=Alignment(horizontal="right", vertical="center"))
+    ws.set_height(2, 20)
     for index, (label, _) in enumerate(DISPATCH_COLUMNS, start=1):
-        write_cell(ws, HEADER_ROW, index, label, font=Font(name=TITLE_FONT_NAME, size=11, bold=True),
-                   alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
-    ws.row_dimensions[HEADER_ROW].height = 24
+        write_cell(ws, HEADER_ROW, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    ws.set_height(HEADER_ROW, 24)
 
+    # The task rows' styles by column (the status column's fill by light): looked up once, not per cell.
+    styles = [dict(font=BODY, border=BORDER, alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP,
+                   number_format="yyyy-mm-dd" if column == 5 else None) for column in range(1, ncols + 1)]
+    status_styles = {light: dict(styles[6], fill=LIGHT_FILLS.get(light)) for light in Light}
     row_no = HEADER_ROW
     number = 0
     counts = {}
@@ -144,12 +143,9 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
         if not rows:
             continue
         row_no += 1
-        write_cell(ws, row_no, 1, f"{unit.name}（{len(rows)}项）", font=bold_font,
-                   alignment=Alignment(vertical="center"), fill=GROUP_FILL)
-        for column in range(1, ncols + 1):
-            ws.cell(row=row_no, column=column).border = BORDER
-        ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=ncols)
-        ws.row_dimensions[row_no].height = 20
+        merge_cells(ws, row_no, 1, ncols, f"{unit.name}（{len(rows)}项）", font=BOLD,
+                    alignment=Alignment(vertical="center"), border=BORDER, fill=GROUP_FILL)
+        ws.set_height(row_no, 20)
         for row in rows:
             row_no += 1
             number += 1
@@ -164,13 +160,10 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
                 _progress_text(row, dl.as_of.year),
                 _status_text(row),
             )
-            for column, value in enumerate(values, start=1):
-                write_cell(ws, row_no, column, value, font=body_font, border=BORDER,
-                           alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP,
-                           fill=LIGHT_FILLS.get(row.light) if column == 7 else None,
-                           number_format="yyyy-mm-dd" if column == 5 else None)
-            fit_row_height(ws, row_no, [(value, width) for value, (_, width)
-                                        in zip(values, DISPATCH_COLUMNS, strict=True)])
+            for column, value in enumerate(values[:6], start=1):
+                write_cell(ws, row_no, column, value, **styles[column - 1])
+            write_cell(ws, row_no, 7, values[6], **status_styles[row.light])
+            fit_row_height(ws, row_no, list(zip(values, widths, strict=True)))
 
     row_no += 1
     if number == 0:
@@ -178,12 +171,9 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     else:
         summary = f"合计 {number} 项：" + "、".join(f"{light.label}{counts[light]}项" for light in SUMMARY_ORDER
                                                   if counts.get(light))
-    write_cell(ws, row_no, 1, summary, font=body_font, alignment=Alignment(vertical="center", wrap_text=True),
-               border=BORDER)
-    for column in range(2, ncols + 1):
-        ws.cell(row=row_no, column=column).border = BORDER
-    ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=ncols)
-    ws.row_dimensions[row_no].height = 22
+    merge_cells(ws, row_no, 1, ncols, summary, font=BODY, alignment=Alignment(vertical="center", wrap_text=True),
+                border=BORDER)
+    ws.set_height(row_no, 22)
 
     print_setup(ws, HEADER_ROW, ncols, row_no)
     return save_workbook(wb)
@@ -229,16 +219,13 @@ def task_list_template(today: date | None = None) -> bytes:
                                .order_by(Unit.sort_order, Unit.id)).all()
     plans = db.session.scalars(sa.select(Plan).order_by(Plan.sort_order, Plan.id)).all()
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = TEMPLATE_SHEET
-    header_font = Font(name=TITLE_FONT_NAME, size=11, bold=True)
-    body_font = Font(name=FONT_NAME, size=10.5)
+    wb = new_workbook("交办事项导入模板")
+    ws = wb.create_sheet(TEMPLATE_SHEET)
     for index, column in enumerate(COLUMNS, start=1):
-        write_cell(ws, 1, index, _header_label(column), font=header_font, alignment=WRAP_CENTER, border=BORDER,
+        write_cell(ws, 1, index, _header_label(column), font=HEAD, alignment=WRAP_CENTER, border=BORDER,
                    fill=HEADER_FILL)
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.freeze_panes = "A2"
+        ws.set_width(index, column.width)
+    ws.freeze(2)
 
     example_unit = next((u for u in units if u.name == "市工信局"), units[0] if units else None)
     example_co = [u.name for u in units if example_unit is not None and u.id != example_unit.id][:2]
@@ -255,12 +242,11 @@ def task_list_template(today: date | None = None) -> bytes:
         "priority": TaskPriority.key.label,
     }
     for index, column in enumerate(COLUMNS, start=1):
-        write_cell(ws, 2, index, example[column.key], font=Font(name=FONT_NAME, size=10.5, color="808080"),
-                   alignment=WRAP_TOP, number_format="yyyy-mm-dd" if column.key == "due_on" else None)
+        write_cell(ws, 2, index, example[column.key], font=EXAMPLE, alignment=WRAP_TOP,
+                   number_format="yyyy-mm-dd" if column.key == "due_on" else None)
 
     help_ws = wb.create_sheet(HELP_SHEET)
-    help_ws.column_dimensions["A"].width = 40
-    help_ws.column_dimensions["B"].width = 90
+    help_ws.set_widths([40, 90])
     write_cell(help_ws, 1, 1, "交办事项导入说明", font=Font(name=TITLE_FONT_NAME, size=14, bold=True))
     notes = [
         "在“交办事项”工作表中从第 2 行起每行填写一个事项；第 2 行是示例，导入前请删除或改写。",
@@ -269,55 +255,51 @@ def task_list_template(today: date | None = None) -> bytes:
     ]
     line = 2
     for note in notes:
-        write_cell(help_ws, line, 1, note, font=body_font)
-        help_ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=2)
+        merge_cells(help_ws, line, 1, 2, note, font=BODY)
         line += 1
     line += 1
-    write_cell(help_ws, line, 1, "列名", font=header_font, border=BORDER, fill=HEADER_FILL)
-    write_cell(help_ws, line, 2, "填写要求", font=header_font, border=BORDER, fill=HEADER_FILL)
+    write_cell(help_ws, line, 1, "列名", font=HEAD, border=BORDER, fill=HEADER_FILL)
+    write_cell(help_ws, line, 2, "填写要求", font=HEAD, border=BORDER, fill=HEADER_FILL)
     for column in COLUMNS:
         line += 1
-        write_cell(help_ws, line, 1, _header_label(column), font=body_font, border=BORDER)
-        write_cell(help_ws, line, 2, column.help, font=body_font, border=BORDER, alignment=WRAP_TOP)
+        write_cell(help_ws, line, 1, _header_label(column), font=BODY, border=BORDER)
+        write_cell(help_ws, line, 2, column.help, font=BODY, border=BORDER, alignment=WRAP_TOP)
 
     line += 2
-    write_cell(help_ws, line, 1, "计划举措编号", font=header_font, border=BORDER, fill=HEADER_FILL)
-    write_cell(help_ws, line, 2, "名称", font=header_font, border=BORDER, fill=HEADER_FILL)
+    write_cell(help_ws, line, 1, "计划举措编号", font=HEAD, border=BORDER, fill=HEADER_FILL)
+    write_cell(help_ws, line, 2, "名称", font=HEAD, border=BORDER, fill=HEADER_FILL)
     for plan in plans:
         line += 1
-        write_cell(help_ws, line, 1, plan.code, font=body_font, border=BORDER)
-        write_cell(help_ws, line, 2, plan.name, font=body_font, border=BORDER)
+        write_cell(help_ws, line, 1, plan.code, font=BODY, border=BORDER)
+        write_cell(help_ws, line, 2, plan.name, font=BODY, border=BORDER)
 
     line += 2
-    write_cell(help_ws, line, 1, "可用的单位名称（全称）", font=header_font, border=BORDER, fill=HEADER_FILL)
+    write_cell(help_ws, line, 1, "可用的单位名称（全称）", font=HEAD, border=BORDER, fill=HEADER_FILL)
     first_unit_line = line + 1
     for unit in units:
         line += 1
-        write_cell(help_ws, line, 1, unit.name, font=body_font, border=BORDER)
+        write_cell(help_ws, line, 1, unit.name, font=BODY, border=BORDER)
 
-    _add_validations(ws, units, first_unit_line, line)
+    _add_validations(wb, ws, units, first_unit_line, line)
     return save_workbook(wb)
 
 
-def _add_validations(ws, units, first_unit_line, last_unit_line):
+def _add_validations(wb, ws, units, first_unit_line, last_unit_line):
     """Drop-down lists on the rows users fill (they may still type; the import checks again)."""
-    letters = {column.key: get_column_letter(index) for index, column in enumerate(COLUMNS, start=1)}
-    last = MAX_IMPORT_ROWS + 1
+    positions = {column.key: index for index, column in enumerate(COLUMNS)}
+    last = MAX_IMPORT_ROWS  # rows 2 .. MAX_IMPORT_ROWS + 1, numbered from 0
     lists = (("source", "来源", [s.label for s in TaskSource]), ("priority", "优先级", [p.label for p in TaskPriority]))
     for key, label, values in lists:
-        validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                                    showErrorMessage=True, errorTitle=f"{label}不正确",
-                                    error=f"请从下拉列表中选择：{'、'.join(values)}")
-        validation.add(f"{letters[key]}2:{letters[key]}{last}")
-        ws.add_data_validation(validation)
+        ws.worksheet.data_validation(1, positions[key], last, positions[key], {
+            "validate": "list", "source": values, "ignore_blank": True, "show_input": False, "show_error": True,
+            "error_title": f"{label}不正确", "error_message": f"请从下拉列表中选择：{'、'.join(values)}"})
     if units:
         name = "UnitNames"
-        ws.parent.defined_names.add(DefinedName(
-            name, attr_text=f"'{HELP_SHEET}'!$A${first_unit_line}:$A${last_unit_line}"))
-        validation = DataValidation(type="list", formula1=name, allow_blank=True, showErrorMessage=True,
-                                    errorTitle="牵头单位不正确", error="请从下拉列表中选择单位全称（见“说明”工作表）")
-        validation.add(f"{letters['lead_unit']}2:{letters['lead_unit']}{last}")
-        ws.add_data_validation(validation)
+        wb.define_name(name, f"='{HELP_SHEET}'!$A${first_unit_line}:$A${last_unit_line}")
+        ws.worksheet.data_validation(1, positions["lead_unit"], last, positions["lead_unit"], {
+            "validate": "list", "source": f"={name}", "ignore_blank": True, "show_input": False,
+            "show_error": True, "error_title": "牵头单位不正确",
+            "error_message": "请从下拉列表中选择单位全称（见“说明”工作表）"})
 
 
 # --- parsing an uploaded list -------------------------------------------------------------------------------

@@ -323,6 +323,36 @@ def test_excel_keeps_formula_like_names_as_text(march):
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
 
 
+def test_excel_counts_are_numbers_with_the_published_table_frame_and_print_setup(march):
+    a = month_analysis(2026, 3, D("2026-04-05"))
+    buffer = io.BytesIO()
+    analysis_workbook(a).save(buffer)
+    wb = load_workbook(io.BytesIO(buffer.getvalue()))
+    assert wb.properties.title == "湘潭市产业强市“千百十”工程2026年3月分析"
+    for ws in wb.worksheets:
+        ncols = sum(1 for c in ws[3] if c.value is not None)
+        last = chr(ord("A") + ncols - 1)
+        title, subtitle = ws["A1"], ws["A2"]
+        assert title.font.name == "黑体" and title.font.b and title.font.sz == 16 and f"A1:{last}1" in ws.merged_cells
+        assert subtitle.value.startswith("统计期：2026-03-01 至 2026-03-31") and f"A2:{last}2" in ws.merged_cells
+        for cell in ws[3][:ncols]:
+            assert cell.font.b and cell.fill.fgColor.rgb.endswith("D9D9D9") and cell.border.top.style == "thin"
+            assert cell.alignment.wrap_text and cell.alignment.horizontal == "center"
+        assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1) == 1
+        assert ws.print_title_rows.replace("$", "") == "1:3" and ws.freeze_panes == "C4"
+        assert ws.print_area.replace("$", "").endswith(f"A1:{last}{ws.max_row}")
+        assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
+    units = wb["按单位"]
+    xgj = next(r for r in range(4, units.max_row + 1) if units.cell(r, 3).value == "市工信局")
+    counts = [units.cell(xgj, c) for c in range(4, 9)]
+    assert [c.value for c in counts] == [3, 2, 1, 1, 2] and all(c.data_type == "n" for c in counts)
+    assert counts[0].alignment.horizontal == "center" and units.cell(xgj, 3).alignment.vertical == "top"
+    total = units.cell(units.max_row, 1)
+    assert total.value == "合计" and total.font.b and not units.cell(xgj, 1).font.b
+    assert units.cell(units.max_row, 4).data_type == "n"
+
+
 # --- the live page ------------------------------------------------------------------------------------------
 
 def test_page_shows_the_months_analysis_with_charts_for_the_office(client, login_as, clock, march):

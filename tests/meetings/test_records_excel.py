@@ -2,6 +2,7 @@
 the quarter's ranks on their own sheets; text that looks like a formula stays text."""
 
 import io
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -84,3 +85,70 @@ def test_quarterly_record_exports_ranks_per_group(client, login_as, user):
     _, wb = workbook(client, record.id)
     ranks = cells(wb["季度考评结果"])
     assert "县市区组" in ranks and "湘潭县人民政府" in ranks and "末位，须作说明" in ranks
+
+
+def fit_to_width(ws):
+    """Pages across when fitted to the page: an absent fitToWidth means 1, the file format's default."""
+    return ws.page_setup.fitToWidth or 1
+
+
+def test_record_export_types_formats_and_print_setup(client, login_as, user):
+    record = services.create_record(user("kjj"), weekly(), RecordInput(
+        held_on=D("2026-03-09"), place="市科技局会议室", minutes="纪要第一行\n纪要第二行\n纪要第三行",
+        decisions=[DecisionInput(text="建设中试基地", lead_unit_id=unit("市科技局").id, due_on=D("2026-03-31"))]),
+        TODAY)
+    login_as("kjj")
+    _, wb = workbook(client, record.id)
+    ws = wb["纪要"]
+    assert wb.properties.creator == "湘潭市产业强市“千百十”工程督考系统"
+    assert wb.properties.title == labels.record_title(record.expected)
+    title = ws["A1"]
+    assert title.font.name == "黑体" and title.font.b and title.font.sz == 16 and "A1:G1" in ws.merged_cells
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    held = ws.cell(rows["会议日期"], 3)
+    assert held.value == datetime(2026, 3, 9) and held.is_date and held.number_format == "yyyy-mm-dd"
+    assert held.alignment.horizontal == "left"
+    label = ws.cell(rows["地点"], 1)
+    assert label.font.b and label.fill.fgColor.rgb.endswith("D9D9D9") and label.border.left.style == "thin"
+    place = rows["地点"]
+    assert f"A{place}:B{place}" in ws.merged_cells and f"C{place}:G{place}" in ws.merged_cells
+    minutes_row = rows["纪要"]
+    assert ws.row_dimensions[minutes_row].height > ws.row_dimensions[place].height  # three lines
+    header = rows["序号"]
+    assert all(c.font.b and c.fill.fgColor.rgb.endswith("D9D9D9") for c in ws[header])
+    item = [c for c in ws[header + 1]]
+    assert (item[0].value, item[0].data_type) == (1, "n")
+    assert item[4].value == datetime(2026, 3, 31) and item[4].is_date and item[4].number_format == "yyyy-mm-dd"
+    assert item[2].alignment.wrap_text and item[2].border.left.style == "thin"
+    assert ws.page_setup.orientation == "portrait" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and fit_to_width(ws) == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows.replace("$", "") == "1:1"
+    assert ws.print_area.replace("$", "").endswith(f"A1:G{ws.max_row}")
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
+
+
+def test_dispatch_and_quarter_sheets_print_with_their_headers(client, login_as, user):
+    task = make_task("市科技局", title="科技局逾期事项", due="2026-03-05")
+    record = services.create_record(user("fushizhang"), dispatch(), RecordInput(
+        held_on=TODAY, instructions=[(task.id, "三日内办结")]), TODAY)
+    login_as("fushizhang")
+    _, wb = workbook(client, record.id)
+    ws = wb["调度清单（会议时）"]
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.print_title_rows.replace("$", "") == "1:3"
+    assert [c.value for c in ws[3]] == ["序号", "事项", "牵头单位", "配合单位", "时限", "最新进展", "状态"]
+    assert "A2:G2" in ws.merged_cells and ws["A2"].alignment.horizontal == "right"
+    group = next(r for r in range(4, ws.max_row + 1) if str(ws.cell(r, 1).value).startswith("市科技局（"))
+    assert ws.cell(group, 1).font.b and f"A{group}:G{group}" in ws.merged_cells
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value == "科技局逾期事项")
+    assert ws.cell(row, 1).value == 1 and ws.cell(row, 7).value.startswith("红灯")
+
+    record = services.create_record(user("shuji"), quarterly(), RecordInput(held_on=TODAY, visits=["某项目"]), TODAY)
+    login_as("admin")
+    _, wb = workbook(client, record.id)
+    ws = wb["季度考评结果"]
+    assert ws.page_setup.orientation == "portrait" and ws.print_title_rows.replace("$", "") == "1:2"
+    assert [c.value for c in ws[2]] == ["组别", "名次", "单位", "得分", "最终得分", "备注"]
+    ranks = [ws.cell(r, 2) for r in range(3, ws.max_row + 1)]
+    assert ranks and all(c.data_type == "n" and isinstance(c.value, int) for c in ranks)

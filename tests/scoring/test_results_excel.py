@@ -95,6 +95,40 @@ def test_quarter_export_is_the_published_table_one_sheet_per_group(client, login
     assert_no_formula(wb)
 
 
+def test_quarter_export_types_formats_and_print_setup(client, login_as, clock):
+    build_quarter(clock)
+    login_as("admin")
+
+    wb, _ = download(client, f"{QUARTER_URL}.xlsx")
+
+    assert wb.properties.title == QUARTER_TITLE
+    assert wb.properties.creator == "湘潭市产业强市“千百十”工程督考系统"
+    ws = wb["县市区组"]
+    title = ws["A1"]
+    assert title.font.name == "黑体" and title.font.b and title.font.sz == 16 and "A1:N1" in ws.merged_cells
+    assert "A2:N2" in ws.merged_cells and ws["A2"].alignment.wrap_text
+    for cell in ws[3]:
+        assert cell.font.b and cell.fill.fgColor.rgb.endswith("D9D9D9") and cell.border.left.style == "thin"
+        assert cell.alignment.wrap_text and cell.alignment.horizontal == "center"
+    assert ws.row_dimensions[3].height >= 30  # two-line headers (name, maximum)
+    last = FIRST_ROW + 4
+    scores = [ws.cell(row=last, column=c) for c in range(3, 13)]
+    assert all(c.data_type == "n" and c.number_format == "0.00" and c.alignment.horizontal == "right"
+               for c in scores)
+    assert scores[-1].font.b and not scores[-2].font.b  # 最终得分 bold, 季度得分 not
+    assert ws.cell(row=last, column=1).data_type == "n" and ws.cell(row=last, column=13).data_type == "n"
+    assert ws.cell(row=last, column=14).alignment.wrap_text
+    note = ws.cell(row=last + 1, column=1)
+    assert note.value.startswith("注：") and f"A{last + 1}:N{last + 1}" in ws.merged_cells
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and (ws.page_setup.fitToWidth or 1) == 1
+    assert ws.page_setup.fitToHeight == 0 and ws.freeze_panes == "C4"
+    assert ws.print_area.replace("$", "").endswith(f"A1:N{ws.max_row}")
+    margins = ws.page_margins
+    assert (margins.left, margins.top) == (0.4, 0.6) and ws.print_options.horizontalCentered
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+
+
 def test_incomplete_units_are_marked_in_the_export(client, login_as, clock):
     build_quarter(clock, skip={("湘乡市人民政府", "ndrc")})
     login_as("guancha")

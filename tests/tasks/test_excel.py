@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from app.core.errors import PermissionDenied
-from app.core.excel import safe_value, write_cell
 from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Person, Plan
@@ -76,38 +75,9 @@ def reopen(data):
     return load_workbook(io.BytesIO(data))
 
 
-# --- writing ------------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("text", ["=1+1", "=HYPERLINK(\"http://x\",\"y\")", "+86 731", "-5", "@SUM(A1)", "\tx",
-                                  "\rcmd"])
-def test_formula_like_text_is_written_as_text_with_quote_prefix(text):
-    wb = Workbook()
-    write_cell(wb.active, 1, 1, text)
-    ws = reopen(_bytes(wb)).active
-    assert ws["A1"].data_type == "s"
-    assert ws["A1"].value == text.replace("\r", "\n")  # line ends are normalised
-    assert ws["A1"].quotePrefix
-
-
-def test_plain_values_keep_their_type_and_error_codes_and_control_characters_are_harmless():
-    wb = Workbook()
-    for column, value in enumerate(["普通文本", "#REF!", 42, date(2026, 3, 31), "a\x00b\x07c", None], start=1):
-        write_cell(wb.active, 1, column, value)
-    ws = reopen(_bytes(wb)).active
-    assert (ws["A1"].value, ws["A1"].data_type, ws["A1"].quotePrefix) == ("普通文本", "s", False)
-    assert (ws["B1"].value, ws["B1"].data_type) == ("#REF!", "s")
-    assert ws["C1"].value == 42
-    assert ws["D1"].value == datetime(2026, 3, 31)
-    assert ws["E1"].value == "abc"
-    assert ws["F1"].value is None
-    assert safe_value(TaskPriority.key) == "重点"
-    assert len(safe_value("字" * 40000)) == 32767
-
-
-def _bytes(wb):
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def fit_to_width(ws):
+    """Pages across when fitted to the page: an absent fitToWidth means 1, the file format's default."""
+    return ws.page_setup.fitToWidth or 1
 
 
 # --- the 旬调度清单 -------------------------------------------------------------------------------------------
@@ -182,12 +152,52 @@ def test_dispatch_workbook_prints_a4_landscape_fit_to_width_with_repeated_header
     assert ws.page_setup.orientation == "landscape"
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert fit_to_width(ws) == 1 and ws.page_setup.fitToHeight == 0
     assert ws.print_title_rows.replace("$", "") == "1:3"
     assert ws.freeze_panes == "A4"
     assert ws["F4"].font.name == "宋体" or ws["F5"].font.name == "宋体"
     assert ws["F6"].alignment.wrap_text and ws["F6"].border.left.style == "thin"
     assert ws.column_dimensions["F"].width > ws.column_dimensions["A"].width
+
+
+def test_dispatch_workbook_formats_header_groups_lights_dates_and_heights(dispatch):
+    dl, green, red, other = dispatch
+    ws = reopen(dispatch_workbook(dl)).active
+    rows = {ws.cell(r, 2).value: r for r in range(1, ws.max_row + 1)}
+    red_row, green_row = rows["【重点】完成高新技术企业认定申报"], rows["-加快科技创新平台建设"]
+    title = ws["A1"]
+    assert title.font.name == "黑体" and title.font.b and title.font.sz == 16 and title.alignment.horizontal == "center"
+    assert ws["A2"].alignment.horizontal == "right"
+    for cell in ws[3]:
+        assert cell.font.b and cell.font.name == "黑体" and cell.fill.fgColor.rgb.endswith("D9D9D9")
+        assert cell.alignment.wrap_text and cell.border.bottom.style == "thin"
+    group = ws["A4"]
+    assert group.font.b and group.fill.fgColor.rgb.endswith("F2F2F2") and group.border.top.style == "thin"
+    for row, colour in ((red_row, "FFC7CE"), (green_row, "C6EFCE")):
+        status = ws.cell(row, 7)
+        assert status.fill.fill_type == "solid" and status.fill.fgColor.rgb.endswith(colour)
+        assert ws.cell(row, 6).fill.fill_type is None  # only the status column is coloured
+        number, due = ws.cell(row, 1), ws.cell(row, 5)
+        assert isinstance(number.value, int) and number.data_type == "n"
+        assert due.is_date and due.number_format == "yyyy-mm-dd" and due.alignment.horizontal == "center"
+        assert ws.cell(row, 6).alignment.wrap_text and ws.cell(row, 6).alignment.vertical == "top"
+        assert ws.cell(row, 2).font.name == "宋体" and not ws.cell(row, 2).font.b
+    other_row = rows["推进质量强市建设"]
+    assert ws.cell(other_row, 7).fill.fgColor.rgb.endswith("C6EFCE")
+    # the two-line progress of the green task makes its row taller than a one-line row; header rows fixed
+    heights = ws.row_dimensions
+    assert heights[green_row].height > heights[other_row].height >= 20
+    assert heights[1].height == pytest.approx(32, abs=0.75) and heights[3].height == pytest.approx(24, abs=0.75)
+    last = ws.max_row
+    assert ws.cell(last, 1).value.startswith("合计") and f"A{last}:G{last}" in {str(r) for r in ws.merged_cells}
+    assert ws.print_area.replace("$", "").endswith(f"A1:G{last}")
+    assert ws.print_options.horizontalCentered
+    margins = ws.page_margins
+    assert (margins.left, margins.right, margins.top, margins.bottom) == (0.4, 0.4, 0.6, 0.6)
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    widths = [ws.column_dimensions[letter].width for letter in "ABCDEFG"]
+    assert widths.index(max(widths)) == 5 and widths.index(min(widths)) == 0  # 最新进展 widest, 序号 narrowest
+    assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
 
 
 def test_dispatch_workbook_of_an_empty_portfolio_says_so(clock):
@@ -224,6 +234,50 @@ def test_template_example_row_imports_as_a_task(user, clock):
     [task] = import_tasks(user("admin"), parse(task_list_template(TODAY)), TODAY)
     assert task_count() == before + 1
     assert task.lead_unit.name == "市工信局" and task.assigned_on == TODAY and len(task.co_units) == 2
+
+
+def test_template_offers_drop_down_lists_frozen_header_and_a_grey_dated_example(clock):
+    wb = reopen(task_list_template(TODAY))
+    ws = wb["交办事项"]
+    assert ws.freeze_panes == "A2"
+    assert all(c.font.b and c.fill.fgColor.rgb.endswith("D9D9D9") and c.border.left.style == "thin" for c in ws[1])
+    example_due = ws["G2"]
+    assert example_due.is_date and example_due.number_format == "yyyy-mm-dd"
+    assert ws["A2"].font.color.rgb.endswith("808080") and ws["A2"].alignment.wrap_text
+    lists = {str(v.sqref): v for v in ws.data_validations.dataValidation}
+    assert set(lists) == {"C2:C2001", "H2:H2001", "E2:E2001"}
+    assert lists["C2:C2001"].formula1 == '"计划举措,会议决定,领导批示,考核说明,其他"'
+    assert lists["H2:H2001"].formula1 == '"一般,重点"'
+    assert lists["E2:E2001"].formula1 == "UnitNames"
+    assert all(v.type == "list" and v.allow_blank and v.showErrorMessage for v in lists.values())
+    assert lists["E2:E2001"].errorTitle == "牵头单位不正确"
+    help_ws = wb["说明"]
+    target = wb.defined_names["UnitNames"].attr_text.replace("$", "")
+    sheet, cells = target.split("!")
+    first, last = cells.split(":")
+    assert sheet.strip("'") == "说明"
+    names = [help_ws[f"A{row}"].value for row in range(int(first[1:]), int(last[1:]) + 1)]
+    assert "市工信局" in names and help_ws[f"A{int(first[1:]) - 1}"].value == "可用的单位名称（全称）"
+    assert not any(c.data_type == "f" for r in help_ws.iter_rows() for c in r)
+
+
+def test_template_filled_in_with_another_program_imports(clock):
+    """The template as a user fills it: opened and saved by another program (openpyxl here), the example row
+    replaced and a second row added, then imported."""
+    wb = reopen(task_list_template(TODAY))
+    ws = wb["交办事项"]
+    for column, value in enumerate(row(title="甲：改写的示例", due=date(2026, 5, 1), co="市科技局"), start=1):
+        ws.cell(2, column, value)
+    for column, value in enumerate(row(title="乙", lead="市科技局", due="2026-06-30", source="计划举措", plan="P1",
+                                       priority="重点"), start=1):
+        ws.cell(3, column, value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    first, second = parse(buffer.getvalue())
+    assert (first.row, first.title, first.due_on, [u.name for u in first.co_units]) == (
+        2, "甲：改写的示例", date(2026, 5, 1), ["市科技局"])
+    assert (second.row, second.lead_unit.name, second.plan.code, second.priority) == (
+        3, "市科技局", "P1", TaskPriority.key)
 
 
 # --- parsing: what is accepted ------------------------------------------------------------------------------
@@ -417,30 +471,3 @@ def test_import_tasks_needs_someone_who_may_assign(user):
     with pytest.raises(PermissionDenied):
         import_tasks(user("gxj"), drafts, TODAY)
     assert task_count() == before
-
-
-def test_write_cell_reuses_styles_without_mixing_them_up():
-    """The style cache copies a fresh cell's style array: every cell keeps exactly the style it was given, and the
-    quote prefix of formula-like text does not travel to the cells written after it."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    from app.core.excel import BORDER, write_cell
-
-    ws = Workbook().active
-    bold, plain = Font(name="宋体", bold=True), Font(name="宋体", size=9)
-    red = PatternFill("solid", fgColor="FFC7CE")
-    center = Alignment(horizontal="center")
-    values = ["=1+1", "普通文字", date(2026, 12, 1), 7, "@提及", "末行"]
-    for row in range(1, 41):
-        value = values[row % len(values)]
-        write_cell(ws, row, 1, value, font=bold, fill=red, border=BORDER)
-        write_cell(ws, row, 2, value, font=plain, alignment=center, number_format="yyyy-mm-dd")
-    for row in range(1, 41):
-        value = values[row % len(values)]
-        first, second = ws.cell(row, 1), ws.cell(row, 2)
-        assert first.font.b and first.fill.fgColor.rgb.endswith("FFC7CE") and first.border.left.style == "thin"
-        assert not second.font.b and second.font.sz == 9 and second.alignment.horizontal == "center"
-        assert second.fill.fill_type is None and second.number_format == "yyyy-mm-dd"
-        risky = isinstance(value, str) and value[0] in "=@"
-        assert first.quotePrefix is risky and second.quotePrefix is risky, (row, value)
