@@ -21,7 +21,7 @@ from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
 from app.org.queries import vice_mayors
-from app.tasks import queries, services
+from app.tasks import excel, queries, services
 from app.tasks.files import evidence_path, store_evidence
 from app.tasks.forms import (
     AcceptForm,
@@ -402,11 +402,9 @@ def dispatch():
 @bp.route("/dispatch.xlsx")
 @require("dispatch")
 def dispatch_excel():
-    from app.tasks.excel import dispatch_workbook
-
     person, xun, on = _dispatch_target()
     dl = queries.dispatch_list(person, xun, on)
-    data = dispatch_workbook(dl)
+    data = excel.dispatch_workbook(dl)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(f"{dl.title}.xlsx".replace(" ", "_"), fallback="旬调度清单.xlsx"))
 
@@ -416,17 +414,15 @@ def dispatch_excel():
 @bp.route("/import", methods=["GET", "POST"])
 @require("assign")
 def import_tasks():
-    from app.tasks.excel import TaskImportError, import_tasks, parse_task_workbook
-
     form = ImportForm()
     errors = []
     if form.validate_on_submit():
         units = {u.name: u for u in db.session.scalars(sa.select(Unit))}
         plans = {p.code: p for p in _plans()}
         try:
-            drafts = parse_task_workbook(form.file.data.read(), units, plans, today())
-            created = import_tasks(current_user, drafts, today())
-        except TaskImportError as error:
+            drafts = excel.parse_task_workbook(form.file.data.read(), units, plans, today())
+            created = excel.import_tasks(current_user, drafts, today())
+        except excel.TaskImportError as error:
             db.session.rollback()
             errors = error.messages
         else:
@@ -441,7 +437,5 @@ def import_tasks():
 @bp.route("/import/template.xlsx")
 @require("assign")
 def import_template():
-    from app.tasks.excel import task_list_template
-
-    return send_file(io.BytesIO(task_list_template()), mimetype=XLSX, as_attachment=True,
+    return send_file(io.BytesIO(excel.task_list_template()), mimetype=XLSX, as_attachment=True,
                      download_name=download_name("交办事项导入模板.xlsx"))
