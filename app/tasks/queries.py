@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -215,6 +216,7 @@ class TaskFilter:
         return where
 
 
+@cache
 def list_keys(by_unit=False):
     """The ids of a task list's rows, read from the indexes only (with `by_unit`, joined to the lead unit, whose
     sort order then heads the order): the page's ids are picked from these before any wide row is read. Add the
@@ -223,6 +225,7 @@ def list_keys(by_unit=False):
     return query.join(Unit, Unit.id == Task.lead_unit_id) if by_unit else query
 
 
+@cache
 def list_rows():
     """The rows of a task list (the API's compact rows): the task's own columns, its lead unit's name and
     sort order, its plan's code and the lead unit's last report date, in one statement with no eager loads.
@@ -237,6 +240,7 @@ def list_rows():
             .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id)))
 
 
+@cache  # statements are immutable: built once, not on every request
 def change_marks():
     """Scalar subqueries that change whenever anything a task list shows changes: the latest timeline event
     (every service that changes a task writes one: assigning, accepting, a follow-up, every request, decision,
