@@ -146,6 +146,7 @@ class Book:
         })
         self._workbook.set_properties({"title": title, "author": CREATOR})
         self._formats = {}
+        self._styles = {}
 
     def create_sheet(self, name: str) -> "Sheet":
         """A new sheet at the end, with the page margins the exports always had."""
@@ -161,6 +162,14 @@ class Book:
             properties = _format_properties(*key)
             found = self._workbook.add_format(properties) if properties else None
             self._formats[key] = found
+        return found
+
+    def style(self, font=None, alignment=None, border=None, fill=None, number_format=None) -> "Style":
+        """The workbook's `Style` for this combination: resolved once, then any number of cells take it."""
+        key = (font, alignment, border, fill, number_format)
+        found = self._styles.get(key)
+        if found is None:
+            found = self._styles[key] = Style(self, key)
         return found
 
     def define_name(self, name: str, formula: str):
@@ -215,6 +224,32 @@ class Sheet:
         self.worksheet.margin_header = self.worksheet.margin_footer = footer
 
 
+class Style:
+    """A combination of font, alignment, border, fill and number format with its formats in one workbook: as it
+    is (`plain`), with the quote prefix for formula-like text (`quoted`), and with the date format that a date or
+    a datetime gets when the style names no number format. Each is created when a cell first needs it, so the
+    file holds only the formats its cells use."""
+
+    __slots__ = ("_book", "_key", "_formats")
+
+    def __init__(self, book: Book, key):
+        self._book, self._key, self._formats = book, key, {}
+
+    def _format(self, variant):
+        font, alignment, border, fill, number_format = self._key
+        if variant == "quoted":
+            return self._book.format(font, alignment, border, fill, number_format, True)
+        if number_format is None and variant in ("date", "datetime"):
+            number_format = DATETIME_FORMAT if variant == "datetime" else DATE_FORMAT
+        return self._book.format(font, alignment, border, fill, number_format)
+
+    def format(self, variant="plain"):
+        found = self._formats.get(variant)
+        if found is None and variant not in self._formats:
+            found = self._formats[variant] = self._format(variant)
+        return found
+
+
 class WorkbookBytes(bytes):
     """An export's .xlsx bytes that can also be saved as the openpyxl Workbook could, to a file or a path
     (the monthly analysis returned a Workbook, and its view saves the export)."""
@@ -239,22 +274,9 @@ def save_workbook(book: Book) -> bytes:
 
 # --- writing cells safely -----------------------------------------------------------------------------------
 
-def is_formula_like(text) -> bool:
-    return isinstance(text, str) and text.startswith(FORMULA_PREFIXES)
-
-
-def safe_value(value):
-    """A value Excel can open: strings get "\n" line ends (browsers send CRLF), lose the control characters XML
-    cannot hold and are cut to Excel's cell limit; enums show their Chinese label; dates and numbers pass
-    unchanged (a Decimal is written as the number it is, without a detour through a binary float)."""
-    if value is None:
-        return None
-    label = getattr(value, "label", None)
-    if isinstance(label, str):
-        value = label
-    if isinstance(value, (bool, int, float, Decimal, date, datetime)):
-        return value
-    text = str(value)
+def _clean_text(text: str) -> str:
+    """`text` with "\n" line ends (browsers send CRLF), without the control characters XML cannot hold, cut to
+    Excel's cell limit."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.isprintable():  # the regular expression only for text with something unusual in it
@@ -264,32 +286,49 @@ def safe_value(value):
     return text
 
 
-def _prepared(ws: Sheet, value, font, alignment, border, fill, number_format):
-    """The value as it is stored and the format of its cell."""
-    risky = is_formula_like(value)
-    value = safe_value(value)
+def safe_value(value):
+    """A value Excel can open: strings cleaned (`_clean_text`); enums show their Chinese label; dates and numbers
+    pass unchanged (a Decimal is written as the number it is, without a detour through a binary float); anything
+    else as its text."""
+    if value is None:
+        return None
     if value.__class__ is str:
-        return value, ws.book.format(font, alignment, border, fill, number_format, risky or is_formula_like(value))
-    if number_format is None and isinstance(value, date):  # a datetime is a date too
-        number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
-    return value, ws.book.format(font, alignment, border, fill, number_format)
+        return _clean_text(value)
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        value = label
+    if isinstance(value, (bool, int, float, Decimal, date, datetime)):
+        return value
+    return _clean_text(str(value))
 
 
-def _put(ws: Sheet, row, column, value, cell_format):
-    sheet, kind = ws.worksheet, value.__class__
-    if kind is str:
-        if value:
-            sheet.write_string(row - 1, column - 1, value, cell_format)
-        else:
-            sheet.write_blank(row - 1, column - 1, None, cell_format)
-    elif value is None:
-        sheet.write_blank(row - 1, column - 1, None, cell_format)
-    elif kind is bool:
-        sheet.write_boolean(row - 1, column - 1, value, cell_format)
-    elif isinstance(value, date):
-        sheet.write_datetime(row - 1, column - 1, value, cell_format)
+def write_styled(ws: Sheet, row, column, value, style: Style):
+    """Write one cell with a `Style` (see `write_cell`); rows written in a loop resolve their styles once with
+    `Book.style` and write each cell through here."""
+    sheet, row, column = ws.worksheet, row - 1, column - 1
+    if value.__class__ is not str:
+        if value is not None:
+            value = safe_value(value)
+        kind = value.__class__
+        if value is None:
+            sheet.write_blank(row, column, None, style.format())
+            return
+        if kind is bool:
+            sheet.write_boolean(row, column, value, style.format())
+            return
+        if isinstance(value, date):
+            sheet.write_datetime(row, column, value, style.format("datetime" if kind is datetime else "date"))
+            return
+        if kind is not str:
+            sheet.write_number(row, column, value, style.format())
+            return
+    text = _clean_text(value)
+    # the original text too: a carriage return at the start becomes a line feed
+    risky = value.startswith(FORMULA_PREFIXES) or (text is not value and text.startswith(FORMULA_PREFIXES))
+    if text:
+        sheet.write_string(row, column, text, style.format("quoted" if risky else "plain"))
     else:
-        sheet.write_number(row - 1, column - 1, value, cell_format)
+        sheet.write_blank(row, column, None, style.format())
 
 
 def write_cell(ws: Sheet, row, column, value, *, font=None, alignment=None, border=None, fill=None,
@@ -297,17 +336,16 @@ def write_cell(ws: Sheet, row, column, value, *, font=None, alignment=None, bord
     """Write one cell. A string is always stored as text (never a formula, an error code, a link or a number);
     one that looks like a formula also gets Excel's quote prefix, so editing the cell keeps it text. A date gets
     the date format unless `number_format` says otherwise; None (or "") leaves a blank cell with the style."""
-    value, cell_format = _prepared(ws, value, font, alignment, border, fill, number_format)
-    _put(ws, row, column, value, cell_format)
+    write_styled(ws, row, column, value, ws.book.style(font, alignment, border, fill, number_format))
 
 
 def merge_cells(ws: Sheet, row, first_column, last_column, value, *, font=None, alignment=None, border=None,
                 fill=None, number_format=None):
     """One row's cells `first_column`..`last_column` merged, holding `value` (written as `write_cell` does);
     every cell of the range gets the style, so a border runs round the whole range."""
-    value, cell_format = _prepared(ws, value, font, alignment, border, fill, number_format)
-    ws.worksheet.merge_range(row - 1, first_column - 1, row - 1, last_column - 1, None, cell_format)
-    _put(ws, row, first_column, value, cell_format)
+    style = ws.book.style(font, alignment, border, fill, number_format)
+    ws.worksheet.merge_range(row - 1, first_column - 1, row - 1, last_column - 1, None, style.format())
+    write_styled(ws, row, first_column, value, style)
 
 
 class _Widths(dict):

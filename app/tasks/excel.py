@@ -38,6 +38,7 @@ from app.core.excel import (
     read_upload,
     save_workbook,
     write_cell,
+    write_styled,
 )
 from app.core.text import has_control
 from app.extensions import db
@@ -133,9 +134,10 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     ws.set_height(HEADER_ROW, 24)
 
     # The task rows' styles by column (the status column's fill by light): looked up once, not per cell.
-    styles = [dict(font=BODY, border=BORDER, alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP,
-                   number_format="yyyy-mm-dd" if column == 5 else None) for column in range(1, ncols + 1)]
-    status_styles = {light: dict(styles[6], fill=LIGHT_FILLS.get(light)) for light in Light}
+    styles = [wb.style(font=BODY, border=BORDER, alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP,
+                       number_format="yyyy-mm-dd" if column == 5 else None) for column in range(1, ncols)]
+    status_styles = {light: wb.style(font=BODY, border=BORDER, alignment=WRAP_CENTER, fill=LIGHT_FILLS.get(light))
+                     for light in Light}
     row_no = HEADER_ROW
     number = 0
     counts = {}
@@ -160,9 +162,9 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
                 _progress_text(row, dl.as_of.year),
                 _status_text(row),
             )
-            for column, value in enumerate(values[:6], start=1):
-                write_cell(ws, row_no, column, value, **styles[column - 1])
-            write_cell(ws, row_no, 7, values[6], **status_styles[row.light])
+            for column, (value, style) in enumerate(zip(values[:6], styles, strict=True), start=1):
+                write_styled(ws, row_no, column, value, style)
+            write_styled(ws, row_no, 7, values[6], status_styles[row.light])
             fit_row_height(ws, row_no, list(zip(values, widths, strict=True)))
 
     row_no += 1
