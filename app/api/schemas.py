@@ -35,8 +35,8 @@ PAGING_CONTRACT = (
     "请按 next 翻页：其中的 cursor 参数是不透明的翻页游标，记录本页最后一条的排序键，下一页从它之后开始，翻页期间新增"
     "或删除的数据不会使后面的条目重复或遗漏；游标无效或被修改时答复 400。"
     "也可以用 page 指定页码（按偏移量翻页，翻页期间有新增数据时各页内容会移动），page 与 cursor 不能同时使用。"
-    "条件请求：列表和详情答复带 ETag（详情另带 Last-Modified），请求时带 If-None-Match（或 If-Modified-Since），数据"
-    "未变时答复 304 且没有正文。ETag 随账号、查询参数和日期（亮灯按日计算）而不同。")
+    "条件请求：列表和详情答复带 ETag（事项详情和进展反馈列表另带 Last-Modified），请求时带 If-None-Match"
+    "（或 If-Modified-Since），数据未变时答复 304 且没有正文。ETag 随账号、查询参数和日期（亮灯按日计算）而不同。")
 
 
 def nullable(schema):
