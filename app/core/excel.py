@@ -2,7 +2,7 @@
 writer, the styles, row heights, print setup, the published-table frame (title rows, header, sheet names), and
 the guarded loader of uploads.
 
-Exports are written with XlsxWriter (made for writing .xlsx: the stress dispatch list takes a fifth of openpyxl's
+Exports are written with XlsxWriter (made for writing .xlsx: the stress dispatch list takes 40 % of openpyxl's
 time, whose cell objects and style tables cost most of an export); uploads are read with openpyxl. Neither is
 imported at module level: `create_app()` imports the views, and with them this module and every domain's Excel
 module, so every `flask` command (the reminders' cron scan too) would pay for both packages. They are imported
