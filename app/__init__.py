@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.extensions import bootstrap, csrf, db, login_manager, migrate
+from app.extensions import bootstrap, csrf, db, login_manager
 
 
 def create_app(config=None, overrides=None):
@@ -36,7 +36,9 @@ def create_app(config=None, overrides=None):
     app.extensions["clock"] = SystemClock(app.config["TIMEZONE"])
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    from app import migrations
+
+    migrations.register(app)  # `flask db` and Flask-Migrate's configuration, loaded on first use
     csrf.init_app(app)
     login_manager.init_app(app)
     bootstrap.init_app(app)

@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 
-# Each is imported by the code that needs it: Excel writing and reading, the e-mail syntax check.
-LOADED_ON_USE = ("openpyxl", "xlsxwriter", "email_validator", "icalendar", "matplotlib", "apscheduler")
+# Each is imported by the code that needs it: Excel writing and reading, the e-mail syntax check, Flask-Migrate
+# (app.migrations: `flask db` and flask_migrate.upgrade() load it).
+LOADED_ON_USE = ("openpyxl", "xlsxwriter", "email_validator", "icalendar", "matplotlib", "apscheduler", "alembic",
+                 "flask_migrate")
 
 PROBE = """
 import json, sys
