@@ -22,6 +22,7 @@ $(VENV)/.deps-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## run: install, migrate the embedded SQLite database, load the organisation and demo data, serve on :5000
 run: $(VENV)/.deps
+	$(BIN)/python -m compileall -q app config.py  # bytecode once, even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	$(BIN)/python scripts/run_dev.py --host $(HOST) --port $(PORT)
