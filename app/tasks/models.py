@@ -100,6 +100,8 @@ class Task(TimestampMixin, db.Model):
         sa.Index("ix_tasks_lead_unit_cover", "lead_unit_id", "state", "due_on", "assigned_on", "completed_on", "id"),
         sa.Index("ix_tasks_due_on", "due_on"),
         sa.Index("ix_tasks_plan_due", "plan_id", "due_on"),
+        # The API's incremental sync (GET /tasks?updated_since=…) reads the changed tasks in change order.
+        sa.Index("ix_tasks_updated_at", "updated_at", "id"),
         # The open tasks only (a few thousand of many): inbox pages, light filters and counts are index-only.
         sa.Index("ix_tasks_open_due", "due_on", "id", "state", "completed_on", "lead_unit_id",
                  postgresql_where=sa.text(OPEN_STATES_SQL), sqlite_where=sa.text(OPEN_STATES_SQL)),
