@@ -369,18 +369,24 @@ def text_width(text: str) -> int:
 def _lines(text, column_width) -> int:
     if text is None or text == "":
         return 1
+    if text.__class__ is not str:
+        text = str(text)
     usable = max(column_width - 1, 1)
-    lines = 0
-    for part in str(text).split("\n"):
-        # a part of at most half the usable width takes one line whatever its characters: no need to measure it
-        lines += 1 if 2 * len(part) <= usable else max(1, math.ceil(text_width(part) / usable))
-    return lines
+    if "\n" not in text:
+        # at most half the usable width takes one line whatever its characters: no need to measure it
+        return 1 if 2 * len(text) <= usable else max(1, math.ceil(text_width(text) / usable))
+    return sum(1 if 2 * len(part) <= usable else max(1, math.ceil(text_width(part) / usable))
+               for part in text.split("\n"))
 
 
 def row_height(values_by_width, line_height=14.0, minimum=20.0) -> float:
     """Excel does not grow a row for wrapped text written by a program; estimate it so that nothing is cut off
     when printed (409 points is Excel's maximum)."""
-    lines = max(_lines(value, width) for value, width in values_by_width)
+    lines = 1
+    for value, width in values_by_width:
+        count = _lines(value, width)
+        if count > lines:
+            lines = count
     return min(max(minimum, lines * line_height + 4), 409)
 
 
