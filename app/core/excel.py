@@ -131,8 +131,10 @@ def _format_properties(font, alignment, border, fill, number_format, quote_prefi
 # --- the workbook being written -----------------------------------------------------------------------------
 
 class Book:
-    """An .xlsx file being written in memory (no temporary files on the server). Each combination of styles
-    becomes one XlsxWriter format, created the first time a cell asks for it."""
+    """An .xlsx file being written in memory (no temporary files on the server). XlsxWriter's constant_memory
+    mode would need them (it cannot be combined with in_memory) and is no faster at these sizes: the stress
+    dispatch list took as long and came out 14 % larger (inline strings instead of the shared string table).
+    Each combination of styles becomes one XlsxWriter format, created the first time a cell asks for it."""
 
     def __init__(self, title: str):
         import xlsxwriter  # here, not at module level: see the module docstring
