@@ -39,6 +39,6 @@ def plan(code):
     on = today()
     window = light_window(on)
     counts, tasks = plan_tasks(plan.id, window)
-    red_units = units_with_red_tasks(on, {p.unit_id for t in tasks for p in t.parties})
+    red_units = units_with_red_tasks(on, {unit_id for t in tasks for unit_id in t.unit_ids})
     return render_template("home/plan.html", plan=plan, window=window, light_counts=counts, tasks=tasks,
                            red_units=red_units)

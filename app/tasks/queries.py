@@ -25,6 +25,7 @@ from app.tasks.models import (
     Task,
     TaskEvent,
     TaskParty,
+    TaskPriority,
     TaskState,
     Urge,
 )
@@ -170,6 +171,67 @@ def inbox_query(unit_id, window, light=None, closed=False):
 def load_list_rows(ids):
     """The tasks of a list page with everything the list shows, in a constant number of queries."""
     return db.session.scalars(sa.select(Task).where(Task.id.in_(ids)).options(*_list_options())).all()
+
+
+@dataclass(slots=True)
+class Progress:
+    """The latest follow-up a list shows: when, how far, what."""
+
+    reported_on: date
+    percent: int
+    text: str
+
+
+@dataclass(slots=True)
+class ListTask:
+    """A task as the task tables (inbox, overview, a plan's page) show it, read from narrow rows: loading a page's
+    tasks as objects with their parties, units, plans and follow-ups was about a third of the page's time."""
+
+    id: int
+    title: str
+    priority: TaskPriority
+    urge_count: int
+    state: TaskState
+    due_on: date
+    original_due_on: date | None
+    completed_on: date | None
+    plan_code: str | None
+    plan_name: str | None
+    lead_unit_id: int
+    lead_unit_name: str  # the short name
+    progress: Progress | None  # the lead unit's latest follow-up
+    co_units: list  # [(unit id, short name)], by unit id as Task.parties orders them
+
+    light = Task.light  # the same rule as the model's
+
+    @property
+    def unit_ids(self):
+        return [self.lead_unit_id, *(unit_id for unit_id, _ in self.co_units)]
+
+
+def load_list_tasks(ids):
+    """ListTask per id (in no particular order), in two statements whatever their number."""
+    if not ids:
+        return []
+    lead, last = aliased(TaskParty), aliased(FollowUp)
+    rows = db.session.execute(
+        sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.due_on, Task.original_due_on,
+                  Task.completed_on, Plan.code, Plan.name, Task.lead_unit_id, Unit.short_name,
+                  last.reported_on, last.percent, last.text)
+        .join(Unit, Unit.id == Task.lead_unit_id)
+        .outerjoin(Plan, Plan.id == Task.plan_id)
+        .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
+        .outerjoin(last, last.id == lead.last_follow_up_id)
+        .where(Task.id.in_(ids))).all()
+    co_units = {}
+    for task_id, unit_id, short_name in db.session.execute(
+            sa.select(TaskParty.task_id, TaskParty.unit_id, Unit.short_name)
+            .join(Unit, Unit.id == TaskParty.unit_id)
+            .where(TaskParty.task_id.in_(ids), TaskParty.is_lead.is_(False))
+            .order_by(TaskParty.task_id, TaskParty.unit_id)):
+        co_units.setdefault(task_id, []).append((unit_id, short_name))
+    return [ListTask(*row[:12], Progress(*row[12:]) if row.reported_on is not None else None, co_units.get(row.id, []))
+            for row in rows]
 
 
 # --- the office's overview ----------------------------------------------------------------------------------
@@ -448,6 +510,7 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
 def plan_tasks(plan_id, window, limit=200):
     where = [Task.plan_id == plan_id]
     counts = light_counts(where, window)
-    tasks = db.session.scalars(sa.select(Task).where(*where, Task.state.in_(OPEN_STATES))
-                               .options(*_list_options()).order_by(Task.due_on, Task.id).limit(limit)).all()
-    return counts, tasks
+    ids = db.session.scalars(sa.select(Task.id).where(*where, Task.state.in_(OPEN_STATES))
+                             .order_by(Task.due_on, Task.id).limit(limit)).all()
+    position = {task_id: n for n, task_id in enumerate(ids)}
+    return counts, sorted(load_list_tasks(ids), key=lambda task: position[task.id])

@@ -34,7 +34,7 @@ from app.tasks.forms import (
     ImportForm,
     UrgeForm,
 )
-from app.tasks.models import FollowUp, Light, TaskPriority, TaskSource, TaskState
+from app.tasks.models import Light, TaskPriority, TaskSource, TaskState
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -74,39 +74,38 @@ class TaskRow:
     due_on: str
     original_due_on: str  # "" when never extended
     state: str
-    progress: FollowUp | None  # the lead unit's latest follow-up
+    progress: queries.Progress | None  # the lead unit's latest follow-up
 
 
 def _detail_url():
-    """A task's page is this plus its id. Lists build it once instead of a url_for per row: werkzeug's URL building
-    was about a tenth of a list page's time."""
+    """A task's page is this plus its id (likewise a unit's). Lists build it once instead of a url_for per row:
+    werkzeug's URL building was about a tenth of a list page's time."""
     return url_for("tasks.detail", task_id=0).removesuffix("0")
 
 
 @bp.app_template_global()
 def task_rows(tasks, window, red_units):
-    """TaskRow per task (parties, units, plans and last follow-ups eagerly loaded); one url_for per unit."""
+    """TaskRow per task (queries.ListTask); links built once per page and per unit."""
     links = {}
+    unit_url = url_for("org.unit", unit_id=0).removesuffix("0")
 
-    def link(unit):
-        found = links.get(unit.id)
+    def link(unit_id, name):
+        found = links.get(unit_id)
         if found is None:
-            found = links[unit.id] = UnitLink(unit.short_name, url_for("org.unit", unit_id=unit.id),
-                                              unit.id in red_units)
+            found = links[unit_id] = UnitLink(name, f"{unit_url}{unit_id}", unit_id in red_units)
         return found
 
     detail_url = _detail_url()
     rows = []
     for t in tasks:
         light = window.of(t)
-        lead = t.party_for(t.lead_unit_id)
         rows.append(TaskRow(
             url=f"{detail_url}{t.id}", title=t.title, is_key=t.priority is TaskPriority.key,
-            urge_count=t.urge_count or 0, plan=f"{t.plan.code} {t.plan.name}" if t.plan else "", light=light,
-            badge=LIGHT_BADGE[light], lead=link(t.lead_unit),
-            co_units=[link(p.unit) for p in t.parties if not p.is_lead], due_on=t.due_on.isoformat(),
+            urge_count=t.urge_count or 0, plan=f"{t.plan_code} {t.plan_name}" if t.plan_code else "", light=light,
+            badge=LIGHT_BADGE[light], lead=link(t.lead_unit_id, t.lead_unit_name),
+            co_units=[link(unit_id, name) for unit_id, name in t.co_units], due_on=t.due_on.isoformat(),
             original_due_on=t.original_due_on.isoformat() if t.due_on != t.original_due_on else "",
-            state=t.state.label, progress=lead.last_follow_up if lead else None))
+            state=t.state.label, progress=t.progress))
     return rows
 
 
@@ -152,7 +151,7 @@ def inbox():
     closed = request.args.get("closed") == "1"
     counts, closed_count = queries.inbox_counts(current_user.unit_id, window)
     total = closed_count if closed else counts[light] if light else sum(counts.values())
-    page = paginate_rows(queries.inbox_ids(current_user.unit_id, window, light, closed), queries.load_list_rows,
+    page = paginate_rows(queries.inbox_ids(current_user.unit_id, window, light, closed), queries.load_list_tasks,
                          total=total)
     return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
                            closed=closed, closed_count=closed_count, unit=current_user.unit,
@@ -160,7 +159,7 @@ def inbox():
 
 
 def _unit_ids(tasks):
-    return {p.unit_id for t in tasks for p in t.parties}
+    return {unit_id for t in tasks for unit_id in t.unit_ids}
 
 
 @bp.route("/")
@@ -174,7 +173,7 @@ def overview():
         due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100])
     # Without a light filter the light counts add up to the number of matching tasks: no count query.
     counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
-    page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_list_rows,
+    page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_list_tasks,
                          total=sum(counts.values()) if counts is not None else None)
     return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
                            units=_active_units(), plans=_plans(), groups=list(UnitGroup), lights=list(Light),
