@@ -1,8 +1,10 @@
 """The working-day calendar as the app uses it: the library plus the administrator's override table.
 
-`get_calendar()` builds one `WorkdayCalendar` per request (or job) from two small queries and caches it on
+`get_calendar()` builds one `WorkdayCalendar` per request (or job) from one small query and caches it on
 `g`; every "N working days" question in the app goes through it.
 """
+
+from functools import cache
 
 import sqlalchemy as sa
 from flask import g
@@ -14,9 +16,21 @@ from app.core.workdays import NoticeImportError, WorkdayCalendar, decode_notice_
 from app.extensions import db
 
 
+@cache
+def _calendar_statement():
+    # Built once (every page asks): the overrides, and beside them the years whose notice was entered.
+    return sa.union_all(
+        sa.select(CalendarOverride.day, CalendarOverride.is_workday, sa.null().label("year")),
+        sa.select(sa.null(), sa.null(), CalendarYear.year))
+
+
 def load_calendar() -> WorkdayCalendar:
-    overrides = dict(db.session.execute(sa.select(CalendarOverride.day, CalendarOverride.is_workday)).all())
-    years = db.session.scalars(sa.select(CalendarYear.year)).all()
+    overrides, years = {}, []
+    for day, is_workday, year in db.session.execute(_calendar_statement()):
+        if year is None:
+            overrides[day] = bool(is_workday)
+        else:
+            years.append(year)
     return WorkdayCalendar(overrides, years)
 
 

@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -81,9 +82,15 @@ def rule_label(rule):
 
 # --- the notification centre ----------------------------------------------------------------------------
 
+@cache
+def _unread_statement():
+    # built once: every page's navigation asks (see app.tasks.queries on per-request statements)
+    return sa.select(sa.func.count()).select_from(Notification) \
+        .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user_id):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                             .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+    return db.session.scalar(_unread_statement(), {"user_id": user_id})
 
 
 def unread_count_for_nav():

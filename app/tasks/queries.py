@@ -101,12 +101,28 @@ def light_counts(query_filter, window):
     return counts
 
 
+# A page's per-request statements are built once, their values named parameters: building a statement costs more
+# Python than running it from SQLAlchemy's compiled cache. The light thresholds as such parameters:
+WINDOW_PARAMETERS = LightWindow(sa.bindparam("today", type_=sa.Date), sa.bindparam("yellow_limit", type_=sa.Date),
+                                False)
+
+
+def window_values(window: LightWindow):
+    return {"today": window.today, "yellow_limit": window.yellow_limit}
+
+
+@cache
+def _red_units_statement(some):
+    statement = sa.select(Task.lead_unit_id).where(open_clause(), Task.due_on < WINDOW_PARAMETERS.today).distinct()
+    return statement.where(Task.lead_unit_id.in_(sa.bindparam("unit_ids", expanding=True))) if some else statement
+
+
 def units_with_red_tasks(today: date, unit_ids=None):
     """Ids of the units leading at least one overdue open task (shown with a red mark wherever they appear)."""
-    query = sa.select(Task.lead_unit_id).where(open_clause(), Task.due_on < today).distinct()
+    values = {"today": today}
     if unit_ids is not None:
-        query = query.where(Task.lead_unit_id.in_(unit_ids))
-    return set(db.session.scalars(query))
+        values["unit_ids"] = list(unit_ids)
+    return set(db.session.scalars(_red_units_statement(unit_ids is not None), values))
 
 
 def _list_options():
@@ -134,17 +150,24 @@ def inbox_closed_count(unit_id, open_count):
     return total - open_count
 
 
-def inbox_counts(unit_id, window):
-    """({Light: count} of the unit's open tasks, count of its closed ones) in one statement: the light counts
-    of the open tasks, and beside them all the unit's tasks (an index-only count of task_parties; closed = all
-    minus open, instead of scanning every completed task of the city)."""
-    expr = light_expression(window).label("light")
+@cache
+def _inbox_counts_statement():
+    unit_id = sa.bindparam("unit_id")
+    expr = light_expression(WINDOW_PARAMETERS).label("light")
     lights = sa.select(expr, sa.func.count().label("n")).select_from(Task).where(*inbox_filter(unit_id)) \
         .group_by(expr)
     everything = sa.select(sa.literal("*").label("light"), sa.func.count().label("n")).select_from(TaskParty) \
         .where(TaskParty.unit_id == unit_id)
+    return sa.union_all(lights, everything)
+
+
+def inbox_counts(unit_id, window):
+    """({Light: count} of the unit's open tasks, count of its closed ones) in one statement: the light counts
+    of the open tasks, and beside them all the unit's tasks (an index-only count of task_parties; closed = all
+    minus open, instead of scanning every completed task of the city)."""
     counts, total = {light: 0 for light in Light}, 0
-    for value, count in db.session.execute(sa.union_all(lights, everything)).all():
+    for value, count in db.session.execute(_inbox_counts_statement(),
+                                           {"unit_id": unit_id, **window_values(window)}).all():
         if value == "*":
             total = count
         else:
@@ -209,26 +232,35 @@ class ListTask:
         return [self.lead_unit_id, *(unit_id for unit_id, _ in self.co_units)]
 
 
+@cache
+def _list_task_statements():
+    """The two statements of load_list_tasks, built once (building a statement costs more than running it from
+    SQLAlchemy's compiled cache); the ids are an expanding parameter."""
+    lead, last = aliased(TaskParty), aliased(FollowUp)
+    ids = sa.bindparam("ids", expanding=True)
+    tasks = (sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.due_on,
+                       Task.original_due_on, Task.completed_on, Plan.code, Plan.name, Task.lead_unit_id,
+                       Unit.short_name, last.reported_on, last.percent, last.text)
+             .join(Unit, Unit.id == Task.lead_unit_id)
+             .outerjoin(Plan, Plan.id == Task.plan_id)
+             .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
+             .outerjoin(last, last.id == lead.last_follow_up_id)
+             .where(Task.id.in_(ids)))
+    co_units = (sa.select(TaskParty.task_id, TaskParty.unit_id, Unit.short_name)
+                .join(Unit, Unit.id == TaskParty.unit_id)
+                .where(TaskParty.task_id.in_(ids), TaskParty.is_lead.is_(False))
+                .order_by(TaskParty.task_id, TaskParty.unit_id))
+    return tasks, co_units
+
+
 def load_list_tasks(ids):
     """ListTask per id (in no particular order), in two statements whatever their number."""
     if not ids:
         return []
-    lead, last = aliased(TaskParty), aliased(FollowUp)
-    rows = db.session.execute(
-        sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.due_on, Task.original_due_on,
-                  Task.completed_on, Plan.code, Plan.name, Task.lead_unit_id, Unit.short_name,
-                  last.reported_on, last.percent, last.text)
-        .join(Unit, Unit.id == Task.lead_unit_id)
-        .outerjoin(Plan, Plan.id == Task.plan_id)
-        .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
-        .outerjoin(last, last.id == lead.last_follow_up_id)
-        .where(Task.id.in_(ids))).all()
+    tasks_statement, co_units_statement = _list_task_statements()
+    rows = db.session.execute(tasks_statement, {"ids": list(ids)}).all()
     co_units = {}
-    for task_id, unit_id, short_name in db.session.execute(
-            sa.select(TaskParty.task_id, TaskParty.unit_id, Unit.short_name)
-            .join(Unit, Unit.id == TaskParty.unit_id)
-            .where(TaskParty.task_id.in_(ids), TaskParty.is_lead.is_(False))
-            .order_by(TaskParty.task_id, TaskParty.unit_id)):
+    for task_id, unit_id, short_name in db.session.execute(co_units_statement, {"ids": list(ids)}):
         co_units.setdefault(task_id, []).append((unit_id, short_name))
     return [ListTask(*row[:12], Progress(*row[12:]) if row.reported_on is not None else None, co_units.get(row.id, []))
             for row in rows]
