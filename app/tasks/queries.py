@@ -430,12 +430,79 @@ def evidence(file_id):
 
 @dataclass
 class DispatchRow:
-    task: Task
+    task: "DispatchTask"
     light: Light
     days_overdue: int
-    lead_progress: FollowUp | None
-    co_progress: list  # [(Unit, FollowUp | None)]
+    lead_progress: Progress | None
+    co_progress: list  # [(UnitRef, Progress | None)]
     stale: bool  # no follow-up by the lead unit since the previous 旬 began
+
+
+@dataclass(slots=True, frozen=True)
+class UnitRef:
+    id: int
+    name: str
+    short_name: str
+
+
+@dataclass(slots=True)
+class DispatchTask:
+    """A task as the dispatch list shows, prints, exports and freezes it, read from narrow rows (see ListTask)."""
+
+    id: int
+    title: str
+    priority: TaskPriority
+    urge_count: int
+    state: TaskState
+    assigned_on: date
+    due_on: date
+    completed_on: date | None
+    lead_unit_id: int
+    lead_unit: UnitRef
+
+    light = Task.light  # the same rules as the model's
+    is_open = Task.is_open
+
+
+@cache
+def _dispatch_statements():
+    """The dispatch rows' two statements (built once; see WINDOW_PARAMETERS): the tasks with their lead unit and
+    its latest follow-up, and the co-units with theirs."""
+    ids = sa.bindparam("ids", expanding=True)
+    lead, last = aliased(TaskParty), aliased(FollowUp)
+    tasks = (sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.assigned_on, Task.due_on,
+                       Task.completed_on, Task.lead_unit_id, Unit.name, Unit.short_name, lead.last_reported_on,
+                       last.reported_on, last.percent, last.text)
+             .join(Unit, Unit.id == Task.lead_unit_id)
+             .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
+             .outerjoin(last, last.id == lead.last_follow_up_id)
+             .where(Task.id.in_(ids)))
+    co_units = (sa.select(TaskParty.task_id, Unit.id, Unit.name, Unit.short_name,
+                          FollowUp.reported_on, FollowUp.percent, FollowUp.text)
+                .join(Unit, Unit.id == TaskParty.unit_id)
+                .outerjoin(FollowUp, FollowUp.id == TaskParty.last_follow_up_id)
+                .where(TaskParty.task_id.in_(ids), TaskParty.is_lead.is_(False))
+                .order_by(TaskParty.task_id, TaskParty.unit_id))
+    return tasks, co_units
+
+
+def _progress(reported_on, percent, text):
+    return Progress(reported_on, percent, text) if reported_on is not None else None
+
+
+def load_dispatch_tasks(ids):
+    """{task id: (DispatchTask, the lead unit's last report date, its latest Progress, [(UnitRef, Progress)])}."""
+    if not ids:
+        return {}
+    tasks_statement, co_units_statement = _dispatch_statements()
+    co_units = {}
+    for task_id, unit_id, name, short_name, *progress in db.session.execute(co_units_statement, {"ids": list(ids)}):
+        co_units.setdefault(task_id, []).append((UnitRef(unit_id, name, short_name), _progress(*progress)))
+    loaded = {}
+    for row in db.session.execute(tasks_statement, {"ids": list(ids)}):
+        task = DispatchTask(*row[:9], UnitRef(row.lead_unit_id, row.name, row.short_name))
+        loaded[task.id] = (task, row.last_reported_on, _progress(*row[12:]), co_units.get(task.id, []))
+    return loaded
 
 
 @dataclass
@@ -510,24 +577,24 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
         keys.sort(key=lambda key: (order.get(key.lead_unit_id, len(order)), key.due_on, key.id))
         offset = (page - 1) * per_page
         ids = [key.id for key in keys[offset:offset + per_page]]
-        position = {task_id: i for i, task_id in enumerate(ids)}
-        tasks = sorted(load_list_rows(ids), key=lambda t: position[t.id]) if ids else []
     else:
-        tasks = db.session.scalars(sa.select(Task).where(*where).options(*_list_options())
-                                   .order_by(Task.due_on, Task.id)).all()
-        unit_counts = dict(Counter(task.lead_unit_id for task in tasks))
+        keys = db.session.execute(sa.select(Task.id, Task.lead_unit_id).where(*where).order_by(Task.due_on, Task.id)) \
+            .all()
+        unit_counts = dict(Counter(key.lead_unit_id for key in keys))
+        ids = [key.id for key in keys]
+    loaded = load_dispatch_tasks(ids)
     window = light_window(as_of)
     cal = get_calendar()
     by_unit = {u.id: [] for u in units}
-    for task in tasks:
-        lead_party = task.party_for(task.lead_unit_id)
+    for task_id in ids:
+        task, lead_reported_on, lead_progress, co_progress = loaded[task_id]
         by_unit.setdefault(task.lead_unit_id, []).append(DispatchRow(
             task=task,
             light=window.of(task),
             days_overdue=cal.workdays_overdue(task.due_on, as_of) if task.is_open else 0,
-            lead_progress=lead_party.last_follow_up if lead_party else None,
-            co_progress=[(p.unit, p.last_follow_up) for p in task.parties if not p.is_lead],
-            stale=is_stale(task, lead_party.last_reported_on if lead_party else None, xun),
+            lead_progress=lead_progress,
+            co_progress=co_progress,
+            stale=is_stale(task, lead_reported_on, xun),
         ))
     shown = units if not (page and per_page) else [u for u in units if by_unit.get(u.id)]
     if page and per_page and page >= -(-sum(unit_counts.values()) // per_page):

@@ -213,7 +213,7 @@ def render(dl):
         for row in rows:
             task = row.task
             shown += [task.title, task.priority, task.lead_unit.name, task.due_on, task.state.label, task.urge_count,
-                      task.plan, row.light.label, row.days_overdue, row.stale]
+                      task.is_open, task.assigned_on, row.light.label, row.days_overdue, row.stale]
             if row.lead_progress:
                 shown += [row.lead_progress.text, row.lead_progress.reported_on, row.lead_progress.percent]
             for co_unit, follow_up in row.co_progress:
