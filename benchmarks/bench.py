@@ -13,10 +13,13 @@ SQL that fetches the same rows (plain Core selects, no ORM, no template) with th
 
 A PostgreSQL server that does not answer is skipped with a message. Building a data set DROPS the `public`
 schema of the --pg database (and deletes the --sqlite file): point them at scratch databases only.
-bench_tasks.py, bench_scoring.py and bench_reminders.py measure their areas in more detail.
+bench_tasks.py, bench_scoring.py and bench_reminders.py measure their areas in more detail. Under the table: the
+start-up of a fresh process (startup.py). The measured app is frozen out of the garbage collector once loaded, as
+each gunicorn worker does (gunicorn.conf.py).
 """
 
 import argparse
+import gc
 import math
 import os
 import platform
@@ -54,6 +57,7 @@ def parse_args(argv=None):
     parser.add_argument("--tasks", type=int, default=50_000, help="stress tasks (default %(default)s)")
     parser.add_argument("--only", help="comma-separated item keys: " + ", ".join(i.key for i in ITEMS))
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown for the README")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up line (benchmarks/startup.py)")
     return parser.parse_args(argv)
 
 
@@ -584,6 +588,8 @@ def run_database(name, url, args, items):
                                             else "SELECT 'SQLite ' || sqlite_version()"))
         db.session.remove()
     bench_reminders.clear_outbox(app)
+    gc.collect()
+    gc.freeze()  # as each gunicorn worker does once the app is loaded (gunicorn.conf.py)
     results = {}
     for item in items:
         results[item.key] = measure(app, engine, ctx, item, args)
@@ -628,6 +634,10 @@ def main(argv=None):
           f"ms of this process (SQLite runs in it, PostgreSQL's server does not); SQL: statements per request; "
           f"bare: the plain SQL fetching the same rows; ÷bare: median / bare\n")
     print_table(rows, databases)
+    if not args.no_startup:
+        import startup
+
+        print("\n" + startup.summary(startup.measure()))
     for line in skipped:
         print(line)
     if args.markdown:

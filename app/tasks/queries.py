@@ -466,9 +466,13 @@ class DispatchTask:
 
 @cache
 def _dispatch_statements():
-    """The dispatch rows' two statements (built once; see WINDOW_PARAMETERS): the tasks with their lead unit and
-    its latest follow-up, and the co-units with theirs."""
-    ids = sa.bindparam("ids", expanding=True)
+    """The dispatch rows' two statements for a page of ids (built once; see WINDOW_PARAMETERS)."""
+    return _dispatch_rows_statements(sa.bindparam("ids", expanding=True))
+
+
+def _dispatch_rows_statements(ids):
+    """The tasks whose id is in `ids` (a list, parameter or subquery) with their lead unit and its latest follow-up,
+    and their co-units with theirs."""
     lead, last = aliased(TaskParty), aliased(FollowUp)
     tasks = (sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.assigned_on, Task.due_on,
                        Task.completed_on, Task.lead_unit_id, Unit.name, Unit.short_name, lead.last_reported_on,
@@ -490,16 +494,22 @@ def _progress(reported_on, percent, text):
     return Progress(reported_on, percent, text) if reported_on is not None else None
 
 
-def load_dispatch_tasks(ids):
-    """{task id: (DispatchTask, the lead unit's last report date, its latest Progress, [(UnitRef, Progress)])}."""
-    if not ids:
+def load_dispatch_tasks(ids=None, where=None):
+    """{task id: (DispatchTask, the lead unit's last report date, its latest Progress, [(UnitRef, Progress)])} of
+    the tasks `ids`, or of every task matching `where` (the whole list: no list of ids goes to the database)."""
+    if where is not None:
+        # not correlated with the outer statement's own tasks table: the ids of the whole list
+        statements, values = _dispatch_rows_statements(sa.select(Task.id).where(*where).correlate(None)), {}
+    elif ids:
+        statements, values = _dispatch_statements(), {"ids": list(ids)}
+    else:
         return {}
-    tasks_statement, co_units_statement = _dispatch_statements()
+    tasks_statement, co_units_statement = statements
     co_units = {}
-    for task_id, unit_id, name, short_name, *progress in db.session.execute(co_units_statement, {"ids": list(ids)}):
+    for task_id, unit_id, name, short_name, *progress in db.session.execute(co_units_statement, values):
         co_units.setdefault(task_id, []).append((UnitRef(unit_id, name, short_name), _progress(*progress)))
     loaded = {}
-    for row in db.session.execute(tasks_statement, {"ids": list(ids)}):
+    for row in db.session.execute(tasks_statement, values):
         task = DispatchTask(*row[:9], UnitRef(row.lead_unit_id, row.name, row.short_name))
         loaded[task.id] = (task, row.last_reported_on, _progress(*row[12:]), co_units.get(task.id, []))
     return loaded
@@ -577,12 +587,11 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
         keys.sort(key=lambda key: (order.get(key.lead_unit_id, len(order)), key.due_on, key.id))
         offset = (page - 1) * per_page
         ids = [key.id for key in keys[offset:offset + per_page]]
+        loaded = load_dispatch_tasks(ids)
     else:
-        keys = db.session.execute(sa.select(Task.id, Task.lead_unit_id).where(*where).order_by(Task.due_on, Task.id)) \
-            .all()
-        unit_counts = dict(Counter(key.lead_unit_id for key in keys))
-        ids = [key.id for key in keys]
-    loaded = load_dispatch_tasks(ids)
+        loaded = load_dispatch_tasks(where=where)
+        ids = [task.id for task, *_ in sorted(loaded.values(), key=lambda entry: (entry[0].due_on, entry[0].id))]
+        unit_counts = dict(Counter(entry[0].lead_unit_id for entry in loaded.values()))
     window = light_window(as_of)
     cal = get_calendar()
     by_unit = {u.id: [] for u in units}
