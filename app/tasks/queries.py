@@ -191,11 +191,6 @@ def inbox_query(unit_id, window, light=None, closed=False):
         .options(*_list_options()).order_by(*order)
 
 
-def load_list_rows(ids):
-    """The tasks of a list page with everything the list shows, in a constant number of queries."""
-    return db.session.scalars(sa.select(Task).where(Task.id.in_(ids)).options(*_list_options())).all()
-
-
 @dataclass(slots=True)
 class Progress:
     """The latest follow-up a list shows: when, how far, what."""
