@@ -5,6 +5,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -322,6 +323,12 @@ def session_is_valid(row, now):
     return row.is_remembered or now - row.last_seen_at <= idle
 
 
+@cache
+def _session_statement():
+    # built once: every signed-in request asks (see app.tasks.queries on per-request statements)
+    return sa.select(UserSession).where(UserSession.token_hash == sa.bindparam("token_hash"))
+
+
 def session_for_token(session_token):
     """(the valid session a cookie's token names, with its user's current_session set, or None; whether the
     visit was noted).
@@ -332,7 +339,7 @@ def session_for_token(session_token):
     """
     if not isinstance(session_token, str) or not session_token or len(session_token) > 100:
         return None, False
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(session_token)))
+    row = db.session.scalar(_session_statement(), {"token_hash": hash_token(session_token)})
     now = utcnow()
     if row is None or not session_is_valid(row, now):
         return None, False

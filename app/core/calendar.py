@@ -24,6 +24,12 @@ def _calendar_statement():
         sa.select(sa.null(), sa.null(), CalendarYear.year))
 
 
+# The last calendar built, by what it was built from: the office changes overrides a few times a year, so requests
+# read the table (one statement) but reuse the built calendar, whose year tables are then made once per process.
+# A WorkdayCalendar does not change once built (it only fills its own table cache, the same for every reader).
+_last_built = {}
+
+
 def load_calendar() -> WorkdayCalendar:
     overrides, years = {}, []
     for day, is_workday, year in db.session.execute(_calendar_statement()):
@@ -31,7 +37,13 @@ def load_calendar() -> WorkdayCalendar:
             overrides[day] = bool(is_workday)
         else:
             years.append(year)
-    return WorkdayCalendar(overrides, years)
+    key = (frozenset(overrides.items()), frozenset(years))
+    calendar = _last_built.get(key)
+    if calendar is None:
+        calendar = WorkdayCalendar(overrides, years)
+        _last_built.clear()
+        _last_built[key] = calendar
+    return calendar
 
 
 def get_calendar() -> WorkdayCalendar:
