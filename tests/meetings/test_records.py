@@ -3,6 +3,7 @@ dispatch list, the month's analysis, the quarter's results with last-placed expl
 attachments, sign-off and reasoned amendment — and every refusal of the issue, with nothing written."""
 
 import io
+import os
 from datetime import date
 
 import pytest
@@ -357,6 +358,22 @@ def test_semiannual_report_is_submitted_by_the_reporters_unit_with_attachments(u
     assert attachment.filename == "述职材料.pdf" and attachment.size == len(b"%PDF-1.4 report")
     with open(services.attachment_path(attachment), "rb") as stored:
         assert stored.read() == b"%PDF-1.4 report"
+
+
+def test_an_attachment_stored_in_a_transaction_that_rolls_back_is_removed_and_kept_once_committed(user):
+    """Whatever ends the unit of work without a commit (a later refusal, the database failing at commit), the file
+    stored in it goes with it: no file is left that no row names."""
+    meeting = semiannual(day="2025-07-01")
+    record = services.create_record(user("xtx"), meeting, RecordInput(held_on=TODAY, minutes="正文"), TODAY)
+    db.session.commit()
+    attachment = services.store_attachment(user("xtx"), record, pdf())
+    path = services.attachment_path(attachment)
+    assert os.path.exists(path)
+    db.session.rollback()  # e.g. a later step of the same request refused
+    assert not os.path.exists(path)
+    kept = services.store_attachment(user("xtx"), db.session.merge(record), pdf())
+    db.session.commit()
+    assert os.path.exists(services.attachment_path(kept))
 
 
 def test_a_report_by_a_unit_that_is_not_the_reporters_is_refused_and_nothing_is_written(user):
