@@ -23,7 +23,6 @@ them; `Sheet` turns them into XlsxWriter's numbers from 0.
 import io
 import logging
 import math
-import os
 import re
 import unicodedata
 import warnings
@@ -250,18 +249,6 @@ class Style:
         if found is None and variant not in self._formats:
             found = self._formats[variant] = self._format(variant)
         return found
-
-
-class WorkbookBytes(bytes):
-    """An export's .xlsx bytes that can also be saved as the openpyxl Workbook could, to a file or a path
-    (the monthly analysis returned a Workbook, and its view saves the export)."""
-
-    def save(self, file):
-        if isinstance(file, (str, os.PathLike)):
-            with open(file, "wb") as out:
-                out.write(self)
-        else:
-            file.write(self)
 
 
 def new_workbook(title: str) -> Book:

@@ -17,7 +17,6 @@ from app.core.excel import (
     WRAP_CENTER,
     WRAP_TOP,
     Font,
-    WorkbookBytes,
     merge_cells,
     new_workbook,
     save_workbook,
@@ -109,9 +108,8 @@ def _summary(wb, a, used):
     table_print_setup(ws, len(labels), row_no)
 
 
-def analysis_workbook(a: dict) -> WorkbookBytes:
-    """The .xlsx bytes of an analysis dict (which, as the openpyxl Workbook this returned before, also have
-    `.save(file)`)."""
+def analysis_workbook(a: dict) -> bytes:
+    """The .xlsx bytes of an analysis dict."""
     wb = new_workbook(_title(a))
     used = set()
     _summary(wb, a, used)
@@ -147,4 +145,4 @@ def analysis_workbook(a: dict) -> WorkbookBytes:
 
     rows = [line(x["label"], x) for x in c["by_type"]] + [line("合计", c["total"])]
     _table(wb.create_sheet(sheet_title("会议落实", used)), a, labels, [14, 9, 10, 10, 10, 10, 10], rows)
-    return WorkbookBytes(save_workbook(wb))
+    return save_workbook(wb)

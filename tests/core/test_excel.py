@@ -20,7 +20,6 @@ from app.core.excel import (
     Alignment,
     Fill,
     Font,
-    WorkbookBytes,
     fit_row_height,
     merge_cells,
     new_workbook,
@@ -189,14 +188,6 @@ def test_workbook_carries_title_and_creator_and_hidden_sheets_and_columns():
     assert book.sheetnames == ["数据", "meta"]
     assert book["meta"].sheet_state == "hidden" and book["数据"].sheet_state == "visible"
     assert book["数据"].column_dimensions["B"].hidden
-
-
-def test_workbook_bytes_save_to_a_file_or_a_path(tmp_path):
-    data = WorkbookBytes(b"PK-bytes")
-    buffer = io.BytesIO()
-    data.save(buffer)
-    data.save(tmp_path / "x.xlsx")
-    assert buffer.getvalue() == b"PK-bytes" == (tmp_path / "x.xlsx").read_bytes()
 
 
 # --- row heights --------------------------------------------------------------------------------------------

@@ -294,9 +294,8 @@ def test_month_parameter_is_year_dash_month(text, expected_month):
 
 def test_excel_has_one_sheet_per_part_with_the_numbers_of_the_analysis(march):
     a = month_analysis(2026, 3, D("2026-04-05"))
-    buffer = io.BytesIO()
-    analysis_workbook(a).save(buffer)
-    wb = load_workbook(io.BytesIO(buffer.getvalue()))
+    data = analysis_workbook(a)
+    wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["概况", "按单位", "按分组", "按计划", "红灯单位", "会议落实"]
     summary = [[c for c in row if c is not None] for row in wb["概况"].iter_rows(values_only=True)]
     assert any(row[:2] == ["新交办", 4] for row in summary), summary
@@ -314,9 +313,8 @@ def test_excel_keeps_formula_like_names_as_text(march):
     xgj.short_name = '=HYPERLINK("http://evil.example","点我")'
     db.session.flush()
     a = month_analysis(2026, 3, D("2026-04-05"))
-    buffer = io.BytesIO()
-    analysis_workbook(a).save(buffer)
-    wb = load_workbook(io.BytesIO(buffer.getvalue()))
+    data = analysis_workbook(a)
+    wb = load_workbook(io.BytesIO(data))
     cells = [c for row in wb["按单位"].iter_rows() for c in row if c.value == xgj.short_name]
     cells += [c for row in wb["红灯单位"].iter_rows() for c in row if c.value == xgj.short_name]
     assert len(cells) == 2
@@ -325,9 +323,8 @@ def test_excel_keeps_formula_like_names_as_text(march):
 
 def test_excel_counts_are_numbers_with_the_published_table_frame_and_print_setup(march):
     a = month_analysis(2026, 3, D("2026-04-05"))
-    buffer = io.BytesIO()
-    analysis_workbook(a).save(buffer)
-    wb = load_workbook(io.BytesIO(buffer.getvalue()))
+    data = analysis_workbook(a)
+    wb = load_workbook(io.BytesIO(data))
     assert wb.properties.title == "湘潭市产业强市“千百十”工程2026年3月分析"
     for ws in wb.worksheets:
         ncols = sum(1 for c in ws[3] if c.value is not None)
@@ -425,9 +422,8 @@ def test_excel_download_of_the_page(client, login_as, clock, march):
 
 def test_excel_of_an_empty_month_says_so_on_each_empty_sheet():
     a = month_analysis(2026, 3, D("2026-04-05"))
-    buffer = io.BytesIO()
-    analysis_workbook(a).save(buffer)
-    wb = load_workbook(io.BytesIO(buffer.getvalue()))
+    data = analysis_workbook(a)
+    wb = load_workbook(io.BytesIO(data))
     assert wb["红灯单位"].cell(row=4, column=1).value == "本月无数据。"
     assert wb["按单位"].cell(row=4, column=1).value == "本月无数据。"
     assert wb["按分组"].cell(row=4, column=2).value == "县市区组"

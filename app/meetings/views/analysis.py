@@ -66,8 +66,5 @@ def analysis_excel():
     if problem:
         return error_response(400, problem)
     a = month_analysis(*month, today())
-    buffer = io.BytesIO()
-    analysis_workbook(a).save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX, as_attachment=True,
+    return send_file(io.BytesIO(analysis_workbook(a)), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(f"{a['label']}分析.xlsx", fallback="月分析.xlsx"))
