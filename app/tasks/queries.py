@@ -200,65 +200,94 @@ class Progress:
     text: str
 
 
+@dataclass(slots=True, frozen=True)
+class UnitRef:
+    id: int
+    name: str
+    short_name: str
+
+
 @dataclass(slots=True)
-class ListTask:
-    """A task as the task tables (inbox, overview, a plan's page) show it, read from narrow rows: loading a page's
-    tasks as objects with their parties, units, plans and follow-ups was about a third of the page's time."""
+class TaskLine:
+    """A task as the lists show it (the task tables, the dispatch list and its Excel file and frozen copy), read from
+    narrow rows: loading a page's tasks as objects with their parties, units, plans and follow-ups was about a third
+    of the page's time, and the whole dispatch list's export loaded some 3,500 objects."""
 
     id: int
     title: str
     priority: TaskPriority
     urge_count: int
     state: TaskState
+    assigned_on: date
     due_on: date
     original_due_on: date | None
     completed_on: date | None
     plan_code: str | None
     plan_name: str | None
-    lead_unit_id: int
-    lead_unit_name: str  # the short name
+    lead_unit: UnitRef
+    lead_reported_on: date | None  # the lead unit's last report
     progress: Progress | None  # the lead unit's latest follow-up
-    co_units: list  # [(unit id, short name)], by unit id as Task.parties orders them
+    co_units: list  # [(UnitRef, Progress | None)], by unit id as Task.parties orders them
 
-    light = Task.light  # the same rule as the model's
+    light = Task.light  # the same rules as the model's
+    is_open = Task.is_open
+
+    @property
+    def lead_unit_id(self):
+        return self.lead_unit.id
 
     @property
     def unit_ids(self):
-        return [self.lead_unit_id, *(unit_id for unit_id, _ in self.co_units)]
+        return [self.lead_unit.id, *(unit.id for unit, _ in self.co_units)]
 
 
-@cache
-def _list_task_statements():
-    """The two statements of load_list_tasks, built once (building a statement costs more than running it from
-    SQLAlchemy's compiled cache); the ids are an expanding parameter."""
+def _task_line_statements(ids):
+    """The tasks whose id is in `ids` (a list, an expanding parameter or a select) with their plan, lead unit and its
+    latest follow-up; and their co-units with theirs."""
     lead, last = aliased(TaskParty), aliased(FollowUp)
-    ids = sa.bindparam("ids", expanding=True)
-    tasks = (sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.due_on,
-                       Task.original_due_on, Task.completed_on, Plan.code, Plan.name, Task.lead_unit_id,
-                       Unit.short_name, last.reported_on, last.percent, last.text)
+    tasks = (sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.assigned_on, Task.due_on,
+                       Task.original_due_on, Task.completed_on, Plan.code, Plan.name, Unit.id, Unit.name,
+                       Unit.short_name, lead.last_reported_on, last.reported_on, last.percent, last.text)
              .join(Unit, Unit.id == Task.lead_unit_id)
              .outerjoin(Plan, Plan.id == Task.plan_id)
              .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
              .outerjoin(last, last.id == lead.last_follow_up_id)
              .where(Task.id.in_(ids)))
-    co_units = (sa.select(TaskParty.task_id, TaskParty.unit_id, Unit.short_name)
+    co_units = (sa.select(TaskParty.task_id, Unit.id, Unit.name, Unit.short_name,
+                          FollowUp.reported_on, FollowUp.percent, FollowUp.text)
                 .join(Unit, Unit.id == TaskParty.unit_id)
+                .outerjoin(FollowUp, FollowUp.id == TaskParty.last_follow_up_id)
                 .where(TaskParty.task_id.in_(ids), TaskParty.is_lead.is_(False))
                 .order_by(TaskParty.task_id, TaskParty.unit_id))
     return tasks, co_units
 
 
-def load_list_tasks(ids):
-    """ListTask per id (in no particular order), in two statements whatever their number."""
-    if not ids:
+@cache
+def _task_line_statements_by_id():
+    # built once (see WINDOW_PARAMETERS): the page's ids are an expanding parameter
+    return _task_line_statements(sa.bindparam("ids", expanding=True))
+
+
+def _progress(reported_on, percent, text):
+    return Progress(reported_on, percent, text) if reported_on is not None else None
+
+
+def load_task_lines(ids=None, where=None):
+    """TaskLine of each task `ids`, or of every task matching `where` (the whole dispatch list: no list of ids goes
+    to the database), in no particular order; two statements whatever their number."""
+    if where is not None:
+        # the subquery is not correlated with the outer statement's own tasks table
+        statements, values = _task_line_statements(sa.select(Task.id).where(*where).correlate(None)), {}
+    elif ids:
+        statements, values = _task_line_statements_by_id(), {"ids": list(ids)}
+    else:
         return []
-    tasks_statement, co_units_statement = _list_task_statements()
-    rows = db.session.execute(tasks_statement, {"ids": list(ids)}).all()
+    tasks_statement, co_units_statement = statements
     co_units = {}
-    for task_id, unit_id, short_name in db.session.execute(co_units_statement, {"ids": list(ids)}):
-        co_units.setdefault(task_id, []).append((unit_id, short_name))
-    return [ListTask(*row[:12], Progress(*row[12:]) if row.reported_on is not None else None, co_units.get(row.id, []))
-            for row in rows]
+    for task_id, unit_id, name, short_name, *progress in db.session.execute(co_units_statement, values):
+        co_units.setdefault(task_id, []).append((UnitRef(unit_id, name, short_name), _progress(*progress)))
+    return [TaskLine(*row[:11], UnitRef(*row[11:14]), row[14], _progress(*row[15:]), co_units.get(row[0], []))
+            for row in db.session.execute(tasks_statement, values)]
 
 
 # --- the office's overview ----------------------------------------------------------------------------------
@@ -425,89 +454,12 @@ def evidence(file_id):
 
 @dataclass
 class DispatchRow:
-    task: "DispatchTask"
+    task: TaskLine
     light: Light
     days_overdue: int
     lead_progress: Progress | None
     co_progress: list  # [(UnitRef, Progress | None)]
     stale: bool  # no follow-up by the lead unit since the previous 旬 began
-
-
-@dataclass(slots=True, frozen=True)
-class UnitRef:
-    id: int
-    name: str
-    short_name: str
-
-
-@dataclass(slots=True)
-class DispatchTask:
-    """A task as the dispatch list shows, prints, exports and freezes it, read from narrow rows (see ListTask)."""
-
-    id: int
-    title: str
-    priority: TaskPriority
-    urge_count: int
-    state: TaskState
-    assigned_on: date
-    due_on: date
-    completed_on: date | None
-    lead_unit_id: int
-    lead_unit: UnitRef
-
-    light = Task.light  # the same rules as the model's
-    is_open = Task.is_open
-
-
-@cache
-def _dispatch_statements():
-    """The dispatch rows' two statements for a page of ids (built once; see WINDOW_PARAMETERS)."""
-    return _dispatch_rows_statements(sa.bindparam("ids", expanding=True))
-
-
-def _dispatch_rows_statements(ids):
-    """The tasks whose id is in `ids` (a list, parameter or subquery) with their lead unit and its latest follow-up,
-    and their co-units with theirs."""
-    lead, last = aliased(TaskParty), aliased(FollowUp)
-    tasks = (sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.assigned_on, Task.due_on,
-                       Task.completed_on, Task.lead_unit_id, Unit.name, Unit.short_name, lead.last_reported_on,
-                       last.reported_on, last.percent, last.text)
-             .join(Unit, Unit.id == Task.lead_unit_id)
-             .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
-             .outerjoin(last, last.id == lead.last_follow_up_id)
-             .where(Task.id.in_(ids)))
-    co_units = (sa.select(TaskParty.task_id, Unit.id, Unit.name, Unit.short_name,
-                          FollowUp.reported_on, FollowUp.percent, FollowUp.text)
-                .join(Unit, Unit.id == TaskParty.unit_id)
-                .outerjoin(FollowUp, FollowUp.id == TaskParty.last_follow_up_id)
-                .where(TaskParty.task_id.in_(ids), TaskParty.is_lead.is_(False))
-                .order_by(TaskParty.task_id, TaskParty.unit_id))
-    return tasks, co_units
-
-
-def _progress(reported_on, percent, text):
-    return Progress(reported_on, percent, text) if reported_on is not None else None
-
-
-def load_dispatch_tasks(ids=None, where=None):
-    """{task id: (DispatchTask, the lead unit's last report date, its latest Progress, [(UnitRef, Progress)])} of
-    the tasks `ids`, or of every task matching `where` (the whole list: no list of ids goes to the database)."""
-    if where is not None:
-        # not correlated with the outer statement's own tasks table: the ids of the whole list
-        statements, values = _dispatch_rows_statements(sa.select(Task.id).where(*where).correlate(None)), {}
-    elif ids:
-        statements, values = _dispatch_statements(), {"ids": list(ids)}
-    else:
-        return {}
-    tasks_statement, co_units_statement = statements
-    co_units = {}
-    for task_id, unit_id, name, short_name, *progress in db.session.execute(co_units_statement, values):
-        co_units.setdefault(task_id, []).append((UnitRef(unit_id, name, short_name), _progress(*progress)))
-    loaded = {}
-    for row in db.session.execute(tasks_statement, values):
-        task = DispatchTask(*row[:9], UnitRef(row.lead_unit_id, row.name, row.short_name))
-        loaded[task.id] = (task, row.last_reported_on, _progress(*row[12:]), co_units.get(task.id, []))
-    return loaded
 
 
 @dataclass
@@ -582,23 +534,24 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
         keys.sort(key=lambda key: (order.get(key.lead_unit_id, len(order)), key.due_on, key.id))
         offset = (page - 1) * per_page
         ids = [key.id for key in keys[offset:offset + per_page]]
-        loaded = load_dispatch_tasks(ids)
+        loaded = {line.id: line for line in load_task_lines(ids)}
     else:
-        loaded = load_dispatch_tasks(where=where)
-        ids = [task.id for task, *_ in sorted(loaded.values(), key=lambda entry: (entry[0].due_on, entry[0].id))]
-        unit_counts = dict(Counter(entry[0].lead_unit_id for entry in loaded.values()))
+        lines = sorted(load_task_lines(where=where), key=lambda line: (line.due_on, line.id))
+        loaded = {line.id: line for line in lines}
+        ids = list(loaded)
+        unit_counts = dict(Counter(line.lead_unit_id for line in lines))
     window = light_window(as_of)
     cal = get_calendar()
     by_unit = {u.id: [] for u in units}
     for task_id in ids:
-        task, lead_reported_on, lead_progress, co_progress = loaded[task_id]
+        task = loaded[task_id]
         by_unit.setdefault(task.lead_unit_id, []).append(DispatchRow(
             task=task,
             light=window.of(task),
             days_overdue=cal.workdays_overdue(task.due_on, as_of) if task.is_open else 0,
-            lead_progress=lead_progress,
-            co_progress=co_progress,
-            stale=is_stale(task, lead_reported_on, xun),
+            lead_progress=task.progress,
+            co_progress=task.co_units,
+            stale=is_stale(task, task.lead_reported_on, xun),
         ))
     shown = units if not (page and per_page) else [u for u in units if by_unit.get(u.id)]
     if page and per_page and page >= -(-sum(unit_counts.values()) // per_page):
@@ -616,4 +569,4 @@ def plan_tasks(plan_id, window, limit=200):
     ids = db.session.scalars(sa.select(Task.id).where(*where, Task.state.in_(OPEN_STATES))
                              .order_by(Task.due_on, Task.id).limit(limit)).all()
     position = {task_id: n for n, task_id in enumerate(ids)}
-    return counts, sorted(load_list_tasks(ids), key=lambda task: position[task.id])
+    return counts, sorted(load_task_lines(ids), key=lambda task: position[task.id])

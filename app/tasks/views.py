@@ -85,7 +85,7 @@ def _detail_url():
 
 @bp.app_template_global()
 def task_rows(tasks, window, red_units):
-    """TaskRow per task (queries.ListTask); links built once per page and per unit."""
+    """TaskRow per task (queries.TaskLine); links built once per page and per unit."""
     links = {}
     unit_url = url_for("org.unit", unit_id=0).removesuffix("0")
 
@@ -102,8 +102,8 @@ def task_rows(tasks, window, red_units):
         rows.append(TaskRow(
             url=f"{detail_url}{t.id}", title=t.title, is_key=t.priority is TaskPriority.key,
             urge_count=t.urge_count or 0, plan=f"{t.plan_code} {t.plan_name}" if t.plan_code else "", light=light,
-            badge=LIGHT_BADGE[light], lead=link(t.lead_unit_id, t.lead_unit_name),
-            co_units=[link(unit_id, name) for unit_id, name in t.co_units], due_on=t.due_on.isoformat(),
+            badge=LIGHT_BADGE[light], lead=link(t.lead_unit.id, t.lead_unit.short_name),
+            co_units=[link(unit.id, unit.short_name) for unit, _ in t.co_units], due_on=t.due_on.isoformat(),
             original_due_on=t.original_due_on.isoformat() if t.due_on != t.original_due_on else "",
             state=t.state.label, progress=t.progress))
     return rows
@@ -151,7 +151,7 @@ def inbox():
     closed = request.args.get("closed") == "1"
     counts, closed_count = queries.inbox_counts(current_user.unit_id, window)
     total = closed_count if closed else counts[light] if light else sum(counts.values())
-    page = paginate_rows(queries.inbox_ids(current_user.unit_id, window, light, closed), queries.load_list_tasks,
+    page = paginate_rows(queries.inbox_ids(current_user.unit_id, window, light, closed), queries.load_task_lines,
                          total=total)
     return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
                            closed=closed, closed_count=closed_count, unit=current_user.unit,
@@ -173,7 +173,7 @@ def overview():
         due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100])
     # Without a light filter the light counts add up to the number of matching tasks: no count query.
     counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
-    page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_list_tasks,
+    page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_task_lines,
                          total=sum(counts.values()) if counts is not None else None)
     return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
                            units=_active_units(), plans=_plans(), groups=list(UnitGroup), lights=list(Light),
