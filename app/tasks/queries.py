@@ -125,15 +125,6 @@ def units_with_red_tasks(today: date, unit_ids=None):
     return set(db.session.scalars(_red_units_statement(unit_ids is not None), values))
 
 
-def _list_options():
-    return (
-        joinedload(Task.lead_unit),
-        selectinload(Task.parties).joinedload(TaskParty.unit),
-        selectinload(Task.parties).joinedload(TaskParty.last_follow_up),
-        joinedload(Task.plan),
-    )
-
-
 # --- the unit's inbox ---------------------------------------------------------------------------------------
 
 def inbox_filter(unit_id, closed=False):
@@ -182,13 +173,6 @@ def inbox_ids(unit_id, window, light=None, closed=False):
         where.append(light_clause(window, light))
     order = (Task.completed_on.desc(), Task.id.desc()) if closed else (Task.due_on, Task.id)
     return sa.select(Task.id).where(*where).order_by(*order)
-
-
-def inbox_query(unit_id, window, light=None, closed=False):
-    """The inbox's tasks with their eager loads, all at once (the page itself goes through `inbox_ids`)."""
-    order = (Task.completed_on.desc(), Task.id.desc()) if closed else (Task.due_on, Task.id)
-    return sa.select(Task).where(Task.id.in_(inbox_ids(unit_id, window, light, closed).order_by(None))) \
-        .options(*_list_options()).order_by(*order)
 
 
 @dataclass(slots=True)
@@ -399,11 +383,6 @@ def latest_follow_ups(task_ids):
 
 def overview_ids(task_filter: TaskFilter, window):
     return sa.select(Task.id).where(*task_filter.clauses(window)).order_by(Task.due_on, Task.id)
-
-
-def overview_query(task_filter: TaskFilter, window):
-    return sa.select(Task).where(*task_filter.clauses(window)).options(*_list_options()) \
-        .order_by(Task.due_on, Task.id)
 
 
 # --- a task's detail ----------------------------------------------------------------------------------------
