@@ -43,7 +43,7 @@ def create_app(config=None, overrides=None):
     login_manager.init_app(app)
     bootstrap.init_app(app)
 
-    from app import auth, meetings, models, reminders, scoring  # noqa: F401  (models: every model's table)
+    from app import auth, ledger, meetings, models, reminders, scoring  # noqa: F401  (models: every model's table)
     from app.api import bp as api_bp
     from app.auth import views as auth_views
     from app.core import views as core_views
@@ -72,7 +72,7 @@ def create_app(config=None, overrides=None):
 
     # What each package adds to the scheduler and the reminders (jobs, scans, rules), in this order: the office
     # page lists the reminder rules in the order they are registered.
-    for package in (auth, reminders, scoring, meetings):
+    for package in (auth, reminders, ledger, scoring, meetings):
         package.register(app)
     register_error_handlers(app)
     register_security(app)

@@ -6,6 +6,25 @@ from app.core.models import (  # noqa: F401, E402
     CalendarOverride,
     CalendarYear,
 )
+from app.ledger.models import (  # noqa: F401
+    ChainFigure,
+    Enterprise,
+    EnterpriseChain,
+    EnterpriseFigure,
+    IndicatorTarget,
+    IndicatorValue,
+    ListingStep,
+    Project,
+    ProjectFigure,
+    ProjectMilestone,
+    ProjectPhoto,
+    ProjectProblem,
+    ProjectYearPlan,
+    RegistryMembership,
+    ReportingDuty,
+    ReportSubmission,
+    SubjectLink,
+)
 from app.meetings.models import (  # noqa: F401
     CadenceRule,
     CalendarFeed,

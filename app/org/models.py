@@ -232,8 +232,25 @@ class Target(TimestampMixin, db.Model):
     unit_label: Mapped[str | None] = mapped_column(sa.String(20), comment="its unit (个, 家, %, 万元 ...)")
     period: Mapped[str | None] = mapped_column(sa.String(20), comment="2025年 or 每年")
     sort_order: Mapped[int] = mapped_column(default=0, comment="order in the document")
+    # As an indicator (指标) of the ledger: its code, where its actuals come from and who answers for it.
+    code: Mapped[str | None] = mapped_column(sa.String(20), unique=True, comment="indicator code, e.g. G05, P2-1")
+    measure: Mapped[str | None] = mapped_column(
+        sa.String(40), comment="the ledger computation giving its actuals (app.ledger.measures); NULL: entered")
+    responsible_unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="SET NULL"), comment="the unit that answers for it (and enters it)")
+    breaks_down: Mapped[bool] = mapped_column(default=False, comment="targets and actuals per county / park")
 
     plan = relationship("Plan", back_populates="targets")
+    responsible_unit = relationship("Unit")
+
+    @property
+    def is_computed(self):
+        return self.measure is not None
+
+    @property
+    def is_yearly(self):
+        """每年 targets (净增, 新增 ...) restart every year; the others are reached by 2025."""
+        return self.period == "每年"
 
     @property
     def value_text(self):

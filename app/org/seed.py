@@ -120,7 +120,7 @@ def seed_organisation(data=None):
             continue
         plan = Plan(code=row["code"], kind=PlanKind(row["kind"]), name=row["name"], summary=row["summary"],
                     sort_order=row["sort_order"])
-        plan.targets = [_target(t, i) for i, t in enumerate(row["targets"])]
+        plan.targets = [_target(t, i, units) for i, t in enumerate(row["targets"])]
         db.session.add(plan)
         db.session.flush()
         for position, name in enumerate(row["lead_units"]):
@@ -132,7 +132,7 @@ def seed_organisation(data=None):
     has_goals = db.session.scalar(sa.select(sa.func.count()).select_from(Target).where(Target.plan_id.is_(None)))
     if not has_goals:
         for i, row in enumerate(data["city_goals"]):
-            db.session.add(_target(row, i))
+            db.session.add(_target(row, i, units))
             created["targets"] += 1
     db.session.flush()
     log.info("seed created %s", created)
@@ -150,12 +150,19 @@ def _renamed(model, action):
             if before and "name" in before and int(object_id) in records}
 
 
-def _target(row, index):
+def _target(row, index, units):
+    """A target of the document, as an indicator: its code, the ledger measure giving its actuals (none: the
+    responsible unit enters them) and whether it breaks down by county / park."""
     value = row.get("value")
+    responsible = next((u for u in units.values() if u.short_name == row.get("responsible")), None)
     return Target(
         text=row["text"],
         value=Decimal(str(value)) if value is not None else None,
         unit_label=row.get("unit"),
         period=row.get("period"),
         sort_order=index,
+        code=row.get("code"),
+        measure=row.get("measure"),
+        responsible_unit=responsible,
+        breaks_down=bool(row.get("breaks_down")),
     )

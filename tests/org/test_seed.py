@@ -23,6 +23,7 @@ from app.org.models import (
     PlanKind,
     Position,
     SuperiorReport,
+    Target,
     Unit,
     UnitGroup,
     UnitKind,
@@ -375,11 +376,26 @@ def test_the_quantified_targets_of_each_plan(code):
         (Decimal(v), unit, period) for v, unit, period in PLAN_TARGETS[code]]
 
 
-def test_plan_8_covers_all_large_enterprises_without_a_number_and_measures_have_no_targets():
+def test_plan_8_covers_every_large_enterprise_as_a_coverage_rate_and_measures_have_no_targets():
+    # "实现规上企业覆盖" has no number in the document: as an indicator it is the share of 规上 enterprises with a
+    # 联点 leader, whose target is all of them.
     p8 = db.session.scalars(sa.select(Plan).where(Plan.code == "P8")).one()
-    assert len(p8.targets) == 1 and p8.targets[0].value is None and "规上企业覆盖" in p8.targets[0].text
+    assert len(p8.targets) == 1 and "规上企业覆盖" in p8.targets[0].text
+    assert (p8.targets[0].value, p8.targets[0].unit_label, p8.targets[0].measure) == (
+        Decimal(100), "%", "liaison_coverage")
     measures = db.session.scalars(sa.select(Plan).where(Plan.kind == PlanKind.measure)).all()
     assert all(m.targets == [] for m in measures)
+
+
+def test_every_target_is_an_indicator_with_a_code_a_responsible_unit_and_a_source():
+    targets = db.session.scalars(sa.select(Target)).all()
+    assert len({t.code for t in targets}) == len(targets) == 41
+    assert all(t.responsible_unit is not None for t in targets)
+    by_code = {t.code: t for t in targets}
+    assert by_code["G05"].measure == "enterprises_at_tier:100" and by_code["G05"].responsible_unit.short_name == "市工信局"
+    assert by_code["G12"].measure is None and by_code["G12"].responsible_unit.short_name == "市统计局"  # entered
+    assert by_code["P2-1"].breaks_down and by_code["P2-1"].measure is None  # 亩均税收, per park
+    assert by_code["P4-1"].measure == "above_scale_net_new" and by_code["P4-1"].is_yearly
 
 
 def test_the_city_goals_of_section_3_are_loaded():

@@ -186,7 +186,7 @@ def test_plan_page_shows_lead_units_and_quantified_targets(client, login_as):
                         ("园区规模工业增加值占全市比重达80%以上", "80%"), ("打造4个千亿级园区", "4个")):
         assert re.search(rf"<td>{text}</td><td>{value}</td><td>2025年</td>", html), text
     assert "<td>3万户</td><td>每年</td>" in client.get("/org/plans/p3").text  # the code is case-insensitive
-    assert "<td>—</td>" in client.get("/org/plans/P8").text  # covering all enterprises has no number
+    assert "<td>100%</td>" in client.get("/org/plans/P8").text  # covering every 规上 enterprise: 100 %
     assert client.get("/org/plans/X9").status_code == 404
 
 
