@@ -52,6 +52,7 @@ def create_app(config=None, overrides=None):
     from app.core.security import register_security
     from app.core.templating import register_template_helpers
     from app.home import views as home_views
+    from app.ledger import views as ledger_views
     from app.meetings import views as meeting_views
     from app.org import views as org_views
     from app.reminders import views as reminder_views
@@ -67,6 +68,7 @@ def create_app(config=None, overrides=None):
     app.register_blueprint(scoring_views.bp)
     app.register_blueprint(reminder_views.bp)
     app.register_blueprint(meeting_views.bp)
+    app.register_blueprint(ledger_views.bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 

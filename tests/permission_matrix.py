@@ -405,3 +405,10 @@ def line_to_paste(endpoint, method, rule):
     """/tasks/<int:task_id>/files/<int:file_id> -> a ROUTES line to start from, with the answers to fill in."""
     url = re.sub(r"<(?:[^<>:]+:)?([^<>:]+?)(?:_id)?>", r"{\1}", rule)
     return f'    ("?   ?   ?   ?   ?   ?   ?   ?   ?  ", "{endpoint}", "{method}", "{url}"),'
+
+
+# The ledger's routes and samples (issue #14), one file per part under tests/ledger/.
+from tests.ledger.matrix import LEDGER_ROUTES, LEDGER_SAMPLES  # noqa: E402
+
+ROUTES += LEDGER_ROUTES
+SAMPLES.update(LEDGER_SAMPLES)

@@ -392,7 +392,8 @@ def test_every_target_is_an_indicator_with_a_code_a_responsible_unit_and_a_sourc
     assert len({t.code for t in targets}) == len(targets) == 41
     assert all(t.responsible_unit is not None for t in targets)
     by_code = {t.code: t for t in targets}
-    assert by_code["G05"].measure == "enterprises_at_tier:100" and by_code["G05"].responsible_unit.short_name == "市工信局"
+    assert by_code["G05"].measure == "enterprises_at_tier:100"
+    assert by_code["G05"].responsible_unit.short_name == "市工信局"
     assert by_code["G12"].measure is None and by_code["G12"].responsible_unit.short_name == "市统计局"  # entered
     assert by_code["P2-1"].breaks_down and by_code["P2-1"].measure is None  # 亩均税收, per park
     assert by_code["P4-1"].measure == "above_scale_net_new" and by_code["P4-1"].is_yearly

@@ -1,0 +1,3 @@
+"""Ledger pages: cockpit (being built; see issue #14)."""
+
+from app.ledger.views import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Ledger pages: enterprises (being built; see issue #14)."""
+
+from app.ledger.views import bp  # noqa: F401
