@@ -1,3 +1,55 @@
-"""Ledger pages: chains (being built; see issue #14)."""
+"""Ledger pages: the 12 chains (list, the chain's page for its 链长) and the office's edit of a chain's tier."""
 
-from app.ledger.views import bp  # noqa: F401
+from flask import abort, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.core.actions import perform
+from app.core.clock import today
+from app.core.permissions import require
+from app.extensions import db
+from app.ledger import chains as service
+from app.ledger import links
+from app.ledger.forms.chains import ChainTierForm
+from app.ledger.permissions import reads_whole_ledger, visible_unit_ids
+from app.ledger.views import bp
+from app.org.models import Chain
+from app.tasks.queries import light_window, units_with_red_tasks
+
+
+@bp.route("/chains")
+@require("signed_in")
+def chains():
+    on = today()
+    return render_template("ledger/chains.html", rows=service.chain_rows(on), on=on)
+
+
+@bp.route("/chains/<int:chain_id>")
+@require("signed_in")
+def chain(chain_id):
+    on = today()
+    page = service.chain_page(chain_id, on, visible_unit_ids(current_user))
+    if page is None:
+        abort(404)
+    window = light_window(on)
+    tasks = links.tagged_tasks(chain_id=chain_id, today=on)
+    if not reads_whole_ledger(current_user):
+        mine = current_user.unit_id
+        tasks = [t for t in tasks if mine in t.unit_ids]
+        decisions = []
+    else:
+        decisions = links.tagged_decisions(chain_id=chain_id)
+    red_units = units_with_red_tasks(on, {unit_id for t in tasks for unit_id in t.unit_ids}) if tasks else set()
+    return render_template("ledger/chain.html", page=page, chain=page.chain, on=on, window=window, tasks=tasks,
+                           red_units=red_units, decisions=decisions,
+                           whole=reads_whole_ledger(current_user))
+
+
+@bp.route("/chains/<int:chain_id>/tier", methods=["GET", "POST"])
+@require("admin")
+def edit_chain_tier(chain_id):
+    chain = db.get_or_404(Chain, chain_id)
+    form = ChainTierForm(obj=chain)
+    if form.validate_on_submit() and perform(lambda: service.set_chain_tier(current_user, chain, form.tier.data),
+                                             "目标规模已保存。", form=form):
+        return redirect(url_for("ledger.chain", chain_id=chain.id))
+    return render_template("ledger/chain_tier.html", form=form, chain=chain), 400 if form.errors else 200
