@@ -289,9 +289,10 @@ class TaskFilter:
     unit_ids: list = field(default_factory=list)  # restrict to these lead units (e.g. a portfolio)
     closed: bool | None = None  # True: completed or cancelled only; False: open only; None: either
     updated_since: datetime | None = None  # changed at or after this time (aware)
+    extra: list = field(default_factory=list)  # WHERE clauses of the registered filters (app.tasks.filters)
 
     def clauses(self, window):
-        where = []
+        where = list(self.extra)
         if self.closed is not None:
             where.append(Task.state.in_(CLOSED_STATES) if self.closed else open_clause())
         if self.updated_since is not None:

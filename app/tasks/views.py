@@ -21,7 +21,7 @@ from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
 from app.org.queries import vice_mayors
-from app.tasks import excel, queries, services
+from app.tasks import excel, filters, queries, services
 from app.tasks.files import evidence_path, store_evidence
 from app.tasks.forms import (
     AcceptForm,
@@ -167,17 +167,19 @@ def _unit_ids(tasks):
 def overview():
     on = today()
     window = queries.light_window(on)
+    extra_filters = filters.active_filters()  # registered by packages above tasks (e.g. the ledger's tags)
     task_filter = queries.TaskFilter(
         plan_id=_int_arg("plan"), unit_id=_int_arg("unit"),
         group=_enum_arg(UnitGroup, "group"), light=_enum_arg(Light, "light"), state=_enum_arg(TaskState, "state"),
-        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100])
+        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100],
+        extra=filters.clauses(extra_filters))
     # Without a light filter the light counts add up to the number of matching tasks: no count query.
     counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
     page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_task_lines,
                          total=sum(counts.values()) if counts is not None else None)
     return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
                            units=_active_units(), plans=_plans(), groups=list(UnitGroup), lights=list(Light),
-                           states=list(TaskState),
+                           states=list(TaskState), extra_filters=extra_filters,
                            red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
 
 
@@ -257,6 +259,7 @@ def _detail_page(task, refused_form=None, status=200, refused=None):
     cal = get_calendar()
     return render_template(
         "tasks/detail.html", task=task, light=window.of(task), window=window,
+        panels=filters.task_panels(task, current_user),  # registered by packages above tasks (the ledger's tags)
         days_overdue=cal.workdays_overdue(task.due_on, on) if task.is_open else 0,
         timeline=queries.timeline(task.id), follow_ups=queries.follow_ups(task.id),
         extensions=extensions, completions=completions, urges=urges,

@@ -194,15 +194,29 @@ class InstructionForm(ReasonMixin, FlaskForm):
 
 
 class VisitForm(ReasonMixin, FlaskForm):
-    project = StringField("观摩项目", validators=[OneLine(), required("观摩项目"), max_length("观摩项目", 200)],
-                          filters=[strip])
+    """A project visited: picked from the ledger's active projects, or named when it is not in the ledger."""
+
+    project_id = IdSelectField("台账项目")
+    project = StringField("观摩项目（台账外项目）", description="台账中没有的项目，在此填写名称。",
+                          validators=[OneLine(), Optional(), max_length("观摩项目", 200)], filters=[strip])
     note = TextAreaField("观摩情况", description=limit_note(VISIT_NOTE_MAX), validators=[
         MultiLine(), Optional(), max_length("观摩情况", VISIT_NOTE_MAX)])
     submit = SubmitField("增加观摩项目")
 
-    def text(self):
-        return f"{self.project.data}：{self.note.data.strip()}" if (self.note.data or "").strip() \
-            else self.project.data
+    def __init__(self, *args, projects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project_id.choices = options([(None, "（从台账选择项目）")] + list(projects))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and not self.project_id.data and not self.project.data:
+            self.project.errors = ["请从台账选择观摩项目，或填写台账外项目的名称。"]
+            return False
+        return valid
+
+    def text(self, project=None):
+        name = project.name if project is not None else self.project.data
+        return f"{name}：{self.note.data.strip()}" if (self.note.data or "").strip() else name
 
 
 class ExplanationForm(ReasonMixin, FlaskForm):

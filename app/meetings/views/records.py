@@ -15,6 +15,8 @@ from app.core.permissions import require
 from app.core.text import download_name
 from app.core.uploads import allowed_description
 from app.extensions import db
+from app.ledger import links
+from app.ledger.views.links import TagForm, UntagForm
 from app.meetings import escalation, labels, permissions, queries, services
 from app.meetings.excel import record_filename, record_workbook
 from app.meetings.forms.records import (
@@ -122,6 +124,7 @@ def _page_context(record):
     can_edit = permissions.can_edit(user, record)
     version = {"version": record.version}
     snap_rows = services.snapshot_rows(record)
+    taggable = {i.id for i in record.items if i.kind.value in links.TAGGABLE_ITEMS}
     return dict(
         record=record, expected=record.expected, title=labels.record_title(record.expected), items=items,
         kind_order=ITEM_KIND_ORDER, escalations=escalations, paths=paths, can_edit=can_edit,
@@ -132,7 +135,10 @@ def _page_context(record):
         sign_form=SignForm(data=version), escalate_form=EscalateForm(), explanation_form=ExplanationForm(),
         decisions_form=DecisionsForm(units=_active_units()) if can_edit else None,
         instruction_form=InstructionForm(rows=snap_rows) if can_edit and snap_rows else None,
-        visit_form=VisitForm() if can_edit and record.type is MeetingType.quarterly else None,
+        visit_form=VisitForm(projects=links.project_choices(user))
+        if can_edit and record.type is MeetingType.quarterly else None,
+        item_tags=links.tags_of_items(taggable, user), taggable=taggable,
+        tag_form=TagForm() if can_edit and taggable else None, untag_form=UntagForm() if can_edit else None,
         attachment_form=AttachmentForm() if can_edit else None, snap_rows=snap_rows,
     )
 
@@ -208,9 +214,51 @@ def add_instruction(record_id):
 @bp.route("/records/<int:record_id>/visits", methods=["POST"])
 @require("signed_in")
 def add_visit(record_id):
+    """A project visited at the 季考核: picked from the ledger's projects (the item then carries a tag to it, and the
+    project's page lists the visit) or, for a project not in the ledger, named."""
     record = _record_or_404(record_id)
-    return _act(record_id, VisitForm(), lambda f: services.add_visit(current_user, record, f.text(), f.reason.data),
-                "观摩项目已保存。", "visits")
+
+    def action(form):
+        project = links.get_subject(current_user, "project", form.project_id.data) if form.project_id.data else None
+        item = services.add_visit(current_user, record, form.text(project), form.reason.data)
+        if project is not None:
+            links.tag_item(current_user, item, project, may_write=permissions.can_edit(current_user, record))
+        return item
+
+    return _act(record_id, VisitForm(projects=links.project_choices(current_user)), action, "观摩项目已保存。",
+                "visits")
+
+
+def _taggable_item_or_404(item_id):
+    item = _item_or_404(item_id)
+    if item.kind.value not in links.TAGGABLE_ITEMS:
+        abort(404)
+    return item
+
+
+@bp.route("/items/<int:item_id>/tags", methods=["POST"])
+@require("signed_in")
+def tag_item(item_id):
+    """Tag a decision (or a project visit) with a chain, an enterprise or a project: the record's writer."""
+    item = _taggable_item_or_404(item_id)
+    may_write = permissions.can_edit(current_user, item.record)
+    if not may_write:
+        return error_response(403, "只有纪要的填写方（会议召集方或千百十办）可以关联产业链、企业或项目。")
+    return _act(item.record_id, TagForm(), lambda f: links.tag_item(current_user, item, f.resolve(current_user),
+                                                                     may_write=may_write),
+                "已关联。", f"item-{item.id}")
+
+
+@bp.route("/items/<int:item_id>/tags/<int:link_id>/delete", methods=["POST"])
+@require("signed_in")
+def untag_item(item_id, link_id):
+    item = _taggable_item_or_404(item_id)
+    may_write = permissions.can_edit(current_user, item.record)
+    if not may_write:
+        return error_response(403, "只有纪要的填写方（会议召集方或千百十办）可以取消关联。")
+    return _act(item.record_id, UntagForm(), lambda f: links.untag_item(current_user, item, link_id,
+                                                                         may_write=may_write),
+                "已取消关联。", f"item-{item.id}")
 
 
 @bp.route("/items/<int:item_id>/explanation", methods=["POST"])
