@@ -10,6 +10,7 @@ from app.ledger.views import (  # noqa: E402, F401  (registers the routes)
     cockpit,
     enterprises,
     indicators,
+    links,
     projects,
     reporting,
 )
