@@ -3,7 +3,9 @@ reporting, and the cockpit (驾驶舱) that tracks every 2025 target against the
 
 
 def register(app):
-    """Register the ledger's reminder scans and rules and its task filters on this app."""
-    from app.ledger import hooks
+    """Register the ledger's reminder scans and rules (monthly reporting) and its task filters (by chain,
+    enterprise and project) on this app."""
+    from app.ledger import hooks, links
 
     hooks.register(app)
+    links.register(app)
