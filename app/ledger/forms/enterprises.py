@@ -43,7 +43,8 @@ class EnterpriseForm(FlaskForm):
     above_scale_since = ChineseDateField("规上时间", validators=[Optional()], description="纳入规模以上工业企业的月份")
     left_scale_on = ChineseDateField("退规时间", validators=[Optional()], description="仍为规上企业的请留空")
     liaison_id = IdSelectField("联点领导")
-    note = TextAreaField("备注", validators=[MultiLine(), Optional(), Length(max=500, message="备注不能超过 500 个字符。")])
+    note = TextAreaField("备注", validators=[MultiLine(), Optional(),
+                                           Length(max=500, message="备注不能超过 500 个字符。")])
     submit = SubmitField("保存")
 
     def __init__(self, *args, units=(), chains=(), people=(), **kwargs):

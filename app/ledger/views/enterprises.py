@@ -272,7 +272,8 @@ def end_registry(enterprise_id, membership_id):
     if form.validate_on_submit():
         done = perform(lambda: services.end_membership(current_user, membership, ends_on=form.ends_on.data,
                                                        reason=form.end_reason.data, today=today()),
-                       lambda m: f"已将企业移出“{m.label}”。", form=form)
+                       lambda m: f"已将企业移出“{m.label}”。",
+                       form=form if membership.ends_on is None else None)  # an ended row shows no form: flash
         if done:
             return redirect(url_for("ledger.enterprise", enterprise_id=enterprise_id, _anchor="registries"))
         status = done.status
