@@ -17,6 +17,11 @@ The evaluation day is the month's last day, or `as_of` when that is earlier (a m
 completed after the evaluation day counts as open on it. Deadlines are the effective ones of today, after any
 extension approved since; the record freezes the analysis on the day it is logged.
 
+The indicators section (`indicators`): each indicator of the ledger (every quantified target of the source) with
+its actual as of the month, its target, the share reached, the share expected by the month and a light, by the
+cockpit's rules (`app.ledger.indicators.indicator_status`); frozen into the record with the rest, so a figure
+reported or corrected later does not change a signed-off analysis.
+
 Everything comes from a few grouped aggregates — one over tasks by (lead unit, plan), one for the twelve-month
 trend, one for the month's meetings, and the unit and plan names — so the number of queries does not depend on
 the number of tasks, units or plans.
@@ -28,6 +33,7 @@ import sqlalchemy as sa
 
 from app.core.periods import month_bounds, month_key, shift_month
 from app.extensions import db
+from app.ledger.indicators import indicator_status
 from app.meetings.compliance import compliance_counts, compliance_rate
 from app.meetings.models import MeetingType
 from app.org.models import Plan, Unit, UnitGroup
@@ -249,4 +255,5 @@ def month_analysis(year: int, month: int, as_of: date) -> dict:
                           "overdue": before["overdue"]}
     result["change"] = {name: totals[name] - before[name] for name in ("assigned", "completed", "overdue")}
     result["compliance"] = meeting_compliance(start, end, as_of)
+    result["indicators"] = indicator_status(year, month, on)
     return result

@@ -1,4 +1,5 @@
-"""Excel export of a month's analysis (月分析): sheets 概况, 按单位, 按分组, 按计划, 红灯单位, 会议落实.
+"""Excel export of a month's analysis (月分析): sheets 概况, 按单位, 按分组, 按计划, 红灯单位, 会议落实, and 指标完成
+(when the analysis has its indicators section: records frozen before it have none).
 
 Takes the analysis dict (live from `month_analysis`, or frozen in a 月分析 record's snapshot), so the export shows
 exactly what the page shows. Every text goes through `app.core.excel.write_cell`: a unit or plan name that begins
@@ -145,4 +146,12 @@ def analysis_workbook(a: dict) -> bytes:
 
     rows = [line(x["label"], x) for x in c["by_type"]] + [line("合计", c["total"])]
     _table(wb.create_sheet(sheet_title("会议落实", used)), a, labels, [14, 9, 10, 10, 10, 10, 10], rows)
+
+    if "indicators" in a:
+        rows = [[r["code"], r["text"], r["unit_label"] or None, r["actual"], r["target"],
+                 None if r["share"] is None else f"{r['share']}%", f"{r['expected']}%", r["light_label"],
+                 f"{r['source']}（{r['whose']}）"] for r in a["indicators"]]
+        _table(wb.create_sheet(sheet_title("指标完成", used)), a,
+               ["编号", "指标", "计量单位", "实际", "目标", "完成", "应达进度", "亮灯", "来源"],
+               [8, 40, 9, 11, 11, 9, 9, 11, 24], rows)
     return save_workbook(wb)
