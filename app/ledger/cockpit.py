@@ -22,12 +22,11 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.ledger.measures import (
-    STARTED_STAGES,
     Snapshot,
     UnitRates,
     is_known,
@@ -78,9 +77,10 @@ def light_of(share, expected) -> str:
 
 def link(endpoint: str, path: str, **params) -> str:
     """The address of a list: url_for when the endpoint exists, else the path with the query string (the other
-    parts of the ledger may land later). None values are left out; list values repeat the parameter."""
+    parts of the ledger may land later, and outside a request, e.g. when a record freezes the cockpit, there is no
+    URL adapter). None values are left out; list values repeat the parameter."""
     params = {k: v for k, v in params.items() if v is not None}
-    if endpoint in current_app.view_functions:
+    if has_request_context() and endpoint in current_app.view_functions:
         return url_for(endpoint, **params)
     query = urlencode(params, doseq=True)
     return path + ("?" + query if query else "")
@@ -95,19 +95,21 @@ def projects_url(**params):
 
 
 def chain_url(chain_id):
-    if "ledger.chain" in current_app.view_functions:
+    if has_request_context() and "ledger.chain" in current_app.view_functions:
         return url_for("ledger.chain", chain_id=chain_id)
     return f"/ledger/chains/{chain_id}"
 
 
 def indicator_url(target):
     """The page of an entered indicator (its values), where the indicators part provides one."""
-    if "ledger.indicator" in current_app.view_functions:
+    if has_request_context() and "ledger.indicator" in current_app.view_functions:
         return url_for("ledger.indicator", code=target.code)
     return None
 
 
-STARTED = [s.value for s in STARTED_STAGES]
+# The project list's filter for "started" (stage 开工 or later); the list reads one stage value, so it needs to
+# know this word (requested from the projects part; until then it shows the tier's projects of every stage).
+STARTED = "begun"
 
 
 def measure_url(measure: str, year: int, unit_id=None):
@@ -120,7 +122,7 @@ def measure_url(measure: str, year: int, unit_id=None):
     if name == "enterprises_at_tier":
         return enterprises_url(tier=arg, unit=unit_id)
     if name == "projects_at_tier":
-        return projects_url(tier=arg, stage=STARTED, unit=unit_id)
+        return projects_url(tier=arg, stage=STARTED, unit=unit_id, year=year)
     if name in ("above_scale_count", "above_scale_net_new"):
         return enterprises_url(above_scale=1, unit=unit_id)
     if name == "high_tech_count":
@@ -223,12 +225,12 @@ def cockpit(year: int, month: int, on: date) -> dict:
     stage_rows = []
     for s in ProjectStage:
         cells = [{"tier": t, "count": counts[(s, t)],
-                  "url": projects_url(stage=s.value, tier=t if t is not None else "none")} for t in project_tiers]
+                  "url": projects_url(stage=s.value, tier=t, year=year)} for t in project_tiers]
         stage_rows.append({"stage": s.value, "label": s.label, "cells": cells,
-                           "total": sum(c["count"] for c in cells), "url": projects_url(stage=s.value)})
+                           "total": sum(c["count"] for c in cells), "url": projects_url(stage=s.value, year=year)})
     projects = {"tiers": [{"tier": t, "label": tier_label(t, "project") if t else "亿元以下",
-                           "url": projects_url(tier=t if t is not None else "none")} for t in project_tiers],
-                "stages": stage_rows, "total": sum(r["total"] for r in stage_rows), "url": projects_url()}
+                           "url": projects_url(tier=t, year=year)} for t in project_tiers],
+                "stages": stage_rows, "total": sum(r["total"] for r in stage_rows), "url": projects_url(year=year)}
 
     # rates by county / park
     rate_rows = []
