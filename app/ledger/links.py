@@ -290,6 +290,15 @@ def tagged_tasks(*, chain_id=None, enterprise_id=None, project_id=None, today=No
 
 
 @dataclass(frozen=True, slots=True)
+class RecordRef:
+    """The record of a DecisionLine (what a page shows of it)."""
+
+    id: int
+    type: object  # app.meetings.models.MeetingType
+    held_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionLine:
     """A tagged meeting decision (or project visit) as a list shows it."""
 
@@ -306,6 +315,10 @@ class DecisionLine:
     @property
     def url(self):
         return url_for("meetings.record", record_id=self.record_id, _anchor=f"item-{self.id}")
+
+    @property
+    def record(self):
+        return RecordRef(self.record_id, self.meeting_type, self.held_on)
 
     @property
     def meeting_label(self):

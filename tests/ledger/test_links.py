@@ -228,6 +228,24 @@ def test_the_overview_filters_by_chain_enterprise_and_project_and_keeps_the_filt
     assert f"chain={chain(CHAIN).id}&amp;page=2" in page or f"page=2&amp;chain={chain(CHAIN).id}" in page
 
 
+def test_the_chain_enterprise_and_project_pages_list_their_tagged_tasks_with_lights(client, login_as):
+    overdue = assign_task("逾期的链上事项", lead="湘潭县人民政府", assigned="2026-02-10", due="2026-03-02")
+    later = assign_task("按期推进事项", lead="湘潭县人民政府", due="2026-06-30")
+    assign_task("无关事项", lead="湘潭县人民政府")
+    firm, plant = enterprise(), project()
+    db.session.commit()
+    login_as("admin")
+    for task in (overdue, later):
+        tag(client, task.id, "chain", CHAIN)
+        tag(client, task.id, "enterprise", USCC)
+        tag(client, task.id, "project", plant.code)
+    for url in (f"/ledger/chains/{chain(CHAIN).id}", f"/ledger/enterprises/{firm.id}",
+                f"/ledger/projects/{plant.id}"):
+        page = shown(client.get(url))
+        assert "逾期的链上事项" in page and "按期推进事项" in page and "无关事项" not in page, url
+        assert "红灯" in page and "绿灯" in page, url
+
+
 # --- meeting decisions and visits ----------------------------------------------------------------------------
 
 def _weekly_record_with_a_decision():
@@ -258,6 +276,7 @@ def test_the_record_writer_tags_a_decision_which_its_page_and_tagged_decisions_s
     assert [(d.id, d.record_id, d.kind.value, d.text) for d in decisions] == [
         (item.id, record.id, "decision", "推进高端装备项目")]
     assert decisions[0].task_id == item.task_id and decisions[0].unit_name == "市科技局"
+    assert decisions[0].record.held_on == TODAY and decisions[0].record.type.label == "周会商"
 
     login_as("gxj")  # another unit: may read the 周会商 record, may not tag it
     assert client.post(f"/meetings/items/{item.id}/tags", data={"kind": "chain", "subject": CHAIN}) \
