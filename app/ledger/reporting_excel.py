@@ -265,19 +265,20 @@ def parse_report_workbook(data: bytes, unit, subject, month, filename: str = "")
 def _inputs(subject, records):
     codes = {_text(cell("code")) for _, cell in records}
     errors, inputs = [], []
-    if subject is ReportSubject.enterprise_figures:
-        found = dict(db.session.execute(sa.select(Enterprise.uscc, Enterprise.id).where(
-            Enterprise.uscc.in_(sorted({c.upper() for c in codes}))))) if codes else {}
-    elif subject is ReportSubject.project_figures:
-        found = dict(db.session.execute(sa.select(Project.code, Project.id).where(Project.code.in_(sorted(codes))))) \
-            if codes else {}
-    elif subject is ReportSubject.chain_scale:
-        found = dict(db.session.execute(sa.select(Chain.name, Chain.id).where(Chain.name.in_(sorted(codes))))) \
-            if codes else {}
-    else:
-        found = dict(db.session.execute(sa.select(Target.code, Target.id).where(Target.code.in_(sorted(codes))))) \
-            if codes else {}
-        areas = {a.short_name: a.id for a in reporting_areas()} | {a.name: a.id for a in reporting_areas()}
+    lookups = {
+        ReportSubject.enterprise_figures: (Enterprise.uscc, Enterprise.id),
+        ReportSubject.project_figures: (Project.code, Project.id),
+        ReportSubject.chain_scale: (Chain.name, Chain.id),
+        ReportSubject.indicator: (Target.code, Target.id),
+    }
+    code_column, id_column = lookups[subject]
+    wanted = sorted({c.upper() for c in codes} if subject is ReportSubject.enterprise_figures else codes)
+    found = dict(db.session.execute(sa.select(code_column, id_column).where(code_column.in_(wanted))).all()) \
+        if wanted else {}
+    areas = {}
+    if subject is ReportSubject.indicator:
+        for area in reporting_areas():
+            areas[area.short_name] = areas[area.name] = area.id
     for number, cell in records:
         label = f"第{number}行"
         code = _text(cell("code"))
