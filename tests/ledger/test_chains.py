@@ -7,8 +7,17 @@ import sqlalchemy as sa
 
 from app.core.models import AuditEntry
 from app.extensions import db
-from app.ledger.models import ChainFigure, Enterprise, EnterpriseChain, EnterpriseFigure, Project, ProjectStage
+from app.ledger.models import (
+    ChainFigure,
+    Enterprise,
+    EnterpriseChain,
+    EnterpriseFigure,
+    Project,
+    ProjectStage,
+    SubjectLink,
+)
 from app.org.models import Chain
+from tests.factories import make_task
 from tests.factories import unit as unit_named
 
 _serial = iter(range(10**6))
@@ -43,9 +52,17 @@ def add_scale(chain, month, scale):
     db.session.flush()
 
 
+def tag_task(chain, title, lead="市工信局"):
+    task = make_task(lead, title=title)
+    db.session.add(SubjectLink(task_id=task.id, chain_id=chain.id))
+    db.session.flush()
+    return task
+
+
 def populate(chain, n):
     chains = db.session.scalars(sa.select(Chain)).all()
     for i in range(n):
+        tag_task(chain, f"链上事项{i}", lead=["市工信局", "湘潭县人民政府", "市发改委"][i % 3])
         add_enterprise(chain, f"链上企业{i}", master=i == 0, revenue=str(10000 * (i + 1)))
         add_project(chain, f"链上项目{i}", stage=list(ProjectStage)[i % 6])
         for c in chains:
@@ -97,6 +114,17 @@ def test_a_county_reads_only_its_own_members_and_projects(client, login_as, cloc
     assert "湘潭县的企业" in html
     assert "高新区的企业" not in html and "高新区的项目" not in html
     assert "另有 1 家" in html and "另有 1 个" in html
+
+
+def test_the_chain_page_lists_the_tasks_tagged_to_it(client, login_as, clock):
+    chain = first_chain()
+    other = db.session.scalars(sa.select(Chain).order_by(Chain.sort_order)).all()[1]
+    tag_task(chain, "补链招商专项事项")
+    tag_task(other, "别的产业链的事项")
+    login_as("shizhang")
+    html = client.get(f"/ledger/chains/{chain.id}").get_data(as_text=True)
+    tasks = html.split("关联事项", 1)[1]
+    assert "补链招商专项事项" in tasks and "别的产业链的事项" not in tasks
 
 
 def test_an_absent_chain_is_404(client, login_as):

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.ledger import chains as service
 from app.ledger import links
 from app.ledger.forms.chains import ChainTierForm
-from app.ledger.permissions import reads_whole_ledger, visible_unit_ids
+from app.ledger.permissions import visible_unit_ids
 from app.ledger.views import bp
 from app.org.models import Chain
 from app.tasks.queries import light_window, units_with_red_tasks
@@ -30,18 +30,15 @@ def chain(chain_id):
     page = service.chain_page(chain_id, on, visible_unit_ids(current_user))
     if page is None:
         abort(404)
-    window = light_window(on)
+    # the links part restricts both lists to what the signed-in user may read (tasks, records)
     tasks = links.tagged_tasks(chain_id=chain_id, today=on)
-    if not reads_whole_ledger(current_user):
-        mine = current_user.unit_id
-        tasks = [t for t in tasks if mine in t.unit_ids]
-        decisions = []
-    else:
-        decisions = links.tagged_decisions(chain_id=chain_id)
-    red_units = units_with_red_tasks(on, {unit_id for t in tasks for unit_id in t.unit_ids}) if tasks else set()
+    decisions = links.tagged_decisions(chain_id=chain_id)
+    window = getattr(tasks, "window", None) or light_window(on)
+    red_units = getattr(tasks, "red_units", None)
+    if red_units is None:
+        red_units = units_with_red_tasks(on, {u for t in tasks for u in t.unit_ids}) if tasks else set()
     return render_template("ledger/chain.html", page=page, chain=page.chain, on=on, window=window, tasks=tasks,
-                           red_units=red_units, decisions=decisions,
-                           whole=reads_whole_ledger(current_user))
+                           red_units=red_units, decisions=decisions)
 
 
 @bp.route("/chains/<int:chain_id>/tier", methods=["GET", "POST"])
