@@ -191,6 +191,8 @@ def set_attraction(actor, project, source: ProjectSource, signed_on, is_top500, 
     """市商务局 (or the office) sets the 招商引资 fields of any project."""
     if not permissions.can_keep_attraction(actor):
         raise PermissionDenied(ATTRACTION_REFUSED, field="source")
+    if source is None:
+        raise ServiceError("请选择项目来源。", field="source")
     data = ProjectInput(code=project.code, name=project.name, unit=project.unit, total_investment=None,
                         source=source, signed_on=signed_on, is_top500=is_top500)
     _check_attraction(actor, data, None, today)
