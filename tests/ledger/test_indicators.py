@@ -27,7 +27,8 @@ def indicator(measure=None, breaks_down=None, entered=False):
 def targets_of(target):
     return db.session.execute(sa.select(IndicatorTarget.year, IndicatorTarget.unit_id, IndicatorTarget.value)
                               .where(IndicatorTarget.target_id == target.id)
-                              .order_by(IndicatorTarget.year, IndicatorTarget.unit_id)).all()
+                              .order_by(IndicatorTarget.year, IndicatorTarget.unit_id.is_not(None),
+                                        IndicatorTarget.unit_id)).all()
 
 
 def test_the_list_shows_every_indicator_with_targets_source_and_values(client, login_as, clock):
