@@ -30,6 +30,10 @@ ROUTES = [
     ("401 200 200 200 200 200 200 200 200", "api.ledger_chain_figures", "GET", "/api/v1/ledger/chains/{chain}/figures"),
     ("401 200 200 200 200 200 200 200 200", "api.ledger_indicators", "GET", "/api/v1/ledger/indicators"),
     ("401 200 200 200 200 200 200 200 200", "api.ledger_indicator", "GET", "/api/v1/ledger/indicators/{api_indicator}"),
+    ("L   403 403 403 403 403 403 200 403", "ledger.import_ledger", "GET", "/ledger/import"),
+    ("L   403 403 403 403 403 403 +   403", "ledger.import_ledger", "POST", "/ledger/import"),
+    ("L   403 403 403 403 403 403 +   403", "ledger.import_apply", "POST", "/ledger/import/apply"),
+    ("L   403 403 403 403 403 403 200 403", "ledger.import_template", "GET", "/ledger/import/template.xlsx"),
 ]
 
 

@@ -9,6 +9,7 @@ from app.ledger.views import (  # noqa: E402, F401  (registers the routes)
     chains,
     cockpit,
     enterprises,
+    importing,
     indicators,
     links,
     projects,
