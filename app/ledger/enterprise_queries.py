@@ -1,8 +1,9 @@
 """Reads of enterprises (issue #14 part 1): the filtered, paged list (and its Excel export) and the detail page.
 
 The list's query parameters are a contract other pages link to: unit, chain, tier, registry, level, listing,
-above_scale (1/0), liaison (1/0), q, sort, page. A bad value of one of them is ignored (the filter is off), as the
-task lists do. Rows come from a fixed number of statements whatever their number: the page's ids, then the
+above_scale (1/0), liaison (1/0), q, sort, page; and active=0 for the enterprises no longer operating (the list
+shows active ones otherwise, as the cockpit counts them). A bad value of one of them is ignored (the filter is
+off), as the task lists do. Rows come from a fixed number of statements whatever their number: the page's ids, then the
 enterprises with their units, their chains, their latest month's figures and their current registries.
 """
 
@@ -45,11 +46,13 @@ class EnterpriseFilters:
     liaison: bool | None = None
     q: str = ""
     sort: str = "name"
+    active: bool = True  # active=0 lists the enterprises no longer operating in the city (注销、迁出)
 
     @property
-    def active(self):
-        return any(v not in (None, "") for v in (self.unit_id, self.chain_id, self.tier, self.registry, self.level,
-                                                 self.listing, self.above_scale, self.liaison, self.q or None))
+    def narrowed(self):
+        values = (self.unit_id, self.chain_id, self.tier, self.registry, self.level, self.listing, self.above_scale,
+                  self.liaison, self.q or None)
+        return not self.active or any(v is not None for v in values)
 
 
 def _int(value):
@@ -79,7 +82,7 @@ def filters_from_args(args) -> EnterpriseFilters:
         registry=_enum(Registry, args.get("registry")), level=_enum(SpecializedLevel, args.get("level")),
         listing=_enum(ListingStage, args.get("listing")), above_scale=_flag(args.get("above_scale")),
         liaison=_flag(args.get("liaison")), q=(args.get("q") or "").strip()[:100],
-        sort=args.get("sort") if args.get("sort") in SORTS else "name")
+        sort=args.get("sort") if args.get("sort") in SORTS else "name", active=_flag(args.get("active")) is not False)
 
 
 def current_membership(on: date):
@@ -89,7 +92,7 @@ def current_membership(on: date):
 
 def conditions(f: EnterpriseFilters, visible, on: date):
     """The WHERE clauses of the list for the filters and the units the user may read (None: all)."""
-    where = []
+    where = [Enterprise.is_active == f.active]
     if visible is not None:
         where.append(Enterprise.unit_id.in_(sorted(visible)) if visible else sa.false())
     if f.unit_id is not None:
@@ -111,7 +114,7 @@ def conditions(f: EnterpriseFilters, visible, on: date):
     if f.listing is not None:
         where.append(Enterprise.listing_stage == f.listing.value)
     if f.above_scale is not None:
-        where.append(Enterprise.is_above_scale.is_(f.above_scale))
+        where.append(Enterprise.is_above_scale == f.above_scale)
     if f.liaison is not None:
         where.append(Enterprise.liaison_id.isnot(None) if f.liaison else Enterprise.liaison_id.is_(None))
     if f.q:

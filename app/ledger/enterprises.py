@@ -29,7 +29,8 @@ REASON_MAX = 500
 PLAN_DOCUMENT_MAX = 20000
 YEAR_MIN = 1990
 
-AUDITED = ("name", "uscc", "unit_id", "is_above_scale", "above_scale_since", "left_scale_on", "liaison_id", "note")
+AUDITED = ("name", "uscc", "unit_id", "is_above_scale", "above_scale_since", "left_scale_on", "liaison_id", "note",
+           "is_active")
 
 
 # --- checks shared by the services ----------------------------------------------------------------------------
@@ -147,8 +148,8 @@ def _state(enterprise):
 
 # --- enterprises ----------------------------------------------------------------------------------------------
 
-def _apply(actor, enterprise, *, name, uscc, unit, chain_ids, master_ids, above_scale_since, left_scale_on,
-           liaison_id, note, today):
+def _apply(actor, enterprise, *, name, uscc, unit, chain_ids, master_ids=(), above_scale_since=None,
+           left_scale_on=None, liaison_id=None, note="", is_active=None, today):
     name = one_line(name, "企业名称", NAME_MAX, required=True, field="name")
     code = normalise_uscc(uscc)
     if not is_owner_unit(unit) or not unit.is_active:
@@ -162,6 +163,8 @@ def _apply(actor, enterprise, *, name, uscc, unit, chain_ids, master_ids, above_
     enterprise.above_scale_since, enterprise.left_scale_on = since, left
     enterprise.is_above_scale = since is not None and left is None
     enterprise.liaison_id, enterprise.note = liaison, note
+    if is_active is not None:  # None: unchanged (a new enterprise is active)
+        enterprise.is_active = bool(is_active)
     existing = {link.chain_id: link for link in enterprise.chain_links}
     wanted = dict(links)
     for chain_id, link in existing.items():
@@ -178,7 +181,7 @@ def create_enterprise(actor, *, unit, today, **fields):
     """A new enterprise of `unit` (a county or park), kept by that unit's staff or the office."""
     if unit is None or not permissions.can_keep(actor, unit.id):
         raise PermissionDenied("您只能登记本单位（县市区或园区）的企业。", field="unit_id")
-    enterprise = Enterprise(chain_links=[])
+    enterprise = Enterprise(chain_links=[], is_active=True)
     _apply(actor, enterprise, unit=unit, today=today, **fields)
     db.session.add(enterprise)
     db.session.flush()

@@ -53,7 +53,7 @@ def form(**changes):
     data = {"name": "湘潭县新能源科技有限公司", "uscc": uscc(7), "unit_id": str(unit(COUNTY).id),
             "chains": [str(chain("新能源和汽车制造").id), str(chain("高端装备制造").id)],
             "masters": [str(chain("新能源和汽车制造").id)], "above_scale_since": "2021-05-01",
-            "left_scale_on": "", "liaison_id": str(person("丁诚").id), "note": "重点培育"}
+            "left_scale_on": "", "liaison_id": str(person("丁诚").id), "note": "重点培育", "is_active": "y"}
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -107,6 +107,13 @@ def test_county_staff_edit_their_enterprise_and_the_audit_keeps_before_and_after
     assert entry.before["name"] == "样例企业" and entry.after["name"] == "改名后的企业"
     assert entry.before["is_above_scale"] is True and entry.after["is_above_scale"] is False
     assert "chains" in entry.after
+    response = client.post(f"/ledger/enterprises/{enterprise.id}/edit",
+                           data=form(name="改名后的企业", uscc=enterprise.uscc, masters=[], is_active=None))
+    assert response.status_code == 302
+    db.session.refresh(enterprise)
+    assert enterprise.is_active is False
+    assert audits("enterprise.update")[-1].after == {"is_active": False, "is_above_scale": True,
+                                                     "left_scale_on": None}
 
 
 def test_the_edit_form_shows_the_enterprise_as_it_is(client, login_as):

@@ -87,6 +87,16 @@ def test_each_filter_of_the_list(client, login_as, clock, three, query, expected
     assert listed(client, query) == expected
 
 
+def test_the_list_shows_active_enterprises_unless_asked_for_the_others(client, login_as, clock, three):
+    three["乙"].is_active = False
+    db.session.flush()
+    login_as("admin")
+    assert listed(client) == {"甲", "丙"}
+    assert listed(client, "?active=0") == {"乙"}
+    assert listed(client, "?active=0&tier=0") == {"乙"}
+    assert listed(client, "?active=1") == {"甲", "丙"}
+
+
 def test_a_row_shows_chains_tier_latest_cumulative_figures_and_current_registries(client, login_as, clock, three):
     login_as("admin")
     text = client.get("/ledger/enterprises?unit=" + str(unit(COUNTY).id)).text

@@ -3,7 +3,15 @@ and say what is missing or unreadable; the rules (USCC check character, duplicat
 the services' (app.ledger.enterprises), so that the API gets the same answers."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.core.forms import (
@@ -45,6 +53,7 @@ class EnterpriseForm(FlaskForm):
     liaison_id = IdSelectField("联点领导")
     note = TextAreaField("备注", validators=[MultiLine(), Optional(),
                                            Length(max=500, message="备注不能超过 500 个字符。")])
+    is_active = BooleanField("仍在本市经营", default=True, description="已注销或迁出的企业取消勾选")
     submit = SubmitField("保存")
 
     def __init__(self, *args, units=(), chains=(), people=(), **kwargs):

@@ -130,7 +130,7 @@ def enterprises_excel():
     f = queries.filters_from_args(request.args)
     visible = permissions.visible_unit_ids(current_user)
     rows = queries.ordered_rows(queries.ids_statement(f, visible, on), on)
-    subtitle = f"导出日期：{on.isoformat()}　共 {len(rows)} 家" + ("（按筛选条件）" if f.active else "")
+    subtitle = f"导出日期：{on.isoformat()}　共 {len(rows)} 家" + ("（按筛选条件）" if f.narrowed else "")
     return send_file(io.BytesIO(enterprise_workbook(rows, subtitle)), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(f"企业台账_{on.isoformat()}.xlsx"))
 
@@ -140,7 +140,8 @@ def enterprises_excel():
 def _fields(form):
     return {"name": form.name.data, "uscc": form.uscc.data, "chain_ids": form.chains.data or [],
             "master_ids": form.masters.data or [], "above_scale_since": form.above_scale_since.data,
-            "left_scale_on": form.left_scale_on.data, "liaison_id": form.liaison_id.data, "note": form.note.data}
+            "left_scale_on": form.left_scale_on.data, "liaison_id": form.liaison_id.data, "note": form.note.data,
+            "is_active": form.is_active.data}
 
 
 def _unit_of(units, unit_id):
