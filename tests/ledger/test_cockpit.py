@@ -150,7 +150,7 @@ def test_statement_count_does_not_grow_with_the_rows(client, login_as, clock, co
     with count_queries() as large:
         _page(client)
     assert large.count == small.count, (small.count, large.count)
-    assert small.count <= 25
+    assert small.count <= 25, small.count
 
 
 def test_excel_export(client, login_as, clock):
