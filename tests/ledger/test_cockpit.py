@@ -24,6 +24,7 @@ from tests.ledger.test_cockpit_data import (
     milestone,
     project,
     project_figure,
+    unit_id,
     year_plan,
 )
 
@@ -137,6 +138,11 @@ def test_the_page_shows_every_part_with_links(client, login_as, clock):
     tiers = {t["tier"]: t for t in c["enterprise_tiers"]}
     assert tiers[100]["count"] == 2 and tiers[100]["target"] == 12
     json.dumps(c)   # the monthly analysis freezes it: plain JSON
+    g13 = next(r for r in c["indicators"] if r["code"] == "G13")   # 规上 count, broken down by county / park
+    by_unit = {b["unit"]: b for b in g13["breakdown"]}
+    assert (by_unit["湘潭县"]["actual"], by_unit["湘潭高新区"]["actual"], by_unit["湘乡市"]["actual"]) == (1, 1, 0)
+    assert f"unit={unit_id('湘潭县')}" in by_unit["湘潭县"]["url"] and "above_scale=1" in by_unit["湘潭县"]["url"]
+    assert by_unit["湘潭县"]["url"].replace("&", "&amp;") in html   # the page links each unit's figure to its list
 
 
 def test_statement_count_does_not_grow_with_the_rows(client, login_as, clock, count_queries):
