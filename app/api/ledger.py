@@ -17,9 +17,24 @@ import sqlalchemy as sa
 from flask import g, request
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.api.base import route
+from app.api.base import ok, route
 from app.api.paging import Column, Conditional, SortKey, paging_args, sql_page
-from app.api.params import arg_enum, arg_int, bad_parameter, choices, not_found
+from app.api.params import (
+    arg_enum,
+    arg_int,
+    bad_parameter,
+    choice_field,
+    choices,
+    date_field,
+    id_list,
+    int_field,
+    json_body,
+    not_found,
+    object_list,
+    refuse_unknown,
+    renamed_fields,
+    text_field,
+)
 from app.api.schemas import (
     DATE,
     DATETIME,
@@ -35,7 +50,11 @@ from app.api.schemas import (
     user_ref,
 )
 from app.core.clock import today
+from app.core.errors import ServiceError, error_response
 from app.extensions import db
+from app.ledger import enterprises as enterprise_services
+from app.ledger import projects as project_services
+from app.ledger import reporting
 from app.ledger.models import (
     ENTERPRISE_TIERS,
     PROJECT_TIERS,
@@ -847,3 +866,287 @@ def ledger_indicator(indicator_id):
         raise not_found("指标不存在。")
     targets, values = _indicator_children([target.id], values_limit=240)
     return _detail_answer(indicator_json(target, targets.get(target.id, []), values.get(target.id, [])))
+
+
+# --- writes (through the ledger's services, which check who may, validate, and audit) --------------------------
+
+def _optional_date(data, name, label):
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return date_field(data, name, label)
+
+
+def _optional_id(data, name, label):
+    return int_field(data, name, label, required=False, minimum=1)
+
+
+def _row(model, row_id, name, label):
+    """The row `row_id` of `model`, or a 422 naming the field."""
+    if row_id is None:
+        return None
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise ServiceError(f"{label}（{name}）{row_id} 不存在。", field=name)
+    return row
+
+
+def _bool_field(data, name, label, default):
+    value = data.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ServiceError(f"{label}（{name}）只能是 true 或 false。", field=name)
+    return value
+
+
+def _amount_field(data, name):
+    """An amount as sent (a number or a decimal text); the service checks it."""
+    value = data.get(name)
+    if isinstance(value, bool) or not (value is None or isinstance(value, int | float | str)):
+        raise ServiceError(f"{name} 必须是数字或数字文本。", field=name)
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+ENTERPRISE_BODY_FIELDS = {"name", "uscc", "unit_id", "chain_ids", "master_chain_ids", "above_scale_since",
+                          "left_scale_on", "liaison_id", "note"}
+ENTERPRISE_BODY = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "maxLength": 100, "description": "企业名称"},
+        "uscc": {"type": "string", "description": "统一社会信用代码（18 位，校验位须正确，不能与已登记企业重复）"},
+        "unit_id": {"type": "integer", "description": "所属县市区或园区；只有千百十办可以改为其他单位"},
+        "chain_ids": {"type": "array", "items": {"type": "integer"}, "description": "所属产业链（至少一条）"},
+        "master_chain_ids": {"type": "array", "items": {"type": "integer"}, "description": "为链主的产业链"},
+        "above_scale_since": nullable(dict(DATE, description="规上时间（取当月 1 日）")),
+        "left_scale_on": nullable(dict(DATE, description="退规时间")),
+        "liaison_id": {"type": "integer", "nullable": True, "description": "联点领导（人员 id）"},
+        "note": {"type": "string", "maxLength": 500},
+    },
+}
+
+
+def _enterprise_fields(data, current=None):
+    """The keyword arguments of enterprises.create/update_enterprise: the body's fields, the current values for
+    those it leaves out (a PATCH)."""
+    refuse_unknown(data, ENTERPRISE_BODY_FIELDS)
+
+    def given(name):
+        return current is None or name in data
+
+    fields = {}
+    fields["name"] = text_field(data, "name", "企业名称", 100, required=current is None) \
+        if given("name") else current.name
+    if fields["name"] is None:
+        fields["name"] = current.name
+    fields["uscc"] = text_field(data, "uscc", "统一社会信用代码", 40) if given("uscc") else current.uscc
+    unit_id = int_field(data, "unit_id", "所属单位 id", minimum=1) if given("unit_id") else current.unit_id
+    unit = _row(Unit, unit_id, "unit_id", "所属县市区或园区")
+    if given("chain_ids"):
+        fields["chain_ids"] = id_list(data, "chain_ids", "所属产业链", 12)
+    else:
+        fields["chain_ids"] = [link.chain_id for link in current.chain_links]
+    if given("master_chain_ids"):
+        fields["master_ids"] = id_list(data, "master_chain_ids", "链主产业链", 12)
+    else:
+        fields["master_ids"] = [link.chain_id for link in current.chain_links if link.is_master
+                                and link.chain_id in fields["chain_ids"]]
+    fields["above_scale_since"] = _optional_date(data, "above_scale_since", "规上时间") \
+        if given("above_scale_since") else current.above_scale_since
+    fields["left_scale_on"] = _optional_date(data, "left_scale_on", "退规时间") \
+        if given("left_scale_on") else current.left_scale_on
+    fields["liaison_id"] = _optional_id(data, "liaison_id", "联点领导 id") if given("liaison_id") \
+        else current.liaison_id
+    fields["note"] = (text_field(data, "note", "备注", 500, required=False) or "") if given("note") else current.note
+    return unit, fields
+
+
+@route("/ledger/enterprises", method="POST", summary="登记企业（县市区、园区登记本单位企业；千百十办可登记任何单位的）",
+       body=dict(ENTERPRISE_BODY, required=["name", "uscc", "unit_id", "chain_ids"]),
+       response=ENTERPRISE_DETAIL_SCHEMA, status=201, tag=TAG, conflict="统一社会信用代码已登记（code 为 duplicate）")
+def ledger_enterprise_create():
+    data = json_body()
+    unit, fields = _enterprise_fields(data)
+    with renamed_fields(chains="chain_ids", masters="master_chain_ids"):
+        enterprise = enterprise_services.create_enterprise(g.api_user, unit=unit, today=today(), **fields)
+    db.session.commit()
+    return ok(enterprise_detail_json(enterprise_or_404(enterprise.id, detail=True)), 201)
+
+
+@route("/ledger/enterprises/<int:enterprise_id>", method="PATCH",
+       summary="修改企业（只改请求中给出的字段；本单位或千百十办）", body=ENTERPRISE_BODY,
+       response=ENTERPRISE_DETAIL_SCHEMA, tag=TAG, conflict="统一社会信用代码已登记（code 为 duplicate）")
+def ledger_enterprise_update(enterprise_id):
+    enterprise = enterprise_or_404(enterprise_id)
+    data = json_body()
+    unit, fields = _enterprise_fields(data, enterprise)
+    with renamed_fields(chains="chain_ids", masters="master_chain_ids"):
+        enterprise_services.update_enterprise(g.api_user, enterprise, unit=unit, today=today(), **fields)
+    db.session.commit()
+    return ok(enterprise_detail_json(enterprise_or_404(enterprise.id, detail=True)))
+
+
+PROJECT_BODY_FIELDS = {"code", "name", "unit_id", "total_investment", "chain_id", "lead_unit_id", "leader_id",
+                       "enterprise_uscc", "source", "signed_on", "is_top500", "note"}
+PROJECT_BODY = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string", "maxLength": 30, "description": "项目编号（不能与其他项目重复）"},
+        "name": {"type": "string", "maxLength": 200},
+        "unit_id": {"type": "integer", "description": "所在县市区或园区"},
+        "total_investment": dict(AMOUNT, description="总投资（万元，大于 0；数字或数字文本）"),
+        "chain_id": {"type": "integer", "nullable": True}, "lead_unit_id": {"type": "integer", "nullable": True},
+        "leader_id": {"type": "integer", "nullable": True, "description": "联系市领导（人员 id）"},
+        "enterprise_uscc": {"type": "string", "description": "投资企业的统一社会信用代码（须已在台账中）"},
+        "source": enum_schema(ProjectSource,
+                              "项目来源：" + choices(ProjectSource) + "；招商引资信息由市商务局或千百十办设置"),
+        "signed_on": nullable(DATE), "is_top500": {"type": "boolean"}, "note": {"type": "string", "maxLength": 500},
+    },
+}
+
+
+def _project_input(data, current=None):
+    refuse_unknown(data, PROJECT_BODY_FIELDS)
+
+    def given(name):
+        return current is None or name in data
+
+    unit_id = int_field(data, "unit_id", "所在单位 id", minimum=1) if given("unit_id") else current.unit_id
+    chain = _row(Chain, _optional_id(data, "chain_id", "产业链 id"), "chain_id", "产业链") if given("chain_id") \
+        else current.chain
+    lead = _row(Unit, _optional_id(data, "lead_unit_id", "牵头单位 id"), "lead_unit_id", "牵头单位") \
+        if given("lead_unit_id") else current.lead_unit
+    leader = _row(Person, _optional_id(data, "leader_id", "联系市领导 id"), "leader_id", "联系市领导") \
+        if given("leader_id") else current.leader
+    return project_services.ProjectInput(
+        code=(text_field(data, "code", "项目编号", 30) if given("code") else current.code),
+        name=(text_field(data, "name", "项目名称", 200) if given("name") else current.name),
+        unit=_row(Unit, unit_id, "unit_id", "所在县市区或园区"),
+        total_investment=(_amount_field(data, "total_investment") if given("total_investment")
+                          else current.total_investment),
+        chain=chain, lead_unit=lead, leader=leader,
+        enterprise_uscc=((text_field(data, "enterprise_uscc", "投资企业信用代码", 40, required=False) or "")
+                         if given("enterprise_uscc") else (current.enterprise.uscc if current.enterprise else "")),
+        source=(choice_field(data, "source", "项目来源", ProjectSource, ProjectSource.local) if given("source")
+                else current.source),
+        signed_on=_optional_date(data, "signed_on", "签约日期") if given("signed_on") else current.signed_on,
+        is_top500=_bool_field(data, "is_top500", "三类500强", False) if given("is_top500") else current.is_top500,
+        note=((text_field(data, "note", "备注", 500, required=False) or "") if given("note") else current.note),
+    )
+
+
+@route("/ledger/projects", method="POST", summary="登记项目（县市区、园区登记本单位项目；千百十办可登记任何单位的）",
+       body=dict(PROJECT_BODY, required=["code", "name", "unit_id", "total_investment"]),
+       response=PROJECT_DETAIL_SCHEMA, status=201, tag=TAG)
+def ledger_project_create():
+    data = project_services.create_project(g.api_user, _project_input(json_body()), today())
+    db.session.commit()
+    return ok(project_detail_json(project_or_404(data.id, detail=True)), 201)
+
+
+@route("/ledger/projects/<int:project_id>", method="PATCH", summary="修改项目（只改请求中给出的字段）",
+       body=PROJECT_BODY, response=PROJECT_DETAIL_SCHEMA, tag=TAG)
+def ledger_project_update(project_id):
+    project = project_or_404(project_id)
+    project_services.update_project(g.api_user, project, _project_input(json_body(), project), today())
+    db.session.commit()
+    return ok(project_detail_json(project_or_404(project.id, detail=True)))
+
+
+STAGE_BODY = {"type": "object", "required": ["stage"], "properties": {
+    "stage": enum_schema(ProjectStage, choices(ProjectStage)),
+    "on": dict(DATE, description="到达该阶段的实际日期（前进时必填，不能晚于今天）"),
+    "reason": {"type": "string", "maxLength": 500, "description": "原因（阶段退回时必填）"}}}
+
+
+@route("/ledger/projects/<int:project_id>/stage", method="POST", summary="变更项目阶段（退回须填写原因）",
+       body=STAGE_BODY, response=PROJECT_DETAIL_SCHEMA, tag=TAG)
+def ledger_project_stage(project_id):
+    project = project_or_404(project_id)
+    data = json_body()
+    refuse_unknown(data, {"stage", "on", "reason"})
+    stage = choice_field(data, "stage", "项目阶段", ProjectStage, None)
+    if stage is None:
+        raise ServiceError("请填写项目阶段（stage）。", field="stage")
+    project_services.change_stage(g.api_user, project, stage, _optional_date(data, "on", "实际日期"),
+                                  text_field(data, "reason", "原因", 500, required=False) or "", today())
+    db.session.commit()
+    return ok(project_detail_json(project_or_404(project.id, detail=True)))
+
+
+FIGURES_RESULT = {"type": "object", "properties": {
+    "month": MONTH_SCHEMA, "rows": {"type": "integer"}, "created": {"type": "integer"},
+    "changed": {"type": "integer"}, "message": {"type": "string"}}}
+
+
+def _figures_body(row_properties):
+    return {"type": "object", "required": ["month", "rows"], "properties": {
+        "unit_id": {"type": "integer", "description": "报送单位（县市区或园区）；缺省为本账号所在单位"},
+        "month": MONTH_SCHEMA,
+        "reason": {"type": "string", "maxLength": 500, "description": "说明（逾期更正、累计数调减时必填），对各行适用"},
+        "rows": {"type": "array", "maxItems": MAX_FIGURE_ROWS, "items": {"type": "object", "properties": dict(
+            row_properties, reason={"type": "string", "maxLength": 500, "description": "该行的说明"})}}}}
+
+
+MAX_FIGURE_ROWS = 2000
+
+
+def _report(data, id_name, make, save):
+    """Parse a month's figures and save them through the reporting service (one submission, all or nothing)."""
+    refuse_unknown(data, {"unit_id", "month", "reason", "rows"})
+    month_value = data.get("month")
+    month = parse_month(month_value.strip()) if isinstance(month_value, str) else None
+    if month is None:
+        raise ServiceError("月份（month）必须是 YYYY-MM，如 2026-02。", field="month")
+    unit_id = _optional_id(data, "unit_id", "报送单位 id") or g.api_user.unit_id
+    if unit_id is None:
+        raise ServiceError("请填写报送单位（unit_id）。", field="unit_id")
+    unit = _row(Unit, unit_id, "unit_id", "报送单位")
+    entries = object_list(data, "rows", "数据行", MAX_FIGURE_ROWS)
+    if not entries:
+        raise ServiceError("请至少填写一行数据（rows）。", field="rows")
+    inputs = []
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ServiceError(f"第{index}行（rows）必须是对象。", field="rows")
+        refuse_unknown(entry, {id_name, "reason", *make.amounts})
+        object_id = int_field(entry, id_name, f"第{index}行的 {id_name}", minimum=1)
+        inputs.append(make.cls(object_id, **{n: _amount_field(entry, n) for n in make.amounts},
+                               reason=text_field(entry, "reason", "说明", 500, required=False),
+                               label=f"第{index}行"))
+    try:
+        result = save(g.api_user, unit, month, inputs,
+                      reason=text_field(data, "reason", "说明", 500, required=False))
+    except reporting.ReportRefused as refused:
+        return error_response(refused.status, refused.message, code=refused.code,
+                              errors={refused.field or "rows": refused.messages})
+    db.session.commit()
+    return ok({"month": month_text(month), "rows": result.rows, "created": result.created,
+               "changed": result.changed, "message": result.message})
+
+
+class _Rows:
+    def __init__(self, cls, amounts):
+        self.cls, self.amounts = cls, amounts
+
+
+@route("/ledger/figures/enterprises", method="POST",
+       summary="报送本单位企业某月的数据（年初至本月累计，万元；整批保存或整批退回）",
+       body=_figures_body({"enterprise_id": {"type": "integer"}, "revenue": nullable(AMOUNT),
+                           "output": nullable(AMOUNT), "tax": nullable(AMOUNT)}),
+       response=FIGURES_RESULT, tag=TAG)
+def ledger_report_enterprise_figures():
+    return _report(json_body(), "enterprise_id",
+                   _Rows(reporting.EnterpriseFigureInput, ("revenue", "output", "tax")),
+                   reporting.save_enterprise_figures)
+
+
+@route("/ledger/figures/projects", method="POST",
+       summary="报送本单位项目某月的数据（完成投资、到位资金，年初至本月累计，万元；整批保存或整批退回）",
+       body=_figures_body({"project_id": {"type": "integer"}, "invested": AMOUNT, "funds": nullable(AMOUNT)}),
+       response=FIGURES_RESULT, tag=TAG)
+def ledger_report_project_figures():
+    return _report(json_body(), "project_id", _Rows(reporting.ProjectFigureInput, ("invested", "funds")),
+                   reporting.save_project_figures)
