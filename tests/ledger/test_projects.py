@@ -438,3 +438,36 @@ def test_the_list_costs_the_same_statements_for_5_or_30_projects(client, login_a
     many, links_many = statements()
     assert links_many > links_few
     assert few == many
+
+
+def test_a_projects_page_costs_the_same_statements_with_few_or_many_rows(client, login_as, clock, count_queries):
+    from werkzeug.datastructures import FileStorage
+
+    project = make(code="PAGE-1", lead="市发改委")
+    admin = account("admin")
+
+    def add(n, start):
+        for i in range(start, start + n):
+            services.report_problem(admin, project, f"问题{i}", TODAY)
+            upload = FileStorage(stream=io.BytesIO(PNG), filename=f"照片{i}.png", content_type="image/png")
+            services.store_photo(admin, project, upload, f"照片{i}", None, TODAY)
+            services.set_year_plan(admin, project, 2000 + i, "100", TODAY)
+            db.session.add(ProjectFigure(project_id=project.id, month=date(2020 + i, 1, 1), invested=Decimal("1")))
+        first = db.session.scalar(sa.select(ProjectProblem).where(ProjectProblem.state == ProblemState.open))
+        services.problem_to_task(admin, first, date(2026, 4, 30), None, TODAY)
+        db.session.commit()
+
+    def statements():
+        client.get(f"/ledger/projects/{project.id}")
+        with count_queries() as counter:
+            response = client.get(f"/ledger/projects/{project.id}")
+        assert response.status_code == 200
+        return counter.count, text(response).count("/photos/")
+
+    login_as("admin")
+    add(1, 0)
+    few, photos_few = statements()
+    add(5, 1)
+    many, photos_many = statements()
+    assert photos_many > photos_few
+    assert few == many
