@@ -220,3 +220,35 @@ def test_the_list_statement_reads_the_registry_filter_with_its_level_only_for_cu
     assert db.session.scalars(queries.ids_statement(f, None, date(2025, 1, 1))).all() == [jia.id]
     assert db.session.scalars(sa.select(sa.func.count()).select_from(
         queries.ids_statement(queries.EnterpriseFilters(), set(), TODAY).subquery())).one() == 0
+
+
+def test_the_page_shows_its_tagged_tasks_with_lights_and_reads_constant_statements(client, login_as, clock,
+                                                                                  count_queries, three):
+    from app.ledger import links
+    from tests.factories import assign_task
+
+    jia = three["甲"]
+    login_as("admin")
+
+    def statements():
+        db.session.commit()
+        with count_queries() as counter:
+            response = client.get(f"/ledger/enterprises/{jia.id}")
+        assert response.status_code == 200
+        return counter.count, response.text
+
+    def add(i):
+        task = assign_task(title=f"甲机械帮扶事项{i}", lead=COUNTY, assigned="2026-03-01",
+                           due="2026-03-05" if i == 0 else "2026-04-30")
+        links.tag_task(account("admin"), task, jia)
+        member(jia, Registry.high_tech if i == 0 else Registry.exit_risk, starts_on=date(2024, 1, 1 + i),
+               ends_on=date(2024, 2, 1) if i else None, year=2024 if i == 0 else None)
+        figure(jia, date(2025, 1 + i, 1), "10", tax="1")
+
+    add(0)
+    before, _ = statements()
+    for i in range(1, 5):
+        add(i)
+    after, text = statements()
+    assert all(f"甲机械帮扶事项{i}" in text for i in range(5)) and "逾期" in text
+    assert after == before, f"{before} statements with one task, {after} with five tasks, registries and months"
