@@ -341,6 +341,36 @@ def test_a_quarterly_visit_picks_a_project_from_the_ledger(client, login_as):
     assert link_count() == before
 
 
+def test_the_quarterly_record_form_picks_visited_projects_from_the_ledger(client, login_as):
+    meeting = quarterly()
+    plant = project()
+    db.session.commit()
+    login_as("shuji")
+    assert "XM-2026-001 电驱系统产业园" in text(client.get(f"/meetings/expected/{meeting.id}/record"))
+    response = client.post(f"/meetings/expected/{meeting.id}/record", data={
+        "held_on": "2026-03-10", "visits-0-project_id": str(plant.id), "visits-0-note": "已投产",
+        "visits-1-project_id": "", "visits-1-project": "台账外项目", "visits-1-note": "",
+        "visits-2-project_id": str(plant.id), "visits-2-note": ""})
+    assert response.status_code == 302
+    record = meeting.record
+    visits = sorted((i for i in record.items if i.kind is ItemKind.visit), key=lambda i: i.sort_order)
+    assert [i.text for i in visits] == ["电驱系统产业园：已投产", "台账外项目", "电驱系统产业园"]
+    tagged = db.session.execute(sa.select(SubjectLink.record_item_id, SubjectLink.project_id)
+                                .where(SubjectLink.record_item_id.in_([i.id for i in visits]))).all()
+    assert sorted(tagged) == sorted([(visits[0].id, plant.id), (visits[2].id, plant.id)])
+
+
+def test_a_refused_project_on_the_quarterly_record_form_writes_nothing(client, login_as):
+    meeting = quarterly()
+    gone = project("XM-OLD", "已取消项目", active=False)
+    db.session.commit()
+    login_as("shuji")
+    response = client.post(f"/meetings/expected/{meeting.id}/record", data={
+        "held_on": "2026-03-10", "visits-0-project_id": str(gone.id)})
+    assert response.status_code == 400 and "请从列表中选择有效的台账项目" in text(response)
+    assert meeting.record is None and link_count() == 0
+
+
 # --- speed --------------------------------------------------------------------------------------------------------
 
 def test_tagged_tasks_reads_in_constant_statements_with_lights(count_queries):

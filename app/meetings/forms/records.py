@@ -49,7 +49,9 @@ class DecisionEntry(Form):
 
 
 class VisitEntry(Form):
-    project = StringField("观摩项目", validators=[OneLine(), Optional(), max_length("观摩项目", 200)], filters=[strip])
+    project_id = IdSelectField("台账项目")
+    project = StringField("观摩项目（台账外项目）", validators=[OneLine(), Optional(), max_length("观摩项目", 200)],
+                          filters=[strip])
     note = TextAreaField("观摩情况", description=limit_note(VISIT_NOTE_MAX), validators=[
         MultiLine(), Optional(), max_length("观摩情况", VISIT_NOTE_MAX)], filters=[strip])
 
@@ -114,10 +116,12 @@ class RecordForm(RecordFieldsMixin, DecisionsMixin, FlaskForm):
     files = MultipleFileField("述职材料（可选，可多选）")
     submit = SubmitField("保存纪要")
 
-    def __init__(self, *args, record_type=None, units=(), **kwargs):
+    def __init__(self, *args, record_type=None, units=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_record_fields(record_type, units)
         self.setup_decisions(units)
+        for entry in self.visits.entries:
+            entry.form.project_id.choices = options([(None, "（从台账选择项目）")] + list(projects))
         if record_type is MeetingType.semiannual:
             self.submit.label.text = "提交述职报告"
 
@@ -129,15 +133,23 @@ class RecordForm(RecordFieldsMixin, DecisionsMixin, FlaskForm):
                 result.append((key[len(INSTRUCTION_PREFIX):], value))
         return result
 
-    def visit_texts(self):
-        texts = []
+    def visit_rows(self, project_of=lambda project_id: None):
+        """(text, project) of each filled visit row; `project_of(id)` gives the ledger's project picked (or
+        refuses it), whose name then heads the text."""
+        rows = []
         for entry in self.visits.entries:
-            project, note = entry.form.project.data or "", entry.form.note.data or ""
-            if project or note:
-                texts.append(f"{project}：{note}" if project and note else project or note)
-        return texts
+            project = project_of(entry.form.project_id.data) if entry.form.project_id.data else None
+            name = project.name if project is not None else entry.form.project.data or ""
+            note = entry.form.note.data or ""
+            if name or note:
+                rows.append((f"{name}：{note}" if name and note else name or note, project))
+        return rows
 
-    def to_input(self, formdata) -> RecordInput:
+    def visit_texts(self):
+        return [text for text, _ in self.visit_rows()]
+
+    def to_input(self, formdata, visits=None) -> RecordInput:
+        """`visits`: the visit texts when the caller read them already (visit_rows with the ledger's projects)."""
         kind = self.record_type
         return RecordInput(
             held_on=self.held_on.data, place=self.place.data, chair=self.chair.data, attendees=self.attendees.data,
@@ -145,7 +157,7 @@ class RecordForm(RecordFieldsMixin, DecisionsMixin, FlaskForm):
             unit_ids=list(self.unit_ids.data or []) if kind is MeetingType.weekly else [],
             decisions=self.decision_inputs() if kind is not MeetingType.semiannual else [],
             instructions=self.instruction_inputs(formdata) if kind is MeetingType.dispatch else [],
-            visits=self.visit_texts() if kind is MeetingType.quarterly else [])
+            visits=(self.visit_texts() if visits is None else visits) if kind is MeetingType.quarterly else [])
 
 
 class ReasonMixin:

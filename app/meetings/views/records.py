@@ -83,13 +83,18 @@ def new_record(expected_id):
         return redirect(url_for("meetings.record", record_id=expected.record.id))
     if not permissions.can_log(current_user, expected):
         return error_response(403, permissions.refusal_message(expected))
-    form = RecordForm(record_type=expected.type, units=_active_units(),
+    projects = links.project_choices(current_user) if expected.type is MeetingType.quarterly else ()
+    form = RecordForm(record_type=expected.type, units=_active_units(), projects=projects,
                       data={"held_on": min(expected.scheduled_on, today())} if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
         def create():
-            record = services.create_record(current_user, expected, form.to_input(request.form), today())
+            visits = form.visit_rows(lambda project_id: links.get_subject(current_user, "project", project_id)) \
+                if expected.type is MeetingType.quarterly else []
+            record = services.create_record(current_user, expected,
+                                            form.to_input(request.form, [text for text, _ in visits]), today())
             _store_files(record, form.files.name)
+            _tag_visits(record, [project for _, project in visits])
             return record
 
         done = perform(create, lambda _: f"已保存：{labels.record_title(expected)}。", form=form)
@@ -101,6 +106,17 @@ def new_record(expected_id):
     return render_template("meetings/record_new.html", form=form, expected=expected,
                            title=labels.record_title(expected), preview=_dispatch_preview(expected),
                            upload_help=allowed_description()), status
+
+
+def _tag_visits(record, projects):
+    """Tag the record's visits, in the order written, with the ledger's projects picked for them (None: none)."""
+    if not any(projects):
+        return
+    visits = sorted((i for i in record.items if i.kind is ItemKind.visit), key=lambda i: (i.sort_order, i.id))
+    may_write = permissions.can_edit(current_user, record)
+    for item, project in zip(visits, projects, strict=True):
+        if project is not None:
+            links.tag_item(current_user, item, project, may_write=may_write)
 
 
 def _store_files(record, field_name, reason=None):
