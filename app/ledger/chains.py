@@ -5,6 +5,11 @@ unit are set on the organisation's chain form (org.edit_chain); the office sets 
 Scale: a chain's monthly figure (ChainFigure.scale, 亿元, cumulative in the year) as its running unit reports it;
 beside it, for comparison, the sum of its member enterprises' 营业收入 of the same month (万元 → 亿元).
 
+The 半年述职 of a 链长 is written per chain (六、1: 链长 report every half year): `ChainReport` holds one chain's
+section for a half-year (period key "2026-H1", as the cadence keys the 半年述职), written by the chain's reporting
+unit (Chain.leader_unit) or the office, with the 链长 of the time. A 链长 of several chains thus reports one section
+per chain; `report_sections(person_id, period_key)` gives the sections of his 述职 for the meetings' record page.
+
 Every read is a fixed number of statements, whatever the number of chains, members, projects or months.
 """
 
@@ -13,10 +18,12 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from app.core.audit import record_update, snapshot
-from app.core.errors import ServiceError
+from app.core.audit import record_change, record_update, snapshot
+from app.core.errors import PermissionDenied, ServiceError
+from app.core.models import TimestampMixin
+from app.core.text import has_bad_multi_line_control, multi_line_message
 from app.extensions import db
 from app.ledger.models import (
     YI,
@@ -28,6 +35,7 @@ from app.ledger.models import (
     ProjectStage,
     tier_label,
 )
+from app.ledger.permissions import can_report_chain
 from app.org.models import Chain, Unit
 
 TIER_MAX = 100000  # 亿元: a tier above 10万亿 is a typing error
@@ -226,3 +234,99 @@ def set_chain_tier(actor, chain: Chain, tier):
     db.session.flush()
     record_update(actor, "chain.tier", chain, before, ("tier",))
     return chain
+
+
+# --- 半年述职, one section per chain -------------------------------------------------------------------------------
+
+REPORT_MAX = 5000
+
+
+class ChainReport(TimestampMixin, db.Model):
+    """One chain's section of its 链长's 半年述职 for a half-year."""
+
+    __tablename__ = "chain_reports"
+    __table_args__ = (sa.UniqueConstraint("chain_id", "period_key", name="uq_chain_reports_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(sa.ForeignKey("chains.id", ondelete="CASCADE"), index=True,
+                                          comment="the chain")
+    period_key: Mapped[str] = mapped_column(sa.String(8), comment="the half-year, e.g. 2026-H1 (as the cadence)")
+    leader_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id", ondelete="SET NULL"), index=True,
+                                                  comment="the 链长 whose 述职 this section belongs to")
+    text: Mapped[str] = mapped_column(sa.Text, comment="the section: the chain's half-year, problems, next steps")
+    written_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
+                                                      comment="who wrote it last")
+
+    chain = relationship("Chain")
+    leader = relationship("Person")
+
+
+def half_year_key(day: date) -> str:
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
+
+
+def half_year_label(key: str) -> str:
+    year, half = key.split("-H")
+    return f"{year}年{'上' if half == '1' else '下'}半年"
+
+
+def report_periods(on: date):
+    """The half-years a section may be written for on `on`: the one running and the one before (its 述职 is held
+    after it ends)."""
+    current = half_year_key(on)
+    year, half = int(current[:4]), int(current[-1])
+    previous = f"{year}-H1" if half == 2 else f"{year - 1}-H2"
+    return [current, previous]
+
+
+def chain_reports(chain_id: int):
+    """The chain's 述职 sections, newest half-year first, with their 链长: one statement."""
+    return db.session.scalars(sa.select(ChainReport).options(joinedload(ChainReport.leader))
+                              .where(ChainReport.chain_id == chain_id)
+                              .order_by(ChainReport.period_key.desc())).all()
+
+
+def report_sections(person_id: int, period_key: str):
+    """The sections of a 链长's 述职 for the half-year, one per chain he led when it was written, in the
+    document's order of the chains: [(chain name, ChainReport)]. One statement."""
+    rows = db.session.execute(
+        sa.select(Chain.name, ChainReport).join(Chain, Chain.id == ChainReport.chain_id)
+        .where(ChainReport.leader_id == person_id, ChainReport.period_key == period_key)
+        .order_by(Chain.sort_order, Chain.id)).all()
+    return [(name, report) for name, report in rows]
+
+
+REPORT_FIELDS = ("chain_id", "period_key", "leader_id", "text")
+
+
+def write_chain_report(actor, chain: Chain, period_key, text, on: date):
+    """Write (or rewrite) the chain's section of its 链长's 述职 for a half-year: by the chain's reporting unit or
+    the office; audited. Refused: another unit, a chain without 链长, a half-year not open, an empty or overlong
+    text, control characters."""
+    if not can_report_chain(actor, chain):
+        raise PermissionDenied("只有该产业链的报送单位或市“千百十”办可以填写链长述职。")
+    if chain.leader_id is None:
+        raise ServiceError("该产业链尚未设置链长，不能填写链长述职。", field="text")
+    if period_key not in report_periods(on):
+        raise ServiceError("只能填写本半年或上半年（上一个半年）的述职。", field="period_key")
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请填写述职内容。", field="text")
+    if len(text) > REPORT_MAX:
+        raise ServiceError(f"述职内容不能超过 {REPORT_MAX} 个字符。", field="text")
+    if has_bad_multi_line_control(text):
+        raise ServiceError(multi_line_message("述职内容"), field="text")
+    report = db.session.scalar(sa.select(ChainReport).where(ChainReport.chain_id == chain.id,
+                                                            ChainReport.period_key == period_key))
+    if report is None:
+        report = ChainReport(chain_id=chain.id, period_key=period_key, leader_id=chain.leader_id, text=text,
+                             written_by_id=actor.id)
+        db.session.add(report)
+        db.session.flush()
+        record_change(actor, "chain_report.create", report, after=snapshot(report, REPORT_FIELDS))
+    else:
+        before = snapshot(report, REPORT_FIELDS)
+        report.text, report.leader_id, report.written_by_id = text, chain.leader_id, actor.id
+        db.session.flush()
+        record_update(actor, "chain_report.update", report, before, REPORT_FIELDS)
+    return report

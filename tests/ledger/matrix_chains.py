@@ -30,6 +30,7 @@ ROUTES = [
     #anon A   B   asr vm+ vm- myr adm obs
     ("L   200 200 200 200 200 200 200 200", "ledger.chains", "GET", "/ledger/chains"),
     ("L   200 200 200 200 200 200 200 200", "ledger.chain", "GET", "/ledger/chains/{chain}"),
+    ("L   +   X   X   X   X   X   +   X  ", "ledger.write_chain_report", "POST", "/ledger/chains/{chain}/report"),
     ("L   403 403 403 403 403 403 200 403", "ledger.edit_chain_tier", "GET", "/ledger/chains/{chain}/tier"),
     ("L   403 403 403 403 403 403 +   403", "ledger.edit_chain_tier", "POST", "/ledger/chains/{chain}/tier"),
     ("L   200 200 200 200 200 200 200 200", "ledger.indicators", "GET", "/ledger/indicators"),

@@ -9,8 +9,8 @@ from app.core.permissions import require
 from app.extensions import db
 from app.ledger import chains as service
 from app.ledger import links
-from app.ledger.forms.chains import ChainTierForm
-from app.ledger.permissions import visible_unit_ids
+from app.ledger.forms.chains import ChainReportForm, ChainTierForm
+from app.ledger.permissions import can_report_chain, visible_unit_ids
 from app.ledger.views import bp
 from app.org.models import Chain
 from app.tasks.queries import light_window, units_with_red_tasks
@@ -23,9 +23,20 @@ def chains():
     return render_template("ledger/chains.html", rows=service.chain_rows(on), on=on)
 
 
+def _report_form(chain, on, formdata=None):
+    periods = [(key, service.half_year_label(key)) for key in service.report_periods(on)]
+    if formdata is None:
+        return ChainReportForm(periods=periods, formdata=None, data={"period_key": periods[0][0]})
+    return ChainReportForm(periods=periods)
+
+
 @bp.route("/chains/<int:chain_id>")
 @require("signed_in")
 def chain(chain_id):
+    return _render_chain(chain_id)
+
+
+def _render_chain(chain_id, report_form=None, status=200):
     on = today()
     page = service.chain_page(chain_id, on, visible_unit_ids(current_user))
     if page is None:
@@ -37,8 +48,25 @@ def chain(chain_id):
     red_units = getattr(tasks, "red_units", None)
     if red_units is None:
         red_units = units_with_red_tasks(on, {u for t in tasks for u in t.unit_ids}) if tasks else set()
+    if report_form is None and can_report_chain(current_user, page.chain):
+        report_form = _report_form(page.chain, on)
     return render_template("ledger/chain.html", page=page, chain=page.chain, on=on, window=window, tasks=tasks,
-                           red_units=red_units, decisions=decisions)
+                           red_units=red_units, decisions=decisions, reports=service.chain_reports(chain_id),
+                           report_form=report_form, half_year_label=service.half_year_label), status
+
+
+@bp.route("/chains/<int:chain_id>/report", methods=["POST"])
+@require("signed_in")
+def write_chain_report(chain_id):
+    chain = db.get_or_404(Chain, chain_id)
+    if not can_report_chain(current_user, chain):
+        abort(403)
+    on = today()
+    form = _report_form(chain, on, formdata=True)
+    if form.validate_on_submit() and perform(lambda: service.write_chain_report(
+            current_user, chain, form.period_key.data, form.text.data, on), "本链述职已保存。", form=form):
+        return redirect(url_for("ledger.chain", chain_id=chain.id, _anchor="reports"))
+    return _render_chain(chain.id, report_form=form, status=400)
 
 
 @bp.route("/chains/<int:chain_id>/tier", methods=["GET", "POST"])
