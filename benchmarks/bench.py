@@ -357,6 +357,10 @@ ITEMS = [
          path=_api_tasks_path),
 ]
 
+import bench_ledger  # noqa: E402  (the ledger's rows and their data set: bench_ledger.py)
+
+ITEMS += bench_ledger.items(Item)
+
 
 # --- measuring ----------------------------------------------------------------------------------------------
 
@@ -580,6 +584,7 @@ def run_database(name, url, args, items):
                                          "SERVER_NAME": None})
     print(f"{name}: {url}", flush=True)
     prepare(app, args, lambda text: print(text, flush=True))
+    bench_ledger.ensure_ledger(app, lambda text: print(text, flush=True), items)
     ctx = Context(app)
     with app.app_context():
         engine = db.engine
