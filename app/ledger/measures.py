@@ -368,9 +368,6 @@ class Snapshot:
             return value
         return Decimal(target.value) if target.value is not None else None
 
-    def trend_end(self):
-        return self.first
-
 
 def _percent(part, whole):
     if not whole:
@@ -380,7 +377,8 @@ def _percent(part, whole):
 
 def monthly_trend(year: int, month: int, months: int = 12):
     """The last `months` months up to (year, month): total enterprise 营业收入 (万元), project 完成投资 (万元) and
-    chain scale (亿元), each the sum of that month's cumulative figures — three grouped statements."""
+    chain scale (亿元), each the sum of that month's cumulative figures — three grouped statements. A month sums
+    the figures reported for it: an object that has not reported the month is not in it (the page says so)."""
     from app.core.periods import shift_month
 
     start = date(*shift_month(year, month, -(months - 1)), 1)
