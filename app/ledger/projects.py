@@ -262,7 +262,8 @@ def change_stage(actor, project, stage: ProjectStage, on: date | None, reason, t
 
 def set_milestones(actor, project, dates: dict, today: date):
     """`dates`: ProjectStage -> (planned_on, actual_on). Actual dates only for stages reached and never in the
-    future; planned dates in stage order."""
+    future; a reached stage with a planned date needs its actual date too (else its light would turn red);
+    planned dates in stage order."""
     _require_keeper(actor, project.unit_id)
     previous = None
     for stage in STAGES:
@@ -272,6 +273,9 @@ def set_milestones(actor, project, dates: dict, today: date):
                 raise ServiceError(f"“{stage.label}”尚未到达（当前阶段：{project.stage.label}），不能填写实际日期；"
                                    "到达时请变更项目阶段。", field=f"actual_{stage.value}")
             _not_future(actual, f"“{stage.label}”的实际日期", today, f"actual_{stage.value}")
+        elif planned is not None and stage.order <= project.stage.order:
+            raise ServiceError(f"“{stage.label}”已经到达（当前阶段：{project.stage.label}），请同时填写它的实际日期。",
+                               field=f"actual_{stage.value}")
         if planned is not None:
             if previous is not None and planned < previous[1]:
                 raise ServiceError(f"“{stage.label}”的计划日期 {planned.isoformat()} 早于“{previous[0].label}”的"

@@ -222,10 +222,12 @@ def test_milestone_dates_actual_not_in_the_future_and_planned_in_stage_order(cli
     url = f"/ledger/projects/{project.id}/milestones"
     response = client.post(url, data={"planned_signed": "2026-01-10", "actual_signed": "2026-03-11"})
     assert response.status_code == 422 and "“签约”的实际日期 2026-03-11 晚于今天" in text(response)
-    response = client.post(url, data={"planned_signed": "2026-05-01", "planned_started": "2026-04-01"})
-    assert response.status_code == 422 and "“开工”的计划日期 2026-04-01 早于“签约”的计划日期" in text(response)
+    response = client.post(url, data={"planned_started": "2026-05-01", "planned_building": "2026-04-01"})
+    assert response.status_code == 422 and "“在建”的计划日期 2026-04-01 早于“开工”的计划日期" in text(response)
     response = client.post(url, data={"planned_started": "2026-04-01", "actual_started": "2026-03-01"})
     assert response.status_code == 422 and "“开工”尚未到达" in text(response)
+    response = client.post(url, data={"planned_signed": "2026-01-10"})
+    assert response.status_code == 422 and "“签约”已经到达（当前阶段：签约），请同时填写它的实际日期" in text(response)
     assert not db.session.scalars(sa.select(ProjectMilestone)).all()
 
     response = client.post(url, data={"planned_signed": "2026-01-10", "actual_signed": "2026-01-12",
