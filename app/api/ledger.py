@@ -210,11 +210,13 @@ Q_PARAMETER = query_param("q", {"type": "string", "maxLength": MAX_QUERY_TEXT}, 
 ENTERPRISE_PARAMETERS = [
     query_param("unit", {"type": "integer"}, "所属县市区或园区（单位 id）"),
     query_param("chain", {"type": "integer"}, "产业链 id"),
-    query_param("tier", {"type": "integer", "enum": list(ENTERPRISE_TIERS)}, "营收层级（亿级）"),
+    query_param("tier", {"type": "integer", "enum": [*ENTERPRISE_TIERS, 0]}, "营收层级（亿级）；0 为 10亿以下"),
     query_param("registry", enum_schema(Registry), "目前在库的名录：" + choices(Registry)),
     query_param("level", enum_schema(SpecializedLevel), "专精特新层级（目前有效）：" + choices(SpecializedLevel)),
     query_param("listing", enum_schema(ListingStage), "上市培育阶段：" + choices(ListingStage)),
     query_param("above_scale", {"type": "boolean"}, "true 只要规上企业，false 只要规下企业"),
+    query_param("liaison", {"type": "boolean"}, "true 只要已有联点领导的，false 只要暂无联点领导的"),
+    query_param("active", {"type": "boolean"}, "true 只要在营的，false 只要已不在营的；缺省为全部（便于同步）"),
     Q_PARAMETER, UPDATED_SINCE, *PAGE_PARAMETERS,
 ]
 PROJECT_PARAMETERS = [
@@ -225,6 +227,9 @@ PROJECT_PARAMETERS = [
     query_param("stage", enum_schema(ProjectStage), "阶段：" + choices(ProjectStage)),
     query_param("source", enum_schema(ProjectSource), "来源：" + choices(ProjectSource)),
     query_param("lead_unit", {"type": "integer"}, "牵头单位 id"),
+    query_param("leader", {"type": "integer"}, "联系市领导（人员 id）"),
+    query_param("top500", {"type": "boolean"}, "true 只要三类500强投资的项目"),
+    query_param("active", {"type": "boolean"}, "true 只要未取消的，false 只要已取消的；缺省为全部（便于同步）"),
     Q_PARAMETER, UPDATED_SINCE, *PAGE_PARAMETERS,
 ]
 UNIT_PARAMETER = query_param("unit", {"type": "integer"}, "县市区或园区（单位 id）；缺省为可查看的全部")
@@ -274,8 +279,8 @@ def _arg_datetime(name, label):
     return parsed
 
 
-def _arg_tier(tiers, label):
-    value = arg_int("tier", label)
+def _arg_tier(tiers, label, minimum=1):
+    value = arg_int("tier", label, minimum=minimum)
     if value is not None and value not in tiers:
         raise bad_parameter("tier", f"参数 tier（{label}）只能是 " + "、".join(str(t) for t in tiers) + "。")
     return value
@@ -428,8 +433,10 @@ def enterprise_filter():
     if chain_id:
         where.append(Enterprise.id.in_(sa.select(EnterpriseChain.enterprise_id)
                                        .where(EnterpriseChain.chain_id == chain_id)))
-    tier = _arg_tier(ENTERPRISE_TIERS, "营收层级")
-    if tier:
+    tier = _arg_tier((*ENTERPRISE_TIERS, 0), "营收层级", minimum=0)
+    if tier == 0:
+        where.append(Enterprise.revenue_tier.is_(None))
+    elif tier:
         where.append(Enterprise.revenue_tier == tier)
     current = sa.and_(RegistryMembership.starts_on <= on,
                       sa.or_(RegistryMembership.ends_on.is_(None), RegistryMembership.ends_on >= on))
@@ -447,6 +454,12 @@ def enterprise_filter():
     above = _arg_optional_bool("above_scale", "规上")
     if above is not None:
         where.append(Enterprise.is_above_scale.is_(above))
+    liaison = _arg_optional_bool("liaison", "联点领导")
+    if liaison is not None:
+        where.append(Enterprise.liaison_id.is_not(None) if liaison else Enterprise.liaison_id.is_(None))
+    active = _arg_optional_bool("active", "在营")
+    if active is not None:
+        where.append(Enterprise.is_active.is_(active))
     text = _arg_text()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -598,7 +611,8 @@ def project_filter():
     if visible is not None:
         where.append(visible)
     for name, label, column in (("unit", "单位 id", Project.unit_id), ("chain", "产业链 id", Project.chain_id),
-                                ("lead_unit", "牵头单位 id", Project.lead_unit_id)):
+                                ("lead_unit", "牵头单位 id", Project.lead_unit_id),
+                                ("leader", "联系市领导 id", Project.leader_id)):
         value = arg_int(name, label)
         if value:
             where.append(column == value)
@@ -611,6 +625,12 @@ def project_filter():
     source = arg_enum("source", "来源", ProjectSource)
     if source:
         where.append(Project.source == source)
+    top500 = _arg_optional_bool("top500", "三类500强")
+    if top500 is not None:
+        where.append(Project.is_top500.is_(top500))
+    active = _arg_optional_bool("active", "未取消")
+    if active is not None:
+        where.append(Project.is_active.is_(active))
     text = _arg_text()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -1150,3 +1170,54 @@ def ledger_report_enterprise_figures():
 def ledger_report_project_figures():
     return _report(json_body(), "project_id", _Rows(reporting.ProjectFigureInput, ("invested", "funds")),
                    reporting.save_project_figures)
+
+
+@route("/ledger/figures/chains", method="POST",
+       summary="报送产业链某月规模（亿元，年初至本月累计；由牵头该产业链的单位报送，整批保存或整批退回）",
+       body=_figures_body({"chain_id": {"type": "integer"}, "scale": dict(AMOUNT, description="规模（亿元）")}),
+       response=FIGURES_RESULT, tag=TAG)
+def ledger_report_chain_scale():
+    return _report(json_body(), "chain_id", _Rows(reporting.ChainScaleInput, ("scale",)), reporting.save_chain_scale)
+
+
+MILESTONES_BODY = {"type": "object", "required": ["milestones"], "properties": {"milestones": {
+    "type": "array", "maxItems": len(ProjectStage), "description": "给出的阶段按此设置，未给出的阶段保持不变",
+    "items": {"type": "object", "required": ["stage"], "properties": {
+        "stage": enum_schema(ProjectStage), "planned_on": nullable(DATE),
+        "actual_on": nullable(dict(DATE, description="只能填写已到达阶段的实际日期，不能晚于今天"))}}}}}
+
+
+@route("/ledger/projects/<int:project_id>/milestones", method="PUT",
+       summary="设置项目各阶段的计划日期和实际日期（计划日期须按阶段先后排列）", body=MILESTONES_BODY,
+       response=PROJECT_DETAIL_SCHEMA, tag=TAG)
+def ledger_project_milestones(project_id):
+    project = project_or_404(project_id, detail=True)
+    data = json_body()
+    refuse_unknown(data, {"milestones"})
+    dates = {m.stage: (m.planned_on, m.actual_on) for m in project.milestones}
+    for index, entry in enumerate(object_list(data, "milestones", "阶段日期", len(ProjectStage)), start=1):
+        if not isinstance(entry, dict):
+            raise ServiceError(f"第{index}项（milestones）必须是对象。", field="milestones")
+        refuse_unknown(entry, {"stage", "planned_on", "actual_on"})
+        stage = choice_field(entry, "stage", f"第{index}项的阶段", ProjectStage, None)
+        if stage is None:
+            raise ServiceError(f"第{index}项：请填写阶段（stage）。", field="milestones")
+        dates[stage] = (_optional_date(entry, "planned_on", f"“{stage.label}”的计划日期"),
+                        _optional_date(entry, "actual_on", f"“{stage.label}”的实际日期"))
+    project_services.set_milestones(g.api_user, project, dates, today())
+    db.session.commit()
+    return ok(project_detail_json(project_or_404(project.id, detail=True)))
+
+
+@route("/ledger/projects/<int:project_id>/year-plans/<int:year>", method="PUT",
+       summary="设置项目某年的年度计划投资（万元）",
+       body={"type": "object", "required": ["planned_investment"],
+             "properties": {"planned_investment": dict(AMOUNT, description="年度计划投资（万元）")}},
+       response=PROJECT_DETAIL_SCHEMA, tag=TAG)
+def ledger_project_year_plan(project_id, year):
+    project = project_or_404(project_id, detail=True)
+    data = json_body()
+    refuse_unknown(data, {"planned_investment"})
+    project_services.set_year_plan(g.api_user, project, year, _amount_field(data, "planned_investment"), today())
+    db.session.commit()
+    return ok(project_detail_json(project_or_404(project.id, detail=True)))

@@ -188,6 +188,10 @@ def test_the_enterprise_filters_of_the_page(client, tokens, admin):
     assert ids(client, headers, url + "above_scale=false") == {small.id}
     assert ids(client, headers, url + "q=百亿") == {big.id}
     assert ids(client, headers, url + f"q={small.uscc[-6:]}") == {small.id}
+    assert ids(client, headers, url + "tier=0") == {small.id}
+    assert ids(client, headers, url + "liaison=false") == {big.id, small.id}
+    assert ids(client, headers, url + "liaison=true") == set()
+    assert ids(client, headers, url + "active=true") == {big.id, small.id}
     later = (utcnow() + timedelta(hours=1)).isoformat().replace("+00:00", "%2B00:00")
     assert ids(client, headers, url + f"updated_since={later}") == set()
     for bad in ("tier=30", "registry=none", "level=x", "above_scale=maybe", "updated_since=2026-01-01",
@@ -211,6 +215,8 @@ def test_the_project_filters_of_the_page(client, tokens, admin):
     assert ids(client, headers, url + "source=attracted") == {big.id}
     assert ids(client, headers, url + f"lead_unit={unit('市工信局').id}") == {big.id}
     assert ids(client, headers, url + "q=XM-SM") == {small.id}
+    assert ids(client, headers, url + "top500=false") == {big.id, small.id}
+    assert ids(client, headers, url + "active=false") == set()
     assert_json_error(client.get(url + "stage=done", headers=headers), 400, "bad_parameter", "stage")
 
 
@@ -419,3 +425,44 @@ def test_a_read_only_token_cannot_write(client, user, clock):
     db.session.flush()
     assert_json_error(client.post("/api/v1/ledger/enterprises", json=enterprise_body(), headers=bearer(plain)),
                       403, "read_only_token")
+
+
+def test_milestones_year_plans_and_chain_scale_through_the_api(client, tokens, admin):
+    county = tokens["xtx"]
+    project = make_project("XM-MS", "里程碑项目", unit=COUNTY, stage=ProjectStage.started)
+    url = f"/api/v1/ledger/projects/{project.id}"
+    response = client.put(url + "/milestones", headers=county, json={"milestones": [
+        {"stage": "signed", "planned_on": "2025-12-01", "actual_on": "2025-12-20"},
+        {"stage": "started", "planned_on": "2026-01-10", "actual_on": "2026-02-01"},
+        {"stage": "completed", "planned_on": "2027-06-30"}]})
+    assert response.status_code == 200, response.get_json()
+    assert [(m["stage"], m["actual_on"]) for m in response.get_json()["milestones"]] == \
+        [("signed", "2025-12-20"), ("started", "2026-02-01"), ("completed", None)]
+    before = written()
+    assert_json_error(client.put(url + "/milestones", headers=county, json={"milestones": [
+        {"stage": "operating", "actual_on": "2026-02-01"}]}), 422, "invalid", "actual_operating", "尚未到达")
+    assert_json_error(client.put(url + "/milestones", headers=county, json={"milestones": [
+        {"stage": "signed", "planned_on": "2028-01-01", "actual_on": "2025-12-20"}]}), 422, "invalid",
+        "planned_started")
+    assert_json_error(client.put(url + "/year-plans/2026", headers=county, json={"planned_investment": -1}),
+                      422, "invalid", "planned_investment", "负数")
+    assert written() == before
+    response = client.put(url + "/year-plans/2026", headers=county, json={"planned_investment": "2500.5"})
+    assert response.status_code == 200 and response.get_json()["year_plans"] == [
+        {"year": 2026, "planned_investment": "2500.50"}]
+
+    chain = first_chain()
+    chain.leader_unit_id = unit("市工信局").id
+    db.session.flush()
+    gxj = tokens["gxj"]
+    before = written()
+    assert_json_error(client.post("/api/v1/ledger/figures/chains", headers=gxj, json={
+        "month": "2026-02", "rows": [{"chain_id": chain.id, "scale": -3}]}), 422, message="负数")
+    assert_json_error(client.post("/api/v1/ledger/figures/chains", headers=county, json={
+        "month": "2026-02", "rows": [{"chain_id": chain.id, "scale": 30}]}), 422)
+    assert written() == before
+    response = client.post("/api/v1/ledger/figures/chains", headers=gxj, json={
+        "month": "2026-02", "rows": [{"chain_id": chain.id, "scale": 123.4}]})
+    assert response.status_code == 200, response.get_json()
+    latest = get(client, gxj, f"/api/v1/ledger/chains/{chain.id}").get_json()["latest_scale"]
+    assert latest["month"] == "2026-02" and latest["scale"] == "123.40"
