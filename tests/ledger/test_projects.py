@@ -28,7 +28,7 @@ from app.ledger.models import (
     ProjectYearPlan,
     SubjectLink,
 )
-from app.org.models import Chain
+from app.org.models import Chain, Plan
 from app.tasks.models import Task
 from tests.factories import account, person, unit
 
@@ -196,6 +196,8 @@ def test_moving_forward_records_the_actual_date_and_going_back_needs_a_reason(cl
     assert response.status_code == 422 and "晚于今天" in text(response)
     response = client.post(url, data={"stage": "building", "on": "2026-03-02"})
     assert response.status_code == 302, text(response)
+    response = client.post(url, data={"stage": "completed", "on": "2026-03-01"})
+    assert response.status_code == 422 and "早于上一阶段的实际日期 2026-03-02" in text(response)
     db.session.expire_all()
     actual = {m.stage: m.actual_on for m in project.milestones}
     assert project.stage is ProjectStage.building
@@ -337,10 +339,12 @@ def test_without_a_lead_unit_the_task_goes_to_the_projects_county_and_the_proble
     problem = services.report_problem(account("xtx"), project, "电力接入", TODAY)
     db.session.commit()
     login_as("admin")
-    response = client.post(f"/ledger/projects/{project.id}/problems/{problem.id}/task", data={"due_on": "2026-05-01"})
+    plan = db.session.scalars(sa.select(Plan).order_by(Plan.sort_order)).first()
+    response = client.post(f"/ledger/projects/{project.id}/problems/{problem.id}/task",
+                           data={"due_on": "2026-05-01", "plan_id": str(plan.id)})
     assert response.status_code == 302
     db.session.expire_all()
-    assert problem.task.lead_unit_id == unit(COUNTY).id
+    assert problem.task.lead_unit_id == unit(COUNTY).id and problem.task.plan_id == plan.id
     login_as("xtx")
     assert client.post(f"/ledger/projects/{project.id}/problems/{problem.id}/solve").status_code == 302
     db.session.expire_all()
