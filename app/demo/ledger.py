@@ -8,8 +8,8 @@ some on track; about 1,000 规上 with their 规上 since dates and some 退规;
 leader for most 规上 enterprises; about 600 projects (about 60 at 10亿 or more, two at 100亿) with planned and actual
 milestones (late ones → red, due within 10 working days → yellow), year plans and cumulative monthly figures; the
 chains' monthly scale reported by each chain's leading unit; the entered indicators monthly; the yearly targets
-2022–2025 (city, and per county / park for the indicators that break down); the reporting calendar and its
-submissions — mostly on time, some late, some missing.
+2022–2025 and the current year (city, and per county / park for the indicators that break down); the reporting
+calendar and its submissions — mostly on time, some late, some missing.
 
 Figures are cumulative in the calendar year (年初至本月累计), from 2022-01 to last month (the month before `today`).
 A unit's figures for a month exist exactly when its submission for that month does: a missing submission is a gap
@@ -995,9 +995,9 @@ def _breakdown_units(gen, t):
 
 
 def _indicator_targets(gen):
-    """Yearly targets 2022-2025 of every numeric indicator: the 每年 ones the same each year, the 2025 ones on a
-    straight path from the 2021 baseline; per county or park where the indicator breaks down (counts shared by
-    weight, rates the same for each)."""
+    """Yearly targets 2022-2025 (and the current year's, the 2025 value held) of every numeric indicator: the 每年
+    ones the same each year, the 2025 ones on a straight path from the 2021 baseline; per county or park where the
+    indicator breaks down (counts shared by weight, rates the same for each)."""
     existing = set(db.session.execute(sa.select(IndicatorTarget.target_id, IndicatorTarget.year,
                                                 IndicatorTarget.unit_id)).all())
     rows = []
@@ -1010,8 +1010,9 @@ def _indicator_targets(gen):
         units = _breakdown_units(gen, t) if t.breaks_down else []
         weights = [UNIT_PROFILE[gen.unit_names[u]][0] for u in units]
         shared = t.code not in ("P2-1", "P2-2")
-        for year in range(2022, 2026):
-            value = goal if t.period == "每年" else base + (goal - base) * (year - 2021) / 4
+        for year in range(2022, max(2025, month_of(gen.last).year) + 1):
+            # after 2025 the 2025 targets are held (the cockpit reads the current year's targets)
+            value = goal if t.period == "每年" else base + (goal - base) * min(year - 2021, 4) / 4
             value = round(value) if whole else round(value, 2)
             targets = [(None, value)]
             if units:
