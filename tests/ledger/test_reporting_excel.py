@@ -196,3 +196,46 @@ def test_projects_by_excel_check_the_total(client, prepared):
     assert response.status_code == 302, page(response)[page(response).find("alert-danger"):][:400]
     saved = db.session.scalar(sa.select(ProjectFigure).where(ProjectFigure.project_id == proj.id))
     assert (saved.invested, saved.funds) == (Decimal("300"), Decimal("250"))
+
+
+def test_chain_scale_and_indicators_by_excel(client, login_as, clock):
+    from app.ledger.models import ChainFigure, IndicatorValue
+    from app.org.models import Chain, Target
+    from tests.factories import unit
+
+    clock.set(datetime(2026, 3, 3, 10, 0))
+    login_as("gxj")
+    url = "/ledger/reporting/chain_scale/2026-02"
+    wb = download(client, url)
+    ws = wb["月度报送"]
+    rows = rows_of(ws)
+    chain = db.session.scalar(sa.select(Chain).where(Chain.leader_unit_id == unit("市工信局").id)
+                              .order_by(Chain.sort_order))
+    assert chain.name in rows and "高端医疗器械及生物医药" not in rows  # only the chains 市工信局 runs
+    ws.cell(rows[chain.name], 5).value = 321.5
+    assert upload(client, wb, url=url).status_code == 302
+    assert db.session.scalar(sa.select(ChainFigure.scale).where(ChainFigure.chain_id == chain.id)) == Decimal("321.5")
+
+    login_as("fgw")
+    url = "/ledger/reporting/indicator/2026-02"
+    wb = download(client, url)
+    ws = wb["月度报送"]
+    target = db.session.scalar(sa.select(Target).where(Target.code == "P2-1"))
+    lines = {(ws.cell(r, 2).value, ws.cell(r, 4).value): r for r in range(4, ws.max_row + 1)}
+    city, county = lines[("P2-1", "全市")], lines[("P2-1", "湘潭县")]
+    ws.cell(county, 7).value = 27
+    ws.cell(county, 8).value = "市税务局"
+    ws.cell(city, 7).value = 30  # no source
+    refused = upload(client, wb, url=url)
+    assert refused.status_code == 422 and f"第{city}行：请填写数据来源" in page(refused)
+
+    ws.cell(city, 8).value = "市税务局"
+    ws.cell(county, 4).value = "不存在的区"
+    refused = upload(client, wb, url=url)
+    assert refused.status_code == 422 and f"第{county}行：区域“不存在的区”不是县市区或园区的名称" in page(refused)
+
+    ws.cell(county, 4).value = "湘潭县"
+    assert upload(client, wb, url=url).status_code == 302
+    values = {v.unit_id: v.value for v in db.session.scalars(sa.select(IndicatorValue)
+                                                             .where(IndicatorValue.target_id == target.id))}
+    assert values == {None: Decimal("30"), unit(COUNTY).id: Decimal("27")}
