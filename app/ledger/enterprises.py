@@ -302,7 +302,8 @@ def record_listing_step(actor, enterprise, *, stage, reached_on, note="", reason
     step = ListingStep(enterprise_id=enterprise.id, stage=stage, reached_on=reached_on, note=note,
                        recorded_by_id=actor.id)
     db.session.add(step)
-    furthest = max([s.stage for s in steps] + [stage], key=lambda s: s.order)
+    # the stage kept on the enterprise counts too: the import and the demo may set it without its steps
+    furthest = max([s.stage for s in steps] + [stage] + ([current] if current else []), key=lambda s: s.order)
     before_stage = enterprise.listing_stage
     enterprise.listing_stage = furthest.value
     db.session.flush()

@@ -414,6 +414,16 @@ def test_listing_steps_keep_the_furthest_stage_and_an_earlier_stage_needs_a_reas
     assert "股改完成" in page.text and "辅导备案" in page.text
 
 
+def test_an_earlier_step_keeps_a_stage_set_without_steps(client, login_as, clock, listing_keeper):
+    enterprise = make(listing_stage="listed")
+    login_as("jrb_test")
+    response = client.post(f"/ledger/enterprises/{enterprise.id}/listing",
+                           data={"stage": "applied", "reached_on": "2025-01-01", "reason": "补录申报日期"})
+    assert response.status_code == 302
+    db.session.refresh(enterprise)
+    assert enterprise.listing is ListingStage.listed
+
+
 def test_listing_steps_are_refused_to_who_does_not_keep_the_pipeline(client, login_as, clock):
     enterprise = make()
     before = counts()
