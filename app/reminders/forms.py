@@ -145,6 +145,7 @@ class RulesForm(FlaskForm):
     escalate_after_workdays = _int("escalate_after_workdays")
     follow_up_workdays_before_xun = _int("follow_up_workdays_before_xun")
     pending_request_workdays = _int("pending_request_workdays")
+    ledger_report_days_before = _int("ledger_report_days_before")
     scoring_entry_workday = _int("scoring_entry_workday")
     annual_results_days_before = _int("annual_results_days_before")
     rules_days_before = _int("rules_days_before")

@@ -24,6 +24,7 @@ DEFAULTS = {
     "rules_days_before": 14,             # 考评细则 are due 31 March: remind N days before
     "policy_month": 12,                  # policy fulfilment rates are assessed in December
     "pending_request_workdays": 2,       # remind deciders of requests waiting N working days
+    "ledger_report_days_before": 2,      # monthly figures (台账报送): remind N working days before the due day
     "send_start": "08:30",               # delivery window, local time, on working days only
     "send_end": "17:30",
     "working_days_only": True,
@@ -42,6 +43,7 @@ LABELS = {
     "rules_days_before": "考评细则（3月31日前）提前 N 天提醒",
     "policy_month": "政策兑现考评月份",
     "pending_request_workdays": "延期、办结申请待审核满 N 个工作日提醒",
+    "ledger_report_days_before": "台账月度数据报送截止前 N 个工作日提醒",
     "send_start": "每日发送开始时间",
     "send_end": "每日发送结束时间",
     "working_days_only": "仅在工作日发送",

@@ -163,6 +163,7 @@ INT_LIMITS = {
     "rules_days_before": (1, 30),                 # ... in March (考评细则 due 31 March)
     "policy_month": (1, 12),
     "pending_request_workdays": (1, 30),
+    "ledger_report_days_before": (1, 10),         # due by the Nth working day of the following month
     "max_attempts": (1, 20),
     "lease_seconds": (30, 3600),
 }
