@@ -2,7 +2,8 @@
 
 `flask demo` (app/cli.py) calls one module per domain, in this order, each idempotent and never committing:
 `org.seed_demo_org` (portfolios, chain leaders, one account per role, all with the published demo password),
-`tasks.seed_demo_tasks`, `scoring.seed_demo_scores` and `meetings.seed_demo_meetings`. Each tells its stories
+`tasks.seed_demo_tasks`, `ledger.seed_demo_ledger` (enterprises, projects, chains' scale, monthly figures and
+reports, written in bulk), `scoring.seed_demo_scores` and `meetings.seed_demo_meetings`. Each tells its stories
 through the domains' own services on a frozen clock, so the data looks as if the system had been used. The demo
 lives here, outside the domain packages: a domain never imports it; tests, the browser journeys and the
 benchmarks do.
