@@ -957,10 +957,7 @@ def _enterprise_fields(data, current=None):
         return current is None or name in data
 
     fields = {}
-    fields["name"] = text_field(data, "name", "企业名称", 100, required=current is None) \
-        if given("name") else current.name
-    if fields["name"] is None:
-        fields["name"] = current.name
+    fields["name"] = text_field(data, "name", "企业名称", 100) if given("name") else current.name
     fields["uscc"] = text_field(data, "uscc", "统一社会信用代码", 40) if given("uscc") else current.uscc
     unit_id = int_field(data, "unit_id", "所属单位 id", minimum=1) if given("unit_id") else current.unit_id
     unit = _row(Unit, unit_id, "unit_id", "所属县市区或园区")

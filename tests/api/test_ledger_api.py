@@ -141,9 +141,12 @@ def test_list_statements_do_not_grow_with_the_rows(client, tokens, admin, count_
 
     def fill(start, n):
         for i in range(start, start + n):
-            make_enterprise(f"企业{i}", serial=1000 + i, chains=[chain_a, chain_b],
-                            liaison_id=None)
-            make_project(f"XM-S{i}", f"项目{i}", chain=chain_a)
+            enterprise = make_enterprise(f"企业{i}", serial=1000 + i, chains=[chain_a, chain_b])
+            project = make_project(f"XM-S{i}", f"项目{i}", chain=chain_a)
+            db.session.add_all([
+                ProjectFigure(project_id=project.id, month=date(2026, 2, 1), invested=Decimal(i + 1)),
+                EnterpriseFigure(enterprise_id=enterprise.id, month=date(2026, 2, 1), revenue=Decimal(i + 1))])
+        db.session.flush()
 
     def statements(url):
         get(client, tokens["admin"], url)  # warm (the token's first use)
@@ -153,7 +156,9 @@ def test_list_statements_do_not_grow_with_the_rows(client, tokens, admin, count_
 
     fill(0, 2)
     small = {u: statements(u) for u in ("/api/v1/ledger/enterprises", "/api/v1/ledger/projects",
-                                        "/api/v1/ledger/chains", "/api/v1/ledger/indicators")}
+                                        "/api/v1/ledger/chains", "/api/v1/ledger/indicators",
+                                        "/api/v1/ledger/figures/projects?month=2026-02",
+                                        "/api/v1/ledger/figures/enterprises?month=2026-02")}
     fill(2, 12)
     large = {u: statements(u) for u in small}
     assert large == small, (small, large)
@@ -310,6 +315,14 @@ def test_a_county_registers_and_changes_its_enterprise_and_project(client, token
     response = client.patch(f"/api/v1/ledger/enterprises/{body['id']}", json={"name": "接口改名企业"}, headers=county)
     assert response.status_code == 200 and response.get_json()["name"] == "接口改名企业"
     assert response.get_json()["chains"][0]["id"] == first_chain().id  # left out: kept
+    assert_json_error(client.patch(f"/api/v1/ledger/enterprises/{body['id']}", json={"name": " "}, headers=county),
+                      422, "invalid", "name", "企业名称")
+    assert_json_error(client.patch(f"/api/v1/ledger/enterprises/{body['id']}", json={"unit_id": unit(PARK).id},
+                                   headers=county), 403, "forbidden")
+    moved = client.patch(f"/api/v1/ledger/enterprises/{body['id']}", json={"unit_id": unit(PARK).id},
+                         headers=tokens["admin"])
+    assert moved.status_code == 200 and moved.get_json()["unit"]["id"] == unit(PARK).id
+    assert_json_error(client.get(f"/api/v1/ledger/enterprises/{body['id']}", headers=county), 404, "not_found")
 
     response = client.post("/api/v1/ledger/projects", headers=county, json={
         "code": "XM-API", "name": "接口项目", "unit_id": unit(COUNTY).id, "total_investment": 150000,
