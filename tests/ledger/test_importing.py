@@ -265,3 +265,23 @@ def test_a_workbook_without_the_template_sheets_is_refused(client, office):
     wb.save(out)
     response = upload(client, out.getvalue())
     assert response.status_code == 400 and "导入模板" in response.get_data(as_text=True)
+
+
+def test_liaison_and_chain_masters_by_name_and_an_unchanged_file_offers_nothing_to_confirm(client, office):
+    from tests.factories import person
+
+    row = an_enterprise_row(**{"联点领导": "丁诚", "链主产业链": chain_name()})
+    response = upload(client, workbook(enterprises=[row]))
+    assert response.status_code == 200, errors_of(response)
+    client.post("/ledger/import/apply", data={"token": token_of(response), "filename": "台账.xlsx"})
+    enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.uscc == valid_uscc(501)))
+    assert enterprise.liaison_id == person("丁诚").id
+    assert [(link.chain_id, link.is_master) for link in enterprise.chain_links] == [(first_chain().id, True)]
+
+    response = upload(client, workbook(enterprises=[row]))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "1 行与台账相同" in page and "/ledger/import/apply" not in page
+
+    response = upload(client, workbook(enterprises=[dict(row, **{"联点领导": "查无此人"})]))
+    assert response.status_code == 400
+    assert any("企业第2行“联点领导”列" in e and "查无此人" in e for e in errors_of(response)), errors_of(response)
