@@ -9,6 +9,7 @@ import io
 import os
 import re
 import secrets
+import time
 
 from flask import flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
@@ -28,6 +29,7 @@ from app.ledger.views import bp
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN = re.compile(r"[0-9a-f]{32}")
 FOLDER = "ledger-imports"
+KEEP_SECONDS = 24 * 3600  # a preview not confirmed within a day is removed
 
 
 class UploadForm(FlaskForm):
@@ -49,9 +51,20 @@ def _path(token):
     return os.path.join(upload_folder(), FOLDER, f"{token}.xlsx")
 
 
+def _prune(folder, max_age=KEEP_SECONDS):
+    """Remove previews never confirmed (older than a day)."""
+    limit = time.time() - max_age
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if name.endswith(".xlsx") and os.path.getmtime(path) < limit:
+            remove_quietly(path)
+
+
 def _keep(data):
     token = secrets.token_hex(16)
-    os.makedirs(os.path.join(upload_folder(), FOLDER), exist_ok=True)
+    folder = os.path.join(upload_folder(), FOLDER)
+    os.makedirs(folder, exist_ok=True)
+    _prune(folder)
     with open(_path(token), "wb") as handle:
         handle.write(data)
     return token
