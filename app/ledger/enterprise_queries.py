@@ -44,6 +44,8 @@ class EnterpriseFilters:
     listing: ListingStage | None = None
     above_scale: bool | None = None
     liaison: bool | None = None
+    scale_year: int | None = None  # entered 规上 in this year (the cockpit's 净增 figure)
+    registry_year: int | None = None  # the registry entry's recognised year (新增 专精特新 of a year)
     q: str = ""
     sort: str = "name"
     active: bool = True  # active=0 lists the enterprises no longer operating in the city (注销、迁出)
@@ -51,7 +53,7 @@ class EnterpriseFilters:
     @property
     def narrowed(self):
         values = (self.unit_id, self.chain_id, self.tier, self.registry, self.level, self.listing, self.above_scale,
-                  self.liaison, self.q or None)
+                  self.liaison, self.scale_year, self.registry_year, self.q or None)
         return not self.active or any(v is not None for v in values)
 
 
@@ -70,6 +72,11 @@ def _enum(enum_cls, value):
         return None
 
 
+def _year(value):
+    year = _int(value)
+    return year if year is not None and 1949 <= year <= 2100 else None
+
+
 def _flag(value):
     return {"1": True, "0": False}.get(value)
 
@@ -81,7 +88,8 @@ def filters_from_args(args) -> EnterpriseFilters:
         tier=tier if tier in (*ENTERPRISE_TIERS, 0) else None,
         registry=_enum(Registry, args.get("registry")), level=_enum(SpecializedLevel, args.get("level")),
         listing=_enum(ListingStage, args.get("listing")), above_scale=_flag(args.get("above_scale")),
-        liaison=_flag(args.get("liaison")), q=(args.get("q") or "").strip()[:100],
+        liaison=_flag(args.get("liaison")), scale_year=_year(args.get("scale_year")),
+        registry_year=_year(args.get("registry_year")), q=(args.get("q") or "").strip()[:100],
         sort=args.get("sort") if args.get("sort") in SORTS else "name", active=_flag(args.get("active")) is not False)
 
 
@@ -110,6 +118,8 @@ def conditions(f: EnterpriseFilters, visible, on: date):
             member.append(RegistryMembership.kind == f.registry)
         if f.level is not None:
             member.append(RegistryMembership.level == f.level)
+        if f.registry_year is not None:
+            member.append(RegistryMembership.year == f.registry_year)
         where.append(sa.exists().where(*member))
     if f.listing is not None:
         where.append(Enterprise.listing_stage == f.listing.value)
@@ -117,6 +127,8 @@ def conditions(f: EnterpriseFilters, visible, on: date):
         where.append(Enterprise.is_above_scale == f.above_scale)
     if f.liaison is not None:
         where.append(Enterprise.liaison_id.isnot(None) if f.liaison else Enterprise.liaison_id.is_(None))
+    if f.scale_year is not None:
+        where.append(Enterprise.above_scale_since.between(date(f.scale_year, 1, 1), date(f.scale_year, 12, 31)))
     if f.q:
         where.append(sa.or_(Enterprise.name.contains(f.q, autoescape=True),
                             Enterprise.uscc.startswith(f.q.upper(), autoescape=True)))

@@ -41,6 +41,8 @@ class ProjectFilter:
     source: ProjectSource | None = None
     lead_unit_id: int | None = None
     leader_id: int | None = None
+    begun: bool = False  # stage=begun: 开工 or later (the cockpit's "实施" projects)
+    below_tier: bool = False  # tier=0: under 1亿 (no tier)
     top500: bool = False
     light: MilestoneLight | None = None
     year: int | None = None
@@ -65,6 +67,7 @@ class ProjectFilter:
         year = number("year")
         return cls(unit_id=number("unit"), chain_id=number("chain"), tier=tier if tier in PROJECT_TIERS else None,
                    stage=member(ProjectStage, "stage"), source=member(ProjectSource, "source"),
+                   begun=args.get("stage") == "begun", below_tier=args.get("tier") == "0",
                    lead_unit_id=number("lead_unit"), leader_id=number("leader"), top500=args.get("top500") == "1",
                    light=member(MilestoneLight, "light",
                                 (MilestoneLight.red, MilestoneLight.yellow, MilestoneLight.green)),
@@ -103,6 +106,10 @@ def filtered_ids(f: ProjectFilter, visible_unit_ids, window: Window):
                           (Project.lead_unit_id, f.lead_unit_id), (Project.leader_id, f.leader_id)):
         if value is not None:
             statement = statement.where(column == value)
+    if f.begun:
+        statement = statement.where(Project.stage != ProjectStage.signed)
+    if f.below_tier:
+        statement = statement.where(Project.tier.is_(None))
     if f.top500:
         statement = statement.where(Project.is_top500.is_(True))
     if f.q:

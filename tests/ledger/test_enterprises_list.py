@@ -252,3 +252,35 @@ def test_the_page_shows_its_tagged_tasks_with_lights_and_reads_constant_statemen
     after, text = statements()
     assert all(f"甲机械帮扶事项{i}" in text for i in range(5)) and "逾期" in text
     assert after == before, f"{before} statements with one task, {after} with five tasks, registries and months"
+
+
+def test_the_cockpit_lists_behind_net_new_and_new_recognitions_filter_by_year(client, login_as):
+    """The cockpit's 净增规上 figure opens the enterprises that entered 规上 in the year; a 新增专精特新 figure the
+    entries recognised in the year."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.ledger.models import Enterprise, RegistryMembership, Registry, SpecializedLevel
+    from tests.factories import unit as unit_named
+
+    county = unit_named("湘潭县人民政府")
+    codes = iter(["91430321MA4L0000X1", "91430321MA4L0001X2", "91430321MA4L0002X3"])
+    this_year = Enterprise(name="今年新进规上企业", uscc=next(codes), unit_id=county.id, is_above_scale=True,
+                           above_scale_since=date(2026, 3, 1))
+    last_year = Enterprise(name="去年新进规上企业", uscc=next(codes), unit_id=county.id, is_above_scale=True,
+                           above_scale_since=date(2025, 6, 1))
+    db.session.add_all([this_year, last_year])
+    db.session.flush()
+    db.session.add_all([
+        RegistryMembership(enterprise_id=this_year.id, kind=Registry.specialized, level=SpecializedLevel.national,
+                           year=2026, starts_on=date(2026, 2, 1), reason="认定"),
+        RegistryMembership(enterprise_id=last_year.id, kind=Registry.specialized, level=SpecializedLevel.national,
+                           year=2025, starts_on=date(2025, 2, 1), reason="认定")])
+    db.session.commit()
+    login_as("admin")
+    html = client.get("/ledger/enterprises?above_scale=1&scale_year=2026").text
+    assert "今年新进规上企业" in html and "去年新进规上企业" not in html and "2026年新进规上" in html
+    html = client.get("/ledger/enterprises?registry=specialized&level=national&registry_year=2025").text
+    assert "去年新进规上企业" in html and "今年新进规上企业" not in html
+    html = client.get("/ledger/enterprises?above_scale=1&scale_year=abc").text  # a bad year is ignored
+    assert "今年新进规上企业" in html and "去年新进规上企业" in html

@@ -381,12 +381,21 @@ def test_the_list_filters_by_each_contract_parameter(client, login_as, clock):
         "tier=10": {"F-C"}, "tier=1": {"F-B"}, "stage=started": {"F-B"}, "source=attracted": {"F-C"},
         f"lead_unit={unit('市发改委').id}": {"F-A"}, f"leader={person('丁诚').id}": {"F-A"}, "top500=1": {"F-C"},
         "q=乙": {"F-B"}, "q=F-C": {"F-C"}, "": every, "tier=abc&stage=nonsense": every,
+        "stage=begun": {"F-B"},  # 开工 or later: the cockpit's "实施" projects
+        "tier=1&stage=begun": {"F-B"}, "tier=10&stage=begun": set(),
     }
     for query, expected in cases.items():
         response = client.get(f"/ledger/projects?{query}")
         assert response.status_code == 200
         assert _codes(text(response), every) == expected, query
     assert a.tier == 100
+
+
+def test_the_list_of_projects_under_one_yi_behind_the_cockpit(client, login_as, clock):
+    make(code="SMALL-1", total="9000")  # 0.9亿: no tier
+    make(code="BIG-1", total="150000")
+    login_as("admin")
+    assert _codes(text(client.get("/ledger/projects?tier=0")), {"SMALL-1", "BIG-1"}) == {"SMALL-1"}
 
 
 def test_a_county_lists_only_its_own_projects(client, login_as, clock):
