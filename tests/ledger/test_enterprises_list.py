@@ -260,7 +260,7 @@ def test_the_cockpit_lists_behind_net_new_and_new_recognitions_filter_by_year(cl
     from datetime import date
 
     from app.extensions import db
-    from app.ledger.models import Enterprise, RegistryMembership, Registry, SpecializedLevel
+    from app.ledger.models import Enterprise, Registry, RegistryMembership, SpecializedLevel
     from tests.factories import unit as unit_named
 
     county = unit_named("湘潭县人民政府")
