@@ -86,8 +86,12 @@ class ListingStage(LabelledEnum):
 
 class Enterprise(TimestampMixin, db.Model):
     __tablename__ = "enterprises"
-    # the enterprise list's tier counts from the index alone (5e55a0000007)
-    __table_args__ = (sa.Index("ix_enterprises_active_tier", "is_active", "revenue_tier"),)
+    __table_args__ = (
+        # the enterprise list's tier counts from the index alone (5e55a0000007)
+        sa.Index("ix_enterprises_active_tier", "is_active", "revenue_tier"),
+        # the cockpit's counts per county / park from the index alone (5e55a0000008)
+        sa.Index("ix_enterprises_unit_cover", "unit_id", "is_active", "revenue_tier", "is_above_scale",
+                 "above_scale_since", "left_scale_on", "listing_stage", "liaison_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), index=True, comment="registered name")
@@ -249,6 +253,8 @@ class ProjectStage(LabelledEnum):
 
 class Project(TimestampMixin, db.Model):
     __tablename__ = "projects"
+    # the cockpit's projects by unit, stage and tier from the index alone (5e55a0000008)
+    __table_args__ = (sa.Index("ix_projects_unit_cover", "unit_id", "stage", "tier", "is_active"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(30), unique=True, comment="project code (项目编号)")
@@ -296,7 +302,10 @@ class ProjectMilestone(db.Model):
     """The planned and the actual date of one stage of a project."""
 
     __tablename__ = "project_milestones"
-    __table_args__ = (sa.UniqueConstraint("project_id", "stage", name="uq_project_milestones_stage"),)
+    __table_args__ = (sa.UniqueConstraint("project_id", "stage", name="uq_project_milestones_stage"),
+                      # the cockpit's 开工 milestones (开工率) from the index alone (5e55a0000008)
+                      sa.Index("ix_project_milestones_stage_cover", "stage", "project_id", "planned_on",
+                               "actual_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True,
