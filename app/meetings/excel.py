@@ -20,6 +20,7 @@ from app.core.excel import (
     save_workbook,
     write_cell,
 )
+from app.core.templating import localtime
 from app.meetings.labels import period_label, record_title
 from app.meetings.models import ITEM_KIND_ORDER, ItemKind, MeetingType
 from app.meetings.queries import escalations_of
@@ -73,8 +74,27 @@ def _item_note(item, escalations):
     return "\n".join(notes)
 
 
-def record_workbook(record, escalations=None) -> bytes:
-    """The record as .xlsx bytes; `escalations` ({item id: Escalation}) is loaded when not given."""
+def _chain_section_lines(ws, row, sections, ncols):
+    """A 链长's 半年述职: a heading, then one line per chain (name and tier; the section, who wrote it when, or
+    尚未填写). Returns the last row written."""
+    row += 1
+    merge_cells(ws, row, 1, ncols, f"分链述职（{len(sections)} 条产业链）", font=HEAD, border=BORDER, fill=HEADER_FILL)
+    for section in sections:
+        row += 1
+        report = section.report
+        if report is None:
+            text = "尚未填写（由该产业链的报送单位在产业链页面填写）"
+        else:
+            writer = section.writer.display_name if section.writer else "—"
+            other = f"（前任链长 {section.other_leader.name} 的述职）" if section.other_leader else ""
+            text = f"{report.text}\n（{writer}，{localtime(report.updated_at)} 填写）{other}"
+        _line(ws, row, f"{section.chain.name}（{section.chain.tier_label}）", text, ncols)
+    return row
+
+
+def record_workbook(record, escalations=None, sections=()) -> bytes:
+    """The record as .xlsx bytes; `escalations` ({item id: Escalation}) is loaded when not given; `sections`: a
+    链长's per-chain 述职 sections (views.records.chain_sections), after the meta lines."""
     if escalations is None:
         escalations = escalations_of([i.id for i in record.items])
     expected = record.expected
@@ -105,6 +125,8 @@ def record_workbook(record, escalations=None) -> bytes:
             continue
         row += 1
         _line(ws, row, label, value, ncols)
+    if sections:
+        row = _chain_section_lines(ws, row, sections, ncols)
 
     row += 2
     for index, (label, _) in enumerate(ITEM_COLUMNS, start=1):

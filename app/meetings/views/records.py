@@ -1,11 +1,13 @@
 """Pages of the records: one per meeting type, sign-off and amendment, printable minutes and Excel."""
 
 import io
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from app.auth.models import User
 from app.core.actions import perform
 from app.core.clock import today
 from app.core.errors import ServiceError, error_response
@@ -16,6 +18,8 @@ from app.core.text import download_name
 from app.core.uploads import allowed_description
 from app.extensions import db
 from app.ledger import links
+from app.ledger.chains import ChainReport, report_periods
+from app.ledger.permissions import can_report_chain
 from app.ledger.views.links import TagForm, UntagForm
 from app.meetings import escalation, labels, permissions, queries, services
 from app.meetings.excel import record_filename, record_workbook
@@ -32,7 +36,7 @@ from app.meetings.forms.records import (
 )
 from app.meetings.models import ESCALATES_TO, ITEM_KIND_ORDER, ItemKind, MeetingType, RecordAttachment, RecordItem
 from app.meetings.views import bp
-from app.org.models import Unit
+from app.org.models import Chain, Person, Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -128,6 +132,37 @@ def _store_files(record, field_name, reason=None):
 
 # --- the record -------------------------------------------------------------------------------------------------
 
+@dataclass
+class ChainSection:
+    """One chain's section of a 链长's 半年述职 (ledger.chains.ChainReport; None: not written yet)."""
+
+    chain: Chain
+    report: ChainReport | None
+    writer: User | None  # who wrote it last
+    other_leader: Person | None  # the 链长 the section was written for, when not the reporter (a predecessor)
+    may_write: bool  # the user may write it on the chain's page now (its reporting unit or the office, period open)
+
+
+def chain_sections(expected, user):
+    """The per-chain sections of a 链长's 半年述职 (issue #14 part 3): one per chain the reporter leads, or whose
+    section of the half-year was written for him, in the document's order of the chains; [] for any other record.
+    One statement, whatever the number of chains."""
+    if expected.type is not MeetingType.semiannual or expected.convener_person_id is None:
+        return []
+    person_id = expected.convener_person_id
+    rows = db.session.execute(
+        sa.select(Chain, ChainReport, User, Person)
+        .outerjoin(ChainReport, sa.and_(ChainReport.chain_id == Chain.id,
+                                        ChainReport.period_key == expected.period_key))
+        .outerjoin(User, User.id == ChainReport.written_by_id)
+        .outerjoin(Person, sa.and_(Person.id == ChainReport.leader_id, Person.id != person_id))
+        .where(sa.or_(Chain.leader_id == person_id, ChainReport.leader_id == person_id))
+        .order_by(Chain.sort_order, Chain.id)).all()
+    is_open = expected.period_key in report_periods(today())
+    return [ChainSection(chain, report, writer, other, is_open and can_report_chain(user, chain))
+            for chain, report, writer, other in rows]
+
+
 def _page_context(record):
     user = current_user
     items = {kind: [] for kind in ITEM_KIND_ORDER}
@@ -156,6 +191,7 @@ def _page_context(record):
         item_tags=links.tags_of_items(taggable, user), taggable=taggable,
         tag_form=TagForm() if can_edit and taggable else None, untag_form=UntagForm() if can_edit else None,
         attachment_form=AttachmentForm() if can_edit else None, snap_rows=snap_rows,
+        chain_sections=chain_sections(record.expected, user),
     )
 
 
@@ -326,5 +362,6 @@ def attachment(record_id, attachment_id):
 @require("signed_in")
 def record_xlsx(record_id):
     record = _record_or_404(record_id)
-    return send_file(io.BytesIO(record_workbook(record)), mimetype=XLSX, as_attachment=True,
+    sections = chain_sections(record.expected, current_user)
+    return send_file(io.BytesIO(record_workbook(record, sections=sections)), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(record_filename(record), fallback="会议纪要.xlsx"))
