@@ -45,6 +45,7 @@ from app.ledger.models import (
     ChainFigure,
     Enterprise,
     EnterpriseFigure,
+    EnterpriseMonthTotal,
     IndicatorTarget,
     IndicatorValue,
     Project,
@@ -211,8 +212,10 @@ class Snapshot:
         columns += [distinct(sa.and_(m.kind == Registry.specialized, m.level == level, m.year == self.year,
                                      m.starts_on <= self.end)).label(f"new_{level.value}")
                     for level in SpecializedLevel]
+        # only the two registries counted here, read from ix_registry_memberships_kind_cover
         self.membership_rows = {r.unit_id: r for r in db.session.execute(
-            sa.select(*columns).join(e, e.id == m.enterprise_id).group_by(e.unit_id))}
+            sa.select(*columns).join(e, e.id == m.enterprise_id)
+            .where(m.kind.in_((Registry.high_tech, Registry.specialized))).group_by(e.unit_id))}
 
     def _load_projects(self):
         p = Project
@@ -377,15 +380,20 @@ def _percent(part, whole):
 
 def monthly_trend(year: int, month: int, months: int = 12):
     """The last `months` months up to (year, month): total enterprise 营业收入 (万元), project 完成投资 (万元) and
-    chain scale (亿元), each the sum of that month's cumulative figures — three grouped statements. A month sums
+    chain scale (亿元), each the sum of that month's cumulative figures — three statements (the enterprises' sums
+    kept per month by the database: EnterpriseMonthTotal). A month sums
     the figures reported for it: an object that has not reported the month is not in it (the page says so)."""
     from app.core.periods import shift_month
 
     start = date(*shift_month(year, month, -(months - 1)), 1)
     end = date(year, month, 1)
-    series = {}
-    for key, model, column in (("revenue", EnterpriseFigure, EnterpriseFigure.revenue),
-                               ("invested", ProjectFigure, ProjectFigure.invested),
+    # the enterprises' totals are kept per month by the database (EnterpriseMonthTotal, triggers on
+    # enterprise_figures): twelve rows instead of every enterprise's figures; a month nobody reported has no row
+    # or a row of 0 figures
+    t = EnterpriseMonthTotal
+    series = {"revenue": {r.month: Decimal(r.revenue or 0) for r in db.session.execute(
+        sa.select(t.month, t.revenue).where(t.month.between(start, end), t.figures > 0))}}
+    for key, model, column in (("invested", ProjectFigure, ProjectFigure.invested),
                                ("chain_scale", ChainFigure, ChainFigure.scale)):
         series[key] = {r.month: Decimal(r.total or 0) for r in db.session.execute(
             sa.select(model.month, sa.func.sum(column).label("total"))

@@ -539,3 +539,16 @@ class SubjectLink(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
                                                       comment="who tagged")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="when (UTC)")
+
+
+class EnterpriseMonthTotal(db.Model):
+    """A month's total of the enterprises' figures (营业收入, 万元, the cumulative figures reported for that month), kept
+    by the database itself: triggers on enterprise_figures (migration 5e55a0000009) add, correct or take out a figure's
+    share on every insert, update and delete, whoever writes (the reporting forms, the import, the API, the demo). The
+    cockpit's 12-month trend reads twelve rows here instead of summing 240,000 figures. Nothing else writes it."""
+
+    __tablename__ = "enterprise_month_totals"
+
+    month: Mapped[date] = mapped_column(primary_key=True, comment="first day of the month")
+    figures: Mapped[int] = mapped_column(default=0, comment="enterprise figures reported for the month")
+    revenue: Mapped[Decimal] = mapped_column(AMOUNT, default=0, comment="their 营业收入 summed, 万元")
