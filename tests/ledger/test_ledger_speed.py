@@ -1,0 +1,99 @@
+"""The ledger's speed work (issue #14, "Speed"): the month totals the database keeps for the cockpit's trend stay
+equal to a fresh sum of the figures whatever writes them (ORM, Core executemany, updates of the amount or the month,
+deletes, a deleted enterprise's cascade), the trend the cockpit shows comes from them, and the covering indexes the
+cockpit relies on are there."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.ledger.measures import monthly_trend
+from app.ledger.models import Enterprise, EnterpriseFigure, EnterpriseMonthTotal
+from tests.ledger.test_cockpit_data import enterprise, enterprise_figure
+
+
+def _kept():
+    return {r.month: (r.figures, Decimal(r.revenue)) for r in db.session.execute(
+        sa.select(EnterpriseMonthTotal.month, EnterpriseMonthTotal.figures, EnterpriseMonthTotal.revenue))
+        if r.figures}
+
+
+def _summed():
+    f = EnterpriseFigure
+    return {r.month: (r.n, Decimal(r.total or 0)) for r in db.session.execute(
+        sa.select(f.month, sa.func.count().label("n"), sa.func.sum(f.revenue).label("total")).group_by(f.month))}
+
+
+def test_totals_follow_inserts_updates_and_deletes(clock):
+    a, b, c = enterprise(), enterprise(), enterprise("湘乡市")
+    enterprise_figure(a, date(2026, 1, 1), revenue=Decimal("100.25"))
+    enterprise_figure(b, date(2026, 1, 1), revenue=Decimal("200.50"))
+    enterprise_figure(c, date(2026, 1, 1))  # no revenue: counted as reported, adds nothing
+    enterprise_figure(a, date(2026, 2, 1), revenue=Decimal("210.00"))
+    db.session.flush()
+    assert _kept() == _summed()
+    assert _kept()[date(2026, 1, 1)] == (3, Decimal("300.75"))
+
+    # Core executemany, as the import and the stress set write
+    db.session.execute(sa.insert(EnterpriseFigure), [
+        {"enterprise_id": b.id, "month": date(2026, 2, 1), "revenue": Decimal("400.10")},
+        {"enterprise_id": c.id, "month": date(2026, 3, 1), "revenue": Decimal("7.05")}])
+    assert _kept() == _summed()
+
+    # a corrected amount, a figure moved to another month, an amount cleared
+    figure = db.session.scalar(sa.select(EnterpriseFigure).where(EnterpriseFigure.enterprise_id == a.id,
+                                                                 EnterpriseFigure.month == date(2026, 2, 1)))
+    figure.revenue = Decimal("250.00")
+    db.session.flush()
+    assert _kept()[date(2026, 2, 1)] == (2, Decimal("650.10"))
+    db.session.execute(sa.update(EnterpriseFigure).where(EnterpriseFigure.enterprise_id == c.id,
+                                                         EnterpriseFigure.month == date(2026, 3, 1))
+                       .values(month=date(2026, 4, 1)))
+    db.session.execute(sa.update(EnterpriseFigure).where(EnterpriseFigure.enterprise_id == b.id,
+                                                         EnterpriseFigure.month == date(2026, 1, 1))
+                       .values(revenue=None))
+    assert _kept() == _summed()
+    assert date(2026, 3, 1) not in _kept()
+
+    # deletes: one figure, then an enterprise with its figures (the database's cascade)
+    db.session.execute(sa.delete(EnterpriseFigure).where(EnterpriseFigure.enterprise_id == c.id,
+                                                         EnterpriseFigure.month == date(2026, 1, 1)))
+    assert _kept() == _summed()
+    db.session.execute(sa.delete(Enterprise).where(Enterprise.id == a.id))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EnterpriseFigure)
+                             .where(EnterpriseFigure.enterprise_id == a.id)) == 0
+    assert _kept() == _summed()
+    assert _kept()[date(2026, 2, 1)] == (1, Decimal("400.10"))
+
+
+def test_the_trend_reads_the_totals(clock):
+    a, b = enterprise(), enterprise()
+    enterprise_figure(a, date(2026, 1, 1), revenue=Decimal("10.00"))
+    enterprise_figure(b, date(2026, 1, 1), revenue=Decimal("5.50"))
+    enterprise_figure(a, date(2026, 3, 1), revenue=Decimal("30.00"))
+    db.session.flush()
+    points = {p["key"]: p["revenue"] for p in monthly_trend(2026, 3)}
+    assert points["2026-01"] == Decimal("15.50")
+    assert points["2026-02"] is None  # nobody reported February
+    assert points["2026-03"] == Decimal("30.00")
+    assert points["2025-04"] is None
+
+    # a figure taken back leaves its month without a point again, not a zero
+    db.session.execute(sa.delete(EnterpriseFigure).where(EnterpriseFigure.month == date(2026, 3, 1)))
+    points = {p["key"]: p["revenue"] for p in monthly_trend(2026, 3)}
+    assert points["2026-03"] is None
+
+
+def test_the_cockpit_indexes_exist():
+    inspector = sa.inspect(db.session.connection())
+    names = {table: {i["name"] for i in inspector.get_indexes(table)}
+             for table in ("enterprise_figures", "project_figures", "registry_memberships", "enterprises",
+                           "projects", "project_milestones")}
+    assert "ix_enterprise_figures_month_cover" in names["enterprise_figures"]
+    assert "ix_project_figures_month_cover" in names["project_figures"]
+    assert "ix_registry_memberships_kind_cover" in names["registry_memberships"]
+    assert {"ix_enterprises_active_tier", "ix_enterprises_unit_cover"} <= names["enterprises"]
+    assert "ix_projects_unit_cover" in names["projects"]
+    assert "ix_project_milestones_stage_cover" in names["project_milestones"]
