@@ -542,10 +542,11 @@ class SubjectLink(db.Model):
 
 
 class EnterpriseMonthTotal(db.Model):
-    """A month's total of the enterprises' figures (营业收入, 万元, the cumulative figures reported for that month), kept
-    by the database itself: triggers on enterprise_figures (migration 5e55a0000009) add, correct or take out a figure's
-    share on every insert, update and delete, whoever writes (the reporting forms, the import, the API, the demo). The
-    cockpit's 12-month trend reads twelve rows here instead of summing 240,000 figures. Nothing else writes it."""
+    """A month's total of the enterprises' figures (营业收入, 万元: the cumulative figures reported for that month),
+    kept by the database itself: triggers on enterprise_figures (migration 5e55a0000009) add, correct or take out a
+    figure's share on every insert, update and delete, whoever writes (the reporting forms, the import, the API, the
+    demo). The cockpit's 12-month trend reads twelve rows here instead of summing 240,000 figures. Nothing else
+    writes it."""
 
     __tablename__ = "enterprise_month_totals"
 
