@@ -17,12 +17,14 @@ Rules (documented on the page too):
   red below.
 """
 
+import copy
+from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -32,7 +34,7 @@ from app.ledger.measures import (
     is_known,
     monthly_trend,
 )
-from app.ledger.models import PROJECT_TIERS, ProjectStage, tier_label
+from app.ledger.models import PROJECT_TIERS, LedgerStamp, ProjectStage, tier_label
 from app.org.models import Target
 
 PROGRAMME_START = (2022, 1)
@@ -191,8 +193,31 @@ def _indicator(t, snap, units, expected):
     return row
 
 
+# What the cockpit computed, by (the ledger's stamp, database, year, month, evaluation day, script root): the
+# database gives LedgerStamp a new random stamp on every write to a table the cockpit reads (migration
+# 5e55a0000010), so an entry is reused only while nothing it was computed from has changed, in any process.
+_computed = OrderedDict()
+_KEEP = 24
+
+
 def cockpit(year: int, month: int, on: date) -> dict:
-    """The cockpit for (year, month) evaluated on `on`: a JSON-serialisable dict (see the module's docstring)."""
+    """The cockpit for (year, month) evaluated on `on`: a JSON-serialisable dict (see the module's docstring).
+    Computed once per state of the ledger (LedgerStamp): while no table it reads has changed, a copy of the same
+    dict, for one statement."""
+    stamp = db.session.scalar(sa.select(LedgerStamp.stamp).where(LedgerStamp.id == 1))
+    key = (stamp, str(db.engine.url), year, month, on, request.script_root if has_request_context() else None)
+    if stamp is not None and key in _computed:
+        _computed.move_to_end(key)
+        return copy.deepcopy(_computed[key])
+    result = _compute(year, month, on)
+    if stamp is not None:
+        _computed[key] = copy.deepcopy(result)
+        while len(_computed) > _KEEP:
+            _computed.popitem(last=False)
+    return result
+
+
+def _compute(year: int, month: int, on: date) -> dict:
     snap = Snapshot.load(year, month, on)
     units = snap.units
     unit_names = {u.id: u.short_name for u in units}

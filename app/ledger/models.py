@@ -553,3 +553,21 @@ class EnterpriseMonthTotal(db.Model):
     month: Mapped[date] = mapped_column(primary_key=True, comment="first day of the month")
     figures: Mapped[int] = mapped_column(default=0, comment="enterprise figures reported for the month")
     revenue: Mapped[Decimal] = mapped_column(AMOUNT, default=0, comment="their 营业收入 summed, 万元")
+
+
+# The tables the cockpit reads (app.ledger.measures / app.ledger.cockpit); a write to any of them changes the stamp.
+COCKPIT_SOURCES = ("units", "chains", "plans", "targets", "enterprises", "enterprise_figures", "registry_memberships",
+                   "projects", "project_milestones", "project_year_plans", "project_figures", "chain_figures",
+                   "indicator_targets", "indicator_values")
+
+
+class LedgerStamp(db.Model):
+    """One row whose stamp the database sets to a new random value on every write to a table the cockpit reads
+    (COCKPIT_SOURCES; triggers of migration 5e55a0000010), whoever writes. The cockpit keeps what it computed for a
+    stamp and reuses it while the stamp is unchanged: one statement instead of its aggregates. Nothing else writes
+    it."""
+
+    __tablename__ = "ledger_stamps"
+
+    id: Mapped[int] = mapped_column(primary_key=True, comment="always 1")
+    stamp: Mapped[str] = mapped_column(sa.String(36), comment="random, new on every write to the cockpit's tables")

@@ -1,17 +1,27 @@
 """The ledger's speed work (issue #14, "Speed"): the month totals the database keeps for the cockpit's trend stay
 equal to a fresh sum of the figures whatever writes them (ORM, Core executemany, updates of the amount or the month,
-deletes, a deleted enterprise's cascade), the trend the cockpit shows comes from them, and the covering indexes the
-cockpit relies on are there."""
+deletes, a deleted enterprise's cascade), the trend the cockpit shows comes from them, the covering indexes the
+cockpit relies on are there, and the cockpit kept for a state of the ledger is computed again after any write to a
+table it reads (the stamp's triggers)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.ledger.cockpit import cockpit
 from app.ledger.measures import monthly_trend
-from app.ledger.models import Enterprise, EnterpriseFigure, EnterpriseMonthTotal
-from tests.ledger.test_cockpit_data import enterprise, enterprise_figure
+from app.ledger.models import (
+    COCKPIT_SOURCES,
+    Enterprise,
+    EnterpriseFigure,
+    EnterpriseMonthTotal,
+    LedgerStamp,
+    Registry,
+)
+from app.org.models import Unit
+from tests.ledger.test_cockpit_data import enterprise, enterprise_figure, membership
 
 
 def _kept():
@@ -97,3 +107,58 @@ def test_the_cockpit_indexes_exist():
     assert {"ix_enterprises_active_tier", "ix_enterprises_unit_cover"} <= names["enterprises"]
     assert "ix_projects_unit_cover" in names["projects"]
     assert "ix_project_milestones_stage_cover" in names["project_milestones"]
+
+
+def _stamp():
+    return db.session.scalar(sa.select(LedgerStamp.stamp).where(LedgerStamp.id == 1))
+
+
+def test_every_table_the_cockpit_reads_renews_the_stamp():
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE 'trg_%%' AND t.tgenabled = 'A'").all()
+    else:
+        rows = connection.exec_driver_sql("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'").all()
+    triggers = {(table, name) for table, name in rows}
+    for table in COCKPIT_SOURCES:
+        for event in ("insert", "update", "delete"):
+            assert (table, f"trg_{table}_ledger_stamp_{event}") in triggers, (table, event)
+    for event in ("insert", "update", "delete"):
+        assert ("enterprise_figures", f"trg_enterprise_month_totals_{event}") in triggers
+
+    before = _stamp()
+    db.session.execute(sa.update(Unit).where(Unit.short_name == "湘潭县").values(sort_order=Unit.sort_order))
+    after_unit = _stamp()
+    assert after_unit != before
+    enterprise()
+    assert _stamp() != after_unit
+
+
+def test_the_cockpit_is_computed_again_after_any_write(clock, count_queries):
+    clock.set(datetime(2026, 3, 10, 9, 0))
+    a = enterprise(revenue_tier=100)
+    on = date(2026, 3, 10)
+    first = cockpit(2026, 2, on)
+    with count_queries() as cached:
+        again = cockpit(2026, 2, on)
+    assert again == first and cached.count == 1
+    again["enterprise_tiers"][0]["count"] = -1   # a caller changing its copy changes nothing kept
+    assert cockpit(2026, 2, on) == first
+
+    # a Core write the ORM never sees (as the import or another process would make it)
+    db.session.execute(sa.update(Enterprise).where(Enterprise.id == a.id).values(revenue_tier=50))
+    with count_queries() as computed:
+        changed = cockpit(2026, 2, on)
+    assert computed.count > 10
+    tiers = {t["tier"]: t["count"] for t in changed["enterprise_tiers"]}
+    assert tiers[100] == {t["tier"]: t["count"] for t in first["enterprise_tiers"]}[100] - 1
+    assert tiers[50] == {t["tier"]: t["count"] for t in first["enterprise_tiers"]}[50] + 1
+
+    # a registry membership, then an entered indicator value: each shows at once
+    membership(a, Registry.high_tech, date(2026, 1, 1))
+    high_tech = next(r for r in cockpit(2026, 2, on)["indicators"] if r["measure"] == "high_tech_count")
+    assert high_tech["actual"] >= 1
+    # another evaluation day is another entry
+    assert cockpit(2026, 2, date(2026, 3, 11))["evaluated_on"] == "2026-03-11"
