@@ -15,6 +15,10 @@ Rules (documented on the page too):
   time, since a rate does not accumulate.
 - light: grey without an actual or a target; green when share ≥ expected; yellow when share ≥ 80 % of expected;
   red below.
+
+Speed: computing it aggregates the whole ledger (60–140 ms on 20,000 enterprises and 5,000 projects), so what was
+computed is kept per state of the ledger — LedgerStamp, renewed by database triggers on every write to a table it
+reads — and a view while nothing changed costs one statement (see `cockpit`).
 """
 
 import copy
