@@ -29,7 +29,7 @@ from tests.factories import account, unit
 from tests.fuzz.conftest import example_savepoint, fuzz_settings, has_chinese
 
 SKIPPED_ENDPOINT_PREFIXES = ()
-FUZZED_BLUEPRINTS = ("auth", "core", "org", "reminders", "scoring", "tasks", "meetings")
+FUZZED_BLUEPRINTS = ("auth", "core", "org", "reminders", "scoring", "tasks", "meetings", "ledger")
 USERS = ("admin", "admin", "admin", "gxj", "gxj", "fushizhang", "guancha")
 
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
@@ -69,9 +69,11 @@ def ids(task_world, clock):
     portfolio = db.session.scalars(sa.select(PortfolioItem).where(
         PortfolioItem.person_id == fushizhang.person_id)).first()
     meetings = _meeting_world(gxj)
+    ledger = _ledger_world(admin)
     db.session.commit()
     return {
         **meetings,
+        **ledger,
         "task_id": list(task_world.values()),
         "user_id": [gxj.id, account("guancha").id, admin.id],
         "person_id": [fushizhang.person_id],
@@ -84,6 +86,31 @@ def ids(task_world, clock):
         "notification_id": [1], "message_id": [1],
         "year": [2026], "quarter": [1, 2],
     }
+
+
+def _ledger_world(admin):
+    """An enterprise and a project of 湘潭县 with a registry entry and a problem, so the ledger's pages and actions
+    get real ids (and their forms are found on the pages) besides random ones."""
+    from decimal import Decimal
+
+    from app.ledger import projects as project_services
+    from app.ledger.models import Enterprise, Registry, RegistryMembership, ReportingDuty, ReportSubject
+
+    county = unit("湘潭县人民政府")
+    enterprise = Enterprise(name="模糊测试企业", uscc="91430321MA4L00001X", unit_id=county.id, is_above_scale=True)
+    db.session.add(enterprise)
+    db.session.flush()
+    membership = RegistryMembership(enterprise_id=enterprise.id, kind=Registry.cultivation,
+                                    starts_on=date(2026, 1, 5), reason="模糊测试")
+    duty = ReportingDuty(unit_id=county.id, subject=ReportSubject.enterprise_figures)
+    db.session.add_all([membership, duty])
+    project = project_services.create_project(admin, project_services.ProjectInput(
+        code="FUZZ-1", name="模糊测试项目", unit=county, total_investment=Decimal("150000")), date(2026, 3, 10))
+    problem = project_services.report_problem(admin, project, "用地指标待落实", date(2026, 3, 10))
+    db.session.flush()
+    return {"enterprise_id": [enterprise.id], "membership_id": [membership.id], "project_id": [project.id],
+            "problem_id": [problem.id], "duty_id": [duty.id], "code": ["G05", "P2-1"],
+            "subject": ["enterprise_figures", "project_figures"], "month": ["2026-02", "2026-03"]}
 
 
 def _meeting_world(gxj):

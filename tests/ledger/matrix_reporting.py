@@ -29,7 +29,7 @@ ROUTES = [
     ("L   403 403 403 403 403 403 +   403", "ledger.reporting_duties", "POST", "/ledger/reporting/duties"),
     ("L   403 403 403 403 403 403 200 403", "ledger.reporting_duty", "GET", "/ledger/reporting/duties/{report_duty}"),
     ("L   403 403 403 403 403 403 +   403", "ledger.reporting_duty", "POST", "/ledger/reporting/duties/{report_duty}"),
-    ("L   403 403 403 403 403 403 +   403", "ledger.reporting_default_duties", "POST", "/ledger/reporting/duties/defaults"),
+    ("L   403 403 403 403 403 403 +   403", "ledger.reporting_default_duties", "POST", "/ledger/reporting/default-duties"),
 ]
 
 SAMPLES = {

@@ -415,7 +415,7 @@ def test_the_office_sets_duties(client, login_as, on_time):
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "ledger.duty.update")).after == {
         "due_workday": 7, "is_active": False}
 
-    assert client.post("/ledger/reporting/duties/defaults").status_code == 302
+    assert client.post("/ledger/reporting/default-duties").status_code == 302
     keys = {(d.unit_id, d.subject, d.target_id) for d in db.session.scalars(sa.select(ReportingDuty))}
     assert (county.id, ReportSubject.enterprise_figures, None) in keys
     assert (unit_named("市工信局").id, ReportSubject.chain_scale, None) in keys

@@ -221,7 +221,7 @@ def reporting_duty(duty_id):
     return render_template("ledger/duties_edit.html", form=form, duty=duty, duty_label=cal_service.duty_label), status
 
 
-@bp.route("/reporting/duties/defaults", methods=["POST"])
+@bp.route("/reporting/default-duties", methods=["POST"])
 @require("admin")
 def reporting_default_duties():
     if not ConfirmForm().validate_on_submit():
