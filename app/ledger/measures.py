@@ -269,7 +269,9 @@ class Snapshot:
         for r in db.session.execute(
                 sa.select(p.unit_id, sa.func.sum(pf.invested).label("invested"),
                           sa.func.sum(sa.func.coalesce(pf.funds, 0)).label("funds"))
-                .join(latest, latest.c.project_id == pf.project_id).where(pf.month == latest.c.month)
+                .join(latest, latest.c.project_id == pf.project_id)
+                # the month's range again: PostgreSQL then reads the year's figures from the covering index
+                .where(pf.month == latest.c.month, pf.month.between(self.year_start, self.first))
                 .join(p, p.id == pf.project_id).where(p.is_active.is_(True)).group_by(p.unit_id)):
             at(r.unit_id).invested, at(r.unit_id).funds = Decimal(r.invested or 0), Decimal(r.funds or 0)
 
