@@ -22,6 +22,7 @@ reads — and a view while nothing changed costs one statement (see `cockpit`).
 """
 
 import copy
+import threading
 from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
@@ -201,6 +202,7 @@ def _indicator(t, snap, units, expected):
 # database gives LedgerStamp a new random stamp on every write to a table the cockpit reads (migration
 # 5e55a0000010), so an entry is reused only while nothing it was computed from has changed, in any process.
 _computed = OrderedDict()
+_computed_lock = threading.Lock()  # a threaded server's requests share it
 _KEEP = 24
 
 
@@ -210,14 +212,18 @@ def cockpit(year: int, month: int, on: date) -> dict:
     dict, for one statement."""
     stamp = db.session.scalar(sa.select(LedgerStamp.stamp).where(LedgerStamp.id == 1))
     key = (stamp, str(db.engine.url), year, month, on, request.script_root if has_request_context() else None)
-    if stamp is not None and key in _computed:
-        _computed.move_to_end(key)
-        return copy.deepcopy(_computed[key])
+    with _computed_lock:
+        kept = _computed.get(key) if stamp is not None else None
+        if kept is not None:
+            _computed.move_to_end(key)
+    if kept is not None:
+        return copy.deepcopy(kept)
     result = _compute(year, month, on)
     if stamp is not None:
-        _computed[key] = copy.deepcopy(result)
-        while len(_computed) > _KEEP:
-            _computed.popitem(last=False)
+        with _computed_lock:
+            _computed[key] = copy.deepcopy(result)
+            while len(_computed) > _KEEP:
+                _computed.popitem(last=False)
     return result
 
 
