@@ -75,20 +75,23 @@ class ProjectFilter:
                    q=(args.get("q") or "").strip()[:Q_MAX])
 
 
-def _open_milestones():
-    """Per project: the earliest planned date of its unreached milestones, and how many milestones are reached."""
-    return (sa.select(ProjectMilestone.project_id,
-                      sa.func.min(sa.case((ProjectMilestone.actual_on.is_(None), ProjectMilestone.planned_on)))
-                      .label("open_planned"),
-                      sa.func.count(ProjectMilestone.actual_on).label("reached"))
-            .group_by(ProjectMilestone.project_id).subquery("ms"))
+def _open_milestones(ids=None):
+    """Per project (of `ids` when given): the earliest planned date of its unreached milestones, and how many
+    milestones are reached."""
+    statement = sa.select(ProjectMilestone.project_id,
+                          sa.func.min(sa.case((ProjectMilestone.actual_on.is_(None), ProjectMilestone.planned_on)))
+                          .label("open_planned"),
+                          sa.func.count(ProjectMilestone.actual_on).label("reached"))
+    if ids is not None:
+        statement = statement.where(ProjectMilestone.project_id.in_(ids))
+    return statement.group_by(ProjectMilestone.project_id).subquery("ms")
 
 
-def _year_figures(year):
-    """Per project: the year's latest cumulative figure (完成投资, 到位资金) and its month."""
+def _year_figures(year, ids):
+    """Per project of `ids`: the year's latest cumulative figure (完成投资, 到位资金) and its month."""
     start, end = date(year, 1, 1), date(year, 12, 1)
     latest = (sa.select(ProjectFigure.project_id, sa.func.max(ProjectFigure.month).label("month"))
-              .where(ProjectFigure.month >= start, ProjectFigure.month <= end)
+              .where(ProjectFigure.month >= start, ProjectFigure.month <= end, ProjectFigure.project_id.in_(ids))
               .group_by(ProjectFigure.project_id).subquery("latest"))
     return (sa.select(ProjectFigure.project_id, ProjectFigure.month, ProjectFigure.invested, ProjectFigure.funds)
             .join(latest, sa.and_(latest.c.project_id == ProjectFigure.project_id,
@@ -160,8 +163,10 @@ def load_rows(ids, year: int, window: Window):
     """The list rows of these project ids (one statement), in no particular order."""
     if not ids:
         return []
+    ids = list(ids)
     unit, chain = aliased(Unit), aliased(Chain)
-    ms, fig = _open_milestones(), _year_figures(year)
+    # the subqueries read only these projects' milestones and figures, not every project's
+    ms, fig = _open_milestones(ids), _year_figures(year, ids)
     statement = (
         sa.select(Project.id, Project.code, Project.name, Project.unit_id, unit.short_name, chain.name,
                   Project.tier, Project.stage, Project.total_investment, ProjectYearPlan.planned_investment,
@@ -172,7 +177,7 @@ def load_rows(ids, year: int, window: Window):
         .outerjoin(ProjectYearPlan, sa.and_(ProjectYearPlan.project_id == Project.id, ProjectYearPlan.year == year))
         .outerjoin(fig, fig.c.project_id == Project.id)
         .outerjoin(ms, ms.c.project_id == Project.id)
-        .where(Project.id.in_(list(ids))))
+        .where(Project.id.in_(ids)))
     rows = []
     for (pid, code, name, unit_id, unit_name, chain_name, tier, stage, total, plan, invested, funds, month,
          open_planned, reached, source, top500) in db.session.execute(statement):
