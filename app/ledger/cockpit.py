@@ -130,11 +130,15 @@ def measure_url(measure: str, year: int, unit_id=None):
         return enterprises_url(tier=arg, unit=unit_id)
     if name == "projects_at_tier":
         return projects_url(tier=arg, stage=STARTED, unit=unit_id, year=year)
-    if name in ("above_scale_count", "above_scale_net_new"):
+    if name == "above_scale_count":
         return enterprises_url(above_scale=1, unit=unit_id)
+    if name == "above_scale_net_new":  # those that entered 规上 in the year (the ones that left are counted off)
+        return enterprises_url(above_scale=1, scale_year=year, unit=unit_id)
     if name == "high_tech_count":
         return enterprises_url(registry="high_tech", unit=unit_id)
-    if name in ("specialized_new", "specialized_count"):
+    if name == "specialized_new":
+        return enterprises_url(registry="specialized", level=arg, registry_year=year, unit=unit_id)
+    if name == "specialized_count":
         return enterprises_url(registry="specialized", level=arg, unit=unit_id)
     if name == "listed_count":
         return enterprises_url(listing="listed", unit=unit_id)
@@ -260,11 +264,11 @@ def _compute(year: int, month: int, on: date) -> dict:
     stage_rows = []
     for s in ProjectStage:
         cells = [{"tier": t, "count": counts[(s, t)],
-                  "url": projects_url(stage=s.value, tier=t, year=year)} for t in project_tiers]
+                  "url": projects_url(stage=s.value, tier=t if t else 0, year=year)} for t in project_tiers]
         stage_rows.append({"stage": s.value, "label": s.label, "cells": cells,
                            "total": sum(c["count"] for c in cells), "url": projects_url(stage=s.value, year=year)})
     projects = {"tiers": [{"tier": t, "label": tier_label(t, "project") if t else "亿元以下",
-                           "url": projects_url(tier=t, year=year)} for t in project_tiers],
+                           "url": projects_url(tier=t if t else 0, year=year)} for t in project_tiers],
                 "stages": stage_rows, "total": sum(r["total"] for r in stage_rows), "url": projects_url(year=year)}
 
     # rates by county / park

@@ -199,3 +199,13 @@ def test_a_bad_month_is_refused_in_chinese(client, login_as, clock, month, messa
         response = client.get(url)
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
+
+
+def test_the_lists_behind_yearly_figures_are_narrowed_to_the_year(app):
+    from app.ledger.cockpit import measure_url
+
+    with app.test_request_context():
+        assert measure_url("above_scale_net_new", 2026) == "/ledger/enterprises?above_scale=1&scale_year=2026"
+        assert measure_url("specialized_new:national", 2026, unit_id=7) == (
+            "/ledger/enterprises?registry=specialized&level=national&registry_year=2026&unit=7")
+        assert measure_url("above_scale_count", 2026) == "/ledger/enterprises?above_scale=1"

@@ -59,7 +59,8 @@ def projects_count():
 
 
 def audit(action):
-    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
+    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
+                              .order_by(AuditEntry.id)).all()
 
 
 def commerce_staff():
