@@ -39,7 +39,7 @@ from app.ledger.measures import (
     is_known,
     monthly_trend,
 )
-from app.ledger.models import PROJECT_TIERS, LedgerStamp, ProjectStage, tier_label
+from app.ledger.models import PROJECT_TIERS, LedgerStamp, LedgerWrite, ProjectStage, tier_label
 from app.org.models import Target
 
 PROGRAMME_START = (2022, 1)
@@ -210,11 +210,38 @@ _computed_lock = threading.Lock()  # a threaded server's requests share it
 _KEEP = 24
 
 
+def ledger_state():
+    """The ledger's state, in one statement, or None when a kept cockpit may not be used: the stamp (renewed by
+    SQLite's triggers) with the count and highest id of the write log (PostgreSQL's triggers add one row per
+    writing transaction, which others see once it commits). On PostgreSQL a transaction that has written anything
+    (it has a transaction id) computes afresh: its own later writes add no row to the log."""
+    count = sa.select(sa.func.count()).select_from(LedgerWrite).scalar_subquery()
+    highest = sa.select(sa.func.max(LedgerWrite.id)).scalar_subquery()
+    columns = [LedgerStamp.stamp, count, highest]
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns.append(sa.func.txid_current_if_assigned())
+    row = db.session.execute(sa.select(*columns).where(LedgerStamp.id == 1)).first()
+    if row is None or (len(row) > 3 and row[3] is not None):
+        return None
+    return f"{row[0]}:{row[1]}:{row[2] or 0}"
+
+
+def prune_writes(now):
+    """The scheduler's daily job: keep only the newest row of the write log (the next cockpit is computed once
+    again). Flushes; the job runner commits."""
+    highest = db.session.scalar(sa.select(sa.func.max(LedgerWrite.id)))
+    if highest is None:
+        return {"writes": 0}
+    deleted = db.session.execute(sa.delete(LedgerWrite).where(LedgerWrite.id < highest)
+                                 .execution_options(synchronize_session=False)).rowcount
+    return {"writes": deleted}
+
+
 def cockpit(year: int, month: int, on: date) -> dict:
     """The cockpit for (year, month) evaluated on `on`: a JSON-serialisable dict (see the module's docstring).
     Computed once per state of the ledger (LedgerStamp): while no table it reads has changed, a copy of the same
     dict, for one statement."""
-    stamp = db.session.scalar(sa.select(LedgerStamp.stamp).where(LedgerStamp.id == 1))
+    stamp = ledger_state()
     key = (stamp, str(db.engine.url), year, month, on, request.script_root if has_request_context() else None)
     with _computed_lock:
         kept = _computed.get(key) if stamp is not None else None

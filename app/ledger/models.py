@@ -571,3 +571,17 @@ class LedgerStamp(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, comment="always 1")
     stamp: Mapped[str] = mapped_column(sa.String(36), comment="random, new on every write to the cockpit's tables")
+
+
+class LedgerWrite(db.Model):
+    """PostgreSQL: one row per transaction that wrote a table the cockpit reads. The triggers (migration
+    5e55a0000011) insert it keyed by the transaction id instead of updating the one stamp row, so concurrent
+    writers never wait on each other for it (one stamp row locked until commit made every ledger writer queue,
+    and two writers touching the same rows in opposite orders deadlocked), and a reader sees a transaction's row
+    only once it commits. The cockpit's key is the stamp with this table's count and highest id; the daily job
+    `ledger.prune_writes` keeps only the newest row. On SQLite (one writer at a time) the stamp alone does."""
+
+    __tablename__ = "ledger_writes"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    txid: Mapped[int] = mapped_column(sa.BigInteger(), unique=True, comment="the writing transaction (txid_current)")

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from app.extensions import db
 from app.ledger.cockpit import cockpit, expected_share, light_of
 from app.ledger.models import ProjectStage
 from tests.ledger.test_cockpit_data import (
@@ -159,7 +160,12 @@ def test_statement_count_does_not_grow_with_the_rows(client, login_as, clock, co
     assert small.count <= 25, small.count
     with count_queries() as again:   # nothing changed: what was computed for this state of the ledger
         html = _page(client)
-    assert again.count < small.count - 10, (again.count, small.count)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # this test's transaction has written: PostgreSQL computes afresh (tests/ledger/test_ledger_speed.py
+        # checks the reuse across committed transactions)
+        assert again.count == small.count
+    else:
+        assert again.count < small.count - 10, (again.count, small.count)
     assert "2026年2月" in html
 
 
