@@ -229,6 +229,31 @@ def _audit_write(actor, action, row, fields, values, existing_before, reason):
             record_change(actor, f"{action}.update", row, before, after, reason=reason)
 
 
+def _write_figures(actor, result, plan, fields, action, make, now, after_write=None):
+    """Write the planned rows of a submission (those whose values changed): a new figure from `make(owner)` or the
+    existing one updated, who and when, the correction reason, an audit entry each; `after_write(owner, values)`
+    for what follows a row (the enterprise's tier)."""
+    for owner, values, current, changed, row_reason in plan:
+        if not changed:
+            continue
+        before = {n: getattr(current, n) for n, _ in fields} if current is not None else None
+        figure = current or make(owner)
+        for name, _ in fields:
+            setattr(figure, name, values[name])
+        figure.reported_by_id, figure.reported_at = actor.id, now
+        figure.correction_reason = row_reason if (current is not None or row_reason) else None
+        if current is None:
+            db.session.add(figure)
+            result.created += 1
+        else:
+            result.changed += 1
+        db.session.flush()
+        _audit_write(actor, action, figure, fields, values, before, row_reason)
+        if after_write is not None:
+            after_write(owner, values)
+    return result
+
+
 def _plain(value):
     return None if value is None else str(value)
 
@@ -284,24 +309,14 @@ def save_enterprise_figures(actor, unit: Unit, month: date, rows: list[Enterpris
     if not plan:
         raise ReportRefused(["没有填写任何数据：请至少填写一家企业的数据。"])
     result = SaveResult(month, rows=len(plan))
-    for enterprise, values, current, changed, row_reason in plan:
-        if not changed:
-            continue
-        before = {n: getattr(current, n) for n, _ in ENTERPRISE_FIELDS} if current is not None else None
-        figure = current or EnterpriseFigure(enterprise_id=enterprise.id, month=month)
-        for name, _ in ENTERPRISE_FIELDS:
-            setattr(figure, name, values[name])
-        figure.reported_by_id, figure.reported_at = actor.id, now
-        figure.correction_reason = row_reason if (current is not None or row_reason) else None
-        if current is None:
-            db.session.add(figure)
-            result.created += 1
-        else:
-            result.changed += 1
-        db.session.flush()
-        _audit_write(actor, "ledger.enterprise_figure", figure, ENTERPRISE_FIELDS, values, before, row_reason)
+
+    def tier_from_december(enterprise, values):
         if month.month == 12:
             _update_tier(actor, enterprise, month.year, values["revenue"])
+
+    _write_figures(actor, result, plan, ENTERPRISE_FIELDS, "ledger.enterprise_figure",
+                   lambda enterprise: EnterpriseFigure(enterprise_id=enterprise.id, month=month), now,
+                   tier_from_december)
     result.submissions.append(record_submission(
         actor, duty_for_submission(actor, unit.id, ReportSubject.enterprise_figures), month, len(plan), now))
     return result
@@ -390,22 +405,8 @@ def save_project_figures(actor, unit: Unit, month: date, rows: list[ProjectFigur
     if not plan:
         raise ReportRefused(["没有填写任何数据：请至少填写一个项目的数据。"])
     result = SaveResult(month, rows=len(plan))
-    for project, values, current, changed, row_reason in plan:
-        if not changed:
-            continue
-        before = {n: getattr(current, n) for n, _ in PROJECT_FIELDS} if current is not None else None
-        figure = current or ProjectFigure(project_id=project.id, month=month)
-        for name, _ in PROJECT_FIELDS:
-            setattr(figure, name, values[name])
-        figure.reported_by_id, figure.reported_at = actor.id, now
-        figure.correction_reason = row_reason if (current is not None or row_reason) else None
-        if current is None:
-            db.session.add(figure)
-            result.created += 1
-        else:
-            result.changed += 1
-        db.session.flush()
-        _audit_write(actor, "ledger.project_figure", figure, PROJECT_FIELDS, values, before, row_reason)
+    _write_figures(actor, result, plan, PROJECT_FIELDS, "ledger.project_figure",
+                   lambda project: ProjectFigure(project_id=project.id, month=month), now)
     result.submissions.append(record_submission(
         actor, duty_for_submission(actor, unit.id, ReportSubject.project_figures), month, len(plan), now))
     return result
@@ -453,21 +454,8 @@ def save_chain_scale(actor, unit: Unit, month: date, rows: list[ChainScaleInput]
     if not plan:
         raise ReportRefused(["没有填写任何数据：请至少填写一条产业链的规模。"])
     result = SaveResult(month, rows=len(plan))
-    for chain, values, current, changed, row_reason in plan:
-        if not changed:
-            continue
-        before = {"scale": current.scale} if current is not None else None
-        figure = current or ChainFigure(chain_id=chain.id, month=month)
-        figure.scale = values["scale"]
-        figure.reported_by_id, figure.reported_at = actor.id, now
-        figure.correction_reason = row_reason if (current is not None or row_reason) else None
-        if current is None:
-            db.session.add(figure)
-            result.created += 1
-        else:
-            result.changed += 1
-        db.session.flush()
-        _audit_write(actor, "ledger.chain_figure", figure, CHAIN_FIELDS, values, before, row_reason)
+    _write_figures(actor, result, plan, CHAIN_FIELDS, "ledger.chain_figure",
+                   lambda chain: ChainFigure(chain_id=chain.id, month=month), now)
     result.submissions.append(record_submission(
         actor, duty_for_submission(actor, unit.id, ReportSubject.chain_scale), month, len(plan), now))
     return result
