@@ -445,6 +445,33 @@ def table_print_setup(ws: Sheet, ncols, last_row):
 
 # --- reading an upload --------------------------------------------------------------------------------------
 
+def write_meta_sheet(book: Book, name: str, pairs) -> None:
+    """A hidden sheet of (key, value) rows that tells an uploaded template what it was made for (the subject,
+    month, unit ...), read back by `read_meta_sheet`."""
+    meta = book.create_sheet(name)
+    for row, (key, value) in enumerate(pairs, start=1):
+        write_cell(meta, row, 1, key)
+        write_cell(meta, row, 2, value)
+    meta.hide()
+
+
+def read_meta_sheet(wb, name: str) -> dict:
+    """{key: value text} of an uploaded workbook's meta sheet (openpyxl); empty when the sheet is missing."""
+    if name not in wb.sheetnames:
+        return {}
+    return {cell_text(key): cell_text(value)
+            for key, value in wb[name].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True) if key}
+
+
+def cell_text(value) -> str:
+    """An uploaded cell as text: '' for empty, a whole float without its '.0', the rest stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 class UnreadableUpload(ValueError):
     """An uploaded workbook that cannot be read. `problem` is "empty", "too_large" or "unreadable"; the caller
     turns it into its own Chinese message."""

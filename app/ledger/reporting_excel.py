@@ -20,12 +20,15 @@ from app.core.excel import (
     Fill,
     Font,
     UnreadableUpload,
+    cell_text,
     merge_cells,
     new_workbook,
     non_blank_rows,
+    read_meta_sheet,
     read_upload,
     save_workbook,
     write_cell,
+    write_meta_sheet,
 )
 from app.core.uploads import max_upload_mb
 from app.extensions import db
@@ -156,12 +159,8 @@ def template_workbook(unit, subject, month) -> bytes:
         for position, column in enumerate(columns, start=1):
             write_cell(ws, 3 + number, position, _number(values.get(column.key)), **styles[position - 1])
     ws.freeze(4)
-    meta = wb.create_sheet(META_SHEET)
-    for row, (key, value) in enumerate((("subject", subject.value), ("month", month_code(month)),
-                                        ("unit", unit.id)), start=1):
-        write_cell(meta, row, 1, key)
-        write_cell(meta, row, 2, value)
-    meta.hide()
+    write_meta_sheet(wb, META_SHEET, (("subject", subject.value), ("month", month_code(month)),
+                                        ("unit", unit.id)))
     return save_workbook(wb)
 
 
@@ -175,14 +174,6 @@ class ReportImportError(ValueError):
         super().__init__("\n".join(self.messages))
 
 
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 UNREADABLE = "文件无法读取：请上传从本页面下载、填写后保存的 .xlsx 报送表（不支持 .xls、.csv 或改了扩展名的文件）。"
 UPLOAD_PROBLEMS = {
     "empty": "上传的文件是空的，请选择填写好的报送表（.xlsx）。",
@@ -193,13 +184,8 @@ UPLOAD_PROBLEMS = {
 
 def _read(wb):
     ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = non_blank_rows(ws, max_col=15, limit=MAX_ROWS + HEADER_SEARCH_ROWS, text=_text)
-    meta = {}
-    if META_SHEET in wb.sheetnames:
-        for values in wb[META_SHEET].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True):
-            if values and values[0]:
-                meta[_text(values[0])] = _text(values[1] if len(values) > 1 else None)
-    return rows, meta
+    rows = non_blank_rows(ws, max_col=15, limit=MAX_ROWS + HEADER_SEARCH_ROWS, text=cell_text)
+    return rows, read_meta_sheet(wb, META_SHEET)
 
 
 def _load(data: bytes, filename: str):
@@ -238,7 +224,7 @@ def parse_report_workbook(data: bytes, unit, subject, month, filename: str = "")
     headers = {c.header: c.key for c in columns}
     header_at, positions = None, {}
     for index, (_number, values) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {headers[_text(v)]: i for i, v in enumerate(values) if _text(v) in headers}
+        found = {headers[cell_text(v)]: i for i, v in enumerate(values) if cell_text(v) in headers}
         if "code" in found or len(found) >= 2:
             header_at, positions = index, found
             break
@@ -256,14 +242,14 @@ def parse_report_workbook(data: bytes, unit, subject, month, filename: str = "")
             return values[position] if position is not None and position < len(values) else None
 
         inputs = [k for k in REQUIRED[subject] if k not in ("code", "area", "source_note")]
-        if all(_text(cell(k)) == "" for k in inputs):
+        if all(cell_text(cell(k)) == "" for k in inputs):
             continue
         records.append((number, cell))
     return _inputs(subject, records)
 
 
 def _inputs(subject, records):
-    codes = {_text(cell("code")) for _, cell in records}
+    codes = {cell_text(cell("code")) for _, cell in records}
     errors, inputs = [], []
     lookups = {
         ReportSubject.enterprise_figures: (Enterprise.uscc, Enterprise.id),
@@ -281,7 +267,7 @@ def _inputs(subject, records):
             areas[area.short_name] = areas[area.name] = area.id
     for number, cell in records:
         label = f"第{number}行"
-        code = _text(cell("code"))
+        code = cell_text(cell("code"))
         key = found.get(code.upper() if subject is ReportSubject.enterprise_figures else code)
         if not code:
             errors.append(f"{label}：“{CODE_NAMES[subject]}”列为空，无法识别是哪一行；请重新下载报送表填写。")
@@ -289,7 +275,7 @@ def _inputs(subject, records):
         if key is None:
             errors.append(f"{label}：{CODE_NAMES[subject]}“{code[:30]}”不在台账中，请核对（新企业、新项目请先在台账中登记）。")
             continue
-        reason = _text(cell("reason")) or None
+        reason = cell_text(cell("reason")) or None
         if subject is ReportSubject.enterprise_figures:
             inputs.append(EnterpriseFigureInput(key, _raw_number(cell("revenue")), _raw_number(cell("output")),
                                                 _raw_number(cell("tax")), reason, label))
@@ -299,7 +285,7 @@ def _inputs(subject, records):
         elif subject is ReportSubject.chain_scale:
             inputs.append(ChainScaleInput(key, _raw_number(cell("scale")), reason, label))
         else:
-            area = _text(cell("area"))
+            area = cell_text(cell("area"))
             if area in ("", CITY):
                 area_id = None
             elif area in areas:
@@ -307,7 +293,7 @@ def _inputs(subject, records):
             else:
                 errors.append(f"{label}：区域“{area[:20]}”不是县市区或园区的名称。")
                 continue
-            inputs.append(IndicatorValueInput(key, area_id, _raw_number(cell("value")), _text(cell("source_note")),
+            inputs.append(IndicatorValueInput(key, area_id, _raw_number(cell("value")), cell_text(cell("source_note")),
                                               reason, label))
     if errors:
         more = [f"……另有 {len(errors) - 50} 处问题未列出。"] if len(errors) > 50 else []

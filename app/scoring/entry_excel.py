@@ -17,12 +17,15 @@ from app.core.excel import (
     Fill,
     Font,
     UnreadableUpload,
+    cell_text,
     merge_cells,
     new_workbook,
     non_blank_rows,
+    read_meta_sheet,
     read_upload,
     save_workbook,
     write_cell,
+    write_meta_sheet,
 )
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
@@ -194,12 +197,8 @@ def grid_workbook(grid: EntryGrid) -> bytes:
             write_cell(ws, row_number, column, value, **styles[column - 1])
         row_number += 1
     ws.freeze(4)
-    meta = wb.create_sheet(META_SHEET)
-    for row, (key, value) in enumerate((("year", grid.year), ("quarter", grid.quarter),
-                                        ("enterer", grid.enterer.id)), start=1):
-        write_cell(meta, row, 1, key)
-        write_cell(meta, row, 2, value)
-    meta.hide()
+    write_meta_sheet(wb, META_SHEET, (("year", grid.year), ("quarter", grid.quarter),
+                                        ("enterer", grid.enterer.id)))
     return save_workbook(wb)
 
 
@@ -213,14 +212,6 @@ class EntryImportError(ValueError):
         super().__init__("\n".join(self.messages))
 
 
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 UPLOAD_PROBLEMS = {
     "empty": "上传的文件是空的，请选择填写好的录入表（.xlsx）。",
     "unreadable": UNREADABLE,
@@ -230,13 +221,8 @@ UPLOAD_PROBLEMS = {
 
 def _read(wb):
     ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    rows = non_blank_rows(ws, max_col=len(COLUMNS) + 5, limit=MAX_ROWS + HEADER_SEARCH_ROWS, text=_text)
-    meta = {}
-    if META_SHEET in wb.sheetnames:
-        for values in wb[META_SHEET].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True):
-            if values and values[0]:
-                meta[_text(values[0])] = _text(values[1] if len(values) > 1 else None)
-    return rows, meta
+    rows = non_blank_rows(ws, max_col=len(COLUMNS) + 5, limit=MAX_ROWS + HEADER_SEARCH_ROWS, text=cell_text)
+    return rows, read_meta_sheet(wb, META_SHEET)
 
 
 def _load(data: bytes):
@@ -258,7 +244,7 @@ def parse_entry_workbook(data: bytes, year: int, quarter: int, enterer) -> list[
         raise EntryImportError([f"这不是{enterer.name}的录入表，请下载本单位的录入表填写。"])
     header_at, positions = None, {}
     for index, (_number, values) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {HEADERS[_text(v)]: i for i, v in enumerate(values) if _text(v) in HEADERS}
+        found = {HEADERS[cell_text(v)]: i for i, v in enumerate(values) if cell_text(v) in HEADERS}
         if "value" in found:
             header_at, positions = index, found
             break
@@ -275,24 +261,24 @@ def parse_entry_workbook(data: bytes, year: int, quarter: int, enterer) -> list[
             return values[position] if position is not None and position < len(values) else None
 
         value = cell("value")
-        if _text(value) == "":
+        if cell_text(value) == "":
             continue
         try:
-            unit_id = int(_text(cell("unit_id")))
+            unit_id = int(cell_text(cell("unit_id")))
         except ValueError:
             errors.append(f"第{number}行：单位编号缺失或被改动，无法识别是哪个单位；请重新下载录入表填写。")
             continue
-        assessor, sub_item = _text(cell("assessor")), _text(cell("sub_item"))
+        assessor, sub_item = cell_text(cell("assessor")), cell_text(cell("sub_item"))
         if assessor not in {str(a) for a in engine.Assessor}:
             errors.append(f"第{number}行：考评项代码缺失或被改动；请重新下载录入表填写。")
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-            errors.append(f"第{number}行：得分“{_text(value)[:20]}”不是数字。")
+            errors.append(f"第{number}行：得分“{cell_text(value)[:20]}”不是数字。")
             continue
         # a number cell is read through its shortest text form (12.35, not 12.3499999...): what was typed
-        raw = repr(value) if isinstance(value, float) else _text(value)
+        raw = repr(value) if isinstance(value, float) else cell_text(value)
         note = cell("note")
-        items.append(EntryItem(unit_id, assessor, sub_item, raw, _text(note) or None))
+        items.append(EntryItem(unit_id, assessor, sub_item, raw, cell_text(note) or None))
     if errors:
         more = [f"……另有 {len(errors) - 50} 处问题未列出。"] if len(errors) > 50 else []
         raise EntryImportError(errors[:50] + more)

@@ -229,3 +229,20 @@ def test_importing_the_excel_modules_loads_neither_openpyxl_nor_xlsxwriter():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                             check=True)
     assert result.stdout.split() == ["False", "False"], result.stderr
+
+
+def test_a_meta_sheet_is_hidden_and_read_back_and_cells_read_as_text():
+    import io as _io
+
+    import openpyxl as _openpyxl
+
+    from app.core.excel import cell_text, new_workbook, read_meta_sheet, save_workbook, write_meta_sheet
+
+    book = new_workbook("表")
+    book.create_sheet("报送表")
+    write_meta_sheet(book, "_meta", (("subject", "enterprise_figures"), ("unit", 7)))
+    wb = _openpyxl.load_workbook(_io.BytesIO(save_workbook(book)))
+    assert wb["_meta"].sheet_state == "hidden"
+    assert read_meta_sheet(wb, "_meta") == {"subject": "enterprise_figures", "unit": "7"}
+    assert read_meta_sheet(wb, "nothing") == {}
+    assert (cell_text(None), cell_text(12.0), cell_text(12.5), cell_text("  甲 ")) == ("", "12", "12.5", "甲")
