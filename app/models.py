@@ -53,12 +53,21 @@ from app.reminders.models import (  # noqa: E402, F401
     SchedulerStatus,
 )
 from app.scoring.models import (  # noqa: F401, E402
+    AnnualReopening,
+    CriteriaActual,
+    CriteriaBook,
+    CriteriaIndicator,
+    CriteriaScore,
+    CriteriaTarget,
     FailDecision,
     PolicyRate,
     QuarterReopening,
+    ResultDispatch,
+    ResultOpinion,
     RuleSetVersion,
     ScoreEntry,
     ScoringQuarter,
+    ServiceRating,
     YearSetting,
 )
 from app.tasks.models import (  # noqa: F401, E402

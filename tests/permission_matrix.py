@@ -412,3 +412,8 @@ from tests.ledger.matrix import LEDGER_ROUTES, LEDGER_SAMPLES  # noqa: E402
 
 ROUTES += LEDGER_ROUTES
 SAMPLES.update(LEDGER_SAMPLES)
+
+from tests.scoring.matrix import SCORING_ROUTES, SCORING_SAMPLES  # noqa: E402
+
+ROUTES += SCORING_ROUTES
+SAMPLES.update(SCORING_SAMPLES)

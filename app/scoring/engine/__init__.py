@@ -10,7 +10,8 @@ The package's modules follow the order of the computation, each importing only t
 (ids, decimals, ``ScoringError``), ``codes`` (codes and labels), ``rules`` (rules as data), ``validation``
 (``validate_rules``), ``entries`` (the quarterly total), ``finals`` (blends), ``ranking`` (ranks, last
 place, ``assess_quarter``), ``annual`` (the year's results), ``office`` (the 千百十办 task component),
-``storage`` (rules to and from JSON) and ``rule_index``. Callers import from ``app.scoring.engine``.
+``storage`` (rules to and from JSON), ``criteria`` (考评细则: indicators and their scoring methods) and
+``rule_index``. Callers import from ``app.scoring.engine``.
 
 Arithmetic and rounding (DOMAIN.md §4, "Interpretations")
 --------------------------------------------------------
@@ -76,6 +77,30 @@ from app.scoring.engine.codes import (
     TaskOutcome,
     assessor_label,
     default_profile,
+)
+from app.scoring.engine.criteria import (
+    DEFAULT_QUARTER_SHARES,
+    DEFAULT_RANK_SHARES,
+    METHOD_LABELS,
+    TASKS_CODE,
+    Computed,
+    Indicator,
+    Method,
+    check_indicators,
+    check_params,
+    check_quarter_shares,
+    completion,
+    compute_group,
+    compute_indicator,
+    count_points,
+    linear_points,
+    missing_targets,
+    normalize_params,
+    params_text,
+    quarter_target,
+    rank_points_by_rate,
+    rating_points,
+    step_points,
 )
 from app.scoring.engine.entries import (
     QuarterTotal,
@@ -170,6 +195,28 @@ __all__ = [
     "default_profiles",
     "default_rules",
     "validate_rules",
+    "DEFAULT_QUARTER_SHARES",
+    "DEFAULT_RANK_SHARES",
+    "METHOD_LABELS",
+    "TASKS_CODE",
+    "Computed",
+    "Indicator",
+    "Method",
+    "check_indicators",
+    "check_params",
+    "check_quarter_shares",
+    "completion",
+    "compute_group",
+    "compute_indicator",
+    "count_points",
+    "linear_points",
+    "missing_targets",
+    "normalize_params",
+    "params_text",
+    "quarter_target",
+    "rank_points_by_rate",
+    "rating_points",
+    "step_points",
     "QuarterTotal",
     "check_entry",
     "quarter_total",

@@ -2,7 +2,9 @@
 follow). Its pages live in modules that register on `bp`: `entry` (the index, entry grids and their Excel
 upload), `rules` (the year's rules: view, start, edit), `year` (the year's administration: policy fulfilment
 rates, the province-first flag, 不合格 decisions) and `results` (quarter and annual results, a unit's page,
-explanations, exports)."""
+explanations, exports), `criteria` and `criteria_approval` (考评细则: drafting, review, 审定, publication, a unit's
+targets), `criteria_entry` (the quarterly indicator grid), `ratings` (service ratings of 市直 units) and `approvals`
+(考评意见, 审定 of quarters and years, the frozen annual results, result sheets)."""
 
 from flask import Blueprint, abort, current_app, url_for
 from flask_login import current_user
@@ -45,5 +47,5 @@ def link(endpoint, **values):
 
 
 # register the routes (`year` under another name: the loaders' `year` arguments would shadow it)
-from app.scoring.views import entry, results, rules  # noqa: E402, F401
+from app.scoring.views import approvals, criteria, criteria_approval, criteria_entry, entry, ratings, results, rules  # noqa: E402, F401  # noqa: E402, F401
 from app.scoring.views import year as year_pages  # noqa: E402, F401
