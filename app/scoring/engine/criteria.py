@@ -26,12 +26,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from app.scoring.engine.base import HUNDRED, ZERO, ScoringError, UnitId, decimal_text, exact_arithmetic, to_decimal
+from app.scoring.engine.base import (
+    HUNDRED,
+    ZERO,
+    ScoringError,
+    UnitId,
+    decimal_text,
+    exact_arithmetic,
+    quantize_score,
+    to_decimal,
+)
 from app.scoring.engine.ranking import competition_ranks
 
 TASKS_CODE = "tasks"  # the office's indicator computed from assigned tasks (the rules' TASK_ITEM)
 DEFAULT_QUARTER_SHARES = (Decimal(25), Decimal(50), Decimal(75), HUNDRED)
 DEFAULT_RANK_SHARES = (HUNDRED, Decimal(90), Decimal(80), Decimal(70), Decimal(60))
+NUMBER_LIMIT = Decimal(10) ** 9  # a parameter at or above this is a typing error, not a rule
+NUMBER_PLACES = 4  # decimal places a parameter may carry (points are kept to two, percentages to four)
 
 
 class Method(enum.StrEnum):
@@ -78,6 +89,9 @@ def _number(value, label: str, errors: list[str]) -> Decimal | None:
     except (ScoringError, TypeError, InvalidOperation):
         errors.append(f"{label}“{value}”不是有效的数值。")
         return None
+    if abs(result) >= NUMBER_LIMIT or result.normalize().as_tuple().exponent < -NUMBER_PLACES:
+        errors.append(f"{label}“{value}”位数过多(绝对值应小于10亿,最多{NUMBER_PLACES}位小数)。")
+        return None
     return result
 
 
@@ -98,11 +112,16 @@ def check_params(method: Method | str, params: Mapping | None) -> list[str]:
       ranks beyond the list get its last share.
     * count: ``per_event`` — points per counted event, above 0.
     * manual, tasks, rating: no parameters.
+
+    附件2 六(一): “各考评单位要明确各项指标年度发展目标,细化工作举措,完善考评细则” — a 细则 whose method cannot
+    give points between 0 and the indicator's points is refused before it is submitted.
     """
     try:
         method = Method(method)
-    except ValueError:
+    except (ValueError, TypeError):
         return [f"未知的计分方法“{method}”。"]
+    if params is not None and not isinstance(params, Mapping):
+        return ["计分参数格式不正确。"]
     params = params or {}
     errors: list[str] = []
     if method is Method.linear:
@@ -208,7 +227,9 @@ def params_text(method: Method | str, params: Mapping | None) -> str:
 
 
 def check_quarter_shares(shares: Sequence) -> list[str]:
-    """The quarter's expected share (%) of a yearly target: four numbers, not decreasing, the last 100."""
+    """The quarter's expected share (%) of a yearly target: four numbers, not decreasing, the last 100.
+
+    附件2 六(一) “明确各项指标年度发展目标”: by the fourth quarter the whole yearly target is due."""
     errors: list[str] = []
     if not isinstance(shares, Sequence) or isinstance(shares, str) or len(shares) != 4:
         return ["季度进度应填写一至四季度四个百分比。"]
@@ -227,13 +248,17 @@ def check_quarter_shares(shares: Sequence) -> list[str]:
 
 @exact_arithmetic
 def quarter_target(yearly: Decimal | int | str, share: Decimal | int | str) -> Decimal:
-    """The part of a yearly target due by the end of the quarter: yearly × share / 100."""
+    """The part of a yearly target due by the end of the quarter: yearly × share / 100.
+
+    附件2 六(一) “明确各项指标年度发展目标” and 四 “每季度…进行考评”: a quarter is measured against its share."""
     return to_decimal(yearly) * to_decimal(share) / HUNDRED
 
 
 @exact_arithmetic
 def completion(actual: Decimal | int | str | None, target: Decimal | int | str | None) -> Decimal | None:
-    """完成率 in percent: actual / target × 100; None without an actual or without a positive target."""
+    """完成率 in percent: actual / target × 100; None without an actual or without a positive target.
+
+    附件2 六(二): “会商考评指标完成情况” — the completion the assessors consult on."""
     if actual is None or target is None:
         return None
     target = to_decimal(target)
@@ -246,6 +271,7 @@ def completion(actual: Decimal | int | str | None, target: Decimal | int | str |
 def linear_points(points: Decimal, rate: Decimal | None, params: Mapping) -> Decimal:
     """按完成率计分: points × (rate − floor) / (cap − floor), at least 0 and at most the points.
 
+    附件2 六(一): “明确各项指标年度发展目标…完善考评细则” — the points follow the completion of the target.
     E.g. 5 points, cap 100 %: a completion of 80 % earns 4; 100 % or more earns 5; no actual earns 0."""
     if rate is None:
         return ZERO
@@ -260,7 +286,9 @@ def linear_points(points: Decimal, rate: Decimal | None, params: Mapping) -> Dec
 @exact_arithmetic
 def step_points(points: Decimal, rate: Decimal | None, params: Mapping) -> Decimal:
     """分档计分: the share of the highest threshold reached (a completion exactly at a threshold reaches it);
-    below the first threshold, 0."""
+    below the first threshold, 0.
+
+    附件2 六(一): “明确各项指标年度发展目标…完善考评细则” — the 细则 sets the thresholds of the completion."""
     if rate is None:
         return ZERO
     share = ZERO
@@ -272,7 +300,10 @@ def step_points(points: Decimal, rate: Decimal | None, params: Mapping) -> Decim
 
 @exact_arithmetic
 def count_points(points: Decimal, count: Decimal | None, params: Mapping) -> Decimal:
-    """按事项计分: count × per_event, at most the points; no count (or a negative one) earns 0."""
+    """按事项计分: count × per_event, at most the points; no count (or a negative one) earns 0.
+
+    附件2 六(一): “细化工作举措,完善考评细则”; e.g. 三(一)6 “企业上市或过会、申报上市材料、辅导备案、上市股改”:
+    points per listing stage reached."""
     if count is None or count <= ZERO:
         return ZERO
     return min(to_decimal(points), to_decimal(count) * to_decimal(str(params["per_event"])))
@@ -281,7 +312,9 @@ def count_points(points: Decimal, count: Decimal | None, params: Mapping) -> Dec
 @exact_arithmetic
 def rating_points(points: Decimal, average: Decimal | None) -> Decimal:
     """服务质量评价: points × average / 100 (ratings are 0–100); no rating earns the full points — a unit that
-    no county, park or enterprise rated has no complaint against it."""
+    no county, park or enterprise rated has no complaint against it.
+
+    附件2 三(二)1: “收集县市区、园区、企业对市直单位服务质量工作评价情况”."""
     if average is None:
         return to_decimal(points)
     average = min(max(to_decimal(average), ZERO), HUNDRED)
@@ -289,13 +322,39 @@ def rating_points(points: Decimal, average: Decimal | None) -> Decimal:
 
 
 @exact_arithmetic
+def manual_points(name: str, maximum: Decimal, given, reason: str | None) -> Decimal:
+    """人工评分: the given points, checked: a number between 0 and the maximum; below the maximum, a reason."""
+    errors: list[str] = []
+    value = _number(given, f"“{name}”的评分", errors)
+    if value is None:
+        raise ScoringError(errors[0])
+    if not ZERO <= value <= to_decimal(maximum):
+        raise ScoringError(f"“{name}”的评分应在0至{decimal_text(maximum)}分之间,填写的是{decimal_text(value)}分。")
+    if value < to_decimal(maximum) and not (reason or "").strip():
+        raise ScoringError(f"“{name}”扣了{decimal_text(to_decimal(maximum) - value)}分,请说明扣分理由。")
+    return value
+
+
+RANK_RATE_LIMIT = Decimal(10) ** 12  # completions beyond ±this (percent) rank together
+
+
+def _shown_rate(rate) -> Decimal:
+    """A completion as shown (two places), bounded so that quantizing stays within the context's precision."""
+    return quantize_score(min(max(to_decimal(rate), -RANK_RATE_LIMIT), RANK_RATE_LIMIT))
+
+
+@exact_arithmetic
 def rank_points_by_rate(points: Decimal, rates: Mapping[UnitId, Decimal | None],
                         params: Mapping) -> dict[UnitId, tuple[int | None, Decimal]]:
     """组内排名计分: {unit: (rank, points)}. Units are ranked by completion within the group given, higher
     first, ties sharing the better rank (1, 2, 2, 4); rank r earns the r-th share of the points, ranks beyond the
-    list its last share; a unit without a completion is not ranked and earns 0."""
+    list its last share; a unit without a completion is not ranked and earns 0. Completions are compared as
+    shown (two places), so two units shown with the same completion share a rank.
+
+    附件2 六(一): “明确各项指标年度发展目标…完善考评细则”; the default shares follow 五(一)1 “第一名得满分,
+    第二名得90%分,第三名得80%分,第四名得70%分,第五名得60%分”."""
     shares = [to_decimal(str(s)) for s in params.get("shares", [str(s) for s in DEFAULT_RANK_SHARES])]
-    ranked = competition_ranks({unit: rate for unit, rate in rates.items() if rate is not None})
+    ranked = competition_ranks({unit: _shown_rate(rate) for unit, rate in rates.items() if rate is not None})
     result: dict[UnitId, tuple[int | None, Decimal]] = {}
     for unit in rates:
         rank = ranked.get(unit)
@@ -340,9 +399,14 @@ class Computed:
 
 @exact_arithmetic
 def compute_indicator(indicator: Indicator, profile: str, *, actual=None, yearly_target=None,
-                      quarter_share: Decimal | int | str = HUNDRED, average=None) -> Computed:
+                      quarter_share: Decimal | int | str = HUNDRED, average=None, given=None,
+                      reason: str | None = None) -> Computed:
     """The points an indicator gives one unit (for every method but ``rank``, which needs the whole group —
-    ``compute_group`` — and ``manual`` / ``tasks``, whose points are given elsewhere: they compute 0 here)."""
+    ``compute_group`` — and ``tasks``, whose points the office's task component gives: it computes 0 here).
+
+    ``manual`` (人工评分): the assessor's ``given`` points, between 0 and the indicator's points, and a points
+    below the maximum needs a ``reason`` (扣分须说明理由); without ``given`` it computes 0 (not scored yet).
+    附件2 六(一): “细化工作举措,完善考评细则” and 六(二) “客观公正考核评价”: a deduction says why."""
     maximum = indicator.points.get(profile)
     if maximum is None:
         raise ScoringError(f"指标“{indicator.name}”不适用于该类单位。")
@@ -359,6 +423,8 @@ def compute_indicator(indicator: Indicator, profile: str, *, actual=None, yearly
     elif method is Method.rating:
         points = rating_points(maximum, average)
         actual = None if average is None else to_decimal(average)
+    elif method is Method.manual and given is not None:
+        points = manual_points(indicator.name, maximum, given, reason)
     else:
         points = ZERO
     return Computed(actual, target, rate, points, maximum)
@@ -396,7 +462,11 @@ def check_indicators(indicators: Iterable[Indicator], maxima: Mapping[str, Decim
                      profile_labels: Mapping[str, str] | None = None) -> list[str]:
     """Why a 细则's indicators cannot be submitted: codes unique, parameters valid, and for every profile the
     component has (``maxima``: profile → the component's maximum) the points of its indicators add up to the
-    maximum; points only for those profiles, each above 0."""
+    maximum; points only for those profiles, each above 0.
+
+    附件2 六(一): “各考评单位要明确各项指标年度发展目标,细化工作举措,完善考评细则,报市产业强市“千百十”工程工作
+    领导小组审定后,统一行文下发。” The indicators share out the component's maximum of 四 (e.g. 市工信局 25 of a
+    county's 100)."""
     indicators = list(indicators)
     labels = profile_labels or {}
     errors: list[str] = []
@@ -411,6 +481,8 @@ def check_indicators(indicators: Iterable[Indicator], maxima: Mapping[str, Decim
             errors.append(f"“{ind.name}”:{message}")
         if ind.method is Method.tasks and ind.code != TASKS_CODE:
             errors.append(f"“{ind.name}”按交办事项计算,其代码应为“{TASKS_CODE}”。")
+        if not ind.points:
+            errors.append(f"“{ind.name}”没有给任何一类单位设分值。")
         for profile, value in ind.points.items():
             if profile not in maxima:
                 errors.append(f"“{ind.name}”给“{labels.get(profile, profile)}”设了分值,但这类单位没有本项考评得分。")
@@ -426,7 +498,10 @@ def check_indicators(indicators: Iterable[Indicator], maxima: Mapping[str, Decim
 
 def missing_targets(indicators: Iterable[Indicator], unit_profiles: Mapping[UnitId, str],
                     targets: Mapping[tuple[str, UnitId], object]) -> list[tuple[Indicator, UnitId]]:
-    """(indicator, unit) pairs whose method needs a yearly target that is missing or not above 0."""
+    """(indicator, unit) pairs whose method needs a yearly target that is missing, not a number or not above 0.
+
+    附件2 六(一): “各考评单位要明确各项指标年度发展目标” — every assessed unit an indicator scores by completion
+    has its yearly target."""
     missing = []
     for ind in indicators:
         if not ind.method.needs_target:
@@ -434,6 +509,10 @@ def missing_targets(indicators: Iterable[Indicator], unit_profiles: Mapping[Unit
         for unit, profile in unit_profiles.items():
             if profile in ind.points:
                 value = targets.get((ind.code, unit))
-                if value is None or to_decimal(value) <= ZERO:
+                try:
+                    valid = value is not None and to_decimal(value) > ZERO
+                except (ScoringError, TypeError):
+                    valid = False
+                if not valid:
                     missing.append((ind, unit))
     return missing
