@@ -10,7 +10,7 @@ from app.core.audit import record_change
 from app.core.errors import PermissionDenied, ServiceError
 from app.extensions import db
 from app.scoring import engine
-from app.scoring.models import ScoreEntry
+from app.scoring.models import CriteriaBook, CriteriaIndicator, CriteriaStatus, ScoreEntry
 from app.scoring.quarters import check_period, require_open
 from app.scoring.year_rules import YearRules, assessed_units, load_year_rules
 
@@ -48,6 +48,20 @@ class EntryItem:
     note: str | None = None
 
 
+def governed_cells(year):
+    """{(assessor, sub_item)} of the year scored by a published 考评细则: their points are confirmed on the
+    indicator grid (`criteria_scoring.confirm_scores`), which writes the explanation beside them (one query)."""
+    return {(assessor, code) for assessor, code in db.session.execute(
+        sa.select(CriteriaBook.assessor, CriteriaIndicator.code)
+        .join(CriteriaBook, CriteriaBook.id == CriteriaIndicator.book_id)
+        .where(CriteriaBook.year == year, CriteriaBook.status == CriteriaStatus.published))}
+
+
+def criteria_path(year, quarter, assessor):
+    """Where an indicator's points are confirmed (the criteria grid's path; services do not build URLs)."""
+    return f"/scoring/{year}/q{quarter}/criteria/{assessor}"
+
+
 def cells_for_enterer(year_rules: YearRules, enterer_unit_id, units):
     """The (unit, assessor, sub_item, maximum) cells a unit enters for the quarter (computed ones excluded)."""
     cells = []
@@ -73,9 +87,13 @@ def entered_by_quarter(year, cells):
     return entered
 
 
-def enter_scores(actor, year, quarter, items: list[EntryItem]):
+def enter_scores(actor, year, quarter, items: list[EntryItem], criteria=False):
     """Enter or change scores, all or nothing. The actor's unit must be the cell's assessor; a value must lie
-    in 0..max with two decimals at most; less than full marks needs a note. Returns the number changed."""
+    in 0..max with two decimals at most; less than full marks needs a note. Returns the number changed.
+
+    A sub-item scored by a published 考评细则 is refused here and entered only through the indicator grid
+    (`criteria=True`, from `criteria_scoring.confirm_scores`, which has checked who may enter it: the assessor,
+    its co-assessor unit, the office's administrator for the office)."""
     year, quarter = check_period(year, quarter)
     if not actor.works_in_unit:
         raise PermissionDenied("只有考评单位的工作人员可以录入得分。")
@@ -84,6 +102,7 @@ def enter_scores(actor, year, quarter, items: list[EntryItem]):
     units = {u.id: u for u in assessed_units()}
     existing = {(e.unit_id, e.assessor, e.sub_item): e for e in db.session.scalars(
         sa.select(ScoreEntry).where(ScoreEntry.year == year, ScoreEntry.quarter == quarter))}
+    governed = governed_cells(year)
     errors, accepted, seen = [], [], set()
     for item in items:
         unit = units.get(item.unit_id)
@@ -106,7 +125,11 @@ def enter_scores(actor, year, quarter, items: list[EntryItem]):
         if computed:
             errors.append(f"{unit.name}的千百十办交办事项得分由系统按交办事项办结情况计算，不能手工录入。")
             continue
-        if year_rules.enterer_of(*key) != actor.unit_id:
+        if key in governed and not criteria:
+            errors.append(f"{unit.name}的“{assessor_name}·{item.sub_item}”按考评细则计分，不能在得分录入表中直接填写；"
+                          f"请在考评细则评分页面（{criteria_path(year, quarter, item.assessor)}）确认或改分。")
+            continue
+        if not criteria and year_rules.enterer_of(*key) != actor.unit_id:
             errors.append(f"您所在单位不负责{unit.name}的“{assessor_name}”考评，不能录入。")
             continue
         label = f"{unit.short_name}·{assessor_name}{('·' + item.sub_item) if item.sub_item else ''}"
