@@ -46,6 +46,7 @@ def demo_command(scale):
     """Create demo accounts and plausible demo data (idempotent)."""
     from app.auth.passwords import DEMO_PASSWORD
     from app.core.clock import today
+    from app.demo.criteria import seed_demo_criteria
     from app.demo.ledger import seed_demo_ledger
     from app.demo.meetings import seed_demo_meetings
     from app.demo.org import seed_demo_org
@@ -73,9 +74,16 @@ def demo_command(scale):
     if scale == "stress":
         seed_stress_ledger(today(), echo=click.echo)
         db.session.commit()
+    started = time.perf_counter()
+    criteria = seed_demo_criteria(today())  # before the scores: publishing changes rules no finalized quarter used
+    db.session.commit()
+    click.echo("演示考评细则：" + "，".join(f"{k} 新增 {v}" for k, v in criteria.items())
+               + f"，用时 {time.perf_counter() - started:.1f} 秒")
+    started = time.perf_counter()
     scores = seed_demo_scores(today())
     db.session.commit()
-    click.echo("演示考评：" + "，".join(f"{k} 新增 {v}" for k, v in scores.items()))
+    click.echo("演示考评：" + "，".join(f"{k} 新增 {v}" for k, v in scores.items())
+               + f"，用时 {time.perf_counter() - started:.1f} 秒")
     meetings = seed_demo_meetings(today())
     db.session.commit()
     click.echo("演示会议：" + "，".join(f"{k} {v}" for k, v in meetings.items()))

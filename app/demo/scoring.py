@@ -40,9 +40,11 @@ from app.auth.passwords import DEMO_PASSWORD
 from app.auth.services import create_user
 from app.core.calendar import get_calendar
 from app.core.clock import frozen_clock
+from app.demo import criteria as criteria_demo
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine
+from app.scoring.approvals import set_opinion
 from app.scoring.entries import EntryItem, enter_scores
 from app.scoring.models import ScoreEntry
 from app.scoring.reports import compute_quarter
@@ -218,9 +220,10 @@ def _note(assessor, unit, rng):
     return rng.choice(NOTES.get(key, DEFAULT_NOTES))
 
 
-def demo_entry_values(year_rules, units, year, quarter):
+def demo_entry_values(year_rules, units, year, quarter, scored=frozenset()):
     """{(unit id, assessor, sub_item): (value, note)} for every manual cell of the quarter: deterministic,
-    near full marks with a reason where below. Each unit has a level for the year and varies by quarter."""
+    near full marks with a reason where below. Each unit has a level for the year and varies by quarter.
+    `scored`: (assessor, sub_item) cells of published 考评细则, confirmed on their grid instead (app.demo.criteria)."""
     levels = random.Random(f"levels-{year}")
     rng = random.Random(f"entries-{year}-{quarter}")
     values = {}
@@ -229,7 +232,7 @@ def demo_entry_values(year_rules, units, year, quarter):
         if unit.name == LOW_UNIT:
             level = Decimal("0.80")
         for assessor, sub_item, maximum, computed in year_rules.entry_cells(unit.id):
-            if computed:
+            if computed or (assessor, sub_item) in scored:
                 continue
             if rng.random() < 0.18:
                 value = maximum
@@ -262,7 +265,7 @@ def _shift(cells, maxima, delta, unit, rng):
     return cells
 
 
-def engineer_ties(year_rules, units, values, office, year):
+def engineer_ties(year_rules, units, values, office, year, scored=frozenset()):
     """Give a pair of units in each TIE_PAIRS group identical quarterly scores: the second unit's entries are
     the first's, shifted by the difference of their office components (zero when neither has tasks).
     `values`: {quarter: demo_entry_values}, changed in place; `office`: {quarter: {unit id: Decimal}}.
@@ -284,7 +287,7 @@ def engineer_ties(year_rules, units, values, office, year):
             pairs.insert(0, (by_name[preferred[0]], by_name[preferred[1]]))
         for a, b in pairs:
             maxima = {(assessor, sub): maximum for assessor, sub, maximum, computed in year_rules.entry_cells(a.id)
-                      if not computed}
+                      if not computed and (assessor, sub) not in scored}
             shifted = {}
             for q in values:
                 cells = {(assessor, sub): values[q][(a.id, assessor, sub)] for assessor, sub in maxima}
@@ -468,7 +471,11 @@ class _Seeder:
 
     def finalize(self, q: _Quarter):
         self.at(q.evaluated_on, 16 * 60)
-        finalize_quarter(self.admin, q.year, q.quarter, q.evaluated_on)
+        # the office's 考评意见 goes to the leadership group with the results; the 审定 is recorded the same day
+        set_opinion(self.admin, q.year, q.quarter, f"{q.year}年第{q.quarter}季度各考评单位得分已录入完整、经核对无误，"
+                    "建议按此结果审定；各组末位单位在季度讲评会上作出说明。", q.evaluated_on)
+        finalize_quarter(self.admin, q.year, q.quarter, q.evaluated_on, approved_on=q.evaluated_on,
+                         doc_number=f"潭千百十〔{q.year}〕{q.quarter}号")
         self.created["finalized"] += 1
 
     def partial(self, year_rules, values):
@@ -504,12 +511,15 @@ class _Seeder:
         ensure_year_rules(self.admin, year)
         year_rules = load_year_rules(year)
         units = [u for u in self.units if u.id in year_rules.unit_profiles]
-        values = {q.quarter: demo_entry_values(year_rules, units, year, q.quarter) for q in quarters}
+        scored = criteria_demo.scored_cells(year)  # indicators of published 考评细则: confirmed on their grid
+        values = {q.quarter: demo_entry_values(year_rules, units, year, q.quarter, scored) for q in quarters}
         office = {q.quarter: self.office_components(year_rules, q) for q in quarters}
-        ties = engineer_ties(year_rules, units, values, office, year)
+        ties = engineer_ties(year_rules, units, values, office, year, scored)
         for q in quarters:
             cells = self.partial(year_rules, values[q.quarter]) if q.partial else values[q.quarter]
             self.enter(year_rules, q, cells)
+            self.created["entries"] += criteria_demo.confirm_quarter(self, q.year, q.quarter, q.evaluated_on,
+                                                                     partial=q.partial)
             if q.finalize:
                 self.finalize(q)
         return ties
