@@ -29,7 +29,7 @@ from app.core.excel import (
 )
 from app.scoring import engine
 from app.scoring.engine import decimal_text as fmt
-from app.scoring.entries import EntryItem, cells_for_enterer
+from app.scoring.entries import EntryItem, cells_for_enterer, criteria_path, governed_cells
 from app.scoring.models import ScoreEntry
 from app.scoring.queries import quarter_entries
 from app.scoring.year_rules import assessed_units
@@ -68,6 +68,8 @@ class GridCell:
     maximum: Decimal
     entry: ScoreEntry | None = None
     sub_name: str = ""
+    governed: bool = False  # scored by a published 考评细则: confirmed on the indicator grid, read-only here
+    criteria_url: str | None = None
 
     @property
     def label(self):
@@ -120,6 +122,11 @@ class EntryGrid:
     def entered(self):
         return sum(1 for cell in self.cells if cell.entry is not None)
 
+    @property
+    def typed_cells(self):
+        """The cells typed on this grid or its Excel file (not those a 考评细则 scores)."""
+        return [cell for cell in self.cells if not cell.governed]
+
     def groups(self):
         """[(group label, rows)] in unit order, for section headings."""
         sections = []
@@ -139,9 +146,10 @@ def entry_grid(year_rules, year, quarter, enterer) -> EntryGrid:
     """The enterer's cells for the quarter with the current entries (two queries)."""
     cells = cells_for_enterer(year_rules, enterer.id, assessed_units())
     assessors = {assessor for _, assessor, _, _ in cells}
-    entries = {}
+    entries, governed = {}, set()
     if cells:
         entries = quarter_entries(year, quarter, assessors)
+        governed = governed_cells(year)
     columns, rows = {}, {}
     for unit, assessor, sub_item, maximum in cells:
         sub_name = ""
@@ -152,8 +160,9 @@ def entry_grid(year_rules, year, quarter, enterer) -> EntryGrid:
                                     GridColumn(assessor, sub_item, item_label(assessor, sub_name)))
         column.maxima.add(maximum)
         row = rows.setdefault(unit.id, GridRow(unit, {}))
+        ruled = (assessor, sub_item) in governed
         row.cells[column.key] = GridCell(unit, assessor, sub_item, maximum, entries.get((unit.id, assessor, sub_item)),
-                                         sub_name)
+                                         sub_name, ruled, criteria_path(year, quarter, assessor) if ruled else None)
     return EntryGrid(year, quarter, enterer, list(columns.values()), list(rows.values()))
 
 
@@ -186,7 +195,7 @@ def grid_workbook(grid: EntryGrid) -> bytes:
                    number_format="0.00" if key in ("maximum", "value") else None,
                    alignment=WRAP if key in ("unit", "item", "note") else None) for key, _, _, _ in COLUMNS]
     row_number = 4
-    for number, cell in enumerate(grid.cells, start=1):
+    for number, cell in enumerate(grid.typed_cells, start=1):
         entry = cell.entry
         values = (number, cell.unit.name, cell.label, engine.quantize_score(cell.maximum),
                   entry.value if entry else None, entry.note if entry else None,

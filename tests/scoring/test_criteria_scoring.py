@@ -25,24 +25,17 @@ from app.scoring.criteria_defaults import DEFAULT_INDICATORS
 from app.scoring.entries import EntryItem, enter_scores
 from app.scoring.models import (
     CriteriaActual,
-    CriteriaBook,
-    CriteriaIndicator,
-    CriteriaMethod,
     CriteriaScore,
-    CriteriaSource,
-    CriteriaStatus,
-    CriteriaTarget,
     QuarterStatus,
     ScoreEntry,
     ScoringQuarter,
 )
 from app.scoring.reports import compute_quarter
-from app.scoring.year_rules import assessed_units, load_year_rules, save_rules
 from tests.factories import unit
+from tests.scoring import matrix_criteria_entry
 
 YEAR, QUARTER = 2026, 1
 ON = date(2026, 3, 10)
-NEEDS_TARGET = ("linear", "steps", "rank")
 
 
 @pytest.fixture(autouse=True)
@@ -51,38 +44,7 @@ def _frozen(clock):
 
 
 def publish(admin, assessor, indicators=None, targets=None, co_assessors=None, year=YEAR, shares=None):
-    """A published book of `assessor` (the annex-2 default indicators unless given) with a yearly target for
-    every unit an indicator needs one for (`targets`: {(code, unit name): value}, else 100), and the year's rules
-    rewritten with the indicators as the component's sub-items. Returns the book."""
-    defs = list(indicators if indicators is not None else DEFAULT_INDICATORS[assessor])
-    data = load_year_rules(year).to_data()
-    profiles = {p["code"]: p for p in data["rules"]["profiles"]}
-    book = CriteriaBook(year=year, assessor=assessor, version=1, status=CriteriaStatus.published,
-                        quarter_shares=shares or ["25", "50", "75", "100"], doc_number="潭千百十发〔2026〕1号")
-    db.session.add(book)
-    units = {u.id: u for u in assessed_units()}
-    year_rules = load_year_rules(year)
-    for position, d in enumerate(defs):
-        row = CriteriaIndicator(code=d.code, name=d.name, sort_order=position, method=CriteriaMethod(d.method),
-                                params=dict(d.params), source=CriteriaSource(d.source), ledger_key=d.ledger_key,
-                                measure_unit=d.measure_unit, points=dict(d.points))
-        book.indicators.append(row)
-        if d.method in NEEDS_TARGET:
-            for unit_id, profile in year_rules.unit_profiles.items():
-                comp = year_rules.profile_of(unit_id).component(assessor)
-                if profile in d.points and comp is not None:
-                    value = (targets or {}).get((d.code, units[unit_id].name), 100)
-                    row.targets.append(CriteriaTarget(unit_id=unit_id, value=Decimal(str(value))))
-    for code, profile in profiles.items():
-        comp = next((c for c in profile["components"] if c["assessor"] == assessor), None)
-        subs = [{"code": d.code, "name": d.name, "maximum": d.points[code]} for d in defs if code in d.points]
-        if comp is not None and subs:
-            comp["sub_items"] = subs
-    for key, name in (co_assessors or {}).items():
-        data["sub_item_assessors"][f"{assessor}.{key}"] = unit(name).id
-    save_rules(admin, year, data, f"测试：发布{assessor}考评细则")
-    db.session.flush()
-    return book
+    return matrix_criteria_entry.publish(admin, year, assessor, indicators, targets, co_assessors, shares)
 
 
 def only(*codes, assessor="miit"):

@@ -160,8 +160,9 @@ def entry_excel(year, quarter):
     year_rules = load_year_rules(year)
     enterer, _ = _enterer(year_rules, allow_other=True)
     grid = entry_grid(year_rules, year, quarter, enterer)
-    if not grid.cells:
-        flash(f"{enterer.name}在{year}年第{quarter}季度没有需要录入的得分。", "info")
+    if not grid.typed_cells:
+        flash(f"{enterer.name}在{year}年第{quarter}季度没有需要在录入表中填写的得分"
+              f"{'（按考评细则计分的指标请在考评细则评分页面确认）' if grid.cells else ''}。", "info")
         return redirect(url_for(".entry", year=year, quarter=quarter))
     return send_file(io.BytesIO(grid_workbook(grid)), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(grid_filename(grid), fallback="考评得分录入表.xlsx"))
