@@ -1,7 +1,12 @@
 """Assessment (考核评价): rules, entries, the pure engine and results."""
 
 from app.reminders.registry import register_rule, register_scan
-from app.scoring.reminders import recheck_policy_rates, recheck_scoring_entry, scoring_reminders
+from app.scoring.reminders import (
+    recheck_assessment_rules,
+    recheck_policy_rates,
+    recheck_scoring_entry,
+    scoring_reminders,
+)
 
 
 def register(app):
@@ -9,5 +14,5 @@ def register(app):
     register_scan(app, scoring_reminders)
     register_rule(app, "scoring_entry", "季度考评得分录入", recheck_scoring_entry)
     register_rule(app, "annual_results", "年度考评结果")
-    register_rule(app, "assessment_rules", "年度考评细则报送")
+    register_rule(app, "assessment_rules", "年度考评细则（报送、审核、发布）", recheck_assessment_rules)
     register_rule(app, "policy_rates", "政策兑现情况考评", recheck_policy_rates)
