@@ -53,6 +53,7 @@ from app.scoring.year_rules import assessed_units, load_year_rules
 REASON_MAX = 1000
 SOURCE_NOTE_MAX = 200
 ACTUAL_PLACES = Decimal("0.0001")
+COMPLETION_LIMIT = Decimal("1e10")  # criteria_scores.completion is Numeric(12, 2)
 RATE_KEYS = {"rate:start": "start_rate", "rate:invest": "invest_rate", "rate:funds": "funds_rate"}
 # Methods whose points the assessor confirms from a computed value (manual: the assessor gives them; tasks: the
 # report computes them).
@@ -484,8 +485,10 @@ def confirm_scores(actor, year, quarter, assessor, items: Iterable[ScoreItem], o
             db.session.add(row)
         elif before == after:
             continue
-        row.book_id, row.actual, row.target, row.completion = sheet.book.id, _store(cell.actual), \
-            _store(cell.target), cell.completion
+        row.book_id, row.actual, row.target = sheet.book.id, _store(cell.actual), _store(cell.target)
+        # a completion beyond the column (a tiny target) is kept as the page shows it: not stored
+        row.completion = cell.completion if cell.completion is not None and abs(cell.completion) < COMPLETION_LIMIT \
+            else None
         row.rank, row.computed, row.maximum, row.value = cell.rank, cell.computed, cell.maximum, value
         row.overridden, row.reason, row.confirmed_by_id = overridden, reason, actor.id
         changed.append((row, before, after, cell))

@@ -279,3 +279,13 @@ def test_completion_summary_lists_the_units_short_of_their_points(user):
     assert rd["units"] == 5 + 6
     short = {name: (completion, shortfall) for name, completion, shortfall in rd["short"]}
     assert short["湘潭县人民政府"] == (Decimal("80.00"), Decimal("1.00"))
+
+
+def test_a_completion_too_large_for_its_column_is_confirmed_without_storing_it(user):
+    publish(user("admin"), "most", targets={("rd", "湘潭县人民政府"): "0.0004"})
+    enter_actual("most", "rd", "湘潭县人民政府", "99999999999")  # of a quarter target of 0.0001
+    county = unit("湘潭县人民政府").id
+    assert cs.confirm_scores(user("kjj"), YEAR, QUARTER, "most", [cs.ScoreItem(county, "rd", "5")], ON) == 1
+    db.session.flush()
+    score = db.session.scalar(sa.select(CriteriaScore))
+    assert (score.value, score.completion, score.actual) == (Decimal("5.00"), None, Decimal("99999999999"))
