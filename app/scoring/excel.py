@@ -16,6 +16,8 @@ from app.core.excel import (
     BODY,
     BOLD,
     BORDER,
+    HEADER,
+    HEADER_FILL,
     LEFT_WRAP,
     RIGHT,
     TABLE_HEADER_ROW,
@@ -24,6 +26,7 @@ from app.core.excel import (
     fit_row_height,
     merge_cells,
     new_workbook,
+    page_setup,
     save_workbook,
     sheet_title,
     table_header,
@@ -157,3 +160,56 @@ def year_workbook(page) -> bytes:
         last = _notes(ws, row_no, page.notes, ncols, sum(widths))
         table_print_setup(ws, ncols, last)
     return save_workbook(wb)
+
+
+# --- a result sheet of a unit reported upward (附件2 五(一)3) ---------------------------------------------------
+
+def result_sheet_workbook(sheet) -> bytes:
+    """One unit's annual result (`pages.ResultSheet`) on one A4 portrait sheet: the title, the unit, its four
+    quarterly scores, the annual score, its standing and points, the 审定 (date and 文号) and where it is sent."""
+    wb = new_workbook(sheet.title)
+    ws = wb.create_sheet(sheet_title(sheet.name, set()))
+    widths = (22, 40)
+    ws.set_width(1, widths[0])
+    ws.set_width(2, widths[1])
+    title_rows(ws, sheet.title, f"单位：{sheet.name}（{sheet.group_label}）", 2)
+    lines = [(name, value) for name, value in sheet.quarter_lines]
+    lines.append(("考评得分" if sheet.province_first else "年度得分", sheet.annual))
+    if sheet.province_first:
+        lines.append(("年度得分（调整后）", sheet.score))
+    lines.append(("排名与等次", sheet.standing))
+    lines.append((f"{'千百十工程得分' if sheet.ranked else '等次得分'}（满分{sheet.points_total}分）", sheet.points))
+    lines.append(("领导小组审定", "，".join(x for x in (
+        sheet.approved_on.isoformat() if sheet.approved_on else None, sheet.doc_number) if x) or "—"))
+    lines.append(("报送", f"{sheet.target_label}：{sheet.sent_to}"))
+    if sheet.sent_on:
+        lines.append(("报送日期", sheet.sent_on.isoformat() + (f"（{sheet.sent_doc_number}）"
+                                                              if sheet.sent_doc_number else "")))
+    row_no = TABLE_HEADER_ROW
+    write_cell(ws, row_no, 1, "项目", font=HEADER, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    write_cell(ws, row_no, 2, "内容", font=HEADER, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    for label, value in lines:
+        row_no += 1
+        write_cell(ws, row_no, 1, label, font=BODY, alignment=WRAP_TOP, border=BORDER)
+        if isinstance(value, str) and _is_score(value):
+            write_score(ws, row_no, 2, value, bold=label.startswith(("年度得分", "千百十", "等次得分")))
+        elif value is None:
+            write_score(ws, row_no, 2, None)
+        else:
+            write_cell(ws, row_no, 2, value, font=BODY, alignment=WRAP_TOP, border=BORDER)
+        fit_row_height(ws, row_no, [(label, widths[0]), (str(value or ""), widths[1])])
+    notes = [f"{sheet.opinion.line}"] if sheet.opinion else []
+    notes.append("依据《湘潭市产业强市“千百十”工程考核评价办法》（附件2）五(一)3，本单位年度考评结果"
+                 f"{sheet.target_label}。")
+    last = _notes(ws, row_no, notes, 2, sum(widths))
+    page_setup(ws, landscape=False)
+    ws.print_area(last, 2)
+    return save_workbook(wb)
+
+
+def _is_score(text):
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True

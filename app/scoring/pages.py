@@ -111,6 +111,42 @@ class Reopening:
 
 
 @dataclass
+class Opinion:
+    """The office's 考评意见 on a period's results, as a snapshot keeps it (see approvals.opinion_json)."""
+
+    text: str
+    on: date | None
+    by: str | None
+
+    @property
+    def line(self):
+        when = f"（{self.on.isoformat()}" + (f"，{self.by}" if self.by else "") + "）" if self.on else ""
+        return f"千百十办考评意见{when}：{self.text}"
+
+
+def opinion_of(data):
+    """An Opinion from a snapshot's dict or a ResultOpinion row; None for none."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        on = data.get("opinion_on")
+        return Opinion(data.get("opinion") or "", date.fromisoformat(on) if on else None, data.get("by"))
+    return Opinion(data.opinion or "", data.opinion_on, data.opinion_by.display_name if data.opinion_by else None)
+
+
+def approval_text(approved_on, doc_number):
+    """“领导小组审定：2026-04-15，潭千百十〔2026〕5号”, or None before the 审定."""
+    if approved_on is None and not doc_number:
+        return None
+    parts = ([approved_on.isoformat()] if approved_on else []) + ([doc_number] if doc_number else [])
+    return f"领导小组审定：{'，'.join(parts)}"
+
+
+def _iso_date(value):
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass
 class QuarterPage:
     year: int
     quarter: int
@@ -125,10 +161,17 @@ class QuarterPage:
     incomplete_count: int
     blend_notes: list
     task_settings: str
+    approved_on: date | None = None  # the leadership group's 审定 (finalized quarters)
+    doc_number: str | None = None
+    opinion: Opinion | None = None  # the office's 考评意见 (frozen with the quarter once finalized)
 
     @property
     def title(self):
         return quarter_title(self.year, self.quarter)
+
+    @property
+    def approval(self):
+        return approval_text(self.approved_on, self.doc_number) if self.is_finalized else None
 
     @property
     def name(self):
@@ -151,8 +194,10 @@ class QuarterPage:
     def status_detail(self):
         if self.is_finalized:
             who = [f"审定人：{self.finalized_by}"] if self.finalized_by else []
-            when = [f"审定时间：{localtime(self.finalized_at)}"] if self.finalized_at else []
-            return "，".join(who + when + [f"评价日期 {self.evaluated_on.isoformat()}"]) + f"；{self.rules_text}"
+            when = [f"录入时间：{localtime(self.finalized_at)}"] if self.finalized_at else []
+            approval = [self.approval] if self.approval else []
+            return "，".join(approval + who + when + [f"评价日期 {self.evaluated_on.isoformat()}"]) + \
+                f"；{self.rules_text}"
         return f"截至 {self.evaluated_on.isoformat()} 计算的暂定结果；{self.rules_text}"
 
     @property
@@ -163,6 +208,8 @@ class QuarterPage:
     def notes(self) -> list:
         """The 注 lines under the published table."""
         out = [f"状态：{self.status_text}。"]
+        if self.opinion is not None:
+            out.append(self.opinion.line)
         out += [f"{line}。" for line in self.blend_notes]
         if not self.complete:
             out.append(f"{self.incomplete_count} 个单位得分未录入完整，缺项按 0 分计，结果为暂定。")
@@ -269,8 +316,9 @@ def _blend_notes(report, rules):
             for b in rules.blends if b.target in names and b.source in names]
 
 
-def quarter_page(report, state, rules) -> QuarterPage:
-    """The page model of a quarter's report (live or the finalized snapshot)."""
+def quarter_page(report, state, rules, opinion=None) -> QuarterPage:
+    """The page model of a quarter's report (live or the finalized snapshot). A finalized quarter shows the 审定
+    and the 考评意见 its snapshot froze; an open one the current `opinion` (a ResultOpinion row, or None)."""
     finalized = report["status"] == "finalized"
     finalized_at = state.finalized_at if state is not None and state.finalized_at else (
         datetime.fromisoformat(report["finalized_at"]) if report.get("finalized_at") else None)
@@ -281,7 +329,10 @@ def quarter_page(report, state, rules) -> QuarterPage:
         evaluated_on=date.fromisoformat(report["evaluated_on"]), rule_version=report["rule_version"],
         finalized_by=by, finalized_at=finalized_at if finalized else None, reopenings=_reopenings(state),
         groups=_group_tables(report, rules), complete=report["complete"], incomplete_count=incomplete,
-        blend_notes=_blend_notes(report, rules), task_settings=task_settings_text(rules))
+        blend_notes=_blend_notes(report, rules), task_settings=task_settings_text(rules),
+        approved_on=_iso_date(report.get("approved_on")) or (state.approved_on if finalized and state else None),
+        doc_number=report.get("doc_number") or (state.doc_number if finalized and state else None),
+        opinion=opinion_of(report.get("opinion")) if finalized else opinion_of(opinion))
 
 
 # --- the year ---------------------------------------------------------------------------------------------
@@ -348,6 +399,12 @@ class QuarterStatus(_QuarterLabels):
     finalized_at: datetime | None
     evaluated_on: date | None
     reopenings: list
+    approved_on: date | None = None
+    doc_number: str | None = None
+
+    @property
+    def approval(self):
+        return approval_text(self.approved_on, self.doc_number)
 
 
 @dataclass
@@ -361,14 +418,38 @@ class YearPage:
     groups: list
     rule_notes: list
     in_progress: bool = False  # quarters still to come: the 不合格 threshold is not applied yet
+    frozen: bool = False  # the leadership group approved the year: the figures are the frozen snapshot
+    approved_on: date | None = None
+    doc_number: str | None = None
+    finalized_by: str | None = None
+    finalized_at: datetime | None = None
+    opinion: Opinion | None = None
+    annual_reopenings: list = ()  # Reopening
 
     @property
     def title(self):
         return year_title(self.year)
 
     @property
+    def approval(self):
+        return approval_text(self.approved_on, self.doc_number) if self.frozen else None
+
+    @property
+    def frozen_text(self):
+        if not self.frozen:
+            return None
+        who = f"，由{self.finalized_by}于 {localtime(self.finalized_at)} 录入" if self.finalized_by and \
+            self.finalized_at else ""
+        return (f"年度考评结果已经{self.approval}{who}；结果已冻结，此后政策兑现率、排名第一设置、不合格决定或规则的"
+                "变化不再改变本页数字，更正须说明理由重新打开。")
+
+    @property
     def notes(self) -> list:
         out = []
+        if self.frozen:
+            out.append(self.frozen_text)
+        if self.opinion is not None:
+            out.append(self.opinion.line)
         if not self.complete:
             pending = "、".join(f"{q.name}（{q.label}）" for q in self.quarters if q.status != "finalized")
             out.append(f"暂定结果：{pending}尚未审定，录入中的季度按 {self.evaluated_on.isoformat()} 计算，"
@@ -381,6 +462,7 @@ class YearPage:
         out += self.rule_notes
         for q in self.quarters:
             out += [f"{q.name}曾于{r.text}。" for r in q.reopenings]
+        out += [f"年度考评结果曾于{r.text}。" for r in self.annual_reopenings]
         return out
 
 
@@ -418,11 +500,14 @@ def _quarter_statuses(report, states):
         finalized = status == "finalized" and state is not None
         out.append(QuarterStatus(
             q, status, state.finalized_by.display_name if finalized and state.finalized_by else None,
-            state.finalized_at if finalized else None, state.evaluated_on if finalized else None, _reopenings(state)))
+            state.finalized_at if finalized else None, state.evaluated_on if finalized else None, _reopenings(state),
+            state.approved_on if finalized else None, state.doc_number if finalized else None))
     return out
 
 
-def year_page(report, states, rules) -> YearPage:
+def year_page(report, states, rules, opinion=None, reopenings=()) -> YearPage:
+    """The page model of the annual report: live, or frozen (status "frozen": the 审定, finalizer and 考评意见 are
+    the snapshot's). `opinion`: the year's ResultOpinion row shown while open; `reopenings`: AnnualReopening rows."""
     groups = []
     for group in UnitGroup:
         members = sorted((r for r in report["units"] if r["group"] == group.value), key=lambda r: r["rank"])
@@ -439,9 +524,18 @@ def year_page(report, states, rules) -> YearPage:
             quota = "、".join(f"{g.label}{n}" for g, n in zip(engine.QUOTA_GRADES, counts, strict=True))
         total = rules.rank_points_total if ranked else rules.grade_points_total
         groups.append(YearGroup(group, rows, ranked, plain(total), quota))
+    frozen = report.get("status") == "frozen"
     return YearPage(report["year"], date.fromisoformat(report["evaluated_on"]), report["province_first"],
                     report["complete"], report["rule_version"], _quarter_statuses(report, states), groups,
-                    _year_rule_notes(rules), report.get("in_progress", False))
+                    _year_rule_notes(rules), report.get("in_progress", False), frozen=frozen,
+                    approved_on=_iso_date(report.get("approved_on")) if frozen else None,
+                    doc_number=report.get("doc_number") if frozen else None,
+                    finalized_by=report.get("finalized_by") if frozen else None,
+                    finalized_at=datetime.fromisoformat(report["finalized_at"]) if frozen and
+                    report.get("finalized_at") else None,
+                    opinion=opinion_of(report.get("opinion") if frozen else opinion),
+                    annual_reopenings=[Reopening(r.at, r.by.display_name if r.by else "（未知）", r.reason)
+                                       for r in reopenings])
 
 
 # --- a unit's own page ------------------------------------------------------------------------------------
@@ -590,3 +684,71 @@ def explanation(unit, report, row, rules, tasks) -> Explanation:
         component_maximum=plain(whole) if sub_item else None, has_tasks=office["has_tasks"],
         weight_total=plain(office["weight_total"]), earned=plain(office["earned"]), lines=lines,
         settings=task_settings_text(rules), period=engine.quarter_dates(report["year"], report["quarter"]))
+
+
+# --- a result sheet of a unit reported upward (附件2 五(一)3) -------------------------------------------------------
+
+@dataclass
+class ResultSheet:
+    year: int
+    unit_id: int
+    name: str
+    group_label: str
+    ranked: bool  # a county or park: points by rank (else a 市直 group: grade)
+    group_size: int
+    quarters: list  # four two-place strings or None
+    annual: str  # the assessed annual score
+    score: str  # the one that counts (full marks under the province-first override)
+    province_first: bool
+    rank: int
+    grade: str | None
+    points: str
+    points_total: str
+    approved_on: date | None
+    doc_number: str | None
+    target_label: str  # “报送上级主管部门”
+    sent_to: str  # the department or company it goes to (the dispatch's, else the default)
+    sent_on: date | None
+    sent_doc_number: str | None
+    opinion: Opinion | None
+
+    @property
+    def title(self):
+        return f"{TITLE_PREFIX}{self.year}年度考评结果"
+
+    @property
+    def quarter_lines(self):
+        return [(QUARTER_NAMES[q], self.quarters[q - 1]) for q in (1, 2, 3, 4)]
+
+    @property
+    def standing(self):
+        """“第 3 名（共 23 家）” and the grade for a 市直 unit."""
+        rank = f"{self.group_label}第 {self.rank} 名（共 {self.group_size} 家）"
+        return f"{rank}，等次：{self.grade}" if self.grade else rank
+
+    @property
+    def approval(self):
+        return approval_text(self.approved_on, self.doc_number)
+
+    @property
+    def filename(self):
+        return f"{self.year}年度考评结果-{self.name}.xlsx"
+
+
+def result_sheet(report, sheet_unit, rules) -> ResultSheet:
+    """The result sheet of one unit of a frozen annual report (`sheet_unit`: approvals.SheetUnit)."""
+    row = sheet_unit.row
+    group = UnitGroup(row["group"])
+    ranked = group in RANKED
+    dispatch = sheet_unit.dispatch
+    return ResultSheet(
+        year=report["year"], unit_id=row["unit_id"], name=row["name"], group_label=group.label, ranked=ranked,
+        group_size=sum(1 for r in report["units"] if r["group"] == row["group"]), quarters=row["quarters"],
+        annual=row["assessed_score"], score=row["score"], province_first=report["province_first"], rank=row["rank"],
+        grade=row["grade_label"], points=row["points"],
+        points_total=plain(rules.rank_points_total if ranked else rules.grade_points_total),
+        approved_on=_iso_date(report.get("approved_on")), doc_number=report.get("doc_number"),
+        target_label=row["report_label"] or sheet_unit.target_label,
+        sent_to=dispatch.sent_to if dispatch else sheet_unit.default_sent_to,
+        sent_on=dispatch.sent_on if dispatch else None, sent_doc_number=dispatch.doc_number if dispatch else None,
+        opinion=opinion_of(report.get("opinion")))

@@ -1,7 +1,9 @@
 """The quarter's and the year's results as JSON-ready reports (scores as two-place strings): inputs loaded in a
 few aggregate queries (units, entries, task facts, rates, decisions) and handed to `app.scoring.engine`. A
 finalized quarter's report is the frozen snapshot stored with it, so later changes to tasks or rules never
-alter it silently; an open quarter's is computed live as of an evaluation date.
+alter it silently; an open quarter's is computed live as of an evaluation date. Likewise the year: once the
+leadership group has approved the annual results (app.scoring.approvals.finalize_year) `year_report` is the frozen
+annual snapshot, which later changes to policy rates, the province-first flag, 不合格 decisions or rules never move.
 """
 
 import dataclasses
@@ -246,9 +248,26 @@ def year_quarter_reports(year, evaluated_on: date):
             for q in (1, 2, 3, 4)}
 
 
-def year_report(year, evaluated_on: date, quarters=None):
-    """The annual results: finalized quarters from their snapshots, open ones computed live (and marked).
-    `quarters` may pass the `year_quarter_reports` a page has already computed, so they are not computed twice."""
+def frozen_year_report(year):
+    """The year's frozen annual report (status "frozen"), or None while the year is not approved. JSON turned the
+    quarters' keys into strings; they are integers again here, as in the live report."""
+    setting = db.session.get(YearSetting, year)
+    if setting is None or setting.annual_finalized_at is None or not setting.annual_snapshot:
+        return None
+    report = dict(setting.annual_snapshot, status="frozen")
+    report["quarter_status"] = {int(q): status for q, status in report["quarter_status"].items()}
+    return report
+
+
+def year_report(year, evaluated_on: date, quarters=None, live=False):
+    """The annual results. A frozen year (approved by the leadership group) is its snapshot, whatever changed
+    since; else finalized quarters from their snapshots, open ones computed live (and marked). `live` computes
+    even a frozen year afresh (what freezing stores). `quarters` may pass the `year_quarter_reports` a page has
+    already computed, so they are not computed twice."""
+    if not live:
+        frozen = frozen_year_report(year)
+        if frozen is not None:
+            return frozen
     year_rules = load_year_rules(year)
     units = [u for u in assessed_units() if u.id in year_rules.unit_profiles]
     if quarters is None:  # the same figures as year_quarter_reports, from aggregates (no line per task)
@@ -288,11 +307,12 @@ def year_report(year, evaluated_on: date, quarters=None):
             "complete": complete[unit.id],
         })
     return {
-        "year": year, "evaluated_on": evaluated_on.isoformat(), "province_first": province_first,
+        "year": year, "evaluated_on": evaluated_on.isoformat(), "province_first": province_first, "status": "open",
         "quarter_status": {q: (rep["status"] if rep else "future") for q, rep in quarters.items()},
         "in_progress": in_progress,
         "units": rows,
         "quotas": {str(g): list(v) for g, v in result.quotas.items()},
         "complete": result.complete and all(rep and rep["status"] == "finalized" for rep in quarters.values()),
         "rule_version": year_rules.version.version if year_rules.version else None,
+        "rule_set_id": year_rules.version.id if year_rules.version else None,
     }

@@ -1,5 +1,6 @@
 """The year's inputs besides scores, entered by the office: the counties' and parks' policy fulfilment rates,
-the province-first flag, and the leadership group's 不合格 decisions."""
+the province-first flag, and the leadership group's 不合格 decisions. None of them may change while the year's
+annual results are frozen (approved by the leadership group, see app.scoring.approvals): `require_year_open`."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,9 +16,24 @@ from app.scoring.models import FailDecision, PolicyRate, YearSetting
 from app.scoring.quarters import REASON_TEXT_MAX
 
 
+def year_frozen(year) -> bool:
+    """Whether the year's annual results have been approved and frozen (YearSetting.annual_finalized_at)."""
+    setting = db.session.get(YearSetting, year)
+    return bool(setting is not None and setting.annual_finalized_at is not None)
+
+
+def require_year_open(year, what="年度考评的输入"):
+    """Refuse a change to the year's inputs while its annual results are frozen."""
+    if year_frozen(year):
+        raise ServiceError(f"{year}年度考评结果已经领导小组审定并冻结，不能再修改{what}；如需更正，"
+                           "请由千百十办在年度考评结果页说明理由，重新打开年度结果后再修改。",
+                           code="year_frozen", status=409)
+
+
 def set_policy_rate(actor, year, unit, raw_rate, note=None):
     if not actor.is_admin:
         raise PermissionDenied("只有千百十办可以录入政策兑现率。")
+    require_year_open(year, "政策兑现率")
     if unit is None or unit.group is None or unit.group.value not in ("county", "park1", "park2"):
         raise ServiceError("政策兑现率只适用于县市区和园区。", field="unit_id")
     text = str(raw_rate).strip().rstrip("%") if raw_rate is not None else ""
@@ -45,6 +61,7 @@ def set_policy_rate(actor, year, unit, raw_rate, note=None):
 def set_province_first(actor, year, flag: bool, note=None):
     if not actor.is_admin:
         raise PermissionDenied("只有千百十办可以设置该项。")
+    require_year_open(year, "“省真抓实干督查激励排名第一”的设置")
     setting = db.session.get(YearSetting, year)
     before = {"province_first": setting.province_first} if setting else None
     if setting is None:
@@ -60,6 +77,7 @@ def set_province_first(actor, year, flag: bool, note=None):
 def record_fail_decision(actor, year, unit, reason, decided_on: date):
     if not actor.is_admin:
         raise PermissionDenied("只有千百十办可以录入领导小组的不合格决定。")
+    require_year_open(year, "不合格决定")
     if unit is None or unit.group is None or unit.group.value not in ("promotion", "support"):
         raise ServiceError("“不合格”等次只适用于市直单位和相关企业。", field="unit_id")
     reason = multi_line(reason, "理由", REASON_TEXT_MAX, field="reason")
@@ -79,6 +97,7 @@ def record_fail_decision(actor, year, unit, reason, decided_on: date):
 def delete_fail_decision(actor, row, reason):
     if not actor.is_admin:
         raise PermissionDenied("只有千百十办可以撤销不合格决定。")
+    require_year_open(row.year, "不合格决定")
     reason = multi_line(reason, "理由", REASON_TEXT_MAX, field="reason")
     if not reason:
         raise ServiceError("撤销不合格决定必须说明理由。", field="reason")

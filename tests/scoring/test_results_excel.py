@@ -11,11 +11,12 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.scoring.models import ScoreEntry
-from app.scoring.services import finalize_quarter, reopen_quarter
+from app.scoring.services import reopen_quarter
 from app.scoring.year_rules import ensure_year_rules
 from tests.factories import account
 from tests.factories import unit as unit_named
 from tests.scoring.test_results_views import QUARTER_URL, YEAR, build_quarter, fill_entries
+from tests.scoring.test_services import approve
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEETS = ["县市区组", "一类园区组", "二类园区组", "市直·产业推进单位", "市直·服务保障单位"]
@@ -146,7 +147,7 @@ def test_finalized_export_keeps_the_snapshot_and_formula_like_text_stays_text(cl
     admin = account("admin")
     ensure_year_rules(admin, YEAR)
     clock.set(datetime(2026, 4, 2, 10, 0))
-    finalize_quarter(admin, YEAR, 1, date(2026, 4, 1))
+    approve(admin, YEAR, 1, date(2026, 4, 1))
     entry = db.session.scalar(sa.select(ScoreEntry).where(ScoreEntry.unit_id == unit_named("湘乡市人民政府").id,
                                                           ScoreEntry.assessor == "miit", ScoreEntry.quarter == 1))
     entry.value = Decimal(1)

@@ -16,13 +16,13 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.scoring.models import ScoreEntry
-from app.scoring.services import finalize_quarter
 from app.scoring.year_inputs import set_policy_rate, set_province_first
 from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules
 from app.tasks import services as tasks
 from app.tasks.models import Task, TaskPriority
 from tests.factories import account
 from tests.factories import unit as unit_named
+from tests.scoring.test_services import approve
 
 YEAR, QUARTER = 2026, 1
 QUARTER_URL = f"/scoring/{YEAR}/q{QUARTER}"
@@ -218,10 +218,25 @@ def test_finalized_results_do_not_change_when_entries_or_tasks_change_and_reopen
     clock.set(datetime(2026, 4, 2, 10, 0))
     login_as("admin")
 
-    response = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-04-01"}, follow_redirects=True)
-    assert "2026年第一季度考评结果已审定（评价日期 2026-04-01）。" in response.text
-    assert "<strong>已审定</strong>　审定人：千百十办管理员，审定时间：2026-04-02 10:00，评价日期 2026-04-01；" \
-           "考评规则 2026 年第 1 版" in response.text
+    no_opinion = client.post(f"{QUARTER_URL}/finalize", data={
+        "evaluated_on": "2026-04-01", "approved_on": "2026-04-02", "doc_number": "潭千百十〔2026〕5号"},
+        follow_redirects=True)
+    assert "2026年第一季度尚无千百十办的考评意见：请先在季度结果页填写考评意见" in no_opinion.text
+    assert "<strong>录入中</strong>" in no_opinion.text
+    saved = client.post(f"{QUARTER_URL}/opinion", data={"opinion-opinion": "各单位得分经核对无误，建议审定。",
+                                                        "opinion-opinion_on": "2026-04-02"}, follow_redirects=True)
+    assert "2026年第一季度考评意见已保存。" in saved.text and "各单位得分经核对无误，建议审定。" in saved.text
+    response = client.post(f"{QUARTER_URL}/finalize", data={
+        "evaluated_on": "2026-04-01", "approved_on": "2026-04-02", "doc_number": "潭千百十〔2026〕5号"},
+        follow_redirects=True)
+    assert "2026年第一季度考评结果已审定（潭千百十〔2026〕5号，审定日期 2026-04-02，评价日期 2026-04-01）。" \
+        in response.text
+    assert "<strong>已审定</strong>　领导小组审定：2026-04-02，潭千百十〔2026〕5号，审定人：千百十办管理员，" \
+           "录入时间：2026-04-02 10:00，评价日期 2026-04-01；考评规则 2026 年第 1 版" in response.text
+    assert "千百十办考评意见（2026-04-02，千百十办管理员）：各单位得分经核对无误，建议审定。" in response.text
+    # the opinion is frozen with the quarter
+    assert "考评意见不能再修改" in client.post(f"{QUARTER_URL}/opinion", data={
+        "opinion-opinion": "改", "opinion-opinion_on": "2026-04-02"}, follow_redirects=True).text
 
     # later changes: an entry lowered, a new task for 湘潭县 due in Q1 that is not done
     entry = db.session.scalar(sa.select(ScoreEntry).where(ScoreEntry.unit_id == unit_named("湘乡市人民政府").id,
@@ -252,12 +267,16 @@ def test_finalized_results_do_not_change_when_entries_or_tasks_change_and_reopen
 def test_finalizing_an_incomplete_quarter_or_with_a_future_date_is_refused(client, login_as, clock):
     build_quarter(clock, skip={("湘乡市人民政府", "ndrc")})
     ensure_year_rules(account("admin"), YEAR)
+    clock.set(datetime(2026, 4, 3, 10, 0))
     login_as("admin")
 
-    incomplete = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-03-10"}, follow_redirects=True)
+    approval = {"approved_on": "2026-04-02", "doc_number": "潭千百十〔2026〕5号"}
+    incomplete = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-03-10", **approval},
+                             follow_redirects=True)
     assert "还有 1 个单位的得分未录入完整（如：湘乡市），不能审定。" in incomplete.text
-    future = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-03-11"}, follow_redirects=True)
-    assert "评价日期不能晚于今天（2026-03-10），请重新选择。" in future.text
+    future = client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-04-04", **approval},
+                         follow_redirects=True)
+    assert "评价日期不能晚于今天（2026-04-03），请重新选择。" in future.text
     assert "<strong>录入中</strong>" in future.text
 
 
@@ -267,7 +286,8 @@ def test_only_the_office_sees_the_finalize_form_and_leaders_may_read(client, log
     login_as("shizhang")
     page = client.get(QUARTER_URL)
     assert page.status_code == 200 and 'name="evaluated_on"' not in page.text
-    assert client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-03-10"}).status_code == 403
+    assert client.post(f"{QUARTER_URL}/finalize", data={"evaluated_on": "2026-03-10", "approved_on": "2026-03-31",
+                                                        "doc_number": "潭千百十〔2026〕5号"}).status_code == 403
     login_as("xtx")
     assert client.get(QUARTER_URL).status_code == 403
 
@@ -388,14 +408,16 @@ def test_year_page_shows_quarters_annual_rank_points_grades_awards_flags_and_qua
     admin = account("admin")
     ensure_year_rules(admin, YEAR)
     clock.set(datetime(2027, 1, 10, 9, 0))
-    finalize_quarter(admin, YEAR, 1, date(2026, 4, 1))
+    approve(admin, YEAR, 1, date(2026, 4, 1), approved_on=date(2026, 4, 3))
     login_as("admin")
 
     response = client.get(f"/scoring/{YEAR}")
 
     assert response.status_code == 200
     assert "湘潭市产业强市“千百十”工程 2026年度考评结果" in response.text
-    assert "暂定结果" in response.text and "第一季度：已审定（千百十办管理员 2027-01-10）" in response.text
+    assert "暂定结果" in response.text
+    assert "第一季度：已审定（领导小组审定：2026-04-03，潭千百十〔2026〕1号；千百十办管理员 2027-01-10）" \
+        in response.text
     assert "第二季度：录入中" in response.text
     # 湘潭县 95 in Q1 (its tasks), 100 after: 95 × 15% + 100 × 85% = 99.25, ahead of 湘乡市's 99.00
     county = row_of(response.text, "湘潭县人民政府")

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from app.auth.models import Role, User
 from app.auth.services import create_user
@@ -20,6 +21,8 @@ from app.core.clock import today
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.scoring import engine
+from app.scoring.approvals import opinion_of, set_opinion
 from app.scoring.entries import EntryItem, cells_for_enterer, enter_scores, entered_by_quarter
 from app.scoring.models import (
     FailDecision,
@@ -43,6 +46,7 @@ D = date.fromisoformat
 YEAR = 2026
 COUNTY = "湘潭县人民政府"  # profile county_a: 千百十办 15 of 100; its staff account is xtx
 NORMAL, KEY = TaskPriority.normal, TaskPriority.key
+APPROVAL = {"approved_on": D("2026-03-31"), "doc_number": "潭千百十〔2026〕1号"}  # a 审定 of Q1 (refusals come first)
 
 
 # --- builders (also used by tests/api/test_scoring_api.py) --------------------------------------------------
@@ -72,6 +76,20 @@ def fill_quarter(year, quarter, skip=(), values=None):
 
 def at(clock, day, hour=9):
     clock.set(datetime.combine(day, time(hour)))
+
+
+def approve(admin, year, quarter, evaluated_on, clock=None, approved_on=None, doc_number=None):
+    """The leadership group's 审定 of a quarter as the office records it: the quarter's 考评意见 (written once),
+    then the 审定 dated `approved_on` (default: the evaluation date, or the quarter's end if later) with a 文号.
+    A frozen clock (the test's) still before the 审定 date is moved to it: a 审定 cannot be dated in the future."""
+    approved_on = approved_on or max(evaluated_on, engine.quarter_dates(year, quarter)[1])
+    clock = clock or current_app.extensions["clock"]
+    if today() < approved_on and hasattr(clock, "set"):
+        at(clock, approved_on, 17)
+    if opinion_of(year, quarter) is None:
+        set_opinion(admin, year, quarter, f"{year}年第{quarter}季度考评结果经核对无误，建议审定。", approved_on)
+    return finalize_quarter(admin, year, quarter, evaluated_on, approved_on=approved_on,
+                            doc_number=doc_number or f"潭千百十〔{year}〕{quarter}号")
 
 
 def assign(clock, lead=COUNTY, due=D("2026-03-31"), priority=NORMAL, co=(), on=D("2026-03-10"), title=None):
@@ -223,7 +241,7 @@ def test_only_the_office_saves_rules(admin):
 def test_saving_rules_is_refused_while_a_quarter_of_the_year_is_finalized(admin):
     ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1)
-    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    approve(admin, YEAR, 1, D("2026-03-31"))
     data = rule_data()
     data["rules"]["tasks"]["late_credit"] = "0.6"
     error = refused(lambda: save_rules(admin, YEAR, data), "已有审定的季度", status=409)
@@ -525,19 +543,21 @@ def test_the_office_component_counts_with_its_shown_two_place_value_in_total_and
 
 # --- the quarter's lifecycle --------------------------------------------------------------------------------
 
-def test_finalize_refuses_an_incomplete_quarter(admin):
+def test_finalize_refuses_an_incomplete_quarter(admin, clock):
+    at(clock, D("2026-04-01"))
     ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1, skip={(unit(COUNTY).id, "culture")})
-    error = refused(lambda: finalize_quarter(admin, YEAR, 1, D("2026-03-31")), "湘潭县", "不能审定")
+    error = refused(lambda: finalize_quarter(admin, YEAR, 1, D("2026-03-31"), **APPROVAL), "湘潭县", "不能审定")
     assert error.code == "incomplete"
 
 
-def test_finalize_needs_the_years_rules_and_the_office(admin):
+def test_finalize_needs_the_years_rules_and_the_office(admin, clock):
+    at(clock, D("2026-04-01"))
     fill_quarter(YEAR, 1)
-    assert refused(lambda: finalize_quarter(admin, YEAR, 1, D("2026-03-31")), "尚未建立").code == "no_rules"
+    assert refused(lambda: finalize_quarter(admin, YEAR, 1, D("2026-03-31"), **APPROVAL), "尚未建立").code == "no_rules"
     ensure_year_rules(admin, YEAR)
     with pytest.raises(PermissionDenied):
-        finalize_quarter(account("shizhang"), YEAR, 1, D("2026-03-31"))
+        finalize_quarter(account("shizhang"), YEAR, 1, D("2026-03-31"), **APPROVAL)
 
 
 def test_a_finalized_report_does_not_change_when_tasks_or_entries_change(admin, clock):
@@ -545,7 +565,7 @@ def test_a_finalized_report_does_not_change_when_tasks_or_entries_change(admin, 
     task = assign(clock, due=D("2026-03-20"))
     fill_quarter(YEAR, 1)
     at(clock, D("2026-04-02"))
-    state = finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    state = approve(admin, YEAR, 1, D("2026-03-31"))
     frozen = quarter_report(YEAR, 1, D("2026-04-02"))
     assert frozen["status"] == "finalized" and state.status is QuarterStatus.finalized
     assert row_of(frozen, COUNTY)["components"]["office"] == "0.00" and row_of(frozen, COUNTY)["total"] == "85.00"
@@ -562,13 +582,13 @@ def test_a_finalized_report_does_not_change_when_tasks_or_entries_change(admin, 
     live = compute_quarter(YEAR, 1, D("2026-03-31"))
     assert row_of(live, COUNTY)["components"]["office"] == "15.00"  # what a live computation would now say
     with pytest.raises(Conflict):
-        finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+        approve(admin, YEAR, 1, D("2026-03-31"))
 
 
 def test_reopening_needs_a_reason_and_keeps_the_previous_snapshot(admin, clock):
     ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1)
-    state = finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    state = approve(admin, YEAR, 1, D("2026-03-31"), clock)
     snapshot = copy.deepcopy(state.snapshot)
     for reason in (None, "", "   "):
         assert refused(lambda r=reason: reopen_quarter(admin, YEAR, 1, r), "必须说明理由").field == "reason"
@@ -591,7 +611,7 @@ def test_reopening_needs_a_reason_and_keeps_the_previous_snapshot(admin, clock):
     assert error.code == "not_finalized"
     # entry is possible again, and a new finalization freezes the corrected figures
     enter_scores(account("gxj"), YEAR, 1, [item(COUNTY, "miit", "20", "更正")])
-    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    approve(admin, YEAR, 1, D("2026-03-31"))
     assert row_of(quarter_report(YEAR, 1, D("2026-04-30")), COUNTY)["total"] == "95.00"
 
 
@@ -643,7 +663,7 @@ def test_year_report_uses_the_snapshot_of_a_finalized_quarter(admin, clock):
     ensure_year_rules(admin, YEAR)
     task = assign(clock, due=D("2026-03-20"))
     fill_quarter(YEAR, 1)
-    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    approve(admin, YEAR, 1, D("2026-03-31"), clock)
     complete(clock, task, D("2026-03-19"))
     report = year_report(YEAR, D("2026-12-31"))
     assert row_of(report, COUNTY)["quarters"][0] == "85.00"  # frozen: the task counted as not completed

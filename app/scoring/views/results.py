@@ -19,13 +19,13 @@ from app.core.permissions import allowed, require
 from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Unit
-from app.scoring import engine, queries, services
+from app.scoring import approvals, engine, queries, services
 from app.scoring.excel import quarter_workbook, year_workbook
+from app.scoring.forms.approvals import OpinionForm, YearFinalizeForm, YearReopenForm
 from app.scoring.forms.quarter import FinalizeForm, ReopenForm
 from app.scoring.pages import QUARTER_NAMES, explanation, quarter_page, unit_chart, unit_page, year_page
 from app.scoring.reports import quarter_report, year_quarter_reports, year_report
-from app.scoring.views import XLSX, bp, period_or_404, year_or_404
-from app.scoring.year_rules import load_year_rules
+from app.scoring.views import XLSX, bp, link, period_or_404, year_or_404
 
 # --- loading ----------------------------------------------------------------------------------------------
 
@@ -53,14 +53,40 @@ def _visible_unit(unit_id):
 def _load_quarter(year, quarter):
     year, quarter = period_or_404(year, quarter)
     report = quarter_report(year, quarter, _as_of())
-    return quarter_page(report, queries.quarter_states(year).get(quarter), queries.report_rules(report))
+    opinion = approvals.opinion_of(year, quarter) if report["status"] != "finalized" else None
+    return quarter_page(report, queries.quarter_states(year).get(quarter), queries.report_rules(report), opinion)
 
 
 def _load_year(year):
     on = _as_of()
-    # the quarters' finals from aggregates: the annual page shows no per-task lines
+    # the quarters' finals from aggregates: the annual page shows no per-task lines; a frozen year its snapshot
     report = year_report(year_or_404(year), on)
-    return year_page(report, queries.quarter_states(year), load_year_rules(year).rules)
+    opinion = approvals.opinion_of(year) if report["status"] != "frozen" else None
+    return year_page(report, queries.quarter_states(year), queries.report_rules(report), opinion,
+                     approvals.annual_reopenings(year))
+
+
+def quarter_forms(page):
+    """The 审定 and reopening forms and the 考评意见 form of a quarter's page (the office's)."""
+    first_day, last_day = engine.quarter_dates(page.year, page.quarter)
+    opinion = page.opinion
+    return {
+        "finalize_form": FinalizeForm(data={"evaluated_on": today(), "approved_on": today()}, first_day=first_day,
+                                      last_day=last_day),
+        "reopen_form": ReopenForm(),
+        "opinion_form": OpinionForm(prefix="opinion", data={"opinion": opinion.text if opinion else "",
+                                                           "opinion_on": (opinion.on if opinion else None) or today()}),
+    }
+
+
+def year_forms(page):
+    opinion = page.opinion
+    return {
+        "opinion_form": OpinionForm(prefix="opinion", data={"opinion": opinion.text if opinion else "",
+                                                           "opinion_on": (opinion.on if opinion else None) or today()}),
+        "finalize_form": YearFinalizeForm(data={"evaluated_on": today(), "approved_on": today()}),
+        "reopen_form": YearReopenForm(),
+    }
 
 
 def _year_arg():
@@ -78,11 +104,9 @@ def _year_arg():
 @require("read_all")
 def quarter(year, quarter):
     page = _load_quarter(year, quarter)
-    first_day = engine.quarter_dates(page.year, page.quarter)[0]
     return render_template("scoring/results_quarter.html", page=page, today=today(),
                            as_of=request.args.get("as_of") if not page.is_finalized else None,
-                           finalize_form=FinalizeForm(data={"evaluated_on": today()}, first_day=first_day),
-                           reopen_form=ReopenForm())
+                           **quarter_forms(page))
 
 
 @bp.route("/<int:year>/q<int:quarter>.xlsx")
@@ -97,10 +121,13 @@ def quarter_xlsx(year, quarter):
 @require("admin")
 def finalize_quarter(year, quarter):
     year, quarter = period_or_404(year, quarter)
-    form = FinalizeForm(first_day=engine.quarter_dates(year, quarter)[0], latest=today())
+    first_day, last_day = engine.quarter_dates(year, quarter)
+    form = FinalizeForm(first_day=first_day, latest=today(), last_day=last_day)
     if form.validate_on_submit():
-        perform(lambda: services.finalize_quarter(current_user, year, quarter, form.evaluated_on.data),
-                f"{year}年{QUARTER_NAMES[quarter]}考评结果已审定（评价日期 {form.evaluated_on.data.isoformat()}）。")
+        perform(lambda: services.finalize_quarter(current_user, year, quarter, form.evaluated_on.data,
+                                                  approved_on=form.approved_on.data, doc_number=form.doc_number.data),
+                f"{year}年{QUARTER_NAMES[quarter]}考评结果已审定（{form.doc_number.data}，审定日期 "
+                f"{form.approved_on.data.isoformat()}，评价日期 {form.evaluated_on.data.isoformat()}）。")
     else:
         flash(form_error_text(form, "提交的内容有误。"), "danger")
     return redirect(url_for("scoring.quarter", year=year, quarter=quarter))
@@ -123,7 +150,8 @@ def reopen_quarter(year, quarter):
 @require("read_all")
 def year(year):
     page = _load_year(year)
-    return render_template("scoring/results_year.html", page=page, as_of=request.args.get("as_of"))
+    return render_template("scoring/results_year.html", page=page, as_of=request.args.get("as_of"), today=today(),
+                           sheets_url=link("scoring.result_sheets", year=page.year), **year_forms(page))
 
 
 @bp.route("/<int:year>.xlsx")
