@@ -1,6 +1,7 @@
 """Assessment (考核评价): rules, entries, the pure engine and results."""
 
 from app.reminders.registry import register_rule, register_scan
+from app.scoring.ratings import rating_reminders, recheck_rating_reminders
 from app.scoring.reminders import (
     recheck_assessment_rules,
     recheck_policy_rates,
@@ -16,3 +17,5 @@ def register(app):
     register_rule(app, "annual_results", "年度考评结果")
     register_rule(app, "assessment_rules", "年度考评细则（报送、审核、发布）", recheck_assessment_rules)
     register_rule(app, "policy_rates", "政策兑现情况考评", recheck_policy_rates)
+    register_scan(app, rating_reminders)
+    register_rule(app, "service_rating", "市直单位服务质量评价", recheck_rating_reminders)
