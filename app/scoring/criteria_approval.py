@@ -362,7 +362,8 @@ def workflow_panel(user, book, year_rules=None):
     actions = []
     for name in names:
         form_class, label, hint = ACTION_FORMS[name]
-        form = form_class(prefix=name, formdata=None, data={"version": book.version})
+        data = {"version": book.version, **({"approved_on": local_today()} if name == "approve" else {})}
+        form = form_class(prefix=name, formdata=None, data=data)
         actions.append({"name": name, "label": label, "hint": hint, "endpoint": f"scoring.criteria_{name}",
                         "form": form, "year": book.year, "assessor": book.assessor})
     return {"status": book.status.label, "status_code": book.status.value, "version": book.version,

@@ -217,6 +217,16 @@ def test_publishing_the_office_book_sets_the_co_assessor_and_keeps_other_assesso
     assert load_year_rules(YEAR).enterer_of("office", "approval_service") == approval_unit.id
 
 
+def test_publishing_replaces_the_assessors_earlier_co_assessors_only():
+    office = complete_book("office", status=CriteriaStatus.approved)
+    office.indicators[0].co_assessor_unit_id = None  # this version is not co-assessed
+    year_rules = load_year_rules(YEAR)
+    other = unit("市行政审批局").id
+    year_rules.sub_item_assessors = {"office.approval_service": other, "office.gone": other, "ndrc.logistics": other}
+    data = chain.rules_with_book(year_rules, office)
+    assert data["sub_item_assessors"] == {"ndrc.logistics": other}
+
+
 # --- refusals --------------------------------------------------------------------------------------------------
 
 def test_approving_an_unsubmitted_draft_is_refused(client, login_as):
@@ -401,6 +411,11 @@ def test_the_panel_shows_who_did_what_and_posts_to_the_actions(app, client, logi
     assert states[0] == ("考评单位起草", "current") and states[2] == ("千百十办审核", "returned")
     assert "请补充说明" in html and "市工信局联络员" in html and "千百十办管理员" in html
     assert f'action="{path("submit")}"' in html and 'name="submit-version" type="hidden" value="1"' in html
+    book.status = CriteriaStatus.accepted
+    with app.test_request_context():
+        html = render_template("scoring/_criteria_workflow.html", workflow=chain.workflow_panel(account("admin"), book))
+    assert f'action="{path("approve")}"' in html and 'value="2026-03-20"' in html
+    assert 'name="approve-doc_number"' in html
 
 
 # --- a unit's targets ------------------------------------------------------------------------------------------
