@@ -361,6 +361,10 @@ import bench_ledger  # noqa: E402  (the ledger's rows and their data set: bench_
 
 ITEMS += bench_ledger.items(Item)
 
+import bench_criteria  # noqa: E402  (the 考评细则 rows and their year: bench_criteria.py)
+
+ITEMS += bench_criteria.items(Item)
+
 
 # --- measuring ----------------------------------------------------------------------------------------------
 
@@ -585,6 +589,7 @@ def run_database(name, url, args, items):
     print(f"{name}: {url}", flush=True)
     prepare(app, args, lambda text: print(text, flush=True))
     bench_ledger.ensure_ledger(app, lambda text: print(text, flush=True), items)
+    bench_criteria.ensure_criteria(app, lambda text: print(text, flush=True), items)
     ctx = Context(app)
     with app.app_context():
         engine = db.engine
