@@ -149,7 +149,8 @@ def check_score(value, label, field=None):
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ServiceError(f"请填写“{label}”评分（0–100 的整数）。", field=field)
     if isinstance(value, float | Decimal) and not isinstance(value, bool):
-        if not math.isfinite(value) or value != int(value):
+        finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+        if not finite or value != int(value):
             raise ServiceError(f"“{label}”评分必须是整数，不能有小数（当前 {value}），请修改。", field=field)
         value = int(value)
     elif isinstance(value, str):
@@ -174,7 +175,9 @@ def _check_parties(actor, rater, rated):
     if not is_rater(rater):
         raise ServiceError(f"{rater.name}不是县市区或园区，不能评价市直单位的服务；"
                            "服务质量评价由县市区、园区（代企业）填写。")
-    if not is_rated(rated) or not rated.is_active:
+    if is_rated(rated) and not rated.is_active:
+        raise ServiceError(f"{rated.name}已停用，不再参加服务质量评价。")
+    if not is_rated(rated):
         raise ServiceError(f"{rated.name}不是市直单位，不能被评价；只能评价市直产业推进单位和服务保障单位的服务。")
 
 

@@ -124,6 +124,14 @@ def test_refused_parties_write_nothing(rater, rated, user, message):
     assert ratings_count() == 0 and not audits("service_rating.create")
 
 
+def test_an_inactive_city_unit_is_not_rated():
+    unit(FGW).is_active = False
+    db.session.flush()
+    with pytest.raises(ServiceError, match="市发改委已停用"):
+        rate(rated=FGW)
+    assert ratings_count() == 0 and unit(FGW).id not in {u.id for u in rated_units()}
+
+
 def test_only_the_raters_own_staff_may_rate_in_its_name():
     with pytest.raises(PermissionDenied, match="本单位"):
         rate(rater=COUNTY, user="gxq")
@@ -141,6 +149,8 @@ def test_only_the_raters_own_staff_may_rate_in_its_name():
     ((None, 80, 80), "请填写“服务态度”评分"),
     ((True, 80, 80), "必须是 0–100 的整数"),
     ((float("nan"), 80, 80), "必须是整数"),
+    ((Decimal("sNaN"), 80, 80), "必须是整数"),
+    ((Decimal("1E+3"), 80, 80), "应在 0 到 100 之间（当前 1000）"),
 ])
 def test_a_score_outside_0_to_100_or_not_an_integer_is_refused(scores, message):
     with pytest.raises(ServiceError, match=message):
