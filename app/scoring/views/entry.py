@@ -11,6 +11,7 @@ from app.core.clock import today
 from app.core.permissions import allowed, require
 from app.core.text import download_name
 from app.scoring import engine, queries
+from app.scoring.criteria_queries import ASSESSOR_ORDER
 from app.scoring.engine import decimal_text as fmt
 from app.scoring.entries import cells_for_enterer, enter_scores, entered_by_quarter
 from app.scoring.entry_excel import (
@@ -23,6 +24,7 @@ from app.scoring.entry_excel import (
 from app.scoring.forms.entry import NOTE_PREFIX, SCORE_PREFIX, EntryGridForm, EntryUploadForm, entry_items
 from app.scoring.pages import STATUS_LABELS
 from app.scoring.quarters import quarter_state
+from app.scoring.ratings import is_rated, is_rater
 from app.scoring.views import XLSX, bp, link, period_or_404
 from app.scoring.year_rules import assessed_units, load_year_rules
 
@@ -43,6 +45,33 @@ def _enterer_units(year_rules):
 
 # --- the index ---------------------------------------------------------------------------------------------
 
+def _criteria_assessors(year_rules):
+    """The components whose published 考评细则 the user's unit scores on the indicator grid (as the assessor or as
+    the co-assessor of some indicator; the office administrators for the office): read from the year's rules, in
+    which a published 细则 is the component's sub-items."""
+    governed = [str(c.assessor) for p in year_rules.rules.profiles.values() for c in p.components if c.sub_items]
+    unit_id = current_user.unit_id
+    mine = {a for a, uid in year_rules.assessor_units.items() if unit_id is not None and uid == unit_id}
+    mine |= {key.partition(".")[0] for key, uid in year_rules.sub_item_assessors.items()
+             if unit_id is not None and uid == unit_id}
+    if current_user.is_admin:
+        mine.add("office")
+    return [a for a in ASSESSOR_ORDER if a in mine and a in governed]
+
+
+def _ratings_links(year, quarter, unit):
+    """服务质量评价 (附件2 三(二)1): counties and parks rate, the 市直 units read their own, the office reads all."""
+    links = []
+    if unit is not None and is_rater(unit):
+        links.append(("服务评价", url_for("scoring.ratings", year=year, quarter=quarter)))
+    if unit is not None and is_rated(unit):
+        links.append(("本单位服务评价", url_for("scoring.ratings_mine", year=year, quarter=quarter)))
+    summary = link("scoring.ratings_summary", year=year, quarter=quarter)
+    if summary and current_user.reads_all:
+        links.append(("服务评价汇总", summary))
+    return links
+
+
 def _year_overview(year, on, states):
     """What the index shows for a year: its rules version and, per quarter, status, links and own progress."""
     year_rules = load_year_rules(year)
@@ -51,6 +80,9 @@ def _year_overview(year, on, states):
         own_cells = {(u.id, a, s) for u, a, s, _ in
                      cells_for_enterer(year_rules, current_user.unit_id, assessed_units())}
     entered = entered_by_quarter(year, own_cells)
+    criteria_assessors = _criteria_assessors(year_rules)
+    unit = current_user.unit
+    assessed = unit is not None and unit.group is not None and unit.id in year_rules.unit_profiles
     quarters = []
     for q in (1, 2, 3, 4):
         start, end = engine.quarter_dates(year, q)
@@ -63,10 +95,19 @@ def _year_overview(year, on, states):
             if (own_cells or current_user.is_admin) and start <= on else None,
             "entered": entered.get(q, 0), "cells": len(own_cells),
             "result_url": link("scoring.quarter", year=year, quarter=q) if start <= on else None,
+            "criteria_links": [(f"{engine.assessor_label(a)}指标打分",
+                                url_for("scoring.criteria_grid", year=year, quarter=q, assessor=a))
+                               for a in criteria_assessors] if start <= on else [],
+            "indicators_url": url_for("scoring.unit_indicators_page", unit_id=unit.id, year=year, quarter=q)
+            if assessed and start <= on and year_rules.saved else None,
+            "ratings_links": _ratings_links(year, q, unit) if start <= on else [],
         })
     return {
         "year": year, "version": year_rules.version, "quarters": quarters, "cells": len(own_cells),
         "rules_url": link("scoring.rules", year=year), "admin_url": link("scoring.year_admin", year=year),
+        "criteria_url": link("scoring.criteria_year", year=year),
+        "targets_url": link("scoring.my_targets", year=year),
+        "sheets_url": link("scoring.result_sheets", year=year),
         "result_url": link("scoring.year", year=year),
         "can_start": current_user.is_admin and year_rules.version is None,
         "own_result_url": link("scoring.unit", unit_id=current_user.unit_id, year=year)
