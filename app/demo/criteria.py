@@ -6,19 +6,21 @@ ratings of the 市直 units, and the quarterly indicator grids confirmed.
 细则 becomes its component's sub-items in the year's rules (a new rules version), which cannot be saved once a
 quarter of the year is finalized — and the scoring demo finalizes quarters. For each of the two years:
 
-* each assessor's book from `criteria_defaults.DEFAULT_INDICATORS` (points for the profiles the component has),
-  drafted in February, submitted in March, accepted by the office, approved by the leadership group (审定) at the
-  end of March with one 文号 for all (潭千百十〔2025〕2号 ...), and published: the year's rules get the indicators
-  as sub-items, 产业项目审批服务 co-assessed by 市行政审批局;
+* each assessor's book started from `criteria_defaults.DEFAULT_INDICATORS` in February by its staff
+  (`criteria.start_from_defaults`), its targets typed in (`criteria.set_targets`), submitted in March, accepted by
+  the office, approved by the leadership group (审定) at the end of March with one 文号 for all (潭千百十发〔2025〕2号
+  ...), and published (`criteria_approval`): the year's rules get the indicators as sub-items, 产业项目审批服务
+  co-assessed by 市行政审批局;
 * a yearly target for every unit and indicator that needs one: from the ledger's actual at the year's end (or
   the latest month) × a factor between 0.85 and 1.25 that varies by unit and indicator, or, for the figures
   the assessors enter, a plausible size for the unit's profile;
 * the entered actuals (CriteriaActual) of every started quarter, cumulative in the year, each unit running ahead
   of or behind its target by its own pace — so some units fall short in every quarter;
-* service ratings (ServiceRating) of 市直 units by the counties and parks, on their own behalf and for an
-  enterprise, in every ended quarter;
+* service ratings of 市直 units by the counties and parks, on their own behalf and for one of their ledger's
+  enterprises, in every ended quarter (`ratings.save_rating`);
 * in the current year, a revision of one assessor's book still in the office's review and another returned
-  with comments (the approval pages then show something to do).
+  with comments (`criteria_approval.revise_book`, `submit_book`, `return_book`): the approval pages then show
+  something to do.
 
 The quarterly grids are confirmed by `confirm_quarter`, which the scoring demo calls for each quarter it fills,
 after its own entries and before it finalizes: every indicator's points as its method computes them from the
@@ -36,8 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from app.core.audit import record_change
-from app.core.clock import frozen_clock, utcnow
+from app.core.clock import frozen_clock
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine
@@ -45,26 +46,19 @@ from app.scoring.criteria_defaults import DEFAULT_INDICATORS
 from app.scoring.criteria_queries import (
     ASSESSOR_ORDER,
     component_maxima,
-    engine_indicator,
     published_books,
-    quarter_share,
     targets_of,
 )
 from app.scoring.models import (
     CriteriaActual,
     CriteriaBook,
-    CriteriaIndicator,
     CriteriaMethod,
-    CriteriaScore,
     CriteriaSource,
-    CriteriaStatus,
-    CriteriaTarget,
     QuarterStatus,
     ScoreEntry,
     ScoringQuarter,
-    ServiceRating,
 )
-from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules, save_rules
+from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +69,7 @@ LOCAL_GROUPS = ("county", "park1", "park2")
 IN_REVIEW = "culture"  # the current year's revision waiting for the office
 RETURNED = "most"  # the current year's revision returned with comments
 LOW_RATED = "市优化人居环境事务中心"  # the scoring demo's LOW_UNIT: poorly rated and scored, so its year fails
+RATED_PER_RATER = 7  # 市直 units each county or park rates in a quarter
 
 # A plausible yearly size of an entered figure for a county of the first profile, by its measure unit; other
 # profiles are scaled by PROFILE_SCALE.
@@ -95,16 +90,16 @@ MANUAL_NOTES = {
 }
 OVERRIDE_REASON = "实际值未含季末集中入统的两个项目，经核实按补充数据计分"
 REVIEW_NOTE = "根据一季度运行情况，调整旅游总收入和文旅体产业项目的考评要点"
+RETURN_NOTE = "补充研发经费投入和技术合同成交额的统计口径"
 RETURN_COMMENT = "研发经费投入目标未分解到各园区，技术合同成交额缺少统计口径说明，请补充后重新报送"
 RATING_COMMENTS = ["服务主动，响应及时", "审批协调效率有待提高", "政策解读到位，企业反映较好",
                    "对接企业诉求不够及时", ""]
-RATING_ENTERPRISES = ["湘潭电机股份有限公司", "湘潭钢铁集团有限公司", "湖南吉利汽车部件有限公司",
-                      "湘潭电化科技股份有限公司", "湖南华菱线缆股份有限公司", "湘潭永达机械制造股份有限公司"]
 
 
 def doc_number(year):
-    """The 文号 of the document issuing the year's 细则 (one for all assessors, 六(一) 统一行文下发)."""
-    return f"潭千百十〔{year}〕{2 + year % 2}号"
+    """The 文号 of the document issuing the year's 细则 (one for all assessors, 六(一) 统一行文下发); a series of
+    its own (发), apart from the 审定 of the quarters' results (潭千百十〔year〕<quarter>号)."""
+    return f"潭千百十发〔{year}〕2号"
 
 
 def _q2(value):
@@ -161,8 +156,8 @@ def ledger_actuals(year, quarter, keys, today):
 # --- publishing a year's books ---------------------------------------------------------------------------------
 
 class _Year:
-    """Seeds one year's books, targets, entered actuals and ratings; `actors` is the scoring demo's seeder
-    (its clock, admin and unit users)."""
+    """Seeds one year's books, targets, entered actuals and ratings through the criteria's services; `actors` is
+    the scoring demo's seeder (its clock, admin and unit users)."""
 
     def __init__(self, actors, year, today):
         self.actors, self.year, self.today = actors, year, today
@@ -174,23 +169,29 @@ class _Year:
     def at(self, day, minutes=9 * 60):
         return self.actors.at(self.actors.forward(day), minutes)
 
+    def staff_of(self, assessor):
+        return self.actors.user_of(self.year_rules.assessor_units[assessor])
+
     def seed(self):
+        from app.scoring.criteria import start_from_defaults
+
         ensure_year_rules(self.admin, self.year)
-        year_rules = load_year_rules(self.year)
+        self.year_rules = year_rules = load_year_rules(self.year)
         self.unit_profiles = year_rules.unit_profiles
         units = [u for u in self.units if u.id in self.unit_profiles]
+        ledger_keys = {d.ledger_key for ds in DEFAULT_INDICATORS.values() for d in ds
+                       if d.source == "ledger" and d.ledger_key}
+        year_end = ledger_actuals(self.year, 4, ledger_keys, self.today)
         books = {}
         for index, assessor in enumerate(ASSESSOR_ORDER):
-            book = self.draft(year_rules, assessor, index)
-            if book is not None:
-                books[assessor] = book
-        self.approve_and_publish(year_rules, books)
-        ledger_keys = {ind.ledger_key for b in books.values() for ind in b.indicators
-                       if ind.source is CriteriaSource.ledger and ind.ledger_key}
-        year_end = ledger_actuals(self.year, 4, ledger_keys, self.today)
-        for book in books.values():
+            if not component_maxima(year_rules, assessor):
+                continue
+            self.at(date(self.year, 2, 16 + index), 10 * 60)
+            book = start_from_defaults(self.staff_of(assessor), self.year, assessor)
             self.targets(book, units, year_end)
-        db.session.flush()
+            books[assessor] = book
+            self.created["books"] += 1
+        self.approve_and_publish(books)
         for book in books.values():
             self.entered_actuals(book, units)
         self.ratings(units)
@@ -199,73 +200,22 @@ class _Year:
         db.session.flush()
         return self.created
 
-    def draft(self, year_rules, assessor, index):
-        maxima = component_maxima(year_rules, assessor)
-        defaults = DEFAULT_INDICATORS.get(assessor, ())
-        rows = []
-        for order, d in enumerate(defaults, start=1):
-            points = {p: v for p, v in d.points.items() if p in maxima}
-            if not points:
-                continue
-            co_unit = self.by_name.get(d.co_assessor) if d.co_assessor else None
-            rows.append(CriteriaIndicator(
-                code=d.code, name=d.name, sort_order=order, method=CriteriaMethod(d.method),
-                params=engine.normalize_params(d.method, d.params), source=CriteriaSource(d.source),
-                ledger_key=d.ledger_key, measure_unit=d.measure_unit, points=points,
-                co_assessor_unit_id=co_unit.id if co_unit else None, description=d.description or None))
-        errors = engine.check_indicators([engine_indicator(r) for r in rows], maxima)
-        if errors or not rows:
-            log.warning("demo criteria of %s %s not seeded: %s", self.year, assessor, errors)
-            return None
-        staff = self.actors.user_of(year_rules.assessor_units[assessor])
-        self.at(date(self.year, 2, 16 + index), 10 * 60)
-        book = CriteriaBook(year=self.year, assessor=assessor, version=1, status=CriteriaStatus.draft,
-                            quarter_shares=["25", "50", "75", "100"], indicators=rows,
-                            note=f"按考核评价办法（附件2）三明确的考评内容，结合{self.year}年度发展目标制定")
-        db.session.add(book)
-        db.session.flush()
-        record_change(staff, "criteria.draft", book, None, {"year": self.year, "assessor": assessor, "version": 1})
-        self.at(date(self.year, 3, 6 + index), 15 * 60)
-        book.status, book.submitted_at, book.submitted_by_id = CriteriaStatus.submitted, utcnow(), staff.id
-        record_change(staff, "criteria.submit", book, {"status": "draft"}, {"status": "submitted"})
-        self.created["books"] += 1
-        return book
+    def approve_and_publish(self, books):
+        from app.scoring.criteria_approval import accept_book, approve_book, publish_book, submit_book
 
-    def approve_and_publish(self, year_rules, books):
-        admin = self.admin
+        for index, (assessor, book) in enumerate(books.items()):
+            self.at(date(self.year, 3, 6 + index), 15 * 60)
+            submit_book(self.staff_of(assessor), book)
         for index, book in enumerate(books.values()):
             self.at(date(self.year, 3, 17), 9 * 60 + 20 * index)
-            book.status, book.reviewed_at, book.reviewed_by_id = CriteriaStatus.accepted, utcnow(), admin.id
-            record_change(admin, "criteria.accept", book, {"status": "submitted"}, {"status": "accepted"})
+            accept_book(self.admin, book, "指标设置符合考核评价办法，目标已分解到各考评对象，同意报领导小组审定")
         approved_on = self.actors.back(date(self.year, 3, 27))
         self.at(approved_on, 16 * 60)
         for book in books.values():
-            book.status, book.approved_on, book.doc_number = CriteriaStatus.approved, approved_on, \
-                doc_number(self.year)
-            book.approved_by_id = admin.id
-            record_change(admin, "criteria.approve", book, {"status": "accepted"},
-                          {"status": "approved", "approved_on": approved_on.isoformat(),
-                           "doc_number": doc_number(self.year)})
+            approve_book(self.admin, book, approved_on, doc_number(self.year), today=approved_on)
         self.at(approved_on + timedelta(days=1), 10 * 60)
-        data = year_rules.to_data()
-        for profile in data["rules"]["profiles"]:
-            for comp in profile["components"]:
-                book = books.get(comp["assessor"])
-                if book is None:
-                    continue
-                comp["sub_items"] = [{"code": ind.code, "name": ind.name, "maximum": str(ind.points[profile["code"]])}
-                                     for ind in book.indicators if profile["code"] in ind.points]
         for book in books.values():
-            for ind in book.indicators:
-                if ind.co_assessor_unit_id:
-                    data["sub_item_assessors"][f"{book.assessor}.{ind.code}"] = ind.co_assessor_unit_id
-        version = save_rules(admin, self.year, data,
-                             note=f"发布{self.year}年度考评细则（{doc_number(self.year)}），各项考评得分按细则指标计分")
-        for book in books.values():
-            book.status, book.published_at, book.published_by_id = CriteriaStatus.published, utcnow(), admin.id
-            book.rule_set_id = version.id
-            record_change(admin, "criteria.publish", book, {"status": "approved"},
-                          {"status": "published", "rule_set_id": version.id})
+            publish_book(self.admin, book)
 
     def _rng(self, *parts):
         return random.Random("-".join(str(p) for p in ("criteria", self.year, *parts)))
@@ -276,6 +226,10 @@ class _Year:
         return base * scale * Decimal(80 + rng.randrange(46)) / 100
 
     def targets(self, book, units, year_end):
+        """Every unit's yearly target of the indicators that need one, typed in by the assessor (set_targets)."""
+        from app.scoring.criteria import set_targets
+
+        values = {}
         for ind in book.indicators:
             if not engine.Method(ind.method.value).needs_target:
                 continue
@@ -290,13 +244,15 @@ class _Year:
                 value = actual * factor if actual else self._size(ind, profile, rng)
                 if ind.measure_unit == "%":
                     value = min(value, Decimal(100))
-                value = max(_q2(value), CENT)
-                ind.targets.append(CriteriaTarget(unit_id=unit.id, value=value))
-                self.created["targets"] += 1
+                values[(ind.code, unit.id)] = str(max(_q2(value), CENT))
+        if values:
+            self.created["targets"] += set_targets(self.staff_of(book.assessor), book, values, self.year_rules, units)
 
     def entered_actuals(self, book, units):
+        """The figures the assessor enters, cumulative, for every started quarter. Written as rows (the grid's
+        `save_actuals` evaluates the assessor's whole grid on each call: about 200 calls a year)."""
         started = _started_quarters(self.year, self.today)
-        staff = self.actors.user_of(load_assessor_unit(self.year, book.assessor))
+        staff = self.staff_of(book.assessor)
         targets = targets_of(book)
         rows = []
         for ind in book.indicators:
@@ -331,70 +287,54 @@ class _Year:
             self.created["actuals"] += len(rows)
 
     def ratings(self, units):
+        """Each ended quarter, every county and park rates a few 市直 units (and one on an enterprise's behalf)
+        through the ratings service."""
+        from app.scoring.ratings import ledger_enterprise_names, save_rating
+
         raters = [u for u in units if u.group.value in LOCAL_GROUPS]
         rated = [u for u in units if u.group.value in CITY_GROUPS]
+        low = self.by_name.get(LOW_RATED)
         if not raters or not rated:
             return
-        rows = []
+        enterprises = {r.id: ledger_enterprise_names(r.id) for r in raters}
         for q in _ended_quarters(self.year, self.today):
-            end = engine.quarter_dates(self.year, q)[1]
-            self.at(min(end + timedelta(days=5), self.today), 14 * 60)
+            day = self.actors.forward(engine.quarter_dates(self.year, q)[1] + timedelta(days=5))
             for i, rater in enumerate(raters):
+                self.at(min(day, self.today), 14 * 60 + 7 * i)
                 rng = self._rng("rating", q, rater.id)
                 user = self.actors.user_of(rater.id)
-                chosen = rng.sample(rated, min(len(rated), 14))
-                if self.by_name.get(LOW_RATED) in rated and self.by_name[LOW_RATED] not in chosen:
-                    chosen.append(self.by_name[LOW_RATED])
+                chosen = rng.sample(rated, min(len(rated), RATED_PER_RATER))
+                if low in rated and low not in chosen and i % 2 == 0:
+                    chosen.append(low)
                 for k, unit in enumerate(chosen):
-                    for enterprise in ("", RATING_ENTERPRISES[(i + k) % len(RATING_ENTERPRISES)]) if k < 2 else ("",):
-                        base = 52 if unit.name == LOW_RATED else 80 + self._rng("level", unit.id).randrange(16)
+                    names = [""] + ([rng.choice(enterprises[rater.id])] if k == 0 and enterprises[rater.id] else [])
+                    for enterprise in names:
+                        base = 52 if unit is low else 80 + self._rng("level", unit.id).randrange(16)
                         marks = [max(0, min(100, base + rng.randrange(-8, 9))) for _ in range(3)]
-                        rows.append(ServiceRating(
-                            year=self.year, quarter=q, rater_unit_id=rater.id, rated_unit_id=unit.id,
-                            enterprise_name=enterprise, attitude=marks[0], efficiency=marks[1], effect=marks[2],
-                            comment=rng.choice(RATING_COMMENTS) or None, entered_by_id=user.id))
-        db.session.add_all(rows)
-        self.created["ratings"] += len(rows)
+                        save_rating(user, self.year, q, rater, unit, attitude=marks[0], efficiency=marks[1],
+                                    effect=marks[2], comment=rng.choice(RATING_COMMENTS) or None,
+                                    enterprise_name=enterprise, on=min(day, self.today))
+                        self.created["ratings"] += 1
 
     def revisions(self, books):
-        """The current year's second versions: one in the office's review, one returned with comments."""
-        for assessor, status in ((IN_REVIEW, CriteriaStatus.submitted), (RETURNED, CriteriaStatus.returned)):
+        """The current year's second versions (revise_book): one submitted and in the office's review, one
+        returned with comments."""
+        from app.scoring.criteria_approval import return_book, revise_book, submit_book
+
+        for assessor, note in ((IN_REVIEW, REVIEW_NOTE), (RETURNED, RETURN_NOTE)):
             published = books.get(assessor)
             if published is None:
                 continue
-            staff = self.actors.user_of(load_assessor_unit(self.year, assessor))
+            staff = self.staff_of(assessor)
             day = min(self.actors.back(date(self.year, 7, 8 if assessor == IN_REVIEW else 6)), self.today)
             self.at(day, 10 * 60)
-            revision = CriteriaBook(
-                year=self.year, assessor=assessor, version=2, status=CriteriaStatus.draft,
-                quarter_shares=list(published.quarter_shares), based_on_id=published.id,
-                note=REVIEW_NOTE if assessor == IN_REVIEW else "补充研发经费投入和技术合同成交额的统计口径",
-                indicators=[CriteriaIndicator(
-                    code=i.code, name=i.name, sort_order=i.sort_order, method=i.method, params=dict(i.params or {}),
-                    source=i.source, ledger_key=i.ledger_key, measure_unit=i.measure_unit, points=dict(i.points),
-                    co_assessor_unit_id=i.co_assessor_unit_id,
-                    description=(i.description or i.name) + ("（按修订后的统计口径）" if k == 0 else ""),
-                    targets=[CriteriaTarget(unit_id=t.unit_id, value=t.value) for t in i.targets])
-                    for k, i in enumerate(published.indicators)])
-            db.session.add(revision)
-            db.session.flush()
-            record_change(staff, "criteria.draft", revision, None,
-                          {"year": self.year, "assessor": assessor, "version": 2, "based_on": published.id})
+            revision = revise_book(staff, published, note)
             self.at(day + timedelta(days=2), 15 * 60)
-            revision.status, revision.submitted_at, revision.submitted_by_id = \
-                CriteriaStatus.submitted, utcnow(), staff.id
-            record_change(staff, "criteria.submit", revision, {"status": "draft"}, {"status": "submitted"})
-            if status is CriteriaStatus.returned:
+            submit_book(staff, revision)
+            if assessor == RETURNED:
                 self.at(day + timedelta(days=6), 10 * 60)
-                revision.status, revision.reviewed_at, revision.reviewed_by_id = status, utcnow(), self.admin.id
-                revision.review_comment = RETURN_COMMENT
-                record_change(self.admin, "criteria.return", revision, {"status": "submitted"},
-                              {"status": "returned", "comment": RETURN_COMMENT})
+                return_book(self.admin, revision, RETURN_COMMENT)
             self.created["books"] += 1
-
-
-def load_assessor_unit(year, assessor):
-    return load_year_rules(year).assessor_units[assessor]
 
 
 def _frozen(year):
@@ -444,36 +384,6 @@ def scored_cells(year):
             if ind.method is not CriteriaMethod.tasks}
 
 
-def _rating_averages(year, quarter):
-    """{rated unit id: average 0–100}: the ratings service's, or the plain mean of the three marks of each rating
-    while that service is not there."""
-    from app.scoring.ratings import rating_averages
-
-    averages = rating_averages(year, quarter)
-    if averages:
-        return averages
-    rows = db.session.execute(
-        sa.select(ServiceRating.rated_unit_id,
-                  sa.func.avg((ServiceRating.attitude + ServiceRating.efficiency + ServiceRating.effect) / 3.0))
-        .where(ServiceRating.year == year, ServiceRating.quarter == quarter)
-        .group_by(ServiceRating.rated_unit_id))
-    return {uid: _q2(Decimal(str(avg))) for uid, avg in rows if avg is not None}
-
-
-def _explain(ind, computed):
-    mu = ind.measure_unit or ""
-    if ind.method is CriteriaMethod.count:
-        per_event = (ind.params or {}).get("per_event")
-        return f"本年累计{engine.decimal_text(computed.actual or ZERO)}{mu}，每项{per_event}分"
-    if ind.method is CriteriaMethod.rating:
-        return f"服务质量评价平均{computed.actual}分" if computed.actual is not None else "本季度无评价"
-    if computed.completion is None:
-        return "无实际值，不得分"
-    text = (f"完成率{_q2(computed.completion)}%（实际{engine.decimal_text(_q2(computed.actual))}{mu}，"
-            f"季度目标{engine.decimal_text(_q2(computed.target))}{mu}）")
-    return text + (f"，组内第{computed.rank}名" if computed.rank else "")
-
-
 def _manual_points(maximum, level, rng, low):
     """A manual indicator's points near the unit's level (full marks now and then), with a reason when below."""
     from app.demo.scoring import _score
@@ -495,8 +405,6 @@ def confirm_quarter(seeder, year, quarter, evaluated_on, partial=False):
     books = published_books(year)
     if not books:
         return 0
-    if not hasattr(criteria_scoring, "confirm_scores"):  # the grid's service not there: write the cells directly
-        return _confirm_directly(seeder, year, quarter, evaluated_on, books, partial)
     year_rules = load_year_rules(year)
     units = [u for u in assessed_units() if u.id in year_rules.unit_profiles]
     city = [u.id for u in units if u.group.value in CITY_GROUPS]
@@ -540,82 +448,3 @@ def confirm_quarter(seeder, year, quarter, evaluated_on, partial=False):
             confirmed += len(items)
     db.session.flush()
     return confirmed
-
-
-def _confirm_directly(seeder, year, quarter, evaluated_on, books, partial=False):
-    """confirm_quarter without the grid's service: the points computed here (`engine.compute_group`), each as a
-    ScoreEntry through `enter_scores` beside its CriteriaScore."""
-    from app.scoring.entries import EntryItem, enter_scores
-
-    year_rules = load_year_rules(year)
-    units = [u for u in assessed_units() if u.id in year_rules.unit_profiles]
-    city = [u.id for u in units if u.group.value in CITY_GROUPS]
-    late_miit = {unit_id for i, unit_id in enumerate(city) if i % 8 == 3} if partial else set()
-    low = {u.id for u in units if u.name == LOW_RATED}
-    keys = {ind.ledger_key for b in books.values() for ind in b.indicators
-            if ind.source is CriteriaSource.ledger and ind.ledger_key}
-    from_ledger = ledger_actuals(year, quarter, keys, seeder.today)
-    entered = {(a, c, u): v for a, c, u, v in db.session.execute(
-        sa.select(CriteriaActual.assessor, CriteriaActual.code, CriteriaActual.unit_id, CriteriaActual.value)
-        .where(CriteriaActual.year == year, CriteriaActual.quarter == quarter))}
-    averages = _rating_averages(year, quarter)
-    levels = random.Random(f"criteria-levels-{year}")
-    level = {u.id: Decimal("0.55") if u.id in low else Decimal(84 + levels.randrange(13)) / 100 for u in units}
-    rng = random.Random(f"criteria-grid-{year}-{quarter}")
-    by_enterer, scores = {}, []
-    for assessor in ASSESSOR_ORDER:
-        book = books.get(assessor)
-        if book is None or (partial and assessor == IN_REVIEW):
-            continue
-        share, targets = quarter_share(book, quarter), targets_of(book)
-        for ind in book.indicators:
-            if ind.method is CriteriaMethod.tasks:
-                continue
-            groups = {}
-            for u in units:
-                if year_rules.unit_profiles[u.id] in ind.points and not (assessor == "miit" and u.id in late_miit):
-                    groups.setdefault(u.group.value, {})[u.id] = year_rules.unit_profiles[u.id]
-            for profiles in groups.values():
-                actuals = from_ledger.get(ind.ledger_key, {}) if ind.source is CriteriaSource.ledger else \
-                    {uid: entered.get((assessor, ind.code, uid)) for uid in profiles}
-                results = engine.compute_group(engine_indicator(ind), profiles, actuals,
-                                               {uid: targets.get((ind.code, uid)) for uid in profiles},
-                                               quarter_share=share, averages=averages)
-                for uid, computed in results.items():
-                    maximum = _q2(computed.maximum)
-                    if ind.method is CriteriaMethod.manual:
-                        points, calculated = _manual_points(maximum, level[uid], rng, uid in low), None
-                        note = None if points >= maximum else \
-                            rng.choice(MANUAL_NOTES.get(ind.code) or ["该项工作推进进度滞后于序时要求"])
-                        reason = note
-                    else:
-                        points = calculated = min(_q2(computed.points), maximum)
-                        note, reason = (None if points >= maximum else _explain(ind, computed)), None
-                    enterer = year_rules.enterer_of(assessor, ind.code)
-                    by_enterer.setdefault(enterer, []).append(EntryItem(uid, assessor, ind.code, str(points), note))
-                    scores.append((enterer, dict(
-                        year=year, quarter=quarter, unit_id=uid, assessor=assessor, code=ind.code, book_id=book.id,
-                        actual=None if computed.actual is None else _q4(computed.actual),
-                        target=None if computed.target is None else _q4(computed.target),
-                        completion=None if computed.completion is None else _q2(computed.completion),
-                        rank=computed.rank, computed=calculated, maximum=maximum, value=points, overridden=False,
-                        reason=reason)))
-    end = engine.quarter_dates(year, quarter)[1]
-    confirmed = 0
-    for index, (enterer, items) in enumerate(sorted(by_enterer.items(), key=lambda kv: kv[0] or 0)):
-        seeder.at(min(seeder.cal.add_workdays(end, 3 + index % 5), evaluated_on), 14 * 60 + 15 * index)
-        user = seeder.user_of(enterer)
-        enter_scores(user, year, quarter, items)
-        db.session.add_all([CriteriaScore(**score, confirmed_by_id=user.id) for e, score in scores if e == enterer])
-        confirmed += len(items)
-    db.session.flush()
-    return confirmed
-
-
-def _q4(value):
-    return Decimal(value).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-
-
-def _unit(units, unit_id):
-    return next(u for u in units if u.id == unit_id)
-
