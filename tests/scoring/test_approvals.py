@@ -262,6 +262,11 @@ def test_the_year_admin_page_says_the_year_is_frozen(client, login_as, admin):
     assert response.status_code == 400
     assert "2025年度考评结果已经领导小组审定并冻结，不能再修改政策兑现率" in response.text
     assert db.session.scalar(sa.select(PolicyRate.id)) is None
+    notice = "2025年度考评结果已经领导小组审定并冻结（潭千百十〔2026〕2号，2026-01-18）：本页各项不能再修改。"
+    assert notice in client.get(f"/scoring/{YEAR}/admin").text
+    reopen_year(admin, YEAR, "更正")
+    db.session.commit()
+    assert notice not in client.get(f"/scoring/{YEAR}/admin").text
 
 
 def test_reopening_the_year_needs_a_reason_and_keeps_the_previous_snapshot(admin):
@@ -346,6 +351,7 @@ def test_result_sheets_list_print_and_excel_of_the_units_reported_upward(client,
     assert Decimal(str(cells["年度得分"])) == Decimal(row["assessed_score"])
     assert cells["领导小组审定"] == "2026-01-18，潭千百十〔2026〕2号"
     assert cells["报送"] == "报上级主管部门：上级主管部门"
+    assert (ws.page_setup.orientation, str(ws.page_setup.paperSize)) == ("portrait", "9")  # A4
 
     assert client.get(f"/scoring/{YEAR}/result-sheets/{unit(COUNTY).id}").status_code == 404
     login_as("xtx")
@@ -420,3 +426,19 @@ def test_the_frozen_year_page_reads_the_snapshot_without_computing(client, login
     assert not any("score_entries" in s for s in later.statements)  # nothing computed: the snapshot
     assert quarter_report(YEAR, 1, D("2026-01-20"))["status"] == "finalized"
 
+
+
+def test_the_result_sheets_list_reads_a_constant_number_of_statements(client, login_as, admin, count_queries):
+    four_quarters(admin)
+    freeze(admin)
+    login_as("admin")
+    url = f"/scoring/{YEAR}/result-sheets"
+    client.get(url)
+    with count_queries() as none_sent:
+        assert "已报送 0 家" in client.get(url).text
+    for name in (TAX, POWER, "市通管办"):
+        record_dispatch(admin, YEAR, unit(name).id, D("2026-01-19"))
+    db.session.flush()
+    with count_queries() as three_sent:
+        assert "已报送 3 家" in client.get(url).text
+    assert three_sent.count == none_sent.count

@@ -88,6 +88,7 @@ def year_admin(year):
     rules_ = load_year_rules(year).rules
     return render_template(
         "scoring/year_admin.html", year=year, forms=forms, rate_units=rate_units, rates=rates, setting=setting,
-        decisions=decisions, errors=errors, line=fmt(rules_.policy_rate_line), deduction=fmt(rules_.policy_deduction),
+        decisions=decisions, errors=errors, frozen=bool(setting and setting.annual_finalized_at),
+        line=fmt(rules_.policy_rate_line), deduction=fmt(rules_.policy_deduction),
         threshold=fmt(rules_.fail_threshold), rules_url=link("scoring.rules", year=year),
         result_url=link("scoring.year", year=year)), 400 if errors else 200
