@@ -181,8 +181,10 @@ YEAR_SCHEMA = {
         "rule_version": nullable({"type": "integer"}),
     },
 }
-FINALIZE_BODY = {"type": "object", "required": ["evaluated_on"], "properties": {
-    "evaluated_on": dict(DATE, description="交办事项得分的评价日期：不早于季度第一天，不晚于今天")}}
+FINALIZE_BODY = {"type": "object", "required": ["evaluated_on", "approved_on", "doc_number"], "properties": {
+    "evaluated_on": dict(DATE, description="交办事项得分的评价日期：不早于季度第一天，不晚于今天"),
+    "approved_on": dict(DATE, description="领导小组审定的日期：不早于季度最后一天，不晚于今天"),
+    "doc_number": {"type": "string", "maxLength": 100, "description": "审定文号，如 潭千百十〔2026〕5号"}}}
 REOPEN_BODY = {"type": "object", "required": ["reason"], "properties": {
     "reason": {"type": "string", "maxLength": REASON_MAX, "description": "重新打开的理由（必填）"}}}
 REOPEN_RESULT_SCHEMA = {
@@ -467,7 +469,8 @@ def scoring_explanation(year, quarter, unit_id):
 
 
 @route("/scoring/<int:year>/q/<int:quarter>/finalize", method="POST", permission="admin",
-       summary="审定季度考评结果（千百十办；须全部得分录入完整，审定后结果冻结）", body=FINALIZE_BODY,
+       summary="录入领导小组对季度考评结果的审定（千百十办；须全部得分录入完整、已填写考评意见，审定后结果冻结）",
+       body=FINALIZE_BODY,
        response=QUARTER_SCHEMA, tag=TAG, conflict="该季度已经审定")
 def scoring_finalize(year, quarter):
     _period(year, quarter)
@@ -483,7 +486,14 @@ def scoring_finalize(year, quarter):
         raise ServiceError(f"评价日期不能早于该季度的第一天 {start.isoformat()}。", field="evaluated_on")
     if evaluated_on > today():
         raise ServiceError("评价日期不能晚于今天。", field="evaluated_on")
-    services.finalize_quarter(g.api_user, year, quarter, evaluated_on)
+    approved, approved_on = data.get("approved_on"), None  # absent or blank: the service asks for it
+    if approved is not None and not (isinstance(approved, str) and not approved.strip()):
+        approved_on = parse_iso_date(approved.strip()) if isinstance(approved, str) else None
+        if approved_on is None:
+            raise ServiceError(f"审定日期（approved_on）必须是 ISO 8601 日期，如 {DATE_EXAMPLE}。", field="approved_on")
+    doc_number = data.get("doc_number")
+    services.finalize_quarter(g.api_user, year, quarter, evaluated_on, approved_on=approved_on,
+                              doc_number=doc_number if isinstance(doc_number, str) else None)
     db.session.commit()
     return ok(dict(quarter_report(year, quarter, evaluated_on), as_of=evaluated_on.isoformat()))
 

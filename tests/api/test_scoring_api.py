@@ -11,14 +11,14 @@ import sqlalchemy as sa
 
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.scoring.approvals import set_opinion
 from app.scoring.entries import EntryItem, enter_scores
 from app.scoring.models import QuarterReopening, RuleSetVersion, ScoreEntry, ScoringQuarter
-from app.scoring.services import finalize_quarter
 from app.scoring.year_inputs import set_policy_rate
 from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules, save_rules
 from app.tasks.models import TaskPriority
 from tests.helpers import CHINESE, assert_json_error, assert_ok
-from tests.scoring.test_services import account, assign, at, complete, fill_quarter, unit
+from tests.scoring.test_services import account, approve, assign, at, complete, fill_quarter, unit
 
 pytestmark = pytest.mark.usefixtures("clock")  # every test runs on the frozen clock (2026-03-10), tokens included
 
@@ -54,7 +54,7 @@ def finalized_q1(tokens, clock):
     ensure_year_rules(admin, YEAR)
     fill_quarter(YEAR, 1)
     at(clock, D("2026-04-02"))
-    finalize_quarter(admin, YEAR, 1, D("2026-03-31"))
+    approve(admin, YEAR, 1, D("2026-03-31"))
     return admin
 
 
@@ -386,18 +386,31 @@ def test_an_unknown_units_explanation_is_not_found(client, tokens):
 
 # --- POST /scoring/{year}/q/{quarter}/finalize and /reopen --------------------------------------------------
 
+APPROVAL = {"approved_on": "2026-04-02", "doc_number": "潭千百十〔2026〕5号"}
+
+
 def test_the_office_finalizes_a_complete_quarter(client, tokens, clock):
     ensure_year_rules(account("admin"), YEAR)
     fill_quarter(YEAR, 1)
     at(clock, D("2026-04-02"))
-    body = assert_ok(client.post(f"{Q1}/finalize", headers=tokens["admin"], json={"evaluated_on": "2026-03-31"}))
+    payload = {"evaluated_on": "2026-03-31", **APPROVAL}
+    body = assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"], json=payload), 422, "no_opinion")
+    assert "考评意见" in body["message"]
+    set_opinion(account("admin"), YEAR, 1, "经核对无误，建议审定。", D("2026-04-02"))
+    db.session.commit()
+    for missing, field in (("approved_on", "approved_on"), ("doc_number", "doc_number")):
+        assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"],
+                                      json={k: v for k, v in payload.items() if k != missing}), 422, field=field)
+    assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"], json=dict(payload, approved_on="4月2日")),
+                      422, field="approved_on")
+    body = assert_ok(client.post(f"{Q1}/finalize", headers=tokens["admin"], json=payload))
     assert (body["status"], body["evaluated_on"], body["complete"], body["rule_version"]) == \
         ("finalized", "2026-03-31", True, 1)
+    assert (body["approved_on"], body["doc_number"]) == ("2026-04-02", "潭千百十〔2026〕5号")
     assert body["finalized_at"].startswith("2026-04-02")
     state = db.session.scalar(sa.select(ScoringQuarter))
     assert state.is_finalized and state.finalized_by_id == account("admin").id
-    assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"], json={"evaluated_on": "2026-03-31"}),
-                      409, "conflict")
+    assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"], json=payload), 409, "conflict")
 
 
 @pytest.mark.parametrize(("payload", "message"), [
@@ -424,13 +437,13 @@ def test_finalize_refuses_an_incomplete_quarter_or_a_year_without_rules(client, 
     fill_quarter(YEAR, 1, skip={(unit(COUNTY).id, "culture")})
     at(clock, D("2026-04-02"))
     before = written()
-    assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"], json={"evaluated_on": "2026-03-31"}),
-                      422, "no_rules")
+    assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"],
+                                  json={"evaluated_on": "2026-03-31", **APPROVAL}), 422, "no_rules")
     assert written() == before
     ensure_year_rules(account("admin"), YEAR)
     before = written()
     body = assert_json_error(client.post(f"{Q1}/finalize", headers=tokens["admin"],
-                                         json={"evaluated_on": "2026-03-31"}), 422, "incomplete")
+                                         json={"evaluated_on": "2026-03-31", **APPROVAL}), 422, "incomplete")
     assert "湘潭县" in body["message"]
     assert written() == before
 

@@ -95,6 +95,8 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
     sign_in("admin")
     _quarter_results_link(page)
     page.get_by_label("评价日期").last.fill("2026-04-14")
+    page.get_by_label("审定日期").fill("2026-04-14")
+    page.get_by_label("审定文号").fill("潭千百十〔2026〕5号")
     click_and_wait(page, page.get_by_role("button", name="审定"))
     refused = flashes(page, "danger")
     assert len(refused) == 1 and "个单位的得分未录入完整" in refused[0] and "不能审定" in refused[0], refused
@@ -117,9 +119,16 @@ def test_assessors_enter_scores_office_finalizes_quarter_and_opens_annual_result
     # --- the office finalizes the quarter and opens the annual results -----------------------------------
     sign_in("admin")
     _quarter_results_link(page)
+    page.get_by_label("考评意见").fill("各单位得分经核对无误，建议审定。")
+    click_and_wait(page, page.get_by_role("button", name="保存考评意见"))
+    assert flashes(page) == ["2026年第一季度考评意见已保存。"], flashes(page, "danger")
     page.get_by_label("评价日期").last.fill("2026-04-14")
+    page.get_by_label("审定日期").fill("2026-04-14")
+    page.get_by_label("审定文号").fill("潭千百十〔2026〕5号")
     click_and_wait(page, page.get_by_role("button", name="审定"))
-    assert flashes(page) == ["2026年第一季度考评结果已审定（评价日期 2026-04-14）。"], flashes(page, "danger")
+    assert flashes(page) == [
+        "2026年第一季度考评结果已审定（潭千百十〔2026〕5号，审定日期 2026-04-14，评价日期 2026-04-14）。"], \
+        flashes(page, "danger")
     assert "已审定" in page.locator(".results-status").first.inner_text()
     first_row = page.locator("table.results-table tbody tr").first
     unit_name = first_row.locator("td.unit-col").inner_text().strip()

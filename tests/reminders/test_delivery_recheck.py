@@ -21,7 +21,6 @@ from app.extensions import db
 from app.reminders import jobs, outbox
 from app.reminders.channels import CHANNELS
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus
-from app.scoring.services import finalize_quarter
 from app.scoring.year_rules import ensure_year_rules
 from app.tasks import services as task_services
 from app.tasks.models import ExtensionRequest
@@ -98,7 +97,7 @@ def test_a_reminder_for_a_deadline_that_was_extended_or_has_passed_is_obsolete(c
 
 
 def test_a_quarter_entry_reminder_after_the_quarter_was_finalized_is_obsolete(clock):
-    from tests.scoring.test_services import fill_quarter
+    from tests.scoring.test_services import approve, fill_quarter
 
     clock.set(datetime(2026, 4, 2, 9, 0))  # the first quarter has ended; nothing is entered yet
     jobs.scan(clock.now())
@@ -107,7 +106,7 @@ def test_a_quarter_entry_reminder_after_the_quarter_was_finalized_is_obsolete(cl
 
     fill_quarter(2026, 1)
     ensure_year_rules(account("admin"), 2026)
-    finalize_quarter(account("admin"), 2026, 1, D("2026-04-02"))
+    approve(account("admin"), 2026, 1, D("2026-04-02"))  # its 考评意见, then the 审定 dated 2026-04-02
     outbox.deliver(clock.now())
 
     assert {(r.status, r.obsolete_reason) for r in rows_of("scoring_entry")} == {
