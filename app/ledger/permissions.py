@@ -14,6 +14,7 @@ The office (an admin) may keep everything.
 import sqlalchemy as sa
 from flask import g
 
+from app.core.scopes import extra_read_unit_ids
 from app.extensions import db
 from app.ledger.models import Registry
 from app.org.models import Unit, plan_lead_units
@@ -56,10 +57,13 @@ def reads_whole_ledger(user) -> bool:
 
 
 def visible_unit_ids(user):
-    """None when the user reads the whole ledger; else the set of units whose rows the user may read."""
+    """None when the user reads the whole ledger; else the set of units whose rows the user may read: its own and,
+    read-only, those a registered read scope gives (app.core.scopes: an assessor reads the rows of the units it
+    assesses, 附件2 六(二) “及时掌握各地、各部门工作开展情况”). Keeping rows stays with can_keep."""
     if reads_whole_ledger(user):
         return None
-    return {user.unit_id} if user.unit_id else set()
+    own = {user.unit_id} if user.unit_id else set()
+    return own | extra_read_unit_ids(user)
 
 
 def can_read_unit_rows(user, unit_id) -> bool:

@@ -1,6 +1,8 @@
 """Assessment (考核评价): rules, entries, the pure engine and results."""
 
+from app.core.scopes import register_read_scope
 from app.reminders.registry import register_rule, register_scan
+from app.scoring.assessor_scope import assessed_unit_ids
 from app.scoring.ratings import rating_reminders, recheck_rating_reminders
 from app.scoring.reminders import (
     recheck_assessment_rules,
@@ -19,3 +21,4 @@ def register(app):
     register_rule(app, "policy_rates", "政策兑现情况考评", recheck_policy_rates)
     register_scan(app, rating_reminders)
     register_rule(app, "service_rating", "市直单位服务质量评价", recheck_rating_reminders)
+    register_read_scope(app, "assessor", assessed_unit_ids)  # 附件2 六(二): assessors read their units' rows

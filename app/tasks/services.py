@@ -23,6 +23,7 @@ from app.core import text as limits
 from app.core.audit import record_change, snapshot
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.core.scopes import extra_read_unit_ids
 from app.extensions import db
 from app.org.queries import portfolio_unit_ids
 from app.tasks.models import (
@@ -65,9 +66,14 @@ def is_lead_staff(user, task):
 
 
 def can_view(user, task):
+    """Reading a task: everyone who reads all, its parties, its assigning unit — and, read-only, the units a
+    registered read scope gives (app.core.scopes: an assessor reads the tasks its assessed units lead, 附件2
+    六(二)); a scope grants no action (allowed_actions and the services check is_lead_staff etc.)."""
     if user.reads_all:
         return True
-    return is_party_staff(user, task) or (user.unit_id is not None and user.unit_id == task.assigner_unit_id)
+    if is_party_staff(user, task) or (user.unit_id is not None and user.unit_id == task.assigner_unit_id):
+        return True
+    return task.lead_unit_id in extra_read_unit_ids(user)
 
 
 def visible_to(user):
@@ -76,10 +82,11 @@ def visible_to(user):
     Lists are restricted in the query itself, so totals and pages only ever count what the user may see."""
     if user.reads_all:
         return None
+    scoped = Task.lead_unit_id.in_(sorted(extra)) if (extra := extra_read_unit_ids(user)) else None
     if user.unit_id is None:
-        return sa.false()
+        return sa.false() if scoped is None else scoped
     member = sa.select(TaskParty.task_id).where(TaskParty.unit_id == user.unit_id)
-    return sa.or_(Task.id.in_(member), Task.assigner_unit_id == user.unit_id)
+    return sa.or_(Task.id.in_(member), Task.assigner_unit_id == user.unit_id, *([scoped] if scoped is not None else []))
 
 
 def can_assign(user):

@@ -12,7 +12,7 @@ import inspect
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.scoring import engine
@@ -35,6 +35,7 @@ from app.scoring.engine import (
     missing_targets,
     normalize_params,
     params_text,
+    quantize_score,
     quarter_target,
     rank_points_by_rate,
     rating_points,
@@ -266,11 +267,12 @@ def test_rating_is_monotone_and_bounded(points, a, b):
 
 @PROPERTY
 @given(points_st, rank_params(), st.dictionaries(st.sampled_from("abcdefgh"), rates | st.none(), min_size=1))
+@example(D(10), {"shares": ["100", "50"]}, {"a": D("0.125"), "b": D("0.13")})  # both shown 0.13 (half up)
 def test_rank_ties_share_the_better_rank_and_a_better_completion_never_earns_less(points, params, group):
     assert check_params("rank", params) == []
     result = rank_points_by_rate(points, group, params)
     assert result.keys() == group.keys()
-    shown = {u: r.quantize(D("0.01")) for u, r in group.items() if r is not None}
+    shown = {u: quantize_score(r) for u, r in group.items() if r is not None}  # as shown: two places, half up
     for unit, (rank, value) in result.items():
         assert _within(value, points)
         if group[unit] is None:
