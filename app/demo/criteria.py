@@ -393,6 +393,44 @@ def _manual_points(maximum, level, rng, low):
     return _score(maximum, level + Decimal(rng.randrange(-5, 5)) / 100)
 
 
+def _engineer_ties(year_rules, units, cells, chosen, rng):
+    """The scoring demo's tie (TIE_PAIRS: two units of a group with the same quarterly score, sharing a rank),
+    kept under the criteria: the second unit's manual indicators absorb the difference between the two units'
+    totals (computed points, the office's task points, the first unit's manual points). Pairs in a blend, of
+    different profiles or whose manual indicators cannot absorb the difference are left alone."""
+    from app.demo.scoring import TIE_PAIRS
+
+    by_name = {u.name: u for u in units}
+    blended = {u for b in year_rules.rules.blends for u in (b.target, b.source)}
+    for first, second in TIE_PAIRS.values():
+        a, b = by_name.get(first), by_name.get(second)
+        if a is None or b is None or {a.id, b.id} & blended or \
+                year_rules.unit_profiles[a.id] != year_rules.unit_profiles[b.id]:
+            continue
+
+        def total(unit_id):
+            return sum((chosen[k][0] if k in chosen else (c.computed or ZERO)
+                        for k, c in cells.items() if k[2] == unit_id), ZERO)
+
+        delta = total(a.id) - total(b.id)
+        manual = sorted((k for k, c in cells.items() if k[2] == b.id and k in chosen
+                         and c.method is CriteriaMethod.manual), key=lambda k: k[1])
+        room = sum((_q2(cells[k].maximum) - chosen[k][0] if delta > 0 else chosen[k][0] for k in manual), ZERO)
+        if abs(delta) > room or any(k[2] in (a.id, b.id) and k not in chosen and not c.is_system
+                                    for k, c in cells.items()):
+            continue
+        for key in manual:
+            if not delta:
+                break
+            value = chosen[key][0]
+            step = min(_q2(cells[key].maximum) - value, delta) if delta > 0 else -min(value, -delta)
+            value += step
+            delta -= step
+            reason = None if value >= cells[key].maximum else \
+                (chosen[key][1] or rng.choice(MANUAL_NOTES.get(key[1]) or ["该项工作推进进度滞后于序时要求"]))
+            chosen[key] = (value, reason)
+
+
 def confirm_quarter(seeder, year, quarter, evaluated_on, partial=False):
     """Confirm the quarter's indicator grids of the year's published criteria through the grid's own service
     (`criteria_scoring.confirm_scores`, by a user of the unit that enters each indicator, on a day after the
@@ -416,31 +454,33 @@ def confirm_quarter(seeder, year, quarter, evaluated_on, partial=False):
     end = engine.quarter_dates(year, quarter)[1]
     overridden, confirmed = False, 0
     every = criteria_scoring.evaluate(year, quarter, books, year_rules, units, evaluated_on)  # all grids at once
-    for index, assessor in enumerate(ASSESSOR_ORDER):
-        if assessor not in books or (partial and assessor == IN_REVIEW):
+    chosen = {}  # (assessor, code, unit id) -> (points, reason)
+    for key, cell in every.items():
+        assessor, code, unit_id = key
+        if cell.is_system or cell.confirmed or (partial and assessor == IN_REVIEW) or \
+                (assessor == "miit" and unit_id in late_miit):
             continue
+        reason = None
+        if cell.method is CriteriaMethod.manual:
+            value = _manual_points(_q2(cell.maximum), level[unit_id], rng, unit_id in low)
+            if value < cell.maximum:
+                reason = rng.choice(MANUAL_NOTES.get(code) or ["该项工作推进进度滞后于序时要求"])
+        elif cell.computed is None:
+            continue
+        else:
+            value = cell.computed
+            if not overridden and cell.method is CriteriaMethod.linear and value > ZERO and \
+                    cell.maximum - value >= Decimal("0.5"):
+                value, reason, overridden = value + Decimal("0.5"), OVERRIDE_REASON, True
+        chosen[key] = (value, reason)
+    if not partial:
+        _engineer_ties(year_rules, units, every, chosen, rng)
+    for index, assessor in enumerate(ASSESSOR_ORDER):
         by_enterer = {}
-        for (cell_assessor, code, unit_id), cell in every.items():
-            unit = cell.unit
-            if cell_assessor != assessor or (assessor == "miit" and unit_id in late_miit):
-                continue
-            if cell.is_system or cell.confirmed:
-                continue
-            reason = None
-            if cell.method is CriteriaMethod.manual:
-                value = _manual_points(_q2(cell.maximum), level[unit.id], rng, unit.id in low)
-                if value < cell.maximum:
-                    reason = rng.choice(MANUAL_NOTES.get(code) or ["该项工作推进进度滞后于序时要求"])
-            elif cell.computed is None:
-                continue
-            else:
-                value = cell.computed
-                if not overridden and cell.method is CriteriaMethod.linear and value > ZERO and \
-                        cell.maximum - value >= Decimal("0.5"):
-                    value, reason, overridden = value + Decimal("0.5"), OVERRIDE_REASON, True
-            enterer = year_rules.enterer_of(assessor, code)
-            by_enterer.setdefault(enterer, []).append(
-                criteria_scoring.ScoreItem(unit.id, code, str(value), reason))
+        for (cell_assessor, code, unit_id), (value, reason) in chosen.items():
+            if cell_assessor == assessor:
+                by_enterer.setdefault(year_rules.enterer_of(assessor, code), []).append(
+                    criteria_scoring.ScoreItem(unit_id, code, str(value), reason))
         for k, (enterer, items) in enumerate(sorted(by_enterer.items(), key=lambda kv: kv[0] or 0)):
             day = min(seeder.cal.add_workdays(end, 3 + index % 5), evaluated_on)
             seeder.at(day, 14 * 60 + 15 * index + 5 * k)

@@ -20,7 +20,7 @@ import app.auth.models as auth_models
 from app.core.clock import FrozenClock, today
 from app.demo.criteria import IN_REVIEW, RETURNED, doc_number, ledger_actuals, seed_demo_criteria
 from app.demo.ledger import seed_demo_ledger
-from app.demo.scoring import seed_demo_scores
+from app.demo.scoring import TIE_PAIRS, seed_demo_scores
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine
@@ -250,3 +250,14 @@ def test_methods_other_than_manual_are_computed(seeded):
             CriteriaMethod.rating} <= seen
     for method in (CriteriaMethod.linear, CriteriaMethod.steps, CriteriaMethod.count):
         assert any(v < m for code, v, m in rows if methods[code] is method), method
+
+
+def test_the_scoring_demos_tie_holds_under_the_criteria(seeded):
+    """The scoring demo's engineered tie (two units of a group with the same quarterly scores, sharing a rank)
+    survives the indicators: the second unit's manual indicators absorb the difference."""
+    day, _, _ = seeded
+    rows = {r["name"]: r for r in year_report(2025, day)["units"]}
+    tied = [(a, b) for a, b in TIE_PAIRS.values() if rows[a]["quarters"] == rows[b]["quarters"]]
+    assert tied
+    for a, b in tied:
+        assert (rows[a]["annual"], rows[a]["rank"]) == (rows[b]["annual"], rows[b]["rank"])
