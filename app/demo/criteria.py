@@ -191,7 +191,8 @@ class _Year:
             self.targets(book, units, year_end)
             books[assessor] = book
             self.created["books"] += 1
-        self.approve_and_publish(books)
+        if not self.approve_and_publish(books):
+            return self.created  # the current year before its 审定: the books wait in the chain
         for book in books.values():
             self.entered_actuals(book, units)
         self.ratings(units)
@@ -201,21 +202,30 @@ class _Year:
         return self.created
 
     def approve_and_publish(self, books):
+        """Submitted in March, accepted, approved at the end of March with one 文号, published the next day;
+        False (and only the submissions so far) when today is not past the 审定."""
         from app.scoring.criteria_approval import accept_book, approve_book, publish_book, submit_book
 
+        approved_on = self.actors.back(date(self.year, 3, 27))
+        if self.today <= approved_on:  # not yet: submitted (and accepted) as far as the calendar has gone
+            for index, (assessor, book) in enumerate(books.items()):
+                if date(self.year, 3, 6 + index) < self.today:
+                    self.at(date(self.year, 3, 6 + index), 15 * 60)
+                    submit_book(self.staff_of(assessor), book)
+            return False
         for index, (assessor, book) in enumerate(books.items()):
             self.at(date(self.year, 3, 6 + index), 15 * 60)
             submit_book(self.staff_of(assessor), book)
         for index, book in enumerate(books.values()):
             self.at(date(self.year, 3, 17), 9 * 60 + 20 * index)
             accept_book(self.admin, book, "指标设置符合考核评价办法，目标已分解到各考评对象，同意报领导小组审定")
-        approved_on = self.actors.back(date(self.year, 3, 27))
         self.at(approved_on, 16 * 60)
         for book in books.values():
             approve_book(self.admin, book, approved_on, doc_number(self.year), today=approved_on)
         self.at(approved_on + timedelta(days=1), 10 * 60)
         for book in books.values():
             publish_book(self.admin, book)
+        return True
 
     def _rng(self, *parts):
         return random.Random("-".join(str(p) for p in ("criteria", self.year, *parts)))
