@@ -1,4 +1,5 @@
-"""The cadence (周会商、旬调度、月分析、季考核、半年述职): rules, expected meetings, records and calendars."""
+"""The cadence (周会商、旬调度、月分析、季考核、半年述职, and the 考评会商 before each quarter's assessment): rules,
+expected meetings, records and calendars."""
 
 from app.core.jobs import register_job
 from app.meetings.cadence import cadence_job

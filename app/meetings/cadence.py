@@ -3,7 +3,8 @@
 Periods (period_key):
 - 周会商 `weekly`: the ISO week, Monday to Sunday ("2026-W48"; a year has 52 or 53 ISO weeks, counted by ISO year);
 - 旬调度 `dispatch`: the 旬 of `app.tasks.queries.Xun` ("2026-11-3": days 1–10, 11–20, 21–month end);
-- 月分析 `monthly` "2026-11"; 季考核 `quarterly` "2026-Q4"; 半年述职 `semiannual` "2026-H2".
+- 月分析 `monthly` "2026-11"; 季考核 `quarterly` "2026-Q4"; 半年述职 `semiannual` "2026-H2";
+- 考评会商 `consultation`: the quarter it assesses ("2026-Q4"), held after that quarter ends.
 
 The proposed meeting day is the rule's anchor (the period's first or last day) plus `offset_days`, moved to the
 nearest working day. A tie (the middle of a holiday) goes to the earlier day, so that the meeting is held before
@@ -11,11 +12,18 @@ the break (the calendar's own rule); but a meeting is never proposed before its 
 has a working day on or after the raw day — a Monday 周会商 on a holiday moves to that week's next working day,
 not to the Friday before. The record is due `record_due_workdays` working days after the meeting day.
 
+The 考评会商 consults on the completion of a quarter that has ended, before that quarter's assessment: it is never
+proposed on or before the quarter's last day (a tie that would move it back into the quarter goes to the first
+working day after it), and the office's rule must keep it after the quarter's end and before the 季考核 of the
+same quarter (`check_consultation_order`, when either rule is saved).
+
 Who convenes is the document's rule (六、1), read from the organisation on the day that matters (the meeting day,
 or today for meetings still ahead):
 - 周会商: every unit that leads a plan or a measure (`Plan.lead_units`), key unit:<id>;
 - 旬调度: every vice mayor (a current `Position.is_vice_mayor`), key person:<id>, his position's unit logs;
 - 月分析: the mayor; 季考核: the party secretary (key person:<id>);
+- 考评会商: the office (千百十办, the first active unit of kind office; key unit:<id>), with the year's assessing
+  units attending (附件2 六(二));
 - 半年述职: every chain leader (with the chain's `leader_unit` reporting) and every head of a county or park unit,
   one report per person; a person who is both reports for the county/park unit he heads.
 
@@ -33,11 +41,13 @@ import sqlalchemy as sa
 from app.core.audit import record_update, snapshot
 from app.core.calendar import load_calendar
 from app.core.clock import get_clock
+from app.core.errors import ServiceError
 from app.core.periods import Xun, month_end, quarter_bounds, quarter_of
 from app.core.text import one_line
 from app.extensions import db
 from app.meetings.models import Anchor, CadenceRule, ExpectedMeeting, MeetingRecord, MeetingType
-from app.org.models import Chain, Person, Position, Unit, UnitGroup, plan_lead_units
+from app.org.models import Chain, Person, Position, Unit, UnitGroup, UnitKind, plan_lead_units
+from app.reminders.rules import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +67,15 @@ DEFAULT_RULES = {
                             "remind_workdays_before": 0, "horizon_days": 120},
     MeetingType.semiannual: {"anchor": Anchor.end, "offset_days": 10, "record_due_workdays": 0,
                              "remind_workdays_before": 5, "horizon_days": 200},
+    # 附件2 六(二): after the quarter ends, before the 季考核 (ten days after it); the office is reminded three
+    # working days before the record is due, i.e. the day before the proposed meeting day.
+    MeetingType.consultation: {"anchor": Anchor.end, "offset_days": 5, "record_due_workdays": 2,
+                               "remind_workdays_before": 3, "horizon_days": 120},
 }
+# the meetings whose period is a quarter
+QUARTER_TYPES = (MeetingType.quarterly, MeetingType.consultation)
+# the years around today whose rules are checked when the 考评会商 or the 季考核 rule is saved
+ORDER_CHECK_YEARS = 2
 RULE_FIELDS = ("anchor", "offset_days", "record_due_workdays", "remind_workdays_before", "horizon_days",
                "is_active", "note")
 REPORTING_GROUPS = (UnitGroup.county, UnitGroup.park1, UnitGroup.park2)
@@ -88,11 +106,13 @@ def ensure_rules():
 
 def update_rule(actor, rule, values):
     """Set a rule's timing (the office's edit), audited; the caller regenerates and commits."""
+    if "note" in values:
+        values = dict(values, note=one_line(values["note"], "备注", 200, field="note"))
+    if rule.type in QUARTER_TYPES:
+        check_consultation_order(rule, values)
     if rule.id is None:
         db.session.add(rule)
         db.session.flush()
-    if "note" in values:
-        values = dict(values, note=one_line(values["note"], "备注", 200, field="note"))
     before = snapshot(rule, RULE_FIELDS)
     for name in RULE_FIELDS:
         if name in values:
@@ -100,6 +120,45 @@ def update_rule(actor, rule, values):
     db.session.flush()
     record_update(actor, "cadence_rule.update", rule, before, RULE_FIELDS)
     return rule
+
+
+def check_consultation_order(rule, values, cal=None, years=None):
+    """Refuse (ServiceError, nothing written) a 考评会商 or 季考核 rule under which the 考评会商 of some quarter of
+    the years around today would not fall after the quarter's end, before that quarter's 季考核 and by the
+    assessors' entry deadline (the reminders' `scoring_entry_workday`: the Nth working day after the quarter).
+    The order with the 季考核 is checked only when both rules are active."""
+    rules = load_rules()
+    proposed = {name: values.get(name, getattr(rule, name)) for name in RULE_FIELDS}
+    candidate = CadenceRule(type=rule.type, **proposed)
+    consultation = candidate if rule.type is MeetingType.consultation else rules[MeetingType.consultation]
+    quarterly = candidate if rule.type is MeetingType.quarterly else rules[MeetingType.quarterly]
+    if rule.type is MeetingType.consultation and proposed["anchor"] is Anchor.end and proposed["offset_days"] < 1:
+        raise ServiceError("考评会商在季度结束后召开：从“周期最后一天”算起时，相隔天数至少为 1 天。",
+                           field="offset_days")
+    if rule.type is MeetingType.consultation and proposed["anchor"] is Anchor.start:
+        raise ServiceError("考评会商在季度结束后召开，请选择从“周期最后一天”算起。", field="anchor")
+    if not consultation.is_active:
+        return
+    cal = cal or load_calendar()
+    entry_workdays = load_settings()["scoring_entry_workday"]
+    this_year = get_clock().today().year if years is None else None
+    for year in years or range(this_year, this_year + ORDER_CHECK_YEARS):
+        for quarter in range(1, 5):
+            period = period_of(MeetingType.consultation, date(year, 3 * quarter, 1))
+            day = meeting_dates(consultation, period, cal)[0]
+            deadline = cal.add_workdays(period.end, entry_workdays)
+            if rule.type is MeetingType.consultation and day > deadline:
+                raise ServiceError(
+                    f"按此规则，{period.label}的考评会商（{day.isoformat()}）晚于考评录入截止日（{deadline.isoformat()}，"
+                    f"季度结束后第 {entry_workdays} 个工作日）。考评会商须在考评前召开，请调整相隔天数。",
+                    field="offset_days")
+            if not quarterly.is_active:
+                continue
+            review = meeting_dates(quarterly, period_of(MeetingType.quarterly, period.start), cal)[0]
+            if day >= review:
+                raise ServiceError(
+                    f"按此规则，{period.label}的考评会商（{day.isoformat()}）不早于季考核（{review.isoformat()}）。"
+                    "考评会商须在季考核之前召开，请调整相隔天数。", field="offset_days")
 
 
 # --- periods -------------------------------------------------------------------------------------------------
@@ -131,7 +190,7 @@ def period_of(meeting_type, day):
     if meeting_type is MeetingType.monthly:
         start = day.replace(day=1)
         return Period(meeting_type, f"{day.year}-{day.month:02d}", start, month_end(day.year, day.month))
-    if meeting_type is MeetingType.quarterly:
+    if meeting_type in QUARTER_TYPES:
         quarter = quarter_of(day)
         return Period(meeting_type, f"{day.year}-Q{quarter}", *quarter_bounds(day.year, quarter))
     half = 1 if day.month <= 6 else 2
@@ -160,7 +219,7 @@ def key_period_label(meeting_type, key):
         if meeting_type is MeetingType.monthly:
             year, month = key.split("-")
             return f"{year}年{int(month)}月"
-        if meeting_type is MeetingType.quarterly:
+        if meeting_type in QUARTER_TYPES:
             year, quarter = key.split("-Q")
             return f"{year}年第{QUARTER_NAMES[int(quarter)]}季度"
         year, half = key.split("-H")
@@ -183,6 +242,8 @@ def proposed_day(rule, period, cal):
 def meeting_dates(rule, period, cal):
     """(scheduled_on, record_due_on, provisional) of the period's meeting under the rule."""
     scheduled = proposed_day(rule, period, cal)
+    if rule.type is MeetingType.consultation and scheduled <= period.end:
+        scheduled = cal.next_workday(period.end)  # the quarter's completion is known only once it has ended
     due = cal.add_workdays(scheduled, rule.record_due_workdays)
     return scheduled, due, cal.range_is_provisional(min(period.start, scheduled), due)
 
@@ -197,9 +258,12 @@ class Convener:
 
 
 class Organisation:
-    """The organisation as the cadence needs it, loaded in four queries; `conveners(type, day)` asks it in memory."""
+    """The organisation as the cadence needs it, loaded in five queries; `conveners(type, day)` asks it in memory."""
 
     def __init__(self):
+        self.office_unit_id = db.session.scalar(
+            sa.select(Unit.id).where(Unit.kind == UnitKind.office, Unit.is_active.is_(True))
+            .order_by(Unit.sort_order, Unit.id).limit(1))
         self.lead_unit_ids = sorted(set(db.session.scalars(
             sa.select(plan_lead_units.c.unit_id).join(Unit, Unit.id == plan_lead_units.c.unit_id)
             .where(Unit.is_active.is_(True)))))
@@ -236,6 +300,9 @@ class Organisation:
             return self._people(day, "is_mayor")
         if meeting_type is MeetingType.quarterly:
             return self._people(day, "is_secretary")
+        if meeting_type is MeetingType.consultation:
+            unit_id = self.office_unit_id
+            return [Convener(f"unit:{unit_id}", unit_id, None)] if unit_id is not None else []
         reporters = {}
         for p in self._holding(day, "is_unit_head"):
             if p.group in REPORTING_GROUPS and p.person_id not in reporters:

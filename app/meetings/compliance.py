@@ -28,6 +28,7 @@ from app.meetings.cadence import key_period_label, load_rules
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType
 from app.org.models import Person, PortfolioItem, Position
 from app.reminders.jobs import Reminder
+from app.scoring.queries import assessor_unit_ids
 
 
 class ComplianceStatus(LabelledEnum):
@@ -142,8 +143,9 @@ def compliance_rate(counts):
 
 def relevant_condition(user, on):
     """The expected meetings on a user's calendar: the office and observers see all; a leader his own meetings
-    plus the city's 月分析 and 季考核; a unit's staff the meetings its unit convenes or reports in, and the 旬调度
-    of the vice mayor whose portfolio has the unit."""
+    plus the city's 月分析 and 季考核; a unit's staff the meetings its unit convenes or reports in, the 旬调度
+    of the vice mayor whose portfolio has the unit, and, for an assessing unit, the 考评会商 of the quarters of the
+    years it assesses (the year before `on`, its year and the next: one rules load each)."""
     if user.role in (Role.admin, Role.observer):
         return sa.true()
     if user.role is Role.leader and user.person_id:
@@ -152,9 +154,14 @@ def relevant_condition(user, on):
     if user.unit_id:
         portfolio = (sa.select(PortfolioItem.person_id)
                      .where(PortfolioItem.unit_id == user.unit_id, PortfolioItem.current_on(on)))
+        assessing = [year for year in (on.year - 1, on.year, on.year + 1) if user.unit_id in assessor_unit_ids(year)]
+        consultations = sa.and_(ExpectedMeeting.type == MeetingType.consultation,
+                                sa.or_(*(ExpectedMeeting.period_key.like(f"{year}-Q%") for year in assessing))) \
+            if assessing else sa.false()
         return sa.or_(ExpectedMeeting.convener_unit_id == user.unit_id,
                       sa.and_(ExpectedMeeting.type == MeetingType.dispatch,
-                              ExpectedMeeting.convener_person_id.in_(portfolio)))
+                              ExpectedMeeting.convener_person_id.in_(portfolio)),
+                      consultations)
     return sa.false()
 
 
@@ -203,6 +210,11 @@ def open_for(user, today, limit=50):
 # --- reminders (registered with the reminders scan) ---------------------------------------------------------
 
 REMINDER_WINDOW_DAYS = 45  # meetings whose record was due longer ago than this are no longer reminded
+BODY_ENDINGS = {
+    MeetingType.semiannual: "请在系统中提交述职报告及附件。",
+    MeetingType.consultation: "请在季度考评前召集各考评单位会商考评指标完成情况（附件2 六（二）），"
+                              "并在系统中录入会商时间、参会考评单位、纪要和决定事项；指标完成情况在签发时随纪要固定。",
+}
 
 
 def meeting_reminders(today, cal, settings, recipients):
@@ -211,9 +223,10 @@ def meeting_reminders(today, cal, settings, recipients):
     - "due": on the due day (a lead unit that has not logged this week's 周会商 by Friday), and after it;
     - "escalate": to the office once the record is `escalate_after_workdays` working days late.
     Units log 周会商 and 述职 (their staff are reminded); the leaders' meetings remind the leader's account and the
-    office, which logs on his behalf. Each text names the meeting by its convener ("杨晓军副市长旬调度（2026年11月
-    下旬）"), since two vice mayors' 旬调度 of one period are otherwise alike. Three queries (rules, meetings, the
-    conveners' titles), however many meetings."""
+    office, which logs on his behalf; the 考评会商 (convened by a unit, the office, but logged by its
+    administrators only) reminds the office's administrators. Each text names the meeting by its convener
+    ("杨晓军副市长旬调度（2026年11月下旬）"), since two vice mayors' 旬调度 of one period are otherwise alike. Three
+    queries (rules, meetings, the conveners' titles), however many meetings."""
     rules = load_rules()
     lead = max([r.remind_workdays_before for r in rules.values()] + [0])
     horizon = cal.add_workdays(today, lead) if lead else today
@@ -245,8 +258,7 @@ def meeting_reminders(today, cal, settings, recipients):
         else:
             continue
         body = (f"**{what}**\n\n召集（报告）单位：{unit_name or '—'}；记录截止：{due.isoformat()}。"
-                + ("请在系统中提交述职报告及附件。" if meeting_type is MeetingType.semiannual
-                   else "请在系统中录入会议时间、地点、参会单位、议题、纪要和决定事项。"))
+                + BODY_ENDINGS.get(meeting_type, "请在系统中录入会议时间、地点、参会单位、议题、纪要和决定事项。"))
         if meeting_type in (MeetingType.weekly, MeetingType.semiannual):
             targets = recipients.staff(unit_id)
         else:

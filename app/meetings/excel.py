@@ -165,6 +165,8 @@ def record_workbook(record, escalations=None, sections=()) -> bytes:
         _dispatch_sheet(wb.create_sheet("调度清单（会议时）"), record.snapshot)
     if record.type is MeetingType.quarterly and record.snapshot:
         _quarter_sheet(wb.create_sheet("季度考评结果"), record.snapshot)
+    if record.type is MeetingType.consultation and record.snapshot:
+        _completion_sheet(wb.create_sheet("指标完成情况"), record.snapshot)
     return save_workbook(wb)
 
 
@@ -231,4 +233,31 @@ def _quarter_sheet(ws, snap):
             values = (group["label"], unit["rank"], unit["name"], unit["total"], unit["final"], note)
             for column, value in enumerate(values, start=1):
                 write_cell(ws, row, column, value, font=BODY, border=BORDER, alignment=WRAP_TOP)
+    ws.repeat_rows(1, 2)
+
+
+COMPLETION_COLUMNS = (("考评单位", 18), ("指标", 36), ("考评单位数", 10), ("未达目标的单位", 20), ("完成情况", 12),
+                      ("差距", 12))
+
+
+def _completion_sheet(ws, snap):
+    """The 考评会商's indicator completion as frozen at sign-off."""
+    ncols = len(COMPLETION_COLUMNS)
+    _setup(ws, COMPLETION_COLUMNS, landscape=True)
+    _title(ws, 1, f"{snap['label']}考评指标完成情况（签发时固定，截至 {snap['as_of']}）", ncols)
+    for index, (label, _) in enumerate(COMPLETION_COLUMNS, start=1):
+        write_cell(ws, 2, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    row = 2
+    for assessor in snap.get("assessors", ()):
+        for indicator in assessor["indicators"]:
+            name = f"{indicator['code']} {indicator['name']}".strip()
+            for short in indicator["short"] or [None]:
+                row += 1
+                values = (assessor["label"], name, indicator["units"],
+                          short["unit"] if short else "均已达到目标",
+                          short["completion"] if short else None, short["shortfall"] if short else None)
+                for column, value in enumerate(values, start=1):
+                    write_cell(ws, row, column, value, font=BODY, border=BORDER, alignment=WRAP_TOP)
+    if row == 2:
+        merge_cells(ws, 3, 1, ncols, "暂无考评指标完成情况。", font=BODY, border=BORDER)
     ws.repeat_rows(1, 2)

@@ -1,4 +1,5 @@
-"""The cadence (六、组织保障 1): 周会商、旬调度、月分析、季考核、半年述职.
+"""The cadence (六、组织保障 1): 周会商、旬调度、月分析、季考核、半年述职, and the 考评会商 before each quarter's
+assessment (附件2 六(二): the office convenes the assessing units to consult on the indicators' completion).
 
 A cadence rule (one per meeting type, office-editable) says who convenes, when in the period the meeting is
 proposed and when its record is due. The cadence job turns the rules into expected meetings, one per period and
@@ -24,6 +25,7 @@ class MeetingType(LabelledEnum):
     monthly = "monthly", "月分析"
     quarterly = "quarterly", "季考核"
     semiannual = "semiannual", "半年述职"
+    consultation = "consultation", "考评会商"
 
 
 class Anchor(LabelledEnum):

@@ -1,8 +1,8 @@
 """Records of the cadence's meetings (纪要, 述职报告): creating one per expected meeting, decisions that become
 tasks, instructions and carried-over tasks of a 旬调度, the frozen dispatch list, the month's analysis and the
-quarter's results, last-placed units' explanations, sign-off, reasoned amendments and attachments. Who may do
-each is in app.meetings.permissions; sending an item up the ladder (周会商 → 旬调度 → 月分析) in
-app.meetings.escalation.
+quarter's results, the 考评会商's indicator completion (frozen at sign-off), last-placed units' explanations,
+sign-off, reasoned amendments and attachments. Who may do each is in app.meetings.permissions; sending an item
+up the ladder (周会商 → 旬调度 → 月分析) in app.meetings.escalation.
 
 Pure of HTTP: every function takes the acting user, models and plain values, checks who may do it, changes the
 rows, writes the audit entry and flushes. It never commits; a refusal raises ServiceError (Chinese) and, where
@@ -22,12 +22,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.auth.models import Role
 from app.core import text as limits
 from app.core.audit import record_change, snapshot
+from app.core.clock import today as clock_today
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.periods import Xun, quarter_of
 from app.core.uploads import delete_stored, removed_on_rollback, save_upload, stored_file_path
 from app.extensions import db
 from app.meetings.analysis import month_analysis
+from app.meetings.cadence import QUARTER_NAMES
 from app.meetings.labels import record_title, source_ref
 from app.meetings.models import (
     REASON_MAX,
@@ -43,6 +45,8 @@ from app.meetings.models import (
 )
 from app.meetings.permissions import can_edit, can_explain, can_log, can_sign, refusal_message
 from app.org.models import Unit, UnitGroup
+from app.scoring.criteria_scoring import completion_summary
+from app.scoring.queries import assessor_unit_ids
 from app.scoring.reports import quarter_report
 from app.tasks.models import Task, TaskSource
 from app.tasks.queries import dispatch_list
@@ -62,7 +66,10 @@ ONE_LINE_FIELDS = ("place", "chair")  # the others are multi-line (议题 may li
 ITEM_TEXT_MAX = limits.ITEM_TEXT_MAX
 TITLE_MAX = 200
 MAX_DECISIONS = 50
-DECISION_TYPES = (MeetingType.weekly, MeetingType.dispatch, MeetingType.monthly, MeetingType.quarterly)
+DECISION_TYPES = (MeetingType.weekly, MeetingType.dispatch, MeetingType.monthly, MeetingType.quarterly,
+                  MeetingType.consultation)
+# the records whose attending units are chosen on the form (the 考评会商: the assessing units by default)
+UNIT_TYPES = (MeetingType.weekly, MeetingType.consultation)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
@@ -459,6 +466,60 @@ def freeze_month(year, month, as_of):
     return _plain(month_analysis(year, month, as_of))
 
 
+def _short_row(entry):
+    """One unit short of target, from the summary's (unit name, completion, shortfall) or a dict of the same."""
+    if isinstance(entry, dict):
+        unit, completion, shortfall = entry.get("unit"), entry.get("completion"), entry.get("shortfall")
+    else:
+        values = list(entry) + [None, None, None]
+        unit, completion, shortfall = values[:3]
+    return {"unit": "" if unit is None else str(unit), "completion": _plain(completion),
+            "shortfall": _plain(shortfall)}
+
+
+def consultation_snapshot(year, quarter, summary, as_of):
+    """The 考评会商's indicator completion of the quarter as plain JSON: per assessor its indicators, and for each
+    the units short of target with their completion and shortfall (`completion_summary`'s shape, tuples as
+    dicts). What a draft shows live and what sign-off freezes into the record."""
+    assessors = []
+    for entry in summary or ():
+        indicators = []
+        for indicator in entry.get("indicators", ()):
+            units = indicator.get("units")
+            indicators.append({
+                "code": str(indicator.get("code") or ""), "name": str(indicator.get("name") or ""),
+                "units": len(units) if isinstance(units, (list, tuple, set)) else _plain(units),
+                "short": [_short_row(row) for row in indicator.get("short", ())]})
+        assessors.append({"assessor": str(entry.get("assessor") or ""),
+                          "label": str(entry.get("label") or entry.get("assessor") or ""),
+                          "indicators": indicators})
+    return {"kind": "consultation", "year": year, "quarter": quarter,
+            "label": f"{year}年第{QUARTER_NAMES.get(quarter, quarter)}季度", "as_of": as_of.isoformat(),
+            "assessors": assessors, "short_total": sum(len(i["short"]) for a in assessors for i in a["indicators"]),
+            "frozen_at": utcnow().isoformat()}
+
+
+def consultation_quarter(expected):
+    """(year, quarter) a 考评会商 consults on: its period's."""
+    return expected.period_start.year, quarter_of(expected.period_start)
+
+
+def consultation_completion(expected, as_of):
+    """The quarter's indicator completion as it stands now (app.scoring.criteria_scoring.completion_summary)."""
+    year, quarter = consultation_quarter(expected)
+    return consultation_snapshot(year, quarter, completion_summary(year, quarter), as_of)
+
+
+def assessing_units(year):
+    """The units that assess under the year's rules (assessors and sub-item assessors), in the organisation's
+    order: the 考评会商's attendees unless the office picks others."""
+    ids = assessor_unit_ids(year)
+    if not ids:
+        return []
+    return db.session.scalars(sa.select(Unit).where(Unit.id.in_(sorted(ids)))
+                              .order_by(Unit.sort_order, Unit.id)).all()
+
+
 # --- creating a record --------------------------------------------------------------------------------------
 
 @dataclass
@@ -472,7 +533,7 @@ class RecordInput:
     topics: str = ""
     minutes: str = ""
     comments: str = ""
-    unit_ids: list = field(default_factory=list)  # 周会商: attending units
+    unit_ids: list = field(default_factory=list)  # 周会商, 考评会商: attending units
     decisions: list = field(default_factory=list)  # [DecisionInput | dict]
     instructions: list = field(default_factory=list)  # 旬调度: [(task_id, text)]
     visits: list = field(default_factory=list)  # 季考核: [text]
@@ -518,7 +579,9 @@ def create_record(actor, expected, data: RecordInput, today: date):
     data = data if isinstance(data, RecordInput) else RecordInput(**data)
     held_on = _held_on(data.held_on, today)
     values = _fields(data, expected.type)
-    units = _units(data.unit_ids) if expected.type is MeetingType.weekly else []
+    units = _units(data.unit_ids) if expected.type in UNIT_TYPES else []
+    if expected.type is MeetingType.consultation and not units:
+        units = assessing_units(expected.period_start.year)
     decisions = [_resolve_decision(d, today) for d in data.decisions]
     if decisions and expected.type not in DECISION_TYPES:
         raise ServiceError(f"{expected.type.label}不设会议决定。", field="decisions")
@@ -635,7 +698,9 @@ def update_record(actor, record, data: dict, reason=None, expected_version=None)
             values[name] = _record_text(name, data[name])
     if record.type is MeetingType.semiannual and "minutes" in values and not values["minutes"]:
         raise ServiceError("请填写述职报告正文。", field="minutes")
-    units = _units(data["unit_ids"]) if "unit_ids" in data and record.type is MeetingType.weekly else None
+    units = _units(data["unit_ids"]) if "unit_ids" in data and record.type in UNIT_TYPES else None
+    if units is not None and not units and record.type is MeetingType.consultation:
+        raise ServiceError("请选择参加会商的考评单位。", field="unit_ids")
     changed = [EDITABLE[k][0] for k, v in values.items() if getattr(record, k) != v]
     if units is not None and [u.id for u in units] != before_units:
         changed.append("参会单位")
@@ -662,17 +727,22 @@ def update_record(actor, record, data: dict, reason=None, expected_version=None)
 
 
 def sign_off(actor, record, expected_version=None):
-    """签发: the convener locks the record; later changes need a reason."""
+    """签发: the convener locks the record; later changes need a reason. A 考评会商 freezes the quarter's
+    indicator completion into the record now (its draft showed it live)."""
     _check_version(record, expected_version)
     if record.is_signed:
         raise ServiceError("该纪要已经签发。", code="signed", status=409)
     if not can_sign(actor, record):
         raise PermissionDenied("只有会议召集方（或千百十办）可以签发纪要。")
     record.status, record.signed_by_id, record.signed_at = RecordStatus.signed, actor.id, utcnow()
+    after = {"status": "signed", "signed_at": record.signed_at.isoformat()}
+    if record.type is MeetingType.consultation:
+        record.snapshot = consultation_completion(record.expected, clock_today())
+        after["completion_frozen"] = {"assessors": len(record.snapshot["assessors"]),
+                                      "short": record.snapshot["short_total"]}
     _touch(record)
     _flush()
-    record_change(actor, "meeting_record.sign", record, {"status": "draft"},
-                  {"status": "signed", "signed_at": record.signed_at.isoformat()})
+    record_change(actor, "meeting_record.sign", record, {"status": "draft"}, after)
     return record
 
 

@@ -52,12 +52,12 @@ def test_periods_have_keys_bounds_and_chinese_labels(meeting_type, day, key, sta
     assert (period.key, period.start, period.end, period.label) == (key, D(start), D(end), label)
 
 
-def test_a_calendar_year_has_53_iso_weeks_36_xun_12_months_4_quarters_and_2_halves_in_2026():
+def test_a_calendar_year_has_53_iso_weeks_36_xun_12_months_4_quarters_2_halves_and_4_consultations_in_2026():
     def count(meeting_type):
         return len([p for p in cadence.periods_between(meeting_type, D("2026-01-01"), D("2026-12-31"))
                     if p.key.startswith("2026")])
 
-    assert [count(t) for t in MeetingType] == [53, 36, 12, 4, 2]
+    assert [count(t) for t in MeetingType] == [53, 36, 12, 4, 2, 4]  # the 考评会商: one per quarter
 
 
 # --- the proposed day ------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 hour; a day's later runs find nothing to do, which the second pass checks) with the clock moved day by day.
 
 Counted per period key of 2026: one 周会商 per ISO week of the ISO year 2026 (53 weeks, 2025-12-29 to 2027-01-03)
-per lead unit, 36 旬调度 per vice mayor, 12 月分析, 4 季考核 and 2 半年述职 per reporter."""
+per lead unit, 36 旬调度 per vice mayor, 12 月分析, 4 季考核, 2 半年述职 per reporter and 4 考评会商 (the office)."""
 
 from datetime import date, timedelta
 
@@ -12,10 +12,10 @@ from app.core.calendar import load_calendar
 from app.extensions import db
 from app.meetings.compliance import compliance_counts
 from app.meetings.models import ExpectedMeeting, MeetingType
-from app.org.models import Chain, Position, Unit, UnitGroup, plan_lead_units
+from app.org.models import Chain, Position, Unit, UnitGroup, UnitKind, plan_lead_units
 
 EXPECTED_PERIODS = {MeetingType.weekly: 53, MeetingType.dispatch: 36, MeetingType.monthly: 12,
-                    MeetingType.quarterly: 4, MeetingType.semiannual: 2}
+                    MeetingType.quarterly: 4, MeetingType.semiannual: 2, MeetingType.consultation: 4}
 
 
 def conveners_in_the_organisation():
@@ -31,6 +31,8 @@ def conveners_in_the_organisation():
         MeetingType.monthly: 1,
         MeetingType.quarterly: 1,
         MeetingType.semiannual: len(reporters),
+        MeetingType.consultation: min(1, db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(
+            Unit.kind == UnitKind.office, Unit.is_active.is_(True)))),
     }
 
 
@@ -55,6 +57,7 @@ def test_a_simulated_year_creates_every_periods_meetings_once_ahead_of_time(cade
     conveners = conveners_in_the_organisation()
     assert conveners[MeetingType.weekly] >= 5 and conveners[MeetingType.dispatch] >= 8
     assert conveners[MeetingType.semiannual] >= 15
+    assert conveners[MeetingType.consultation] == 1
 
     created = run_year(cadence_on)
 

@@ -21,11 +21,12 @@ from app.core.forms import (
     strip,
 )
 from app.meetings.models import MeetingType
-from app.meetings.services import MAX_DECISIONS, DecisionInput, RecordInput
+from app.meetings.services import MAX_DECISIONS, UNIT_TYPES, DecisionInput, RecordInput
 
 MINUTES_LABELS = {
     MeetingType.weekly: "会议纪要", MeetingType.dispatch: "调度情况", MeetingType.monthly: "分析说明",
     MeetingType.quarterly: "讲评会情况", MeetingType.semiannual: "述职报告正文",
+    MeetingType.consultation: "会商情况",
 }
 COMMENTS_LABELS = {
     MeetingType.dispatch: "副市长讲话要点", MeetingType.monthly: "市长讲评", MeetingType.quarterly: "书记讲评",
@@ -103,6 +104,8 @@ class RecordFieldsMixin:
         self.record_type = record_type
         _unit_choices(self.unit_ids, units)
         self.minutes.label.text = MINUTES_LABELS.get(record_type, "会议纪要")
+        if record_type is MeetingType.consultation:
+            self.unit_ids.label.text = "参加会商的考评单位（可多选）"
         self.comments.label.text = COMMENTS_LABELS.get(record_type, "领导讲评")
         if record_type is MeetingType.semiannual:
             self.held_on.label.text = "提交日期"
@@ -154,7 +157,7 @@ class RecordForm(RecordFieldsMixin, DecisionsMixin, FlaskForm):
         return RecordInput(
             held_on=self.held_on.data, place=self.place.data, chair=self.chair.data, attendees=self.attendees.data,
             topics=self.topics.data, minutes=self.minutes.data, comments=self.comments.data,
-            unit_ids=list(self.unit_ids.data or []) if kind is MeetingType.weekly else [],
+            unit_ids=list(self.unit_ids.data or []) if kind in UNIT_TYPES else [],
             decisions=self.decision_inputs() if kind is not MeetingType.semiannual else [],
             instructions=self.instruction_inputs(formdata) if kind is MeetingType.dispatch else [],
             visits=(self.visit_texts() if visits is None else visits) if kind is MeetingType.quarterly else [])
@@ -176,7 +179,7 @@ class RecordEditForm(RecordFieldsMixin, ReasonMixin, VersionedForm):
 
     def changes(self):
         data = {name: getattr(self, name).data for name in self.FIELDS}
-        if self.record_type is MeetingType.weekly:
+        if self.record_type in UNIT_TYPES:
             data["unit_ids"] = list(self.unit_ids.data or [])
         return data
 

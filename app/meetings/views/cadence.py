@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.core.calendar import get_calendar
 from app.core.clock import today as clock_today
+from app.core.errors import ServiceError
 from app.core.forms import options
 from app.core.periods import month_end
 from app.core.permissions import allowed, require
@@ -149,15 +150,24 @@ def save_rule(meeting_type):
         abort(404)
     rules_by_type = cadence.load_rules()
     form = RuleForm(prefix=meeting_type.value)
-    if not form.validate():
+
+    def refused():
         forms = {t: RuleForm(prefix=t.value, obj=_rule_values(r), formdata=None) for t, r in rules_by_type.items()}
         forms[meeting_type] = form
         flash(f"{meeting_type.label}的规则未保存：请按提示修改。", "danger")
         return render_template("meetings/rules.html", rules=rules_by_type, forms=forms, can_edit=True,
                                defaults=cadence.DEFAULT_RULES, open_type=meeting_type), 400
+
+    if not form.validate():
+        return refused()
     values = {name: getattr(form, name).data for name in cadence.RULE_FIELDS}
     values["anchor"] = cadence.Anchor(values["anchor"])
-    cadence.update_rule(current_user, rules_by_type[meeting_type], values)
+    try:
+        cadence.update_rule(current_user, rules_by_type[meeting_type], values)
+    except ServiceError as error:
+        target = getattr(form, error.field, None) if error.field in cadence.RULE_FIELDS else None
+        (target.errors if target is not None else form.form_errors).append(error.message)
+        return refused()
     counts = cadence.generate_expected(clock_today(), get_calendar())
     db.session.commit()
     flash(f"已保存{meeting_type.label}的规则；已按新规则新建 {counts['created']} 个、调整 {counts['updated']} 个、"

@@ -88,8 +88,12 @@ def new_record(expected_id):
     if not permissions.can_log(current_user, expected):
         return error_response(403, permissions.refusal_message(expected))
     projects = links.project_choices(current_user) if expected.type is MeetingType.quarterly else ()
-    form = RecordForm(record_type=expected.type, units=_active_units(), projects=projects,
-                      data={"held_on": min(expected.scheduled_on, today())} if request.method == "GET" else None)
+    data = None
+    if request.method == "GET":
+        data = {"held_on": min(expected.scheduled_on, today())}
+        if expected.type is MeetingType.consultation:
+            data["unit_ids"] = [u.id for u in services.assessing_units(expected.period_start.year)]
+    form = RecordForm(record_type=expected.type, units=_active_units(), projects=projects, data=data)
     status = 200
     if form.validate_on_submit():
         def create():
@@ -107,9 +111,11 @@ def new_record(expected_id):
         status = done.status
     elif form.errors:
         status = 400
+    completion = services.consultation_completion(expected, today()) \
+        if expected.type is MeetingType.consultation else None
     return render_template("meetings/record_new.html", form=form, expected=expected,
                            title=labels.record_title(expected), preview=_dispatch_preview(expected),
-                           upload_help=allowed_description()), status
+                           completion=completion, upload_help=allowed_description()), status
 
 
 def _tag_visits(record, projects):
@@ -192,7 +198,19 @@ def _page_context(record):
         tag_form=TagForm() if can_edit and taggable else None, untag_form=UntagForm() if can_edit else None,
         attachment_form=AttachmentForm() if can_edit else None, snap_rows=snap_rows,
         chain_sections=chain_sections(record.expected, user),
+        **_completion(record),
     )
+
+
+def _completion(record):
+    """A 考评会商's indicator completion: the copy frozen at sign-off, or while a draft the quarter's as it stands."""
+    if record.type is not MeetingType.consultation:
+        return {}
+    label = labels.period_label(record.expected)
+    if record.is_signed and record.snapshot:
+        return {"completion": record.snapshot, "completion_frozen": True, "completion_label": label}
+    return {"completion": services.consultation_completion(record.expected, today()), "completion_frozen": False,
+            "completion_label": label}
 
 
 @bp.route("/records/<int:record_id>")
