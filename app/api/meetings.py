@@ -458,13 +458,15 @@ WHO_LOGS = {MeetingType.weekly: "召集单位", MeetingType.semiannual: "述职�
 
 
 def _may_log(meeting):
+    who = WHO_LOGS.get(meeting.type)
     _may(permissions.can_log(g.api_user, meeting),
-         f"{meeting.convener_label}的{meeting.type.label}纪要只能由{WHO_LOGS[meeting.type]}或千百十办填写和修改。")
+         f"{meeting.convener_label}的{meeting.type.label}纪要只能由{who}或千百十办填写和修改。" if who
+         else permissions.refusal_message(meeting))
 
 
 # --- expected meetings --------------------------------------------------------------------------------------
 
-@route("/meetings", summary="应召开的会议（周会商、旬调度、月分析、季考核、半年述职）及纪要录入情况",
+@route("/meetings", summary="应召开的会议（周会商、旬调度、月分析、季考核、考评会商、半年述职）及纪要录入情况",
        parameters=MEETING_PARAMETERS, response=MEETING_PAGE_SCHEMA, tag=TAG, conditional=True)
 def meeting_list():
     on = today()

@@ -44,7 +44,7 @@ SUBJECT_TEXT_MAX = 200
 TAGGABLE_ITEMS = ("decision", "visit")
 # the meetings' types whose records only the office, leaders, observers and the units with a line read
 # (app.meetings.permissions.LEADER_TYPES, which the ledger may not import)
-LEADER_MEETING_TYPES = ("dispatch", "monthly", "quarterly")
+LEADER_MEETING_TYPES = ("dispatch", "monthly", "quarterly", "consultation")
 
 
 def subject_url(kind, subject_id):

@@ -464,3 +464,17 @@ def test_record_list_shows_unit_staff_only_the_records_they_may_open(client, tok
     body = assert_ok(client.get("/api/v1/meeting-records", headers=tokens["xtx"]))
     assert [r["id"] for r in body["items"]] == [record["id"]] and body["total"] == 1
     assert_json_error(client.get(f"/api/v1/meeting-records/{leaders.id}", headers=tokens["xtx"]), 404)
+
+
+def test_a_consultation_record_by_anyone_but_the_office_is_refused_in_chinese_not_a_500(client, tokens):
+    """The 考评会商 (附件2 六(二)) is the office's meeting: an assessor's token posting its record gets a 403 that
+    says so, and nothing is written (it was a KeyError on the refusal's wording)."""
+    from app.meetings.models import MeetingType
+    from tests.meetings.records_helpers import expected
+
+    meeting = expected(MeetingType.consultation, "2026-01-01", unit_name="市产业强市“千百十”工程办",
+                       scheduled_on="2026-04-03")
+    before = written()
+    response = create(client, tokens["gxj"], meeting, held_on="2026-04-03", minutes="越权填写")
+    assert_json_error(response, 403, code="forbidden", message="考评会商只能由千百十办填写")
+    assert written() == before

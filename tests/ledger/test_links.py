@@ -397,3 +397,25 @@ def test_tagged_tasks_reads_in_constant_statements_with_lights(count_queries):
     assert set(lights.values()) == {"red", "green"}
     assert [many.window.of(t).value for t in many][:7] == ["red"] * 7  # overdue first (earliest due)
     assert links.tagged_tasks(chain_id=chain_id, today=TODAY, user=account("xtx")) == []  # none of 湘潭县's
+
+
+def test_tagged_decisions_of_a_consultation_are_for_those_who_read_its_record():
+    """The 考评会商 is a meeting of the office with the assessing units (附件2 六(二)): a decision of it tagged to a
+    project is listed only to those who may open its record — not to an assessed county outside the room."""
+    from app.meetings.models import MeetingType
+    from tests.meetings.records_helpers import expected
+
+    day = D("2026-04-03")
+    meeting = expected(MeetingType.consultation, "2026-01-01", unit_name="市产业强市“千百十”工程办", scheduled_on=day)
+    record = meeting_services.create_record(account("admin"), meeting, RecordInput(
+        held_on=day, minutes="会商一季度考评指标完成情况。", unit_ids=[unit("市工信局").id, unit("市发改委").id]), day)
+    item = meeting_services.add_decision(account("admin"), record, "核实规上企业数据", unit("市工信局"), [],
+                                         D("2026-04-20"), day)
+    plant = project()
+    links.tag_item(account("admin"), item, plant, may_write=True)
+    db.session.flush()
+    assert not can_read_record(account("xtx"), record)
+    assert links.tagged_decisions(project_id=plant.id, user=account("xtx")) == []
+    for reader in ("gxj", "admin", "guancha"):
+        assert can_read_record(account(reader), record)
+        assert [d.id for d in links.tagged_decisions(project_id=plant.id, user=account(reader))] == [item.id]
