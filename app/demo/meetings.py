@@ -22,6 +22,7 @@ from app.meetings import services
 from app.meetings.cadence import generate_expected, key_period_label
 from app.meetings.models import ExpectedMeeting, ItemKind, MeetingRecord, MeetingType, RecordItem, RecordStatus
 from app.org.models import Plan, PortfolioItem, Unit, plan_lead_units
+from app.scoring.queries import assessor_unit_ids
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,12 @@ def _record(meeting, key, logged_on, ctx):
         for order, text in enumerate(VISITS[:2 + _pick(key, "v") % 3], start=1):
             record.items.append(RecordItem(kind=ItemKind.visit, text=text, sort_order=order,
                                            created_at=record.created_at))
+    elif meeting.type is MeetingType.consultation:
+        record.chair = "千百十办主任"
+        record.topics = f"{label}考评指标完成情况会商"
+        record.minutes = (f"{label}季度考评前，千百十办召集各考评责任单位逐项会商考评指标完成情况，"
+                          "核对数据来源和扣分理由。")
+        record.units = [ctx.units[u] for u in sorted(assessor_unit_ids(meeting.period_start.year)) if u in ctx.units]
     else:
         record.chair = convener
         record.topics = f"{label}述职"

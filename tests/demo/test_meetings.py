@@ -33,6 +33,10 @@ def test_the_demo_year_has_records_for_most_meetings_some_late_and_some_missing(
         frozen = [r.snapshot is not None for r in records if r.type is meeting_type]
         assert frozen and all(frozen), meeting_type
     assert any(r.snapshot is not None for r in records if r.type is MeetingType.dispatch)
+    # the 考评会商 reads as the office's consultation with the assessing units, not as a 述职
+    consultations = [r for r in records if r.type is MeetingType.consultation]
+    assert consultations and all("考评指标完成情况会商" in r.topics and "述职" not in r.topics and len(r.units) >= 5
+                                 for r in consultations)
     # idempotent: a second run adds nothing
     again = seed_demo_meetings(D("2026-11-20"))
     assert (again["expected"], again["records"]) == (0, 0)
