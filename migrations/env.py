@@ -91,14 +91,44 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a SQLite table (copy, DROP, rename). With foreign keys enforced, dropping a
+            # table that others reference fails — or cascades into the referencing rows. SQLite's documented
+            # procedure for other schema changes: foreign keys off outside the transaction, the change, a
+            # foreign_key_check, foreign keys on again. The PRAGMA goes to the driver directly:
+            # inside a transaction it would be silently ignored.
+            _raw_pragma(connection, "PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"迁移后外键不一致（表、行号、引用的表）：{broken[:5]}")
+        finally:
+            if sqlite:
+                # Alembic commits each SQLite migration itself (its DDL is not transactional there): what is still
+                # open here is the check's read, or the unfinished part of a failed migration — rolled back, so
+                # that the PRAGMA below is not ignored inside it.
+                if connection.in_transaction():
+                    connection.rollback()
+                _raw_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _raw_pragma(connection, statement):
+    """A PRAGMA on the DBAPI connection itself, outside any transaction SQLAlchemy would begin."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 if context.is_offline_mode():

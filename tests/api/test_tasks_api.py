@@ -109,24 +109,26 @@ def test_leaders_and_the_observer_see_every_task(client, tokens, admin, username
 def test_staff_list_is_restricted_in_the_query_to_tasks_of_their_unit(client, tokens, admin):
     as_lead = assign_task(by=admin, title="工信局牵头", lead="市工信局")
     as_co = assign_task(by=admin, title="工信局配合", lead="市发改委", co=("市工信局",))
-    assign_task(by=admin, title="与工信局无关", lead="市发改委", co=("市科技局",))
-    assign_task(by=admin, title="县里的事", lead="湘潭县人民政府")
+    # 附件2 六(二): 市工信局 also reads the tasks of the units it assesses (app/scoring/assessor_scope.py): 湘潭县 but
+    # not 湘潭综保区, which has no 市工信局 component (附件2 四(三))
+    assign_task(by=admin, title="与工信局无关", lead="湘潭综保区管委会", co=("市科技局",))
+    county = assign_task(by=admin, title="县里的事", lead="湘潭县人民政府")
     # a task assigned by someone of 市工信局 (its assigner unit) is visible there too
     by_unit = assign_task(by=admin, title="工信局交办", lead="市科技局")
     by_unit.assigner_unit_id = unit("市工信局").id
     db.session.flush()
 
     body = client.get("/api/v1/tasks", headers=tokens["gxj"]).get_json()
-    assert {i["id"] for i in body["items"]} == {as_lead.id, as_co.id, by_unit.id}
-    assert body["total"] == 3
-    one = client.get("/api/v1/tasks?per_page=1&page=3", headers=tokens["gxj"]).get_json()
-    assert one["total"] == 3 and len(one["items"]) == 1  # totals and pages count only what the user sees
-    assert client.get("/api/v1/tasks?per_page=1&page=4", headers=tokens["gxj"]).get_json()["items"] == []
+    assert {i["id"] for i in body["items"]} == {as_lead.id, as_co.id, by_unit.id, county.id}
+    assert body["total"] == 4
+    one = client.get("/api/v1/tasks?per_page=1&page=4", headers=tokens["gxj"]).get_json()
+    assert one["total"] == 4 and len(one["items"]) == 1  # totals and pages count only what the user sees
+    assert client.get("/api/v1/tasks?per_page=1&page=5", headers=tokens["gxj"]).get_json()["items"] == []
     assert client.get("/api/v1/tasks", headers=tokens["xtx"]).get_json()["total"] == 1
     assert client.get("/api/v1/tasks", headers=tokens["gxq"]).get_json() == {
         "items": [], "total": 0, "page": 1, "per_page": 50, "next": None}
     # a filter never widens the restriction
-    other = client.get(f"/api/v1/tasks?unit_id={unit('湘潭县人民政府').id}", headers=tokens["gxj"]).get_json()
+    other = client.get(f"/api/v1/tasks?unit_id={unit('湘潭综保区管委会').id}", headers=tokens["gxj"]).get_json()
     assert other["total"] == 0
 
 

@@ -69,6 +69,7 @@ def _seed(url, tmp_dir):
     from flask_migrate import upgrade
 
     from app.core.clock import today
+    from app.demo.criteria import seed_demo_criteria
     from app.demo.meetings import seed_demo_meetings
     from app.demo.org import seed_demo_org
     from app.demo.scoring import seed_demo_scores
@@ -83,6 +84,8 @@ def _seed(url, tmp_dir):
         seed_demo_org()
         db.session.commit()
         seed_demo_tasks(today())
+        db.session.commit()
+        seed_demo_criteria(today())  # before the scores, as `flask demo`: publishing writes the year's rules
         db.session.commit()
         seed_demo_scores(today())
         db.session.commit()

@@ -58,3 +58,29 @@ def test_every_meeting_type_column_accepts_the_consultation_and_still_refuses_an
         conn.execute(sa.text(INSERT_RULE), {"type": "consultation"})
     with db.engine.begin() as conn:
         conn.execute(sa.text(INSERT_RULE), {"type": "weekly"})
+
+
+def test_upgrading_a_database_with_records_keeps_every_record_and_its_lines(fresh_app):  # noqa: F811
+    """An existing database (meetings, records and their lines at 5e55a0000012) upgrades: SQLite rebuilds the three
+    tables, which the others reference — with foreign keys enforced the DROP of the old table failed (or would
+    cascade to the records' lines); nothing may be lost either way."""
+    upgrade(revision="5e55a0000012")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(INSERT_MEETING), {"type": "quarterly"})
+        expected_id = conn.execute(sa.text("SELECT id FROM expected_meetings")).scalar()
+        conn.execute(sa.text(INSERT_RECORD), {"expected_id": expected_id, "type": "quarterly"})
+        record_id = conn.execute(sa.text("SELECT id FROM meeting_records")).scalar()
+        conn.execute(sa.text("INSERT INTO meeting_record_items (record_id, kind, text, resolved, sort_order, "
+                             "created_at, updated_at) VALUES (:r, 'visit', '电驱系统产业园', false, 1, "
+                             "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"r": record_id})
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "5e55a0000013"
+        assert conn.execute(sa.text("SELECT count(*) FROM expected_meetings")).scalar() == 1
+        assert conn.execute(sa.text("SELECT expected_id FROM meeting_records")).scalar() == expected_id
+        assert conn.execute(sa.text("SELECT text FROM meeting_record_items WHERE record_id = :r"),
+                            {"r": record_id}).scalar() == "电驱系统产业园"
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again for the app's connections
