@@ -409,8 +409,10 @@ def unit_targets(year, unit, year_rules=None):
                     "method": ind.method.label, "method_text": engine.params_text(method, ind.params),
                     "source": ind.source.label, "measure_unit": ind.measure_unit or "", "target": target,
                     "target_text": fmt(target),
-                    "quarters": [(q, fmt(share), fmt(engine.quarter_target(target, share)) if target is not None
-                                  else None) for q, share in enumerate(shares, start=1)] if method.needs_target else [],
+                    "quarters": [(q, fmt(engine.effective_share(ind.params, share)),
+                                  fmt(engine.quarter_target(target, engine.effective_share(ind.params, share)))
+                                  if target is not None else None)
+                                 for q, share in enumerate(shares, start=1)] if method.needs_target else [],
                     "co_assessor": co_names.get(ind.co_assessor_unit_id), "description": ind.description or "",
                 })
         sections.append(section)

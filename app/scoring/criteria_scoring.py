@@ -345,7 +345,7 @@ def evaluate(year, quarter, books, year_rules=None, units=None, on=None, unit_id
                             score=scores.get((assessor, ind.code, unit.id)),
                             actual_row=entered.get((assessor, ind.code, unit.id)), enterers=enterers)
                 if c is None and ind.method is not CriteriaMethod.manual and yearly.get(unit.id) is not None:
-                    cell.target = engine.quarter_target(yearly[unit.id], share)
+                    cell.target = engine.quarter_target(yearly[unit.id], engine.effective_share(ind.params, share))
                 if ind.method is CriteriaMethod.tasks:
                     task_units.append((cell, maximum))
                 cells[(assessor, ind.code, unit.id)] = cell

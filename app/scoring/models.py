@@ -221,12 +221,12 @@ class CriteriaMethod(LabelledEnum):
     rank = "rank", "组内排名计分"
     count = "count", "按事项计分"
     manual = "manual", "人工评分"
-    tasks = "tasks", "交办事项落实(系统计算)"
-    rating = "rating", "服务质量评价(评价均分)"
+    tasks = "tasks", "交办事项落实（系统计算）"
+    rating = "rating", "服务质量评价（评价均分）"
 
 
 class CriteriaSource(LabelledEnum):
-    ledger = "ledger", "台账指标(系统取数)"
+    ledger = "ledger", "台账指标（系统取数）"
     entered = "entered", "考评单位填报"
     none = "none", "无需实际值"
 

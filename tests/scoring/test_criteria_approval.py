@@ -163,7 +163,9 @@ def test_the_whole_chain_draft_to_published_then_a_revision_supersedes_it(client
     page = client.get(f"/scoring/{YEAR}/my-targets")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "规模工业企业培育" in html and DOC in html and "2026-03-20" in html
-    assert "1200 家" in html and "第2季度 50%：600 家" in html and "完成率达到100%得满分" in html
+    # 规模工业企业 is a stock: each quarter is held to the yearly target (a flow would show 50 %: 600 家)
+    assert "1200 家" in html and "第2季度 100%：1200 家" in html and "完成率达到100%得满分" in html
+    assert "每季度对照年度目标" in html
     assert client.get(f"/scoring/{YEAR}/units/{xiangxiang.id}/targets").status_code == 404
 
     # a change after publication: a new version through the same chain; the published one stays in force

@@ -174,7 +174,7 @@ def test_points_not_adding_up_to_the_component_maximum_are_a_problem_that_blocks
     assert response.status_code == 302  # a draft may be saved unbalanced ...
     book = criteria_queries.current_book(YEAR, "miit")
     problems = criteria.book_problems(book)
-    assert "“湘潭县、湘乡市、雨湖区”各指标分值合计24分,应等于本项满分25分。" in problems  # ... but not submitted
+    assert "“湘潭县、湘乡市、雨湖区”各指标分值合计24分，应等于本项满分25分。" in problems  # ... but not submitted
     assert "各指标分值合计24分" in text_of(client.get(BOOK))
 
 
@@ -190,8 +190,8 @@ def test_parameters_out_of_range_are_refused_and_nothing_is_written(client, logi
     exponent = client.post(edit_url(row), data=form_of(row, method="count", per_event="1e999999"))
 
     assert not_increasing.status_code == 400 and "各档完成率门槛应逐档递增" in text_of(not_increasing)
-    assert cap_too_high.status_code == 400 and "满分完成率应大于0%且不超过100%,填写的是120%" in text_of(cap_too_high)
-    assert floor_above_cap.status_code == 400 and "起评完成率(90%)应低于满分完成率(80%)" in text_of(floor_above_cap)
+    assert cap_too_high.status_code == 400 and "满分完成率应大于0%且不超过100%，填写的是120%" in text_of(cap_too_high)
+    assert floor_above_cap.status_code == 400 and "起评完成率（90%）应低于满分完成率（80%）" in text_of(floor_above_cap)
     assert exponent.status_code == 400 and "不是有效的数值" in text_of(exponent)
     db.session.expire_all()
     assert indicator("emerging").params == before and indicator("emerging").method.value == "steps"

@@ -98,9 +98,10 @@ def test_steps_and_count_methods(user):
 
 def test_rank_is_within_the_units_group_among_the_units_of_the_indicator(user):
     publish(user("admin"), "ndrc")
-    # land_index: parks only (park_a and park_b), each park's yearly target 100 → quarter target 25
-    for name, value in (("湘潭高新区管委会", 25), ("湘潭经开区管委会", 20), ("湘潭综保区管委会", 10),
-                        ("湘潭天易经开区管委会", 5)):
+    # land_index: parks only (park_a and park_b), each park's yearly target 100; an index is a level, so each
+    # quarter is held to the whole target (engine.PROGRESS_LEVEL)
+    for name, value in (("湘潭高新区管委会", 100), ("湘潭经开区管委会", 80), ("湘潭综保区管委会", 40),
+                        ("湘潭天易经开区管委会", 20)):
         enter_actual("ndrc", "land_index", name, value)
     first = sheet_cell("ndrc", "湘潭高新区管委会", "land_index")
     second = sheet_cell("ndrc", "湘潭经开区管委会", "land_index")

@@ -123,9 +123,9 @@ def test_manual_points_need_a_reason_for_a_deduction():
     assert compute_indicator(ind, "park_a", given="8").points == 8
     assert compute_indicator(ind, "park_a", given="6.5", reason="土地集约利用未达标").points == D("6.5")
     assert compute_indicator(ind, "park_a").points == 0  # not scored yet
-    with pytest.raises(ScoringError, match="扣了1.5分,请说明扣分理由"):
+    with pytest.raises(ScoringError, match="扣了1.5分，请说明扣分理由"):
         compute_indicator(ind, "park_a", given="6.5", reason="  ")
-    with pytest.raises(ScoringError, match="应在0至8分之间,填写的是9分"):
+    with pytest.raises(ScoringError, match="应在0至8分之间，填写的是9分"):
         compute_indicator(ind, "park_a", given="9", reason="x")
     with pytest.raises(ScoringError, match="不是有效的数值"):
         compute_indicator(ind, "park_a", given="八", reason="x")
@@ -181,9 +181,9 @@ def test_params_are_normalized_and_written_out():
     assert normalize_params("manual", {"junk": 1}) == {}
     with pytest.raises(ScoringError, match="满分完成率"):
         normalize_params("linear", {"cap": "120"})
-    assert params_text("linear", {"cap": "90", "floor": "60"}) == "完成率达到90%得满分,按完成率折算;低于60%不得分"
-    assert params_text("steps", {"steps": [["60", "50"]]}) == "分档:完成率≥60%得50%;未达第一档不得分"
-    assert params_text("count", {"per_event": "2"}) == "每项得2分,得满为止"
+    assert params_text("linear", {"cap": "90", "floor": "60"}) == "完成率达到90%得满分，按完成率折算；低于60%不得分"
+    assert params_text("steps", {"steps": [["60", "50"]]}) == "分档：完成率≥60%得50%；未达第一档不得分"
+    assert params_text("count", {"per_event": "2"}) == "每项得2分，得满为止"
     assert Method.linear.label == "按完成率计分" and Method.rank.needs_target and not Method.count.needs_target
 
 
@@ -327,27 +327,27 @@ def test_check_params_never_crashes_and_accepted_params_normalize(params, method
 # --------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("method", "params", "message"), [
-    ("steps", {"steps": [["80", "50"], ["60", "80"]]}, "各档完成率门槛应逐档递增:第2档(60%)不高于上一档(80%)。"),
-    ("steps", {"steps": [["60", "50"], ["60", "80"]]}, "各档完成率门槛应逐档递增:第2档(60%)不高于上一档(60%)。"),
-    ("steps", {"steps": [["60", "120"]]}, "第1档得分比例应在0%至100%之间,填写的是120%。"),
-    ("steps", {"steps": [["60", "-1"]]}, "第1档得分比例应在0%至100%之间,填写的是-1%。"),
-    ("steps", {"steps": [["150", "50"]]}, "第1档完成率门槛应在0%至100%之间,填写的是150%。"),
-    ("steps", {"steps": [["60", "80"], ["80", "50"]]}, "各档得分比例不能逐档减少:第2档(50%)低于上一档(80%)。"),
-    ("steps", {"steps": []}, "分档计分至少要设一个档次(完成率门槛和得分比例)。"),
+    ("steps", {"steps": [["80", "50"], ["60", "80"]]}, "各档完成率门槛应逐档递增：第2档（60%）不高于上一档（80%）。"),
+    ("steps", {"steps": [["60", "50"], ["60", "80"]]}, "各档完成率门槛应逐档递增：第2档（60%）不高于上一档（60%）。"),
+    ("steps", {"steps": [["60", "120"]]}, "第1档得分比例应在0%至100%之间，填写的是120%。"),
+    ("steps", {"steps": [["60", "-1"]]}, "第1档得分比例应在0%至100%之间，填写的是-1%。"),
+    ("steps", {"steps": [["150", "50"]]}, "第1档完成率门槛应在0%至100%之间，填写的是150%。"),
+    ("steps", {"steps": [["60", "80"], ["80", "50"]]}, "各档得分比例不能逐档减少：第2档（50%）低于上一档（80%）。"),
+    ("steps", {"steps": []}, "分档计分至少要设一个档次（完成率门槛和得分比例）。"),
     ("steps", {"steps": [["60"]]}, "第1档应填写完成率门槛和得分比例两个数。"),
-    ("rank", {"shares": ["100", "110"]}, "第2名得分比例应在0%至100%之间,填写的是110%。"),
-    ("rank", {"shares": ["80", "90"]}, "名次越后得分比例不能越高:第2名(90%)高于第1名(80%)。"),
-    ("linear", {"cap": "120"}, "满分完成率应大于0%且不超过100%,填写的是120%。"),
-    ("linear", {"cap": "0"}, "满分完成率应大于0%且不超过100%,填写的是0%。"),
-    ("linear", {"cap": "80", "floor": "80"}, "起评完成率(80%)应低于满分完成率(80%)。"),
-    ("linear", {"cap": "80", "floor": "90"}, "起评完成率(90%)应低于满分完成率(80%)。"),
+    ("rank", {"shares": ["100", "110"]}, "第2名得分比例应在0%至100%之间，填写的是110%。"),
+    ("rank", {"shares": ["80", "90"]}, "名次越后得分比例不能越高：第2名（90%）高于第1名（80%）。"),
+    ("linear", {"cap": "120"}, "满分完成率应大于0%且不超过100%，填写的是120%。"),
+    ("linear", {"cap": "0"}, "满分完成率应大于0%且不超过100%，填写的是0%。"),
+    ("linear", {"cap": "80", "floor": "80"}, "起评完成率（80%）应低于满分完成率（80%）。"),
+    ("linear", {"cap": "80", "floor": "90"}, "起评完成率（90%）应低于满分完成率（80%）。"),
     ("linear", {"floor": "-5"}, "起评完成率不能为负数。"),
     ("linear", {"cap": "abc"}, "满分完成率“abc”不是有效的数值。"),
-    ("linear", {"cap": "1e-999999"}, "满分完成率“1e-999999”位数过多(绝对值应小于10亿,最多4位小数)。"),
-    ("count", {"per_event": "0"}, "每项得分应大于0,填写的是0。"),
-    ("count", {"per_event": "-2"}, "每项得分应大于0,填写的是-2。"),
+    ("linear", {"cap": "1e-999999"}, "满分完成率“1e-999999”位数过多（绝对值应小于10亿，最多4位小数）。"),
+    ("count", {"per_event": "0"}, "每项得分应大于0，填写的是0。"),
+    ("count", {"per_event": "-2"}, "每项得分应大于0，填写的是-2。"),
     ("count", {}, "按事项计分要填写每项得分。"),
-    ("count", {"per_event": "1e999999"}, "每项得分“1e999999”位数过多(绝对值应小于10亿,最多4位小数)。"),
+    ("count", {"per_event": "1e999999"}, "每项得分“1e999999”位数过多（绝对值应小于10亿，最多4位小数）。"),
     ("bonus", {}, "未知的计分方法“bonus”。"),
     ("linear", ["cap", "90"], "计分参数格式不正确。"),
 ])
@@ -381,12 +381,13 @@ def test_check_indicators_accepts_points_summing_to_each_profile_maximum():
 
 def test_check_indicators_refuses_points_not_summing_to_the_maximum():
     book = [_ind("cyl", {"county_a": "15", "shaoshan": "10"}), _ind("zjtx", {"county_a": "9", "shaoshan": "15"})]
-    assert check_indicators(book, MAXIMA, LABELS) == ["“湘潭县、湘乡市、雨湖区”各指标分值合计24分,应等于本项满分25分。"]
+    assert check_indicators(book, MAXIMA, LABELS) == [
+        "“湘潭县、湘乡市、雨湖区”各指标分值合计24分，应等于本项满分25分。"]
 
 
 def test_check_indicators_refuses_a_profile_without_that_component():
     book = [_ind("cyl", {"county_a": "25", "shaoshan": "25", "city": "5"})]
-    assert check_indicators(book, MAXIMA, LABELS) == ["“cyl”给“市直单位”设了分值,但这类单位没有本项考评得分。"]
+    assert check_indicators(book, MAXIMA, LABELS) == ["“cyl”给“市直单位”设了分值，但这类单位没有本项考评得分。"]
 
 
 def test_check_indicators_refuses_duplicate_codes():
@@ -396,14 +397,14 @@ def test_check_indicators_refuses_duplicate_codes():
 
 def test_check_indicators_refuses_a_tasks_method_under_another_code():
     book = [_ind("jb", {"county_a": "25", "shaoshan": "25"}, Method.tasks, name="交办事项")]
-    assert check_indicators(book, MAXIMA, LABELS) == ["“交办事项”按交办事项计算,其代码应为“tasks”。"]
+    assert check_indicators(book, MAXIMA, LABELS) == ["“交办事项”按交办事项计算，其代码应为“tasks”。"]
 
 
 def test_check_indicators_refuses_bad_params_zero_points_no_points_and_an_empty_list():
     book = [_ind("a", {"county_a": "25", "shaoshan": "25"}, Method.linear, {"cap": "150"}, name="产业投资"),
             _ind("b", {}, Method.manual, name="其他"), _ind("c", {"county_a": "0"}, Method.manual, name="零分")]
     assert check_indicators(book, MAXIMA, LABELS) == [
-        "“产业投资”:满分完成率应大于0%且不超过100%,填写的是150%。", "“其他”没有给任何一类单位设分值。",
+        "“产业投资”：满分完成率应大于0%且不超过100%，填写的是150%。", "“其他”没有给任何一类单位设分值。",
         "“零分”对“湘潭县、湘乡市、雨湖区”的分值应大于0。"]
     assert check_indicators([], MAXIMA) == ["考评细则至少要有一项指标。"]
 
@@ -422,9 +423,9 @@ def test_missing_targets_lists_the_units_an_indicator_scores_by_completion_witho
 @pytest.mark.parametrize(("shares", "message"), [
     (["25", "50", "75"], "季度进度应填写一至四季度四个百分比。"),
     ("25,50,75,100", "季度进度应填写一至四季度四个百分比。"),
-    (["25", "50", "75", "90"], "第四季度进度应为100%(全年目标)。"),
-    (["50", "25", "75", "100"], "季度进度应逐季不减(累计进度)。"),
-    (["0", "50", "75", "100"], "第1季度进度应大于0%且不超过100%,填写的是0%。"),
+    (["25", "50", "75", "90"], "第四季度进度应为100%（全年目标）。"),
+    (["50", "25", "75", "100"], "季度进度应逐季不减（累计进度）。"),
+    (["0", "50", "75", "100"], "第1季度进度应大于0%且不超过100%，填写的是0%。"),
     (["25", "x", "75", "100"], "第2季度进度“x”不是有效的数值。"),
 ])
 def test_check_quarter_shares_refuses(shares, message):

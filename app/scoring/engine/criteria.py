@@ -40,6 +40,13 @@ from app.scoring.engine.ranking import competition_ranks
 
 TASKS_CODE = "tasks"  # the office's indicator computed from assigned tasks (the rules' TASK_ITEM)
 DEFAULT_QUARTER_SHARES = (Decimal(25), Decimal(50), Decimal(75), HUNDRED)
+# 进度口径 of an indicator with a target: a flow accumulated over the year (产业投资, 技术合同成交额 ...) is held each
+# quarter to the book's share of its yearly target; a level at a point in time (规上企业数, 占比, 开工率 ...) is held
+# each quarter to the yearly target itself — a quarter's share of a stock would let it score full all year.
+PROGRESS_CUMULATIVE = "cumulative"
+PROGRESS_LEVEL = "level"
+PROGRESS_LABELS = {PROGRESS_CUMULATIVE: "按季度累计进度（年度目标×季度进度）",
+                   PROGRESS_LEVEL: "按年度目标时点值（每季度对照全年目标）"}
 DEFAULT_RANK_SHARES = (HUNDRED, Decimal(90), Decimal(80), Decimal(70), Decimal(60))
 NUMBER_LIMIT = Decimal(10) ** 9  # a parameter at or above this is a typing error, not a rule
 NUMBER_PLACES = 4  # decimal places a parameter may carry (points are kept to two, percentages to four)
@@ -76,8 +83,8 @@ METHOD_LABELS = {
     Method.rank: "组内排名计分",
     Method.count: "按事项计分",
     Method.manual: "人工评分",
-    Method.tasks: "交办事项落实(系统计算)",
-    Method.rating: "服务质量评价(评价均分)",
+    Method.tasks: "交办事项落实（系统计算）",
+    Method.rating: "服务质量评价（评价均分）",
 }
 
 
@@ -90,7 +97,7 @@ def _number(value, label: str, errors: list[str]) -> Decimal | None:
         errors.append(f"{label}“{value}”不是有效的数值。")
         return None
     if abs(result) >= NUMBER_LIMIT or result.normalize().as_tuple().exponent < -NUMBER_PLACES:
-        errors.append(f"{label}“{value}”位数过多(绝对值应小于10亿,最多{NUMBER_PLACES}位小数)。")
+        errors.append(f"{label}“{value}”位数过多（绝对值应小于10亿，最多{NUMBER_PLACES}位小数）。")
         return None
     return result
 
@@ -124,19 +131,21 @@ def check_params(method: Method | str, params: Mapping | None) -> list[str]:
         return ["计分参数格式不正确。"]
     params = params or {}
     errors: list[str] = []
+    if method.needs_target and params.get("progress", PROGRESS_CUMULATIVE) not in PROGRESS_LABELS:
+        errors.append("进度口径只能是“按季度累计进度”或“按年度目标时点值”。")
     if method is Method.linear:
         cap = _number(params.get("cap", 100), "满分完成率", errors)
         floor = _number(params.get("floor", 0), "起评完成率", errors)
         if cap is not None and not ZERO < cap <= HUNDRED:
-            errors.append(f"满分完成率应大于0%且不超过100%,填写的是{decimal_text(cap)}%。")
+            errors.append(f"满分完成率应大于0%且不超过100%，填写的是{decimal_text(cap)}%。")
         if floor is not None and floor < ZERO:
             errors.append("起评完成率不能为负数。")
         if cap is not None and floor is not None and floor >= cap:
-            errors.append(f"起评完成率({decimal_text(floor)}%)应低于满分完成率({decimal_text(cap)}%)。")
+            errors.append(f"起评完成率（{decimal_text(floor)}%）应低于满分完成率（{decimal_text(cap)}%）。")
     elif method is Method.steps:
         steps = _pairs(params.get("steps"))
         if not steps:
-            errors.append("分档计分至少要设一个档次(完成率门槛和得分比例)。")
+            errors.append("分档计分至少要设一个档次（完成率门槛和得分比例）。")
         previous_threshold = previous_share = None
         for position, step in enumerate(steps, start=1):
             if not isinstance(step, Sequence) or isinstance(step, str) or len(step) != 2:
@@ -147,15 +156,15 @@ def check_params(method: Method | str, params: Mapping | None) -> list[str]:
             if threshold is None or share is None:
                 continue
             if not ZERO <= threshold <= HUNDRED:
-                errors.append(f"第{position}档完成率门槛应在0%至100%之间,填写的是{decimal_text(threshold)}%。")
+                errors.append(f"第{position}档完成率门槛应在0%至100%之间，填写的是{decimal_text(threshold)}%。")
             if not ZERO <= share <= HUNDRED:
-                errors.append(f"第{position}档得分比例应在0%至100%之间,填写的是{decimal_text(share)}%。")
+                errors.append(f"第{position}档得分比例应在0%至100%之间，填写的是{decimal_text(share)}%。")
             if previous_threshold is not None and threshold <= previous_threshold:
-                errors.append(f"各档完成率门槛应逐档递增:第{position}档({decimal_text(threshold)}%)"
-                              f"不高于上一档({decimal_text(previous_threshold)}%)。")
+                errors.append(f"各档完成率门槛应逐档递增：第{position}档（{decimal_text(threshold)}%）"
+                              f"不高于上一档（{decimal_text(previous_threshold)}%）。")
             if previous_share is not None and share < previous_share:
-                errors.append(f"各档得分比例不能逐档减少:第{position}档({decimal_text(share)}%)"
-                              f"低于上一档({decimal_text(previous_share)}%)。")
+                errors.append(f"各档得分比例不能逐档减少：第{position}档（{decimal_text(share)}%）"
+                              f"低于上一档（{decimal_text(previous_share)}%）。")
             previous_threshold, previous_share = threshold, share
     elif method is Method.rank:
         shares = _pairs(params.get("shares", [str(s) for s in DEFAULT_RANK_SHARES]))
@@ -167,10 +176,10 @@ def check_params(method: Method | str, params: Mapping | None) -> list[str]:
             if share is None:
                 continue
             if not ZERO <= share <= HUNDRED:
-                errors.append(f"第{position}名得分比例应在0%至100%之间,填写的是{decimal_text(share)}%。")
+                errors.append(f"第{position}名得分比例应在0%至100%之间，填写的是{decimal_text(share)}%。")
             if previous is not None and share > previous:
-                errors.append(f"名次越后得分比例不能越高:第{position}名({decimal_text(share)}%)"
-                              f"高于第{position - 1}名({decimal_text(previous)}%)。")
+                errors.append(f"名次越后得分比例不能越高：第{position}名（{decimal_text(share)}%）"
+                              f"高于第{position - 1}名（{decimal_text(previous)}%）。")
             previous = share
     elif method is Method.count:
         per_event = _number(params.get("per_event"), "每项得分", errors) if params.get("per_event") not in (
@@ -178,7 +187,7 @@ def check_params(method: Method | str, params: Mapping | None) -> list[str]:
         if per_event is None and not errors:
             errors.append("按事项计分要填写每项得分。")
         elif per_event is not None and per_event <= ZERO:
-            errors.append(f"每项得分应大于0,填写的是{decimal_text(per_event)}。")
+            errors.append(f"每项得分应大于0，填写的是{decimal_text(per_event)}。")
     return errors
 
 
@@ -189,40 +198,58 @@ def normalize_params(method: Method | str, params: Mapping | None) -> dict:
     if errors:
         raise ScoringError(errors[0])
     params = params or {}
+    level = {"progress": PROGRESS_LEVEL} if params.get("progress") == PROGRESS_LEVEL else {}
     if method is Method.linear:
         return {"cap": decimal_text(to_decimal(str(params.get("cap", 100)))),
-                "floor": decimal_text(to_decimal(str(params.get("floor", 0))))}
+                "floor": decimal_text(to_decimal(str(params.get("floor", 0)))), **level}
     if method is Method.steps:
         return {"steps": [[decimal_text(to_decimal(str(t))), decimal_text(to_decimal(str(s)))]
-                          for t, s in params["steps"]]}
+                          for t, s in params["steps"]], **level}
     if method is Method.rank:
         return {"shares": [decimal_text(to_decimal(str(s)))
-                           for s in params.get("shares", [str(s) for s in DEFAULT_RANK_SHARES])]}
+                           for s in params.get("shares", [str(s) for s in DEFAULT_RANK_SHARES])], **level}
     if method is Method.count:
         return {"per_event": decimal_text(to_decimal(str(params["per_event"])))}
     return {}
 
 
+def progress_of(params: Mapping | None) -> str:
+    """An indicator's 进度口径: ``level`` when its parameters say so, else ``cumulative``."""
+    return PROGRESS_LEVEL if (params or {}).get("progress") == PROGRESS_LEVEL else PROGRESS_CUMULATIVE
+
+
+def effective_share(params: Mapping | None, quarter_share: Decimal | int | str) -> Decimal | int | str:
+    """The share of the yearly target a quarter is held to: the book's quarter share for a cumulative indicator,
+    the whole target (100 %) for a level."""
+    return HUNDRED if progress_of(params) == PROGRESS_LEVEL else quarter_share
+
+
 def params_text(method: Method | str, params: Mapping | None) -> str:
     """The method and its parameters as the office writes them in the 细则 (shown on pages and sheets)."""
     method = Method(method)
-    params = params or {}
+    text = _method_text(method, params or {})
+    if method.needs_target and progress_of(params) == PROGRESS_LEVEL:
+        text += "；每季度对照年度目标（时点值）"
+    return text
+
+
+def _method_text(method: Method, params: Mapping) -> str:
     if method is Method.linear:
         cap, floor = params.get("cap", "100"), params.get("floor", "0")
-        text = f"完成率达到{cap}%得满分,按完成率折算"
-        return text + (f";低于{floor}%不得分" if Decimal(str(floor)) > 0 else "")
+        text = f"完成率达到{cap}%得满分，按完成率折算"
+        return text + (f"；低于{floor}%不得分" if Decimal(str(floor)) > 0 else "")
     if method is Method.steps:
-        return "分档:" + ";".join(f"完成率≥{t}%得{s}%" for t, s in params.get("steps", [])) + ";未达第一档不得分"
+        return "分档：" + ";".join(f"完成率≥{t}%得{s}%" for t, s in params.get("steps", [])) + "；未达第一档不得分"
     if method is Method.rank:
         shares = params.get("shares", [])
-        return "组内按完成率排名:" + "、".join(f"第{i}名{s}%" for i, s in enumerate(shares, start=1)) + \
-            ("(其后同末位)" if shares else "")
+        return "组内按完成率排名：" + "、".join(f"第{i}名{s}%" for i, s in enumerate(shares, start=1)) + \
+            ("（其后同末位）" if shares else "")
     if method is Method.count:
-        return f"每项得{params.get('per_event')}分,得满为止"
+        return f"每项得{params.get('per_event')}分，得满为止"
     if method is Method.manual:
-        return "考评单位按工作情况评分,扣分须说明理由"
+        return "考评单位按工作情况评分，扣分须说明理由"
     if method is Method.tasks:
-        return "按交办事项按期办结情况计算(一般事项权重1、重点事项权重2,逾期办结计一半)"
+        return "按交办事项按期办结情况计算（一般事项权重1、重点事项权重2，逾期办结计一半）"
     return "按县市区、园区及企业服务质量评价的平均分折算"
 
 
@@ -238,11 +265,11 @@ def check_quarter_shares(shares: Sequence) -> list[str]:
         return errors
     for q, value in enumerate(values, start=1):
         if not ZERO < value <= HUNDRED:
-            errors.append(f"第{q}季度进度应大于0%且不超过100%,填写的是{decimal_text(value)}%。")
+            errors.append(f"第{q}季度进度应大于0%且不超过100%，填写的是{decimal_text(value)}%。")
     if any(b < a for a, b in zip(values, values[1:], strict=False)):
-        errors.append("季度进度应逐季不减(累计进度)。")
+        errors.append("季度进度应逐季不减（累计进度）。")
     if values[-1] != HUNDRED:
-        errors.append("第四季度进度应为100%(全年目标)。")
+        errors.append("第四季度进度应为100%（全年目标）。")
     return errors
 
 
@@ -329,9 +356,9 @@ def manual_points(name: str, maximum: Decimal, given, reason: str | None) -> Dec
     if value is None:
         raise ScoringError(errors[0])
     if not ZERO <= value <= to_decimal(maximum):
-        raise ScoringError(f"“{name}”的评分应在0至{decimal_text(maximum)}分之间,填写的是{decimal_text(value)}分。")
+        raise ScoringError(f"“{name}”的评分应在0至{decimal_text(maximum)}分之间，填写的是{decimal_text(value)}分。")
     if value < to_decimal(maximum) and not (reason or "").strip():
-        raise ScoringError(f"“{name}”扣了{decimal_text(to_decimal(maximum) - value)}分,请说明扣分理由。")
+        raise ScoringError(f"“{name}”扣了{decimal_text(to_decimal(maximum) - value)}分，请说明扣分理由。")
     return value
 
 
@@ -411,7 +438,8 @@ def compute_indicator(indicator: Indicator, profile: str, *, actual=None, yearly
     if maximum is None:
         raise ScoringError(f"指标“{indicator.name}”不适用于该类单位。")
     actual = None if actual is None else to_decimal(actual)
-    target = None if yearly_target is None else quarter_target(yearly_target, quarter_share)
+    share = effective_share(indicator.params, quarter_share)
+    target = None if yearly_target is None else quarter_target(yearly_target, share)
     rate = completion(actual, target)
     method = indicator.method
     if method is Method.linear:
@@ -444,7 +472,8 @@ def compute_group(indicator: Indicator, profiles: Mapping[UnitId, str], actuals:
     rates, targets = {}, {}
     for u in units:
         target = yearly_targets.get(u)
-        targets[u] = None if target is None else quarter_target(target, quarter_share)
+        targets[u] = None if target is None else quarter_target(target, effective_share(indicator.params,
+                                                                                        quarter_share))
         actual = actuals.get(u)
         rates[u] = completion(actual, targets[u])
     ranked = rank_points_by_rate(Decimal(1), rates, indicator.params)  # shares of 1 point, scaled below
@@ -478,20 +507,20 @@ def check_indicators(indicators: Iterable[Indicator], maxima: Mapping[str, Decim
             errors.append(f"指标代码“{ind.code}”重复。")
         seen.add(ind.code)
         for message in check_params(ind.method, ind.params):
-            errors.append(f"“{ind.name}”:{message}")
+            errors.append(f"“{ind.name}”：{message}")
         if ind.method is Method.tasks and ind.code != TASKS_CODE:
-            errors.append(f"“{ind.name}”按交办事项计算,其代码应为“{TASKS_CODE}”。")
+            errors.append(f"“{ind.name}”按交办事项计算，其代码应为“{TASKS_CODE}”。")
         if not ind.points:
             errors.append(f"“{ind.name}”没有给任何一类单位设分值。")
         for profile, value in ind.points.items():
             if profile not in maxima:
-                errors.append(f"“{ind.name}”给“{labels.get(profile, profile)}”设了分值,但这类单位没有本项考评得分。")
+                errors.append(f"“{ind.name}”给“{labels.get(profile, profile)}”设了分值，但这类单位没有本项考评得分。")
             elif value <= ZERO:
                 errors.append(f"“{ind.name}”对“{labels.get(profile, profile)}”的分值应大于0。")
     for profile, maximum in maxima.items():
         total = sum((ind.points[profile] for ind in indicators if profile in ind.points), ZERO)
         if total != to_decimal(maximum):
-            errors.append(f"“{labels.get(profile, profile)}”各指标分值合计{decimal_text(total)}分,"
+            errors.append(f"“{labels.get(profile, profile)}”各指标分值合计{decimal_text(total)}分，"
                           f"应等于本项满分{decimal_text(maximum)}分。")
     return errors
 

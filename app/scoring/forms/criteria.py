@@ -92,6 +92,10 @@ def indicator_form(columns, units, ledger_keys, row=None, formdata=None):
         shares = StringField("各名次得分比例（%）", description="组内排名计分：第1名、第2名……依次，如 100,90,80,70,60",
                              validators=[OneLine("各名次得分比例"), max_length("各名次得分比例", 200)], filters=[strip])
         per_event = _number_field("每项得分", "按事项计分：每个事项得几分，得满为止")
+        progress = SelectField("进度口径", choices=options(list(engine.PROGRESS_LABELS.items())),
+                               default=engine.PROGRESS_CUMULATIVE, invalid_choice_message="请从列表中选择进度口径。",
+                               description="按完成率、分档、排名计分时：累计量（投资、成交额等）按季度进度考核；"
+                                           "存量、占比、比率（企业数、占GDP比重、开工率等）每季度对照年度目标")
         source = SelectField("实际值来源", choices=options([(s.value, s.label) for s in CriteriaSource]),
                              invalid_choice_message="请从列表中选择实际值来源。",
                              description="人工评分、交办事项、服务质量评价无需实际值")
@@ -135,6 +139,7 @@ def indicator_form(columns, units, ledger_keys, row=None, formdata=None):
                 "cap": params.get("cap", ""), "floor": params.get("floor", ""),
                 "steps": "\n".join(f"{t},{s}" for t, s in params.get("steps", [])),
                 "shares": ",".join(params.get("shares", [])), "per_event": params.get("per_event", ""),
+                "progress": engine.progress_of(params),
                 "source": row.source.value, "ledger_key": row.ledger_key or "", "measure_unit": row.measure_unit or "",
                 "co_assessor_unit_id": row.co_assessor_unit_id, "sort_order": str(row.sort_order),
                 **{f"points_{code}": (row.points or {}).get(code, "") for code, _, _ in columns}}
@@ -142,13 +147,14 @@ def indicator_form(columns, units, ledger_keys, row=None, formdata=None):
 
 
 def _params(form, method):
+    level = {"progress": engine.PROGRESS_LEVEL} if form.progress.data == engine.PROGRESS_LEVEL else {}
     if method == "linear":
-        return {"cap": form.cap.data or "100", "floor": form.floor.data or "0"}
+        return {"cap": form.cap.data or "100", "floor": form.floor.data or "0", **level}
     if method == "steps":
         lines = [line.strip() for line in (form.steps.data or "").splitlines() if line.strip()]
-        return {"steps": [[part for part in SEPARATORS.split(line) if part] for line in lines]}
+        return {"steps": [[part for part in SEPARATORS.split(line) if part] for line in lines], **level}
     if method == "rank":
-        return {"shares": [part for part in SEPARATORS.split(form.shares.data or "") if part]}
+        return {"shares": [part for part in SEPARATORS.split(form.shares.data or "") if part], **level}
     if method == "count":
         return {"per_event": form.per_event.data or None}
     return {}
