@@ -4,7 +4,8 @@ asr = 市发改委 fgw (the 发改委 assessor)).
 
 The sample is 市工信局's draft 考评细则 of the sample year (started from the annex-2 defaults): every assessor,
 the office, leaders and the observer read it; 湘潭县 (assessed, not an assessor) does not see a draft (404); only
-市工信局's staff and the office edit it (403 for the other readers)."""
+市工信局's staff and the office edit it (X: an object rule's 403 for the other readers, whom the declared
+permission lets in)."""
 # ruff: noqa: E501  (one line per route keeps the table readable)
 
 from tests.factories import account
@@ -13,18 +14,18 @@ ROUTES = [
     #anon A   B   asr vm+ vm- myr adm obs
     ("L   200 200 200 200 200 200 200 200", "scoring.criteria_year", "GET", "/scoring/{year}/criteria"),
     ("L   200 404 200 200 200 200 200 200", "scoring.criteria_book", "GET", "/scoring/{year}/criteria/{criteria_assessor}"),
-    ("L   +   404 403 403 403 403 +   403", "scoring.criteria_start", "POST", "/scoring/{year}/criteria/{criteria_assessor}/start"),
-    ("L   200 404 403 403 403 403 200 403", "scoring.criteria_settings", "GET", "/scoring/{year}/criteria/{criteria_assessor}/settings"),
-    ("L   +   404 403 403 403 403 +   403", "scoring.criteria_settings", "POST", "/scoring/{year}/criteria/{criteria_assessor}/settings"),
-    ("L   200 404 403 403 403 403 200 403", "scoring.criteria_indicator_new", "GET", "/scoring/{year}/criteria/{criteria_assessor}/indicators/new"),
-    ("L   +   404 403 403 403 403 +   403", "scoring.criteria_indicator_new", "POST", "/scoring/{year}/criteria/{criteria_assessor}/indicators/new"),
-    ("L   200 404 403 403 403 403 200 403", "scoring.criteria_indicator_edit", "GET", "/scoring/{year}/criteria/{criteria_assessor}/indicators/{criteria_indicator}"),
-    ("L   +   404 403 403 403 403 +   403", "scoring.criteria_indicator_edit", "POST", "/scoring/{year}/criteria/{criteria_assessor}/indicators/{criteria_indicator}"),
-    ("L   +   404 403 403 403 403 +   403", "scoring.criteria_indicator_delete", "POST", "/scoring/{year}/criteria/{criteria_assessor}/indicators/{criteria_indicator}/delete"),
+    ("L   +   404 X   X   X   X   +   X", "scoring.criteria_start", "POST", "/scoring/{year}/criteria/{criteria_assessor}/start"),
+    ("L   200 404 X   X   X   X   200 X", "scoring.criteria_settings", "GET", "/scoring/{year}/criteria/{criteria_assessor}/settings"),
+    ("L   +   404 X   X   X   X   +   X", "scoring.criteria_settings", "POST", "/scoring/{year}/criteria/{criteria_assessor}/settings"),
+    ("L   200 404 X   X   X   X   200 X", "scoring.criteria_indicator_new", "GET", "/scoring/{year}/criteria/{criteria_assessor}/indicators/new"),
+    ("L   +   404 X   X   X   X   +   X", "scoring.criteria_indicator_new", "POST", "/scoring/{year}/criteria/{criteria_assessor}/indicators/new"),
+    ("L   200 404 X   X   X   X   200 X", "scoring.criteria_indicator_edit", "GET", "/scoring/{year}/criteria/{criteria_assessor}/indicators/{criteria_indicator}"),
+    ("L   +   404 X   X   X   X   +   X", "scoring.criteria_indicator_edit", "POST", "/scoring/{year}/criteria/{criteria_assessor}/indicators/{criteria_indicator}"),
+    ("L   +   404 X   X   X   X   +   X", "scoring.criteria_indicator_delete", "POST", "/scoring/{year}/criteria/{criteria_assessor}/indicators/{criteria_indicator}/delete"),
     ("L   200 404 200 200 200 200 200 200", "scoring.criteria_targets", "GET", "/scoring/{year}/criteria/{criteria_assessor}/targets"),
-    ("L   +   404 403 403 403 403 +   403", "scoring.criteria_targets", "POST", "/scoring/{year}/criteria/{criteria_assessor}/targets"),
+    ("L   +   404 X   X   X   X   +   X", "scoring.criteria_targets", "POST", "/scoring/{year}/criteria/{criteria_assessor}/targets"),
     ("L   200 404 200 200 200 200 200 200", "scoring.criteria_targets_xlsx", "GET", "/scoring/{year}/criteria/{criteria_assessor}/targets.xlsx"),
-    ("L   +   404 403 403 403 403 +   403", "scoring.criteria_targets_upload", "POST", "/scoring/{year}/criteria/{criteria_assessor}/targets/upload"),
+    ("L   +   404 X   X   X   X   +   X", "scoring.criteria_targets_upload", "POST", "/scoring/{year}/criteria/{criteria_assessor}/targets/upload"),
 ]
 
 

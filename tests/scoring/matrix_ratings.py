@@ -14,12 +14,12 @@ from tests.factories import account, unit
 
 ROUTES = [
     #anon A   B   asr vm+ vm- myr adm obs
-    ("L   403 200 403 302 302 302 302 302", "scoring.ratings", "GET", "/scoring/{year}/q{quarter}/ratings"),
-    ("L   403 +   403 403 403 403 403 403", "scoring.ratings", "POST", "/scoring/{year}/q{quarter}/ratings"),
+    ("L   X   200 X   302 302 302 302 302", "scoring.ratings", "GET", "/scoring/{year}/q{quarter}/ratings"),
+    ("L   X   +   X   X   X   X   X   X", "scoring.ratings", "POST", "/scoring/{year}/q{quarter}/ratings"),
     ("L   404 +   404 403 403 403 404 403", "scoring.delete_rating", "POST", "/scoring/{year}/q{quarter}/ratings/{rating}/delete"),
     ("L   403 403 403 200 200 200 200 200", "scoring.ratings_summary", "GET", "/scoring/{year}/q{quarter}/ratings/summary"),
     ("L   403 403 403 200 200 200 200 200", "scoring.ratings_summary_xlsx", "GET", "/scoring/{year}/q{quarter}/ratings/summary.xlsx"),
-    ("L   200 403 200 302 302 302 302 302", "scoring.ratings_mine", "GET", "/scoring/{year}/q{quarter}/ratings/mine"),
+    ("L   200 X   200 302 302 302 302 302", "scoring.ratings_mine", "GET", "/scoring/{year}/q{quarter}/ratings/mine"),
 ]
 
 
