@@ -78,3 +78,15 @@ def test_a_city_unit_reads_its_own_ratings_and_the_office_the_summary(client, lo
     hrefs = _hrefs(client.get("/scoring/").text)
     assert f"/scoring/{YEAR}/q1/ratings/summary" in hrefs
     assert f"/scoring/{YEAR}/result-sheets" in hrefs
+
+
+def test_the_targets_page_links_the_units_indicator_pages_of_started_quarters(client, login_as):
+    _publish("miit")
+    account = login_as("xtx")
+    page = client.get(f"/scoring/{YEAR}/my-targets")
+    assert page.status_code == 200
+    hrefs = _hrefs(page.text)
+    assert f"/scoring/units/{account.unit_id}/{YEAR}/q1/indicators" in hrefs
+    assert f"/scoring/units/{account.unit_id}/{YEAR}/q2/indicators" not in hrefs  # not started on 10 March
+    assert "本单位的季度得分构成按附件2 四中“湘潭县、湘乡市、雨湖区”一行" in page.text
+    assert "above_scale" not in page.text  # the indicators' codes are for the editors, not the units

@@ -1,15 +1,17 @@
 """考评细则 approval chain: submit, the office's review (return with comments or accept), the leadership group's 审定
 (date, 文号), publication, revision; an assessed unit's own targets."""
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.core.actions import perform
+from app.core.clock import today
 from app.core.forms import form_error_text
 from app.core.permissions import require
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import criteria_approval as chain
+from app.scoring import engine
 from app.scoring.criteria_queries import ASSESSOR_ORDER, current_book
 from app.scoring.forms.criteria_approval import ACTION_FORMS
 from app.scoring.views import bp, link, year_or_404
@@ -91,7 +93,10 @@ def criteria_revise(year, assessor):
 def _targets_page(year, unit, year_rules):
     page = chain.unit_targets(year, unit, year_rules)
     readers = chain.reads_every_unit(current_user, year_rules)
-    return render_template("scoring/targets.html", page=page, year=year,
+    on = today()
+    indicator_links = [(q, url_for("scoring.unit_indicators_page", unit_id=unit.id, year=year, quarter=q))
+                       for q in (1, 2, 3, 4) if engine.quarter_dates(year, q)[0] <= on]
+    return render_template("scoring/targets.html", page=page, year=year, indicator_links=indicator_links,
                            book_path=(lambda a: request.script_root + chain.book_path(year, a)) if readers else None,
                            others_url=link("scoring.my_targets", year=year, all=1) if readers else None,
                            results_url=link("scoring.unit", unit_id=unit.id, year=year))
