@@ -258,6 +258,30 @@ def cockpit(year: int, month: int, on: date) -> dict:
     return result
 
 
+_snapshots = OrderedDict()
+
+
+def kept_snapshot(year: int, month: int) -> Snapshot:
+    """The ledger's Snapshot of a month's end (measures.Snapshot.load), shared while the ledger's state is the same
+    (as the cockpit is): the assessment's indicator grid and a unit's indicator page read the ledger's actuals of a
+    quarter on every request. Callers read it and never change it."""
+    stamp = ledger_state()
+    key = (stamp, str(db.engine.url), year, month)
+    if stamp is not None:
+        with _computed_lock:
+            snap = _snapshots.get(key)
+            if snap is not None:
+                _snapshots.move_to_end(key)
+                return snap
+    snap = Snapshot.load(year, month)
+    if stamp is not None:
+        with _computed_lock:
+            _snapshots[key] = snap
+            while len(_snapshots) > _KEEP:
+                _snapshots.popitem(last=False)
+    return snap
+
+
 def _compute(year: int, month: int, on: date) -> dict:
     snap = Snapshot.load(year, month, on)
     units = snap.units

@@ -240,16 +240,16 @@ def may_enter(actor, cell_or_enterers, assessor):
 
 def _ledger_actuals(year, quarter, indicators):
     """{indicator id: {unit id: actual}} for the ledger indicators, from one Snapshot of the quarter's last
-    month (a constant number of statements)."""
+    month (a constant number of statements; kept by the ledger while nothing it reads has changed)."""
     ledger = [ind for ind in indicators if ind.source is CriteriaSource.ledger and ind.ledger_key]
     if not ledger:
         return {}
-    from app.ledger.measures import Snapshot
+    from app.ledger.cockpit import kept_snapshot
 
     codes = {ind.ledger_key for ind in ledger if ind.ledger_key not in RATE_KEYS}
     targets = {t.code: t for t in db.session.scalars(sa.select(Target).where(Target.code.in_(codes)))} \
         if codes else {}
-    snap = Snapshot.load(year, quarter * 3)
+    snap = kept_snapshot(year, quarter * 3)  # read once per state of the ledger
     result = {}
     for ind in ledger:
         if ind.ledger_key in RATE_KEYS:
