@@ -102,6 +102,9 @@ def doc_number(year):
     return f"潭千百十发〔{year}〕2号"
 
 
+WHOLE_UNITS = ("家", "个", "户")  # targets counted in whole enterprises, projects or market entities
+
+
 def _q2(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -254,6 +257,8 @@ class _Year:
                 value = actual * factor if actual else self._size(ind, profile, rng)
                 if ind.measure_unit == "%":
                     value = min(value, Decimal(100))
+                if ind.measure_unit in WHOLE_UNITS:  # enterprises, projects, entities are counted whole
+                    value = max(value.quantize(Decimal(1), rounding=ROUND_HALF_UP), Decimal(1))
                 values[(ind.code, unit.id)] = str(max(_q2(value), CENT))
         if values:
             self.created["targets"] += set_targets(self.staff_of(book.assessor), book, values, self.year_rules, units)
