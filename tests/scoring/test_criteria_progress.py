@@ -80,3 +80,16 @@ def test_the_assessor_chooses_the_progress_on_the_indicator_form_and_a_bad_one_c
     assert response.status_code == 400 and "进度口径" in response.get_data(as_text=True)
     db.session.refresh(row)
     assert row.params["progress"] == "level"
+
+
+def test_the_grid_marks_a_level_indicator(client, login_as):
+    from tests.scoring.matrix_criteria_entry import publish
+
+    publish(account("admin"), YEAR, "miit")  # 规模工业企业培育 is a level in the defaults, 高技术产业 a flow
+    db.session.commit()
+    login_as("gxj")
+    page = client.get(f"/scoring/{YEAR}/q1/criteria/miit").get_data(as_text=True)
+    start = page.index("规模工业企业培育")
+    assert "时点值" in page[start:start + 400]
+    start = page.index("高技术产业发展情况")
+    assert "时点值" not in page[start:start + 300]
