@@ -44,7 +44,7 @@ from app.demo import criteria as criteria_demo
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine
-from app.scoring.approvals import set_opinion
+from app.scoring.approvals import finalize_year, record_dispatch, set_opinion, sheet_units
 from app.scoring.entries import EntryItem, enter_scores
 from app.scoring.models import ScoreEntry
 from app.scoring.reports import compute_quarter
@@ -508,6 +508,26 @@ class _Seeder:
             record_fail_decision(self.admin, year, unit, FAIL_REASON, decided)
             self.created["fail_decisions"] += 1
 
+    def freeze_year(self, year):
+        """附件2 四 “下一年度1月30日前…综合得到…年度得分” and 一 “提出考评意见,报…领导小组审定”: the office's
+        考评意见 on the year, the leadership group's 审定 freezing the annual results, and the result sheets of the
+        units reported upward (五(一)3) sent in February — all but the last, still to be sent."""
+        opinion_on = self.cal.workdays_before(date(year + 1, 1, 30), 3)
+        self.at(opinion_on, 10 * 60)
+        set_opinion(self.admin, year, None, f"{year}年度四个季度考评结果均已审定，年度得分按附件2 四的季度权重综合；"
+                    "建议按此结果确定各组名次、等次和真抓实干督查奖励对象。", opinion_on)
+        approved_on = self.cal.workdays_before(date(year + 1, 1, 30), 1)
+        self.at(approved_on, 16 * 60)
+        finalize_year(self.admin, year, approved_on, approved_on, f"潭千百十〔{year + 1}〕6号")
+        self.created["years_frozen"] = self.created.get("years_frozen", 0) + 1
+        sheets = sheet_units(year)
+        for index, sheet in enumerate(sheets[:-1]):
+            sent_on = self.cal.add_workdays(date(year + 1, 2, 3), index % 3)
+            self.at(sent_on, 9 * 60 + 30 * index)
+            record_dispatch(self.admin, year, sheet.unit_id, sent_on, sheet.default_sent_to,
+                            f"潭千百十函〔{year + 1}〕{index + 1}号")
+            self.created["dispatches"] = self.created.get("dispatches", 0) + 1
+
     def seed_quarters(self, quarters):
         """Rules, office components, engineered ties, entries and finalization of the given quarters of one year."""
         year = quarters[0].year
@@ -554,6 +574,8 @@ def seed_demo_scores(today: date):
         seeder.seed_tasks(year)
         seeder.seed_quarters([_Quarter(year, q, evaluation_date(year, q, today), finalize=True) for q in (1, 2, 3, 4)])
         seeder.year_facts(year)
+        if today >= date(year + 1, 2, 10):  # approved by 30 January, sheets sent in the first days of February
+            seeder.freeze_year(year)
         current = today.year
         ended = [q for q in (1, 2, 3, 4) if engine.quarter_dates(current, q)[1] < today]
         if ended:

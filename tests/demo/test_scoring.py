@@ -157,6 +157,9 @@ def test_year_report_from_aggregates_equals_the_per_task_quarter_reports(seeded,
     day, _ = seeded
     year = day.year - 1
     admin = user("admin")
+    from app.scoring.approvals import reopen_year
+
+    reopen_year(admin, year, "核对年度汇总的两种计算方式")  # the demo year is frozen: reopened first, with a reason
     for quarter in (1, 2, 3, 4):
         reopen_quarter(admin, year, quarter, "核对年度汇总的两种计算方式")
     dates = (day, date(year, 5, 20), date(year, 12, 31))
@@ -176,3 +179,22 @@ def test_year_report_from_aggregates_equals_the_per_task_quarter_reports(seeded,
         aggregated, per_task = both(on)
         assert aggregated == per_task
     assert any(r["annual"] != "0.00" for r in aggregated["units"])
+
+
+def test_demo_year_is_approved_frozen_and_its_result_sheets_sent_but_one(seeded):
+    """附件2 四: the annual results by 30 January; 一: with the office's 考评意见, approved by the leadership group;
+    五(一)3: the units reported upward get their result sheet — the demo leaves the last one still to be sent."""
+    from app.scoring.approvals import opinion_of, sheet_units
+    from app.scoring.models import YearSetting
+
+    day, created = seeded
+    year = day.year - 1
+    setting = db.session.get(YearSetting, year)
+    assert setting.annual_snapshot is not None and setting.annual_doc_number == f"潭千百十〔{year + 1}〕6号"
+    assert setting.annual_approved_on <= date(year + 1, 1, 30)
+    assert opinion_of(year).opinion_on < setting.annual_approved_on
+    sheets = sheet_units(year)
+    assert len(sheets) == 8  # five to their superior departments, three to their parent companies
+    assert [s.dispatch is not None for s in sheets] == [True] * 7 + [False]
+    assert all(s.dispatch.sent_on > setting.annual_approved_on for s in sheets[:-1])
+    assert year_report(year, day)["units"] == setting.annual_snapshot["units"]  # read from the frozen copy
