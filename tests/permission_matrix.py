@@ -126,7 +126,7 @@ ROUTES = [
     # tasks: lists, assigning, import, dispatch list ({task}: a task of unit A assigned by the office; {vice_mayor}:
     # 丁诚, whose portfolio holds unit A: a leader sees only his own list (X), the office and observers any)
     ("L   200 200 200 403 403 403 200 403", "tasks.inbox", "GET", "/tasks/inbox"),
-    ("L   403 403 403 200 200 200 200 200", "tasks.overview", "GET", "/tasks/"),
+    ("L   200 403 200 200 200 200 200 200", "tasks.overview", "GET", "/tasks/"),  # A and asr: the units they assess (附件2 六(二))
     ("L   403 403 403 200 200 200 200 403", "tasks.assign", "GET", "/tasks/new"),
     ("L   403 403 403 +   +   +   +   403", "tasks.assign", "POST", "/tasks/new"),
     ("L   403 403 403 200 200 200 200 403", "tasks.workday", "GET", "/tasks/workday?date=2026-03-10"),

@@ -10,6 +10,8 @@ from functools import wraps
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from app.core.scopes import extra_read_unit_ids
+
 PUBLIC = "public"
 
 # name -> (Chinese description, predicate(user))
@@ -24,6 +26,8 @@ PERMISSIONS = {
                     lambda user: user.works_in_unit),
     "dispatch": ("查看旬调度清单（市领导本人、千百十办、观察员）",
                  lambda user: user.reads_all),
+    "read_tasks": ("查看事项总览（全市查看者；考评单位查看其考评对象的事项）",
+                   lambda user: user.reads_all or bool(extra_read_unit_ids(user))),
 }
 
 

@@ -17,6 +17,7 @@ from app.core.forms import form_error_text
 from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
+from app.core.scopes import extra_read_unit_ids
 from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
@@ -163,12 +164,17 @@ def _unit_ids(tasks):
 
 
 @bp.route("/")
-@require("read_all")
+@require("read_tasks")
 def overview():
+    """Every task for the readers of the whole city; for an assessing unit's staff (附件2 六(二)) the tasks led by
+    the units it assesses (app.core.scopes), restricted in the query."""
     on = today()
     window = queries.light_window(on)
     extra_filters = filters.active_filters()  # registered by packages above tasks (e.g. the ledger's tags)
-    task_filter = queries.TaskFilter(
+    scope = None if current_user.reads_all else sorted(extra_read_unit_ids(current_user))
+    if scope is not None and not scope:  # the permission said otherwise a moment ago: never an unrestricted list
+        abort(403)
+    task_filter = queries.TaskFilter(unit_ids=scope or [],
         plan_id=_int_arg("plan"), unit_id=_int_arg("unit"),
         group=_enum_arg(UnitGroup, "group"), light=_enum_arg(Light, "light"), state=_enum_arg(TaskState, "state"),
         due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100],
@@ -177,8 +183,9 @@ def overview():
     counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
     page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_task_lines,
                          total=sum(counts.values()) if counts is not None else None)
+    units = _active_units() if scope is None else [u for u in _active_units() if u.id in set(scope)]
     return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
-                           units=_active_units(), plans=_plans(), groups=list(UnitGroup), lights=list(Light),
+                           units=units, plans=_plans(), groups=list(UnitGroup), lights=list(Light),
                            states=list(TaskState), extra_filters=extra_filters,
                            red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
 

@@ -231,3 +231,22 @@ def test_scopes_are_computed_once_per_request_and_unioned(app, clock, count_quer
             assert next_request.count >= 1
     finally:
         app.extensions["read_scopes"].pop("test_scope")
+
+
+def test_an_assessor_browses_the_overview_of_the_units_it_assesses_only(client, login_as, tasks):
+    """六(二) “及时掌握各地、各部门工作开展情况”: an assessor opens 事项总览 (it reached the tasks only through links
+    and the API), restricted in the query to the units it assesses, with those units to filter by; a county that
+    assesses nobody still has no overview."""
+    login_as("fgw")
+    page = client.get("/tasks/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f"{COUNTY}的事项" in text and f"{PARK}的事项" in text and f"{CITY_UNIT}的事项" not in text
+    assert f'>{CITY_UNIT}</option>' not in text and f'>{COUNTY}</option>' in text
+    one = client.get(f"/tasks/?unit={unit(OTHER_COUNTY).id}").get_data(as_text=True)
+    assert f"{OTHER_COUNTY}的事项" in one and f"{COUNTY}的事项" not in one
+    forged = client.get(f"/tasks/?unit={unit(CITY_UNIT).id}").get_data(as_text=True)
+    assert f"{CITY_UNIT}的事项" not in forged  # a unit outside the scope filters to nothing
+    assert 'href="/tasks/"' in client.get("/scoring/").get_data(as_text=True)  # the menu offers it
+    login_as("xtx")
+    assert client.get("/tasks/").status_code == 403

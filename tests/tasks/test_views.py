@@ -291,10 +291,13 @@ def test_overview_pages_keep_their_filters(client, login_as, clock, monkeypatch,
     assert "共 5 条，第 2/3 页" in filtered and "分页事项2号" in filtered
 
 
-def test_overview_is_for_the_office_leaders_and_observers_only(client, login_as, overview_world):
-    login_as("gxj")
+def test_overview_is_for_the_readers_of_the_city_and_the_assessors_of_the_units_they_assess(
+        client, login_as, overview_world):
+    login_as("xtx")  # a county: it assesses nobody
     html = page(client, "/tasks/", status=403)
     assert "没有权限" in html and "总览甲计划逾期" not in html
+    login_as("fgw")  # 市发改委 assesses the counties and parks (附件2 六(二)), not the 市直 units
+    assert overview_titles(client) == {"总览乙县域黄灯"}
     login_as("guancha")
     assert "总览甲计划逾期" in page(client, "/tasks/")
 
