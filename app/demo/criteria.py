@@ -285,16 +285,18 @@ class _Year:
                 for q in started:
                     if ind.method is CriteriaMethod.count:
                         value = Decimal(min(events, (events * q + rng.randrange(3)) // 4))
-                    else:
-                        share = Decimal(str(book.quarter_shares[q - 1]))
+                    else:  # a flow grows with the quarter's share of its target; a level stays near the target
+                        share = Decimal(str(engine.effective_share(ind.params, book.quarter_shares[q - 1])))
                         value = targets[(ind.code, unit.id)] * share / 100 * pace * \
                             Decimal(96 + rng.randrange(9)) / 100
                     value = max(previous, _q2(value))
                     previous = value
+                    period = f"{3 * q}月末" if engine.progress_of(ind.params) == engine.PROGRESS_LEVEL \
+                        else f"1—{3 * q}月累计"
                     rows.append(CriteriaActual(
                         year=self.year, quarter=q, assessor=book.assessor, code=ind.code, unit_id=unit.id,
                         value=value, entered_by_id=staff.id,
-                        source_note=f"{engine.assessor_label(book.assessor)}统计数据（{self.year}年1—{3 * q}月累计）"))
+                        source_note=f"{engine.assessor_label(book.assessor)}统计数据（{self.year}年{period}）"))
         if rows:
             day = min(engine.quarter_dates(self.year, started[-1])[1] + timedelta(days=8), self.today)
             self.at(day, 11 * 60)

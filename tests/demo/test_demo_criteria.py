@@ -265,3 +265,21 @@ def test_the_scoring_demos_tie_holds_under_the_criteria(seeded):
     assert tied
     for a, b in tied:
         assert (rows[a]["annual"], rows[a]["rank"]) == (rows[b]["annual"], rows[b]["rank"])
+
+
+def test_entered_levels_stay_near_their_yearly_target_and_flows_grow_with_the_quarter(seeded):
+    """A level (每季度对照年度目标, e.g. 人均拥有公共文化设施面积) is entered as the quarter-end figure, near the whole
+    target; a flow as the cumulative figure, near the quarter's share of it."""
+    from app.scoring import engine
+    from app.scoring.models import CriteriaActual
+
+    book = published_books(2025)["culture"]
+    targets = targets_of(book)
+    for code, expect in (("facility_area", (Decimal("0.7"), Decimal("1.3"))),
+                         ("tourism", (Decimal("0.15"), Decimal("0.35")))):
+        ind = next(i for i in book.indicators if i.code == code)
+        assert (engine.progress_of(ind.params) == engine.PROGRESS_LEVEL) == (code == "facility_area")
+        rows = db.session.scalars(sa.select(CriteriaActual).where(
+            CriteriaActual.year == 2025, CriteriaActual.quarter == 1, CriteriaActual.code == code))
+        ratios = [row.value / targets[(code, row.unit_id)] for row in rows]
+        assert ratios and all(expect[0] <= r <= expect[1] for r in ratios), (code, ratios)
