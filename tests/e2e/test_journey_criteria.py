@@ -19,9 +19,7 @@ quarter by quarter with a 文号 each.
    finalized 2025 Q4, and opens 市工信局's 细则 in force.
 
 Each key step is shot at 1280 px and at 390 px (`NN-<step>-1280.png`, `NN-<step>-390.png`); at 390 px no page may
-scroll sideways. Two defects of the pages (templates the lead fixes) end their journey as xfail, after every other
-check has run, and only while they last: the 说明 column of a unit's indicator page squeezed to one character a
-line on a phone, and a 细则's page scrolling sideways at 390 px (KNOWN_SIDEWAYS).
+scroll sideways, and a unit's indicator page reads as a list there (points and what was lost first).
 """
 
 from datetime import date
@@ -59,7 +57,6 @@ OVERRIDDEN_INDICATOR = "工业战略性新兴产业发展情况"
 OVERRIDE_REASON = "省统计局反馈一季度战新产业产值口径调整，经核实按补充数据计分"
 
 COUNTY_USER, COUNTY = "xtx", "湘潭县人民政府"
-READABLE_WIDTH = 112  # px: eight characters a line
 
 REVIEW_NOTE = "指标与目标符合附件2要求，同意报领导小组审定"
 APPROVED_ON = "2026-04-14"  # the demo submitted the revision this morning
@@ -100,16 +97,9 @@ SIDEWAYS = """(limit) => [...document.querySelectorAll('main *')]
     .map(el => el.tagName.toLowerCase() + '.' + [...el.classList].join('.')
                + ' “' + el.innerText.trim().slice(0, 40) + '”')"""
 
-# A defect the lead has to fix (templates are not this journey's files): on a 细则's page the points of a
-# profile are one unbreakable span (criteria_book.html, <dd> of 分值: `<span class="text-nowrap">{{ plabel }}
-# {{ row.points[code] }} 分</span>`), and “湘潭高新区、湘潭经开区、二类园区 4 分” is wider than a 390 px phone.
-# Such an overflow is collected (the journey goes on) and the test ends as xfail naming it; any other fails.
-KNOWN_SIDEWAYS = ("span.text-nowrap", " 分”")
-
-
-def _both_widths(page, snap, name, *parts, known=None):
+def _both_widths(page, snap, name, *parts):
     """Shoot the page (or the given parts of it) at 1280 px and at 390 px and return to 1280 px; at 390 px the
-    page must not scroll sideways (an overflow of the known defect is appended to `known` when given)."""
+    page must not scroll sideways."""
     for width in (DESKTOP["width"], PHONE["width"]):
         page.set_viewport_size(DESKTOP if width == DESKTOP["width"] else PHONE)
         page.wait_for_function(f"() => window.innerWidth === {width}")
@@ -120,10 +110,7 @@ def _both_widths(page, snap, name, *parts, known=None):
             snap(f"{name}-{width}")
         if width == PHONE["width"] and _width(page) > width:
             culprits = page.evaluate(SIDEWAYS, width)
-            is_known = known is not None and culprits and all(
-                c.startswith(KNOWN_SIDEWAYS[0]) and c.endswith(KNOWN_SIDEWAYS[1]) for c in culprits)
-            assert is_known, f"{page.url} scrolls sideways at {width} px (scrollWidth {_width(page)}): {culprits}"
-            known.append(f"{page.url} (scrollWidth {_width(page)}): {culprits[0]}")
+            raise AssertionError(f"{page.url} scrolls sideways at {width} px (scrollWidth {_width(page)}): {culprits}")
     page.set_viewport_size(DESKTOP)
     page.wait_for_function(f"() => window.innerWidth === {DESKTOP['width']}")
 
@@ -280,7 +267,7 @@ def test_county_reads_its_targets_and_shortfalls_on_a_phone(page, sign_in, snap,
     assert _width(page) <= PHONE["width"], f"the targets page scrolls sideways at 390 px: {_width(page)}"
     section = page.locator("section.card", has=page.locator(".card-header strong", has_text="市工信局"))
     assert "已发布" in section.locator(".card-header").inner_text()
-    target_row = section.locator("tbody tr", has=page.locator("strong", has_text=target_name))
+    target_row = section.locator("li.list-group-item", has=page.locator("strong", has_text=target_name))
     assert f"{engine.decimal_text(target_value)} {measure_unit or ''}".strip() in target_row.inner_text()
     snap("targets-390")
     page.set_viewport_size(DESKTOP)
@@ -294,13 +281,30 @@ def test_county_reads_its_targets_and_shortfalls_on_a_phone(page, sign_in, snap,
     expect_heading(page, f"{COUNTY} {YEAR}年第{QUARTER}季度 考评指标得分")
     assert page.url.endswith(f"/scoring/units/{unit_id}/{YEAR}/q{QUARTER}/indicators"), page.url
     assert _width(page) <= PHONE["width"], f"the indicator page scrolls sideways at 390 px: {_width(page)}"
-    for red in page.locator("tbody tr.table-danger").all():  # each marked row lost points: the 失分 shown
-        points, maximum = Decimal(red.get_attribute("data-points")), Decimal(red.get_attribute("data-maximum"))
-        assert points < maximum and red.locator("td").nth(4).inner_text() == f"−{maximum - points:.2f}"
     with live_server.app_context():
         names = {(i.book.assessor, i.code): i.name for i in db.session.scalars(
             sa.select(CriteriaIndicator).join(CriteriaBook)
             .where(CriteriaBook.year == YEAR, CriteriaBook.status == CriteriaStatus.published))}
+    # on the phone: one line per indicator, the points given and what was lost first, the reason under it
+    for (assessor, code), (points, maximum, reason) in shortfalls.items():
+        item = page.locator(f"ul.indicator-list li[data-assessor='{assessor}'][data-code='{code}']")
+        item.scroll_into_view_if_needed()
+        text = item.inner_text()
+        assert names[assessor, code] in text and f"{points:.2f} / " in text, text
+        assert f"失分 {maximum - points:.2f} 分" in text, text
+        if reason:
+            assert reason in text, text
+        box = item.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
+    assert page.locator("table.indicator-table").first.is_hidden()  # the table is for wider screens
+    snap("indicators-390")
+
+    # at desktop width: the table, each marked row with its 失分 and the assessor's reason
+    page.set_viewport_size(DESKTOP)
+    page.wait_for_function(f"() => window.innerWidth === {DESKTOP['width']}")
+    for red in page.locator("tbody tr.table-danger").all():  # each marked row lost points: the 失分 shown
+        points, maximum = Decimal(red.get_attribute("data-points")), Decimal(red.get_attribute("data-maximum"))
+        assert points < maximum and red.locator("td").nth(4).inner_text() == f"−{maximum - points:.2f}"
     for (assessor, code), (points, maximum, reason) in shortfalls.items():
         row = page.locator(f"tbody tr[data-assessor='{assessor}'][data-code='{code}']")
         assert "table-danger" in row.get_attribute("class")
@@ -310,28 +314,7 @@ def test_county_reads_its_targets_and_shortfalls_on_a_phone(page, sign_in, snap,
         assert cells[4] == f"−{maximum - points:.2f}", cells
         if reason:
             assert reason in cells[5], cells
-    snap("indicators-390")
-    # on the phone the table scrolls inside its frame: a swipe brings the first shortfall and its reason in view
-    first = page.locator("tbody tr.table-danger").first
-    first.locator("td").nth(5).scroll_into_view_if_needed()
-    for cell in (first.locator("td").nth(4), first.locator("td").nth(5)):
-        box = cell.bounding_box()
-        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, box
-    assert _width(page) <= PHONE["width"]
-    snap("indicators-shortfall-swiped-390", "screen")
-    page.set_viewport_size(DESKTOP)
     snap("indicators-1280")
-
-    # the reason must be readable on the phone, not one character a line in a squeezed column
-    page.set_viewport_size(PHONE)
-    (assessor, code), _ = next((key, value) for key, value in shortfalls.items() if value[2])
-    remark = page.locator(f"tbody tr[data-assessor='{assessor}'][data-code='{code}'] td.remark")
-    remark.scroll_into_view_if_needed()
-    width = remark.bounding_box()["width"]
-    if width < READABLE_WIDTH:
-        pytest.xfail(f"unit_indicators.html at 390 px: the 说明 column is {width:.0f} px wide, its reason one "
-                     "character a line (the lead's fix: a min-width for the indicator and 说明 columns, or the "
-                     "reason stacked under the indicator on phones)")
 
 
 # --- 3. the office: the 细则's approval chain, 考评意见 and 审定 ----------------------------------------------------
@@ -362,7 +345,6 @@ def _book_in_review(page, live_server):
 
 def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, sign_in, snap, live_server):
     page.set_viewport_size(DESKTOP)
-    sideways = []  # the known overflow of the 细则 pages at 390 px (KNOWN_SIDEWAYS)
     sign_in("admin")
     _scoring_index(page)
     click_and_wait(page, _year_card(page, YEAR).get_by_role("link", name="考评细则", exact=True))
@@ -380,7 +362,7 @@ def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, s
     version, status, _, _ = _book(live_server, YEAR, assessor)
     assert status is CriteriaStatus.submitted
     assert _workflow_badge(page) == f"第 {version} 版 · {CriteriaStatus.submitted.label}"
-    _both_widths(page, snap, "book-in-review", known=sideways)
+    _both_widths(page, snap, "book-in-review")
 
     page.locator("#criteria-workflow").get_by_label("审核意见（可不填）").fill(REVIEW_NOTE)
     click_and_wait(page, _panel_button(page, "审核通过"))
@@ -388,7 +370,7 @@ def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, s
     assert _workflow_badge(page) == f"第 {version} 版 · {CriteriaStatus.accepted.label}"
     assert REVIEW_NOTE in page.locator("#criteria-workflow").inner_text()
     assert _book(live_server, YEAR, assessor)[1] is CriteriaStatus.accepted
-    _both_widths(page, snap, "book-accepted", known=sideways)
+    _both_widths(page, snap, "book-accepted")
 
     page.locator("#criteria-workflow").get_by_label("审定日期").fill(APPROVED_ON)
     page.locator("#criteria-workflow").get_by_label("审定文号").fill(BOOK_DOC_NUMBER)
@@ -398,14 +380,14 @@ def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, s
     assert BOOK_DOC_NUMBER in page.locator("#criteria-workflow").inner_text()
     assert _book(live_server, YEAR, assessor) == (version, CriteriaStatus.approved, date.fromisoformat(APPROVED_ON),
                                                    BOOK_DOC_NUMBER)
-    _both_widths(page, snap, "book-approved", known=sideways)
+    _both_widths(page, snap, "book-approved")
 
     click_and_wait(page, _panel_button(page, "发布"))
     assert flashes(page) == [f"{YEAR}年{label}考评细则（第{version}版）已发布，已纳入考评规则并通知各被考评单位。"], \
         _danger_texts(page)
     assert _workflow_badge(page) == f"第 {version} 版 · {CriteriaStatus.published.label}"
     assert _book(live_server, YEAR, assessor)[1] is CriteriaStatus.published
-    _both_widths(page, snap, "book-published", known=sideways)
+    _both_widths(page, snap, "book-published")
 
     click_and_wait(page, page.get_by_role("link", name="全部考评细则"))
     published_row = page.locator("table tbody tr", has=page.get_by_text(label, exact=True))
@@ -464,11 +446,8 @@ def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, s
     click_and_wait(page, row.get_by_role("link", name="查看"))
     expect_heading(page, f"{YEAR} 年度{engine.assessor_label(ASSESSOR)}考评细则")
     assert "湘潭高新区" in page.locator("main").inner_text()
-    _both_widths(page, snap, "book-in-force", known=sideways)
-    if sideways:
-        pytest.xfail("criteria_book.html scrolls sideways at 390 px: the 分值 of a profile is one text-nowrap span "
-                     "(fix: `{{ plabel }} <span class=\"text-nowrap\">{{ row.points[code] }} 分</span>`): "
-                     + "; ".join(sideways))
+    _both_widths(page, snap, "book-in-force")
+
 
 
 @pytest.fixture(autouse=True)

@@ -247,6 +247,6 @@ def test_an_assessor_browses_the_overview_of_the_units_it_assesses_only(client, 
     assert f"{OTHER_COUNTY}的事项" in one and f"{COUNTY}的事项" not in one
     forged = client.get(f"/tasks/?unit={unit(CITY_UNIT).id}").get_data(as_text=True)
     assert f"{CITY_UNIT}的事项" not in forged  # a unit outside the scope filters to nothing
-    assert 'href="/tasks/"' in client.get("/scoring/").get_data(as_text=True)  # the menu offers it
+    assert 'href="/tasks/"' in client.get("/scoring/").get_data(as_text=True)  # the scoring index offers it
     login_as("xtx")
     assert client.get("/tasks/").status_code == 403

@@ -90,3 +90,13 @@ def test_the_targets_page_links_the_units_indicator_pages_of_started_quarters(cl
     assert f"/scoring/units/{account.unit_id}/{YEAR}/q2/indicators" not in hrefs  # not started on 10 March
     assert "本单位的季度得分构成按附件2 四中“湘潭县、湘乡市、雨湖区”一行" in page.text
     assert "above_scale" not in page.text  # the indicators' codes are for the editors, not the units
+
+
+def test_the_grid_links_each_units_tasks_for_its_assessor(client, login_as):
+    _publish("ndrc")
+    login_as("fgw")  # 市发改委
+    county = unit("湘潭县人民政府")
+    grid = client.get(f"/scoring/{YEAR}/q1/criteria/ndrc").text
+    assert f"/tasks/?unit={county.id}" in _hrefs(grid)
+    listing = client.get(f"/tasks/?unit={county.id}")
+    assert listing.status_code == 200  # the overview, restricted to the units 市发改委 assesses

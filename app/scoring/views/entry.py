@@ -106,6 +106,10 @@ def _year_overview(year, on, states):
         "year": year, "version": year_rules.version, "quarters": quarters, "cells": len(own_cells),
         "rules_url": link("scoring.rules", year=year), "admin_url": link("scoring.year_admin", year=year),
         "criteria_url": link("scoring.criteria_year", year=year),
+        # 六(二): an assessor's staff read the tasks of the units they assess (not asked on every page: the menu
+        # shows 事项总览 to the readers of the city only)
+        "assessed_tasks_url": url_for("tasks.overview")
+        if not current_user.reads_all and allowed(current_user, "read_tasks") else None,
         "targets_url": link("scoring.my_targets", year=year),
         "sheets_url": link("scoring.result_sheets", year=year),
         "result_url": link("scoring.year", year=year),
