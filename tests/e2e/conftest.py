@@ -95,10 +95,11 @@ def _seed(url, tmp_dir):
         db.engine.dispose()
 
 
-def _seeded_database(tmp_path_factory):
-    """A freshly seeded database for this worker. Seeding takes ten seconds or so (mostly password hashing), so
-    it is done once per test run into a template that every pytest-xdist worker copies: an SQLite file copied
-    with the backup API, or a PostgreSQL database created from `<TEST_DATABASE_URL>_e2e_seed` as its template."""
+def _seeded_database(tmp_path_factory, name="e2e"):
+    """A freshly seeded database for this worker (and `name`: a journey that must not share the session's server
+    gets its own copy, e.g. "e2e_scoring"). Seeding takes ten seconds or so (mostly password hashing), so it is
+    done once per test run into a template that every pytest-xdist worker copies: an SQLite file copied with the
+    backup API, or a PostgreSQL database created from `<TEST_DATABASE_URL>_e2e_seed` as its template."""
     import psycopg
     from filelock import FileLock
     from psycopg import sql
@@ -107,7 +108,7 @@ def _seeded_database(tmp_path_factory):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     base_temp = tmp_path_factory.getbasetemp()
     shared = base_temp.parent if worker else base_temp  # the run's folder, shared by its workers
-    own = tmp_path_factory.mktemp("e2e")
+    own = tmp_path_factory.mktemp(name)
     pg_base = _postgres_base_url()
     with FileLock(str(shared / "e2e-seed.lock")):
         done = shared / "e2e-seed.done"
@@ -117,7 +118,7 @@ def _seeded_database(tmp_path_factory):
                 _ensure_postgres_database(template)
                 _seed(template, own)
                 done.touch()
-            url = f"{pg_base}_e2e" + (f"_{worker}" if worker else "")
+            url = f"{pg_base}_{name}" + (f"_{worker}" if worker else "")
             admin = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(False)
             with psycopg.connect(admin, autocommit=True) as conn:
                 name, source = make_url(url).database, make_url(template).database
@@ -174,9 +175,8 @@ class _ErrorLog(logging.Handler):
         self.errors.append(f"{record.name}: {record.getMessage()}{detail}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    url, tmp_dir = _seeded_database(tmp_path_factory)
+def serve(url, tmp_dir, thread_name="e2e-live-server"):
+    """The app on `url` served in a thread until the generator is closed: yields the LiveServer."""
     # TESTING off: error pages as in production; LiveServer collects the 5xx answers and the errors logged.
     app = _app_on(url, tmp_dir, TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
@@ -184,16 +184,23 @@ def live_server(tmp_path_factory):
     app.after_request(live.record_response)
     error_log = _ErrorLog(live.errors)
     logging.getLogger("app").addHandler(error_log)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=thread_name, daemon=True)
     thread.start()
-    yield live
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    logging.getLogger("app").removeHandler(error_log)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        yield live
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        logging.getLogger("app").removeHandler(error_log)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    yield from serve(*_seeded_database(tmp_path_factory))
 
 
 # --- the browser -------------------------------------------------------------------------------------------

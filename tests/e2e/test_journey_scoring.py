@@ -23,22 +23,15 @@ database of its own, a fresh copy of the same seeded data (the `live_server` bel
 whatever worker the journeys run.
 """
 
-import logging
-import os
-import sqlite3
-import threading
-from contextlib import closing
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from app.auth.models import Role, User
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring.models import CriteriaScore, ResultOpinion, ScoreEntry, ScoringQuarter
-from tests.conftest import _ensure_postgres_database
 from tests.e2e import conftest as e2e
 from tests.e2e.helpers import click_and_wait, click_nav, expect_heading, flashes
 
@@ -55,66 +48,12 @@ DOC_NUMBER = "潭千百十〔2026〕5号"
 
 # --- this journey's own live server ----------------------------------------------------------------------------
 
-def _own_database(tmp_path_factory):
-    """A fresh copy of the run's seeded template (tests/e2e/conftest.py seeds it once per run, under its lock),
-    under a name of this journey's: `<TEST_DATABASE_URL>_e2e_scoring[_<worker>]`, or an SQLite file."""
-    import psycopg
-    from filelock import FileLock
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    base_temp = tmp_path_factory.getbasetemp()
-    shared = base_temp.parent if worker else base_temp
-    own = tmp_path_factory.mktemp("e2e-scoring")
-    pg_base = e2e._postgres_base_url()
-    with FileLock(str(shared / "e2e-seed.lock")):
-        done = shared / "e2e-seed.done"
-        if pg_base:
-            template = f"{pg_base}_e2e_seed"
-            if not done.exists():
-                _ensure_postgres_database(template)
-                e2e._seed(template, own)
-                done.touch()
-            url = f"{pg_base}_e2e_scoring" + (f"_{worker}" if worker else "")
-            admin = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(False)
-            with psycopg.connect(admin, autocommit=True) as conn:
-                name, source = make_url(url).database, make_url(template).database
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
-                                                                              sql.Identifier(source)))
-            return url, own
-        template = shared / "e2e-seed.sqlite3"
-        if not done.exists():
-            e2e._seed(f"sqlite:///{template}", own)
-            done.touch()
-        path = own / "live.sqlite3"
-        with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as target:
-            source.backup(target)
-        return f"sqlite:///{path}", own
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """As tests/e2e/conftest.py's `live_server` (which it overrides for this module: `page` and `sign_in` use it),
-    on this journey's own copy of the seeded database."""
-    url, tmp_dir = _own_database(tmp_path_factory)
-    app = e2e._app_on(url, tmp_dir, TESTING=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=e2e.QuietRequestHandler)
-    live = e2e.LiveServer(app, server)
-    app.after_request(live.record_response)
-    error_log = e2e._ErrorLog(live.errors)
-    logging.getLogger("app").addHandler(error_log)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-scoring-live-server", daemon=True)
-    thread.start()
-    yield live
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    logging.getLogger("app").removeHandler(error_log)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    on this journey's own copy of the seeded database (`<TEST_DATABASE_URL>_e2e_scoring[_<worker>]` or an SQLite
+    file): it finalizes 2026 Q1, after which the other journeys could not publish a 2026 细则 any more."""
+    yield from e2e.serve(*e2e._seeded_database(tmp_path_factory, "e2e_scoring"), "e2e-scoring-live-server")
 
 
 # --- reading the data --------------------------------------------------------------------------------------------
