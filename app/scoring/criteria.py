@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from app.core import text
 from app.core.audit import record_change
 from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.core.numbers import NUMBER_RE, parse_number
 from app.extensions import db
 from app.org.models import Target, Unit
 from app.scoring import criteria_queries, engine
@@ -38,7 +39,6 @@ from app.scoring.year_rules import load_year_rules
 CODE_RE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
 # A number typed into the 细则: plain digits with at most four decimals (no exponent: "1e999999" would be a
 # million-digit string once written out).
-NUMBER_RE = re.compile(r"^[+-]?\d{1,14}(\.\d{1,12})?$")
 POINTS_PLACES = engine.CENT  # points are scores: two decimals at most
 TARGET_PLACES = Decimal("0.0001")  # criteria_targets.value is Numeric(18, 4)
 TARGET_LIMIT = Decimal(10) ** 14
@@ -177,25 +177,6 @@ def book_problems(book, year_rules=None, unit_names=None) -> list[str]:
 
 
 # --- parsing typed values -----------------------------------------------------------------------------------
-
-def parse_number(raw, label, *, places, positive=True):
-    """A typed number: plain digits, at most `places`' decimals, above 0 when `positive`; else a Chinese
-    ServiceError naming `label`."""
-    value_text = "" if raw is None else str(raw).strip()
-    if not value_text:
-        raise ServiceError(f"{label}：请填写数值。")
-    if not NUMBER_RE.match(value_text):
-        raise ServiceError(f"{label}：“{value_text[:20]}”不是有效的数值。")
-    value = Decimal(value_text)
-    if positive and value <= 0:
-        raise ServiceError(f"{label}：应大于 0（填写的是 {value_text[:20]}）。")
-    if value < 0:
-        raise ServiceError(f"{label}：不能为负数。")
-    if value != value.quantize(places):
-        decimals = -places.as_tuple().exponent
-        raise ServiceError(f"{label}：最多保留 {decimals} 位小数（填写的是 {value_text[:20]}）。")
-    return value.quantize(places)
-
 
 def parse_target(raw, label):
     value = parse_number(raw, label, places=TARGET_PLACES)

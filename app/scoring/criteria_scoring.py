@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from app.core.audit import record_change
 from app.core.clock import today
 from app.core.errors import PermissionDenied, ServiceError
+from app.core.numbers import parse_number
 from app.extensions import db
 from app.org.models import Target
 from app.scoring import engine
@@ -531,24 +532,11 @@ class ActualItem:
 
 
 def parse_actual(raw, label):
-    text = str(raw).strip() if raw is not None else ""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ServiceError(f"{label}：“{text[:20]}”不是数字。") from None
-    if not value.is_finite():
-        raise ServiceError(f"{label}：“{text[:20]}”不是有效数字。")
-    if value < 0:
-        raise ServiceError(f"{label}：实际值不能为负数。")
-    try:
-        rounded = value.quantize(ACTUAL_PLACES)
-    except InvalidOperation:
-        raise ServiceError(f"{label}：“{text[:20]}”超出了实际值的范围。") from None
-    if value != rounded:
-        raise ServiceError(f"{label}：实际值最多保留四位小数。")
-    if rounded >= Decimal("1e14"):
-        raise ServiceError(f"{label}：“{text[:20]}”超出了实际值的范围。")
-    return abs(rounded)
+    """An entered actual: at least 0, four decimals at most (criteria_actuals.value is Numeric(18, 4))."""
+    value = parse_number(raw, label, places=ACTUAL_PLACES, positive=False, what="实际值")
+    if value >= Decimal("1e14"):
+        raise ServiceError(f"{label}：“{str(raw).strip()[:20]}”超出了实际值的范围。")
+    return value
 
 
 def save_actuals(actor, year, quarter, assessor, code, items: Iterable[ActualItem], on=None):

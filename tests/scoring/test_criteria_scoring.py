@@ -246,7 +246,7 @@ def test_only_the_assessor_and_the_co_assessor_of_an_indicator_enter_it(user):
 def test_entered_actuals_are_checked_and_audited(user):
     publish(user("admin"), "most")
     county = unit("湘潭县人民政府").id
-    for value, message in (("-3", "不能为负数"), ("x", "不是数字"), ("1.23456", "四位小数")):
+    for value, message in (("-3", "不能为负数"), ("x", "不是有效的数值"), ("1.23456", "最多保留 4 位小数")):
         with pytest.raises(ServiceError, match=message):
             cs.save_actuals(user("kjj"), YEAR, QUARTER, "most", "rd", [cs.ActualItem(county, value, "")], ON)
     with pytest.raises(ServiceError, match="台账自动取数"):
