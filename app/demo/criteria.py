@@ -39,6 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from app.core.clock import frozen_clock
+from app.demo.assessment import TIE_PAIRS, Actors, _score, demo_year
 from app.extensions import db
 from app.org.models import Unit
 from app.scoring import engine
@@ -367,23 +368,19 @@ def _frozen(year):
 def seed_criteria_year(year, today, actors=None):
     """One year's published criteria, targets, entered actuals and ratings (the benchmarks use it for a year of
     their own). Nothing when the year has books or its rules are in use. Returns what was created."""
-    from app.demo.scoring import _Seeder
-
     if db.session.scalar(sa.select(CriteriaBook.id).where(CriteriaBook.year == year).limit(1)) or _frozen(year):
         return {"books": 0, "targets": 0, "actuals": 0, "ratings": 0}
     if actors is not None:
         return _Year(actors, year, today).seed()
     with frozen_clock() as clock:
-        return _Year(_Seeder(today, clock), year, today).seed()
+        return _Year(Actors(today, clock), year, today).seed()
 
 
 def seed_demo_criteria(today: date):
     """The demo year's and the current year's criteria (see the module's docstring). Returns what was created."""
-    from app.demo.scoring import _Seeder, demo_year
-
     created = {"books": 0, "targets": 0, "actuals": 0, "ratings": 0}
     with frozen_clock() as clock:
-        actors = _Seeder(today, clock)
+        actors = Actors(today, clock)
         for year in (demo_year(today), today.year):
             for key, n in seed_criteria_year(year, today, actors).items():
                 created[key] += n
@@ -403,8 +400,6 @@ def scored_cells(year):
 
 def _manual_points(maximum, level, rng, low):
     """A manual indicator's points near the unit's level (full marks now and then), with a reason when below."""
-    from app.demo.scoring import _score
-
     if not low and rng.random() < 0.2:
         return maximum
     return _score(maximum, level + Decimal(rng.randrange(-5, 5)) / 100)
@@ -415,8 +410,6 @@ def _engineer_ties(year_rules, units, cells, chosen, rng):
     kept under the criteria: the second unit's manual indicators absorb the difference between the two units'
     totals (computed points, the office's task points, the first unit's manual points). Pairs in a blend, of
     different profiles or whose manual indicators cannot absorb the difference are left alone."""
-    from app.demo.scoring import TIE_PAIRS
-
     by_name = {u.name: u for u in units}
     blended = {u for b in year_rules.rules.blends for u in (b.target, b.source)}
     for first, second in TIE_PAIRS.values():

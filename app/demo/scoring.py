@@ -26,23 +26,17 @@ Deterministic for a given `today` (and, for the engineered tie, for the tasks al
 import logging
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
-from app.auth.models import Role, User
-from app.auth.passwords import DEMO_PASSWORD
-from app.auth.services import create_user
 from app.core.calendar import get_calendar
 from app.core.clock import frozen_clock
 from app.demo import criteria as criteria_demo
+from app.demo.assessment import TIE_PAIRS, Actors, _score, demo_year
 from app.extensions import db
-from app.org.models import Unit
 from app.scoring import engine
 from app.scoring.approvals import finalize_year, record_dispatch, set_opinion, sheet_units
 from app.scoring.entries import EntryItem, enter_scores
@@ -50,7 +44,7 @@ from app.scoring.models import ScoreEntry
 from app.scoring.reports import compute_quarter
 from app.scoring.services import finalize_quarter
 from app.scoring.year_inputs import record_fail_decision, set_policy_rate
-from app.scoring.year_rules import assessed_units, ensure_year_rules, load_year_rules
+from app.scoring.year_rules import ensure_year_rules, load_year_rules
 from app.tasks import services as task_services
 from app.tasks.models import Task, TaskPriority, TaskSource
 
@@ -69,7 +63,6 @@ FAIL_REASON = ("配套产业园区的重点道路项目建设严重滞后，影�
                "经市产业强市“千百十”工程工作领导小组会议审定，年度考评等次定为“不合格”。")
 # Two units of the same group given the same quarterly scores; other pairs of the group are tried when the
 # office component (from tasks, e.g. the stress data) cannot be matched by their entries.
-TIE_PAIRS = {"park2": ("韶山高新区管委会", "雨湖高新区管委会"), "support": ("市林业局", "市水利局")}
 
 # December policy fulfilment (政策兑现): unit -> (due, paid) in 万元; rate = paid / due.
 POLICY_FUNDS = {
@@ -209,12 +202,6 @@ def evaluation_date(year, quarter, today=None):
 
 # --- entries -------------------------------------------------------------------------------------------------
 
-def _score(maximum, ratio):
-    """maximum × ratio, down to half points, within 0..maximum."""
-    value = (maximum * ratio * 2).to_integral_value(rounding=ROUND_FLOOR) / 2
-    return min(maximum, max(ZERO, value)).quantize(Decimal("0.01"))
-
-
 def _note(assessor, unit, rng):
     key = "miit_city" if assessor == "miit" and unit.group.value in ("promotion", "support") else assessor
     return rng.choice(NOTES.get(key, DEFAULT_NOTES))
@@ -320,60 +307,12 @@ class _Quarter:
     partial: bool = False  # a few cells left empty
 
 
-class _Seeder:
+class _Seeder(Actors):
+    """The scoring demo's actors, with what they seed: tasks, entries, quarters, the year's facts."""
+
     def __init__(self, today, clock):
-        self.today = today
-        self.clock = clock
-        self.tz = ZoneInfo(current_app.config["TIMEZONE"])
-        app_clock = current_app.extensions["clock"]
-        self.now_local = app_clock.local_now() if app_clock.today() == today else \
-            datetime.combine(today, clock_time(18, 0), tzinfo=self.tz)
-        self.cal = get_calendar()
-        self.units = assessed_units()
-        self.all_units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
-        self.by_name = {u.name: u for u in self.all_units.values()}
-        self.users = {u.username: u for u in db.session.scalars(sa.select(User))}
-        self.admin = self.users.get("admin") or db.session.scalar(
-            sa.select(User).where(User.role == Role.admin, User.is_active_account).order_by(User.id).limit(1))
-        if self.admin is None:
-            raise RuntimeError("演示考评数据需要千百十办管理员账号（请先运行 flask demo 载入演示账号）。")
-        self.staff = {}
-        for user in sorted(self.users.values(), key=lambda u: u.id):
-            if user.role is Role.staff and user.unit_id is not None and user.is_active_account:
-                self.staff.setdefault(user.unit_id, user)
-        self.created = {"tasks": 0, "entries": 0, "finalized": 0, "policy_rates": 0, "fail_decisions": 0,
-                        "users": 0}
-
-    # time
-    def at(self, day, minutes=9 * 60):
-        """Set the clock to `minutes` after local midnight of `day`, never later than now; returns the day."""
-        moment = datetime.combine(day, clock_time(0, 0), tzinfo=self.tz) + timedelta(minutes=minutes)
-        self.clock.set(min(moment, self.now_local - timedelta(minutes=1)))
-        return min(day, self.today)
-
-    def back(self, day):
-        return day if self.cal.is_workday(day) else self.cal.previous_workday(day)
-
-    def forward(self, day):
-        return day if self.cal.is_workday(day) else self.cal.next_workday(day)
-
-    # people
-    def user_of(self, unit_id):
-        """Who acts for a unit: the office's admin, else a staff user (created as u<unit id> when missing)."""
-        if unit_id == self.admin.unit_id:
-            return self.admin
-        user = self.staff.get(unit_id)
-        if user is None:
-            unit = self.all_units[unit_id]
-            username = f"u{unit_id}"
-            user = self.users.get(username)
-            if user is None:
-                user = create_user(None, username, f"{unit.short_name}联络员", DEMO_PASSWORD, Role.staff, unit,
-                                   allow_demo_password=True)
-                self.users[username] = user
-                self.created["users"] += 1
-            self.staff[unit_id] = user
-        return user
+        super().__init__(today, clock)
+        self.created.update({"tasks": 0, "entries": 0, "finalized": 0, "policy_rates": 0, "fail_decisions": 0})
 
     # tasks
     def seed_tasks(self, year):
@@ -557,10 +496,6 @@ def enter_demo_year(year, today, finalize=False):
                               for q in (1, 2, 3, 4)])
         db.session.flush()
     return seeder.created
-
-
-def demo_year(today):
-    return today.year - 1
 
 
 def seed_demo_scores(today: date):

@@ -6,6 +6,8 @@ def register(app):
     """Register the ledger's reminder scans and rules (monthly reporting) and its task filters (by chain,
     enterprise and project) on this app."""
     from app.ledger import hooks, links
+    from app.ledger.views import links as link_views
 
     hooks.register(app)
     links.register(app)
+    link_views.register_panel(app)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import has_request_context, render_template, url_for
+from flask import has_request_context, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from app.core.audit import record_change
@@ -29,7 +28,7 @@ from app.ledger.permissions import visible_unit_ids
 from app.org.models import Chain
 from app.tasks import queries as task_queries
 from app.tasks import services as task_services
-from app.tasks.filters import register_task_filter, register_task_panel
+from app.tasks.filters import register_task_filter
 from app.tasks.models import OPEN_STATES, Task
 
 KINDS = ("chain", "enterprise", "project")
@@ -417,22 +416,12 @@ def _tagged_options(kind):
         .order_by(model.name, model.id))]
 
 
-def task_panel(task, user):
-    """The tags of a task on its page, with the tag and untag forms for those who may."""
-    from app.ledger.views.links import TagForm, UntagForm
-
-    tags = tags_of_tasks([task.id], user).get(task.id, [])
-    may_tag = can_tag_task(user, task)
-    return Markup(render_template("ledger/_links_task.html", task=task, tags=tags, may_tag=may_tag,
-                                  tag_form=TagForm() if may_tag else None, untag_form=UntagForm() if may_tag else None))
-
-
 def register(app):
-    """The task overview's filters by chain, enterprise and project; the tag panel of the task page."""
+    """The task overview's filters by chain, enterprise and project (the tag panel of the task page is the
+    view's: app.ledger.views.links.register_panel)."""
     register_task_filter(app, "chain", "全部产业链", _filter_clause(SubjectLink.chain_id),
                          lambda: _tagged_options("chain"))
     register_task_filter(app, "enterprise", "全部关联企业", _filter_clause(SubjectLink.enterprise_id),
                          lambda: _tagged_options("enterprise"))
     register_task_filter(app, "project", "全部关联项目", _filter_clause(SubjectLink.project_id),
                          lambda: _tagged_options("project"))
-    register_task_panel(app, "ledger_links", task_panel)

@@ -2,9 +2,10 @@
 The tags of meeting decisions are set on the record page (app.meetings.views.records): the ledger may not import the
 meetings' rule of who writes a record."""
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
@@ -16,6 +17,7 @@ from app.ledger import links
 from app.ledger.views import bp
 from app.tasks import queries as task_queries
 from app.tasks import services as task_services
+from app.tasks.filters import register_task_panel
 
 
 class TagForm(FlaskForm):
@@ -78,3 +80,17 @@ def untag_task(task_id, link_id):
     if not done and done.status == 404:
         abort(404)
     return _back(task_id)
+
+
+# --- the tag panel of the task page (registered on the task pages by app.ledger.register) ----------------------
+
+def task_panel(task, user):
+    """The tags of a task on its page, with the tag and untag forms for those who may."""
+    tags = links.tags_of_tasks([task.id], user).get(task.id, [])
+    may_tag = links.can_tag_task(user, task)
+    return Markup(render_template("ledger/_links_task.html", task=task, tags=tags, may_tag=may_tag,
+                                  tag_form=TagForm() if may_tag else None, untag_form=UntagForm() if may_tag else None))
+
+
+def register_panel(app):
+    register_task_panel(app, "ledger_links", task_panel)
