@@ -70,10 +70,12 @@ def ids(task_world, clock):
         PortfolioItem.person_id == fushizhang.person_id)).first()
     meetings = _meeting_world(gxj)
     ledger = _ledger_world(admin)
+    criteria_ids = _criteria_world(admin)
     db.session.commit()
     return {
         **meetings,
         **ledger,
+        **criteria_ids,
         "task_id": list(task_world.values()),
         "user_id": [gxj.id, account("guancha").id, admin.id],
         "person_id": [fushizhang.person_id],
@@ -136,6 +138,19 @@ def _meeting_world(gxj):
     assert task_ids and db.session.get(Task, task_ids[0]) is not None
     return {"meeting_record_id": [record.id], "expected_id": [weekly.id, *others], "meeting_id": [weekly.id],
             "item_id": [item.id for item in record.items], "attachment_id": [1]}
+
+
+def _criteria_world(admin):
+    """A draft 考评细则 of 市工信局 (its drafting forms) and a published one of 市科技局 (its quarterly grid and the
+    actuals form of an entered indicator), so the fuzzer reaches the criteria pages with real assessors and ids."""
+    from app.scoring import criteria
+    from tests.scoring.matrix_criteria_entry import publish
+
+    draft = criteria.start_from_defaults(admin, 2026, "miit")
+    publish(admin, 2026, "most")
+    db.session.flush()
+    return {"assessor": ["miit", "most"], "indicator_id": [draft.indicators[0].id, draft.indicators[-1].id],
+            "code": ["rd", "tech_sme"], "rating_id": [1]}
 
 
 _FIELDS_CACHE = {}
@@ -294,6 +309,16 @@ def test_fuzz_discovers_the_fields_of_the_task_forms(app, client, login_as, ids)
     assert "tasks.assign" in fields and {"title", "due_on"} <= fields["tasks.assign"][0]
     assert any(endpoint.startswith("tasks.") and endpoint != "tasks.assign" for endpoint in fields)
     assert current_app.config["WTF_CSRF_ENABLED"] is False
+
+
+def test_fuzz_discovers_the_fields_of_the_criteria_forms(app, client, login_as, ids):
+    """The 考评细则's drafting, targets and grid forms are found with real assessors and ids (their URLs take an
+    assessor code and an indicator code, which random values never hit)."""
+    _FIELDS_CACHE.clear()
+    fields = discover_fields(app, client, login_as, ids)
+    assert {"code", "name", "method", "progress", "points_county_a"} <= fields["scoring.criteria_indicator_edit"][0]
+    assert any(name.startswith("target") or ":" in name for name in fields["scoring.criteria_targets"][0])
+    assert "scoring.criteria_actuals" in fields and "scoring.criteria_submit" in fields
 
 
 def test_huge_url_ids_are_a_chinese_404_not_a_server_error(client, login_as):
