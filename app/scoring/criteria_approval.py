@@ -35,6 +35,7 @@ from app.scoring.criteria_queries import (
     targets_of,
 )
 from app.scoring.models import CriteriaBook, CriteriaIndicator, CriteriaStatus, CriteriaTarget
+from app.scoring.year_inputs import require_year_open
 from app.scoring.year_rules import load_year_rules, save_rules
 
 log = logging.getLogger(__name__)
@@ -222,15 +223,18 @@ def rules_with_book(year_rules, book):
 
 
 def publish_book(actor, book):
-    """Publish an approved book: a new version of the year's rules with its indicators as sub-items (refused as
-    the rules refuse, e.g. when a quarter of the year is finalized); the version in force until now is
-    superseded; the assessed units and the assessor are told."""
+    """Publish an approved book: a new version of the year's rules with its indicators as sub-items; the version in
+    force until now is superseded; the assessed units and the assessor are told. A revision published after a
+    quarter's 审定 applies from the next quarter on: a finalized quarter keeps the rules of its frozen snapshot
+    (reopening it, a recorded act, would score it under the revision). Refused once the year's results are
+    frozen."""
     _office_only(actor, "发布考评细则")
     _status_refusal(book, (CriteriaStatus.approved,), "发布（须领导小组审定后才能发布）")
+    require_year_open(book.year, "考评细则")
     year_rules = load_year_rules(book.year)
     label = f"{book.year}年{engine.assessor_label(book.assessor)}"
     version = save_rules(actor, book.year, rules_with_book(year_rules, book),
-                         note=f"发布{label}考评细则（{book.doc_number}）")
+                         note=f"发布{label}考评细则（{book.doc_number}）", finalized_keep_their_rules=True)
     previous = db.session.scalars(sa.select(CriteriaBook).where(
         CriteriaBook.year == book.year, CriteriaBook.assessor == book.assessor,
         CriteriaBook.status == CriteriaStatus.published, CriteriaBook.id != book.id)).all()

@@ -138,8 +138,11 @@ def validate_rule_data(data, units=None):
     return errors
 
 
-def save_rules(actor, year, data, note=None):
-    """Save a new version of the year's rules; refuses a set that does not add up (nothing written)."""
+def save_rules(actor, year, data, note=None, finalized_keep_their_rules=False):
+    """Save a new version of the year's rules; refuses a set that does not add up (nothing written). Once a
+    quarter of the year is finalized the rules change only by reopening it — except a published 考评细则 revision
+    (`finalized_keep_their_rules`): it changes one assessor's sub-items, and a finalized quarter keeps the rules
+    version of its frozen snapshot; the revision applies to the quarters not yet finalized."""
     if not actor.is_admin:
         raise PermissionDenied("只有千百十办可以修改考评规则。")
     if not 2000 <= int(year) <= 2100:
@@ -147,7 +150,7 @@ def save_rules(actor, year, data, note=None):
     errors = validate_rule_data(data)
     if errors:
         raise ServiceError("考评规则未保存：" + "；".join(errors), field="rules")
-    if _finalized_quarters(year):
+    if _finalized_quarters(year) and not finalized_keep_their_rules:
         raise ServiceError(f"{year} 年已有审定的季度，修改规则前请先按程序重新打开相关季度。", code="finalized",
                            status=409)
     previous = current_version(year)

@@ -2,7 +2,7 @@
 with comments, submitted again, accepted, its 审定 recorded (date, 文号), published into a new version of the year's
 rules (sub-items with each indicator's points as maximum, the co-assessed indicator's unit), the units told and
 shown their targets; a revision goes through the same chain and supersedes the published version. Every refusal
-(wrong status, wrong person, missing comment, 文号 or date, a future date, an incomplete book, a finalized quarter)
+(wrong status, wrong person, missing comment, 文号 or date, a future date, an incomplete book, a frozen year)
 says why in Chinese and writes nothing."""
 
 from datetime import UTC, date, datetime
@@ -363,13 +363,35 @@ def test_a_revision_is_refused_while_another_is_under_way():
         chain.revise_book(account("gxj"), book, "再改一次")
 
 
-def test_publishing_is_refused_once_a_quarter_of_the_year_is_finalized(client, login_as):
+def test_a_revision_published_after_a_quarters_approval_applies_to_the_quarters_not_yet_finalized(client, login_as):
+    """A change after publication needs a new 审定 (六(一)) — and may come mid-year: the finalized quarter keeps the
+    rules version of its frozen snapshot, the revision's sub-items are the rules of the quarters still open."""
     book = complete_book("miit", status=CriteriaStatus.approved)
     book.approved_on, book.doc_number = date(2026, 3, 18), DOC
-    db.session.add(ScoringQuarter(year=YEAR, quarter=1, status=QuarterStatus.finalized))
+    frozen = {"units": [{"unit_id": 1, "total": "88.00"}], "rule_set_id": None}
+    db.session.add(ScoringQuarter(year=YEAR, quarter=1, status=QuarterStatus.finalized, snapshot=frozen))
     db.session.flush()
     login_as("admin")
-    refused(*post(client, "publish", version=1), "已有审定的季度")
+    response, messages = post(client, "publish", version=1)
+    assert response.status_code == 302 and "已发布" in "".join(messages), messages
+    book = reload(book)
+    assert book.status is CriteriaStatus.published and book.rule_set_id == rule_versions()[-1].id
+    quarter = db.session.scalar(sa.select(ScoringQuarter).where(ScoringQuarter.year == YEAR))
+    assert quarter.is_finalized and quarter.snapshot == frozen  # its result stays as approved
+    comp = component(load_year_rules(YEAR).to_data(), "county_a", "miit")
+    assert [s["code"] for s in comp["sub_items"]][:2] == [i.code for i in book.indicators][:2]
+
+
+def test_publishing_is_refused_once_the_years_results_are_frozen(client, login_as):
+    from app.scoring.models import YearSetting
+
+    book = complete_book("miit", status=CriteriaStatus.approved)
+    book.approved_on, book.doc_number = date(2026, 3, 18), DOC
+    db.session.add(YearSetting(year=YEAR, annual_finalized_at=datetime(2027, 1, 28, tzinfo=UTC),
+                               annual_snapshot={"units": []}))
+    db.session.flush()
+    login_as("admin")
+    refused(*post(client, "publish", version=1), "已经领导小组审定并冻结")
     book = reload(book)
     assert book.status is CriteriaStatus.approved and book.rule_set_id is None and rule_versions() == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
