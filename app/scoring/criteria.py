@@ -147,6 +147,47 @@ def _unit_names():
     return dict(db.session.execute(sa.select(Unit.id, Unit.short_name)).all())
 
 
+@dataclass
+class IndicatorSummary:
+    """An indicator as the book page lists it: its method and source in words, and how many of the units it
+    applies to have a yearly target (those missing named when the method needs one)."""
+
+    row: CriteriaIndicator
+    method: str
+    params: str
+    source: str
+    needs_target: bool
+    applies: int
+    with_target: int
+    missing: list
+
+
+def source_text(row, keys):
+    """Where an indicator's actual comes from, in words (`keys`: `ledger_keys()`)."""
+    if row.source is CriteriaSource.ledger:
+        return f"台账：{keys.get(row.ledger_key, row.ledger_key)}"
+    return row.source.label
+
+
+def book_summary(book, year_rules, units):
+    """([IndicatorSummary], {profile code: the points of its indicators added up}) of a book: what its page shows
+    beside `book_problems`."""
+    keys = ledger_keys()
+    indicators = []
+    for row in book.indicators:
+        applies = applicable_units(row, year_rules, units)
+        has = {t.unit_id for t in row.targets}
+        needs = engine.Method(row.method.value).needs_target
+        indicators.append(IndicatorSummary(
+            row=row, method=row.method.label, params=engine.params_text(row.method.value, row.params),
+            source=source_text(row, keys), needs_target=needs, applies=len(applies),
+            with_target=sum(1 for u in applies if u.id in has),
+            missing=[u.short_name for u in applies if u.id not in has] if needs else []))
+    totals = {code: sum((engine.to_decimal(r.points[code]) for r in book.indicators if code in (r.points or {})),
+                        engine.ZERO) for code, _, _ in profile_columns(year_rules, book.assessor)}
+    return indicators, totals
+
+
 def book_problems(book, year_rules=None, unit_names=None) -> list[str]:
     """Everything (in Chinese) that keeps the book from being submitted: the indicators' checks (codes, method
     parameters, points adding up to each profile's component maximum), the office's task indicator, the quarter

@@ -492,3 +492,24 @@ def test_before_the_draft_its_assessor_sees_how_to_start_it_and_others_only_that
     assert "尚未起草" in other and "开始起草" not in other
     login_as("xtx")
     assert client.get(BOOK).status_code == 404
+
+
+def test_the_book_summary_counts_targets_names_the_missing_units_and_adds_up_points():
+    """What the book page lists beside book_problems, computed by the service (no HTTP)."""
+    from app.scoring.year_rules import assessed_units
+
+    book = start()
+    year_rules = load_year_rules(YEAR)
+    row = indicator("above_scale")
+    county = unit("湘潭县人民政府")
+    criteria.set_targets(account("admin"), book, {("above_scale", county.id): "120"}, year_rules, assessed_units())
+    db.session.expire_all()
+    summaries, totals = criteria.book_summary(criteria_queries.current_book(YEAR, "miit"), year_rules,
+                                              assessed_units())
+    above = next(s for s in summaries if s.row.id == row.id)
+    assert above.needs_target and above.applies == len(county_ids(row)) and above.with_target == 1
+    assert "湘潭县" not in above.missing and len(above.missing) == above.applies - 1
+    assert above.source.startswith("台账：G13") and "每季度对照年度目标" in above.params
+    manual = next(s for s in summaries if s.row.code == "chain")
+    assert not manual.needs_target and manual.missing == []
+    assert totals["county_a"] == Decimal(25) and totals["city"] == Decimal(30)  # the defaults add up

@@ -29,7 +29,7 @@ from app.scoring.forms.criteria import (
     target_name,
     target_values,
 )
-from app.scoring.models import CriteriaIndicator, CriteriaSource, CriteriaStatus
+from app.scoring.models import CriteriaIndicator, CriteriaStatus
 from app.scoring.views import XLSX, bp, link, year_or_404
 from app.scoring.year_rules import assessed_units, load_year_rules
 
@@ -68,12 +68,6 @@ def _load_for_edit(year, assessor):
 def _no_book(year, assessor):
     flash(f"{year} 年度{engine.assessor_label(assessor)}的考评细则尚未起草。", "warning")
     return redirect(url_for(".criteria_book", year=year, assessor=assessor))
-
-
-def _source_text(row, keys):
-    if row.source is CriteriaSource.ledger:
-        return f"台账：{keys.get(row.ledger_key, row.ledger_key)}"
-    return row.source.label
 
 
 # --- the year's overview ------------------------------------------------------------------------------------
@@ -120,19 +114,7 @@ def criteria_book(year, assessor):
                                has_previous=criteria_queries.published_book(year - 1, assessor) is not None)
     units = assessed_units()
     names = {u.id: u.short_name for u in units}
-    keys = criteria.ledger_keys()
-    indicators = []
-    for row in book.indicators:
-        applies = criteria.applicable_units(row, year_rules, units)
-        has = {t.unit_id for t in row.targets}
-        needs = engine.Method(row.method.value).needs_target
-        indicators.append({
-            "row": row, "method": row.method.label, "params": engine.params_text(row.method.value, row.params),
-            "source": _source_text(row, keys), "needs_target": needs, "applies": len(applies),
-            "with_target": sum(1 for u in applies if u.id in has),
-            "missing": [u.short_name for u in applies if u.id not in has] if needs else []})
-    totals = {code: sum((engine.to_decimal(r.points[code]) for r in book.indicators if code in (r.points or {})),
-                        engine.ZERO) for code, _, _ in context["columns"]}
+    indicators, totals = criteria.book_summary(book, year_rules, units)
     visible = criteria.reads_drafts(current_user, year_rules)
     return render_template(
         "scoring/criteria_book.html", **context, indicators=indicators, totals=totals,
