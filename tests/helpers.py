@@ -52,3 +52,21 @@ def assert_json_error(response, status, code=None, field=None, message=None):
 def assert_ok(response, status=200):
     assert response.status_code == status, response.get_data(as_text=True)
     return response.get_json()
+
+
+def refused_writing_nothing(call, counts, *fragments, status=422):
+    """`call()` raises a ServiceError with `status` and a Chinese message containing `fragments`, and `counts()`
+    (the row counts a test cares about) are the same afterwards: a refusal writes nothing."""
+    import pytest
+
+    from app.core.errors import ServiceError
+
+    before = counts()
+    with pytest.raises(ServiceError) as caught:
+        call()
+    assert caught.value.status == status, caught.value.message
+    assert CHINESE.search(caught.value.message)
+    for fragment in fragments:
+        assert fragment in caught.value.message, caught.value.message
+    assert counts() == before
+    return caught.value

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.core.clock import today
-from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.core.errors import Conflict, PermissionDenied
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.scoring.approvals import finalize_year, opinion_of, record_dispatch, reopen_year, set_opinion
@@ -31,8 +31,9 @@ from app.scoring.services import finalize_quarter, reopen_quarter
 from app.scoring.year_inputs import delete_fail_decision, record_fail_decision, set_policy_rate, set_province_first
 from app.scoring.year_rules import ensure_year_rules
 from tests.factories import account, unit
+from tests.helpers import refused_writing_nothing
 from tests.scoring.test_results_views import row_of
-from tests.scoring.test_services import CHINESE, approve, at, fill_quarter
+from tests.scoring.test_services import approve, at, fill_quarter
 
 D = date.fromisoformat
 YEAR = 2025
@@ -50,15 +51,7 @@ def counts():
 
 def refused(call, *fragments, status=422):
     """`call()` is refused with a Chinese message containing `fragments`, and nothing is written."""
-    before = counts()
-    with pytest.raises(ServiceError) as caught:
-        call()
-    assert caught.value.status == status, caught.value.message
-    assert CHINESE.search(caught.value.message)
-    for fragment in fragments:
-        assert fragment in caught.value.message, caught.value.message
-    assert counts() == before
-    return caught.value
+    return refused_writing_nothing(call, counts, *fragments, status=status)
 
 
 @pytest.fixture

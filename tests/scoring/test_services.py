@@ -7,7 +7,6 @@ component = max × Σ(w·c) / Σw (一般 1, 重点 2; on time 1, late 0.5, not 
 """
 
 import copy
-import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from flask import current_app
 from app.auth.models import Role, User
 from app.auth.services import create_user
 from app.core.clock import today
-from app.core.errors import Conflict, PermissionDenied, ServiceError
+from app.core.errors import Conflict, PermissionDenied
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.scoring import engine
@@ -40,8 +39,8 @@ from app.scoring.year_rules import assessed_units, default_rule_data, ensure_yea
 from app.tasks import services as task_services
 from app.tasks.models import TaskPriority
 from tests.factories import account, unit
+from tests.helpers import refused_writing_nothing
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 D = date.fromisoformat
 YEAR = 2026
 COUNTY = "湘潭县人民政府"  # profile county_a: 千百十办 15 of 100; its staff account is xtx
@@ -128,15 +127,7 @@ def counts():
 
 def refused(call, *fragments, status=422):
     """Assert that `call()` is refused with a Chinese message containing `fragments`, writing nothing."""
-    before = counts()
-    with pytest.raises(ServiceError) as caught:
-        call()
-    assert caught.value.status == status, caught.value.message
-    assert CHINESE.search(caught.value.message)
-    for fragment in fragments:
-        assert fragment in caught.value.message, caught.value.message
-    assert counts() == before
-    return caught.value
+    return refused_writing_nothing(call, counts, *fragments, status=status)
 
 
 @pytest.fixture
