@@ -1,5 +1,6 @@
 """Imports every model so that the metadata (and Alembic) sees all tables."""
 
+import app.tasks.dispatch_sheets  # noqa: F401, E402  (its models, when it has them)
 from app.auth.models import ApiToken, SignInAttempt, User  # noqa: F401
 from app.core.models import (  # noqa: F401, E402
     AuditEntry,  # noqa: F401

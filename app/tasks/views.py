@@ -1,8 +1,7 @@
-"""Task pages: the unit's inbox, the office's overview, assigning, a task's detail and actions, evidence,
-the 10-day dispatch list (page, print, Excel), and Excel import."""
+"""Task pages: assigning, a task's detail and actions, evidence, and Excel import; the blueprint and the helpers
+its list pages (list_views: the unit's inbox, the overview) and the 10-day dispatch list (dispatch_views) share."""
 
 import io
-from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -15,13 +14,10 @@ from app.core.clock import today
 from app.core.errors import ServiceError
 from app.core.forms import form_error_text
 from app.core.input_guards import ID_MAX
-from app.core.pagination import page_number, paginate_rows
 from app.core.permissions import require
-from app.core.scopes import extra_read_unit_ids
 from app.core.text import download_name
 from app.extensions import db
-from app.org.models import Person, Plan, Unit, UnitGroup
-from app.org.queries import vice_mayors
+from app.org.models import Plan, Unit
 from app.tasks import excel, filters, queries, services
 from app.tasks.files import evidence_path, store_evidence
 from app.tasks.forms import (
@@ -35,7 +31,7 @@ from app.tasks.forms import (
     ImportForm,
     UrgeForm,
 )
-from app.tasks.models import Light, TaskPriority, TaskSource, TaskState
+from app.tasks.models import Light, TaskPriority, TaskSource
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -49,65 +45,10 @@ LIGHT_BADGE = {Light.green: "text-bg-success", Light.yellow: "text-bg-warning", 
 bp.add_app_template_global(LIGHT_BADGE, "LIGHT_BADGE")
 
 
-# --- the rows of a task list, ready to display ----------------------------------------------------------------
-
-@dataclass(slots=True)
-class UnitLink:
-    name: str
-    url: str
-    red: bool  # leads an overdue open task
-
-
-@dataclass(slots=True)
-class TaskRow:
-    """What one line of a task list shows, computed once before rendering: the template only prints it
-    (a macro call and a url_for per cell cost about half of a page's time)."""
-
-    url: str
-    title: str
-    is_key: bool
-    urge_count: int
-    plan: str  # "P1 名称", or ""
-    light: Light
-    badge: str  # the light's badge class
-    lead: UnitLink
-    co_units: list  # [UnitLink]
-    due_on: str
-    original_due_on: str  # "" when never extended
-    state: str
-    progress: queries.Progress | None  # the lead unit's latest follow-up
-
-
 def _detail_url():
     """A task's page is this plus its id (likewise a unit's). Lists build it once instead of a url_for per row:
     werkzeug's URL building was about a tenth of a list page's time."""
     return url_for("tasks.detail", task_id=0).removesuffix("0")
-
-
-@bp.app_template_global()
-def task_rows(tasks, window, red_units):
-    """TaskRow per task (queries.TaskLine); links built once per page and per unit."""
-    links = {}
-    unit_url = url_for("org.unit", unit_id=0).removesuffix("0")
-
-    def link(unit_id, name):
-        found = links.get(unit_id)
-        if found is None:
-            found = links[unit_id] = UnitLink(name, f"{unit_url}{unit_id}", unit_id in red_units)
-        return found
-
-    detail_url = _detail_url()
-    rows = []
-    for t in tasks:
-        light = window.of(t)
-        rows.append(TaskRow(
-            url=f"{detail_url}{t.id}", title=t.title, is_key=t.priority is TaskPriority.key,
-            urge_count=t.urge_count or 0, plan=f"{t.plan_code} {t.plan_name}" if t.plan_code else "", light=light,
-            badge=LIGHT_BADGE[light], lead=link(t.lead_unit.id, t.lead_unit.short_name),
-            co_units=[link(unit.id, unit.short_name) for unit, _ in t.co_units], due_on=t.due_on.isoformat(),
-            original_due_on=t.original_due_on.isoformat() if t.due_on != t.original_due_on else "",
-            state=t.state.label, progress=t.progress))
-    return rows
 
 
 def _active_units():
@@ -140,54 +81,6 @@ def _int_arg(name):
     except ValueError:
         return None
     return value if value is None or -ID_MAX <= value <= ID_MAX else -1
-
-
-@bp.route("/inbox")
-@require("unit_member")
-def inbox():
-    """My unit's tasks, as lead and as co-unit, by light, due soonest first, with counts."""
-    on = today()
-    window = queries.light_window(on)
-    light = _enum_arg(Light, "light")
-    closed = request.args.get("closed") == "1"
-    counts, closed_count = queries.inbox_counts(current_user.unit_id, window)
-    total = closed_count if closed else counts[light] if light else sum(counts.values())
-    page = paginate_rows(queries.inbox_ids(current_user.unit_id, window, light, closed), queries.load_task_lines,
-                         total=total)
-    return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
-                           closed=closed, closed_count=closed_count, unit=current_user.unit,
-                           red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
-
-
-def _unit_ids(tasks):
-    return {unit_id for t in tasks for unit_id in t.unit_ids}
-
-
-@bp.route("/")
-@require("read_tasks")
-def overview():
-    """Every task for the readers of the whole city; for an assessing unit's staff (附件2 六(二)) the tasks led by
-    the units it assesses (app.core.scopes), restricted in the query."""
-    on = today()
-    window = queries.light_window(on)
-    extra_filters = filters.active_filters()  # registered by packages above tasks (e.g. the ledger's tags)
-    scope = None if current_user.reads_all else sorted(extra_read_unit_ids(current_user))
-    if scope is not None and not scope:  # the permission said otherwise a moment ago: never an unrestricted list
-        abort(403)
-    task_filter = queries.TaskFilter(unit_ids=scope or [],
-        plan_id=_int_arg("plan"), unit_id=_int_arg("unit"),
-        group=_enum_arg(UnitGroup, "group"), light=_enum_arg(Light, "light"), state=_enum_arg(TaskState, "state"),
-        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100],
-        extra=filters.clauses(extra_filters))
-    # Without a light filter the light counts add up to the number of matching tasks: no count query.
-    counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
-    page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_task_lines,
-                         total=sum(counts.values()) if counts is not None else None)
-    units = _active_units() if scope is None else [u for u in _active_units() if u.id in set(scope)]
-    return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
-                           units=units, plans=_plans(), groups=list(UnitGroup), lights=list(Light),
-                           states=list(TaskState), extra_filters=extra_filters,
-                           red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -383,49 +276,6 @@ def evidence(task_id, file_id):
                      download_name=download_name(item.filename, fallback="佐证材料"))
 
 
-# --- the 10-day dispatch list -------------------------------------------------------------------------------
-
-def _dispatch_target():
-    """The leader and 旬 asked for; leaders see only their own list, the office and observers any."""
-    on = today()
-    xun = queries.Xun.parse(request.args.get("xun", "")) or queries.Xun.of(on)
-    if current_user.is_leader:
-        person = current_user.person
-        asked = _int_arg("person")
-        if asked is not None and asked != person.id:
-            abort(403)
-    else:
-        person_id = _int_arg("person")
-        leaders = vice_mayors(on)
-        person = db.session.get(Person, person_id) if person_id else (leaders[0] if leaders else None)
-        if person is None:
-            abort(404)
-    return person, xun, on
-
-
-@bp.route("/dispatch")
-@require("dispatch")
-def dispatch():
-    person, xun, on = _dispatch_target()
-    show_all = request.args.get("all") == "1"
-    dl = queries.dispatch_list(person, xun, on, page=None if show_all else page_number(),
-                               per_page=current_app.config["DISPATCH_PAGE_SIZE"])
-    leaders = [] if current_user.is_leader else vice_mayors(on)
-    return render_template("tasks/dispatch.html", dl=dl, leaders=leaders,
-                           red_units=queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]),
-                           detail_url=_detail_url())
-
-
-@bp.route("/dispatch.xlsx")
-@require("dispatch")
-def dispatch_excel():
-    person, xun, on = _dispatch_target()
-    dl = queries.dispatch_list(person, xun, on)
-    data = excel.dispatch_workbook(dl)
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=download_name(f"{dl.title}.xlsx".replace(" ", "_"), fallback="旬调度清单.xlsx"))
-
-
 # --- Excel import -------------------------------------------------------------------------------------------
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -456,3 +306,7 @@ def import_tasks():
 def import_template():
     return send_file(io.BytesIO(excel.task_list_template()), mimetype=XLSX, as_attachment=True,
                      download_name=download_name("交办事项导入模板.xlsx"))
+
+
+# The other pages of the blueprint register their routes on import.
+from app.tasks import dispatch_views, list_views  # noqa: E402,F401

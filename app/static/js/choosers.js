@@ -1,0 +1,1 @@
+/* Searchable choosers for long multi-selects (Tom Select, vendored). */
