@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.core.clock import today
 from app.core.pagination import page_number
+from app.core.periods import Xun
 from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
@@ -19,7 +20,7 @@ from app.tasks.views import XLSX, _detail_url, _int_arg, bp
 def _dispatch_target():
     """The leader and 旬 asked for; leaders see only their own list, the office and observers any."""
     on = today()
-    xun = queries.Xun.parse(request.args.get("xun", "")) or queries.Xun.of(on)
+    xun = Xun.parse(request.args.get("xun", "")) or Xun.of(on)
     if current_user.is_leader:
         person = current_user.person
         asked = _int_arg("person")
