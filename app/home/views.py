@@ -6,27 +6,33 @@ from flask_login import current_user
 
 from app.core.clock import today
 from app.core.permissions import require
+from app.home import queries as home_queries
+from app.home.panels import register_unit_panels
 from app.org import queries
 from app.tasks.models import Light
-from app.tasks.queries import inbox_filter, light_counts, light_window, plan_tasks, units_with_red_tasks
+from app.tasks.queries import light_window, plan_tasks, units_with_red_tasks
 
 bp = Blueprint("home", __name__)
+# The unit page (org.unit) shows the unit's tasks, meetings and figures through org's extension point: org may not
+# import those packages, the home may.
+bp.record_once(lambda state: register_unit_panels(state.app))
 
 
 @bp.route("/")
 @require("signed_in")
 def index():
+    """Each role's first question: see app.home.queries."""
     on = today()
-    context = {"on": on}
-    if current_user.unit_id:
-        counts = light_counts(inbox_filter(current_user.unit_id), light_window(on))
-        context["inbox_counts"] = [(light, counts[light]) for light in (Light.red, Light.yellow, Light.green)]
-        context["unit_plans"] = queries.plans_led_by(current_user.unit_id)
-        context["unit_leader"] = queries.leader_of_unit(current_user.unit_id, on)
-    if current_user.person_id:
-        context["portfolio"] = queries.portfolio_units(current_user.person_id, on)
-    context["group_counts"] = queries.group_sizes()
-    context["members"] = queries.leadership(on)
+    kind = home_queries.home_kind(current_user, on)
+    context = {"on": on, "kind": kind, "lights": home_queries.LIGHTS, "Light": Light}
+    if kind == "vice_mayor":
+        context["vm"] = home_queries.vice_mayor_home(current_user.person_id, on)
+    elif kind in ("city", "observer"):
+        context["city"] = home_queries.city_home(current_user, on)
+    elif kind == "office":
+        context["queue"] = home_queries.office_queue(on)
+    elif current_user.unit_id:
+        context["todo"] = home_queries.staff_home(current_user, on)
     return render_template("home/index.html", **context)
 
 

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from app.core.actions import perform
@@ -21,6 +22,7 @@ from app.org.forms import (
     UnitForm,
 )
 from app.org.models import Chain, GroupMembership, GroupRole, Person, PortfolioItem, Position, Unit
+from app.org.panels import unit_panels
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -43,7 +45,9 @@ def unit(unit_id):
     on = today()
     staff = unit.accounts if current_user.is_admin or current_user.unit_id == unit.id else []
     return render_template("org/unit.html", unit=unit, plans=queries.plans_led_by(unit.id),
-                           leader=queries.leader_of_unit(unit.id, on), staff=staff)
+                           leader=queries.leader_of_unit(unit.id, on), staff=staff,
+                           panels=[Markup(render_template(panel.template, unit=unit, **panel.context))
+                                   for panel in unit_panels(unit, on, current_user)])
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
