@@ -641,7 +641,8 @@ def task_urge(task_id):
     def act(task, data):
         level = int_field(data, "level", "催办级别", minimum=min(Urge.LEVELS), maximum=max(Urge.LEVELS))
         note = _note(data, label="催办说明")
-        services.urge_task(g.api_user, task, level, note, today(), version_field(data))
+        services.urge_task(g.api_user, task, level, note, today(), version_field(data),
+                           confirmed=data.get("confirmed") is True)
 
     return _transition(task_id, act)
 

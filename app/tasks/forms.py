@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from app.core import text as limits
@@ -89,10 +89,13 @@ class DecisionForm(VersionedForm):
 
 
 class UrgeForm(VersionedForm):
+    """`confirmed` is set by the page after the service asked for confirmation (urged less than an hour ago)."""
+
+    confirmed = HiddenField()
     level = SelectField("级别", choices=options((str(k), v) for k, v in Urge.LEVELS.items()), default="1",
                         invalid_choice_message="请选择催办级别（催办、督办或通报）。")  # WTForms' own is English
     note = TextAreaField("催办说明", description=limit_note(limits.REASON_MAX), validators=[
-        MultiLine(), Optional(), max_length("催办说明", limits.REASON_MAX)])
+        MultiLine(), required("催办说明"), max_length("催办说明", limits.REASON_MAX)])
     submit = SubmitField("催办")
 
 

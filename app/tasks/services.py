@@ -450,8 +450,14 @@ def decide_extension(actor, task, approve: bool, note=None, expected_version=Non
     _flush()
 
 
-def urge_task(actor, task, level: int, note, today: date, expected_version=None):
-    """催办 (level 1), 督办 (2) or 通报 (3), by the assigner or a leader whose portfolio has the lead unit."""
+URGE_REPEAT_MINUTES = 60  # a second urge within this many minutes asks for confirmation
+
+
+def urge_task(actor, task, level: int, note, today: date, expected_version=None, confirmed=False):
+    """催办 (level 1), 督办 (2) or 通报 (3), by the assigner or a leader whose portfolio has the lead unit.
+
+    The note says what is asked, so an empty one is refused. A task urged less than an hour ago (by anyone) is
+    urged again only when `confirmed`: otherwise a 409 `confirm_urge` asks the user to confirm."""
     _check_version(task, expected_version)
     _require(can_urge(actor, task, today), "只有交办单位、交办领导或分管市领导可以催办。")
     if task.state in CLOSED_STATES:
@@ -459,12 +465,20 @@ def urge_task(actor, task, level: int, note, today: date, expected_version=None)
     if level not in Urge.LEVELS:
         raise ServiceError("催办级别不正确（1 催办、2 督办、3 通报）。", field="level")
     note = _text(note, "催办说明", REASON_MAX, required=False, field="note")
+    if not note:
+        raise ServiceError("请填写催办说明，写明要求牵头单位做什么、何时反馈。", field="note")
+    now = utcnow()
+    if task.last_urged_at is not None and not confirmed:
+        minutes = (now - task.last_urged_at).total_seconds() / 60
+        if minutes < URGE_REPEAT_MINUTES:
+            raise ServiceError(f"该事项 {max(1, int(minutes))} 分钟前已催办过，确定要再次催办吗？",
+                               code="confirm_urge", status=409)
     before = snapshot(task, TASK_FIELDS)
     db.session.add(Urge(task_id=task.id, level=level, note=note, by_id=actor.id))
     task.urge_count += 1
-    task.last_urged_at = utcnow()
-    _event(task, actor, EventKind.urged, note=f"{Urge.LEVELS[level]}" + (f"：{note}" if note else ""))
-    _audit(actor, "task.urge", task, before, reason=note or None)
+    task.last_urged_at = now
+    _event(task, actor, EventKind.urged, note=f"{Urge.LEVELS[level]}：{note}")
+    _audit(actor, "task.urge", task, before, reason=note)
     _flush()
 
 

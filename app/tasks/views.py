@@ -175,9 +175,11 @@ def _act(task_id, form_cls, action, success, form_key):
     task = _load_visible(task_id)
     form = form_cls()
     if form.validate_on_submit():
-        done = perform(lambda: action(task, form), success)
+        done = perform(lambda: action(task, form), success, form=form)  # a refusal naming a field marks it
         if done:
             return redirect(url_for("tasks.detail", task_id=task_id))
+        if done.error.code == "confirm_urge":
+            form.confirmed.data = "1"  # the form comes back with "仍要催办"
         return _detail_page(_load_visible(task_id), form, done.status if 400 <= done.status < 500 else 400, form_key)
     flash(form_error_text(form, "提交的内容有误。"), "danger")
     return _detail_page(task, form, 400, form_key)
@@ -251,7 +253,8 @@ def refuse_extension(task_id):
 @require("signed_in")
 def urge(task_id):
     return _act(task_id, UrgeForm, lambda t, f: services.urge_task(
-        current_user, t, int(f.level.data), f.note.data, today(), f.version_value()), "已催办。", "urge")
+        current_user, t, int(f.level.data), f.note.data, today(), f.version_value(),
+        confirmed=f.confirmed.data == "1"), "已催办。", "urge")
 
 
 @bp.route("/<int:task_id>/cancel", methods=["POST"])

@@ -276,13 +276,15 @@ def test_cancel_withdraws_pending_requests_and_records_the_reason():
 def test_urge_is_counted_and_audited_for_the_office_and_the_leader_in_charge_of_the_lead_unit():
     task = task_in(TaskState.in_progress)
     services.urge_task(account("admin"), task, 1, "请加快进度", TODAY)
-    services.urge_task(account("fushizhang2"), task, 2, "", TODAY)  # 丁诚's portfolio has 市工信局
+    # 丁诚's portfolio has 市工信局; a second urge within the hour needs the user's confirmation
+    services.urge_task(account("fushizhang2"), task, 2, "请主要负责同志调度", TODAY, confirmed=True)
     assert task.urge_count == 2 and task.last_urged_at is not None
     levels = db.session.scalars(sa.select(Urge.level).where(Urge.task_id == task.id).order_by(Urge.id)).all()
     assert levels == [1, 2]
     urges = [a for a in audits(task) if a.action == "task.urge"]
     assert [(a.before, a.after, a.reason) for a in urges] == [
-        ({"urge_count": 0}, {"urge_count": 1}, "请加快进度"), ({"urge_count": 1}, {"urge_count": 2}, None)]
+        ({"urge_count": 0}, {"urge_count": 1}, "请加快进度"),
+        ({"urge_count": 1}, {"urge_count": 2}, "请主要负责同志调度")]
     assert [e[0] for e in events(task)][-2:] == [EventKind.urged, EventKind.urged]
 
 
@@ -585,7 +587,7 @@ def test_return_without_a_reason_and_approval_with_an_overlong_note_are_refused(
 def test_an_unknown_urge_level_is_refused(level):
     task = task_in(TaskState.in_progress)
     with refused(ServiceError, task, match="催办级别不正确"):
-        services.urge_task(account("admin"), task, level, "", TODAY)
+        services.urge_task(account("admin"), task, level, "请加快", TODAY)
 
 
 def test_approval_note_whitespace_only_stores_no_note():
