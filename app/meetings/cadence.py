@@ -8,9 +8,13 @@ Periods (period_key):
 
 The proposed meeting day is the rule's anchor (the period's first or last day) plus `offset_days`, moved to the
 nearest working day. A tie (the middle of a holiday) goes to the earlier day, so that the meeting is held before
-the break (the calendar's own rule); but a meeting is never proposed before its own period begins while the period
-has a working day on or after the raw day — a Monday 周会商 on a holiday moves to that week's next working day,
-not to the Friday before. The record is due `record_due_workdays` working days after the meeting day.
+the break (the calendar's own rule), with two exceptions:
+- a meeting the rule puts after its period (the 月分析, 季考核, 半年述职 and 考评会商 analyse a period that has
+  ended) is never moved back into that period: April's 月分析, due 05-03 in the 劳动节 break, is held on the first
+  working day after the break (2026-05-06), not on 04-30;
+- a meeting is never proposed before its own period begins while the period has a working day on or after the raw
+  day — a Monday 周会商 on a holiday moves to that week's next working day, not to the Friday before.
+The record is due `record_due_workdays` working days after the meeting day.
 
 The 考评会商 consults on the completion of a quarter that has ended, before that quarter's assessment: it is never
 proposed on or before the quarter's last day (a tie that would move it back into the quarter goes to the first
@@ -242,8 +246,12 @@ def proposed_day(rule, period, cal):
 def meeting_dates(rule, period, cal):
     """(scheduled_on, record_due_on, provisional) of the period's meeting under the rule."""
     scheduled = proposed_day(rule, period, cal)
-    if rule.type is MeetingType.consultation and scheduled <= period.end:
-        scheduled = cal.next_workday(period.end)  # the quarter's completion is known only once it has ended
+    after_period = rule.anchor is Anchor.end and rule.offset_days > 0
+    if (after_period or rule.type is MeetingType.consultation) and scheduled <= period.end:
+        # A meeting the rule puts after its period analyses it (the period's figures are known only once it has
+        # ended): never back into it. Every day from the period's end to the raw day is off, so this is the first
+        # working day after the holiday.
+        scheduled = cal.next_workday(period.end)
     due = cal.add_workdays(scheduled, rule.record_due_workdays)
     return scheduled, due, cal.range_is_provisional(min(period.start, scheduled), due)
 

@@ -68,7 +68,7 @@ def test_a_calendar_year_has_53_iso_weeks_36_xun_12_months_4_quarters_2_halves_a
     (MeetingType.weekly, "2026-10-05", "2026-10-08", "2026-10-13"),   # National Day week; 10-10 is a working Saturday
     (MeetingType.weekly, "2026-02-16", "2026-02-14", "2026-02-27"),   # a week with no working day: the nearest
     (MeetingType.dispatch, "2026-10-01", "2026-10-08", "2026-10-10"),  # never before the 旬 begins (not 09-30)
-    (MeetingType.monthly, "2026-09-01", "2026-09-30", "2026-10-10"),  # 10-03 mid-holiday: the earlier day
+    (MeetingType.monthly, "2026-09-01", "2026-10-08", "2026-10-12"),  # 10-03 mid-holiday: after it, not 09-30
     (MeetingType.monthly, "2026-11-01", "2026-12-03", "2026-12-08"),
     (MeetingType.quarterly, "2026-07-01", "2026-10-10", "2026-10-16"),
     (MeetingType.semiannual, "2026-01-01", "2026-07-10", "2026-07-10"),  # the 述职 day is the deadline
