@@ -60,15 +60,16 @@ def _notes(ws, row_no, lines, ncols, width):
 
 def quarter_workbook(page) -> bytes:
     """A quarter's results (`pages.QuarterPage`): one sheet per group, columns 序号, 单位, each
-    component with its maximum, 季度得分, 最终得分, 排名, 备注; the page's 注 lines under each table."""
+    component with its maximum, 季度得分, 最终得分, 排名, 较上季度 (when the page compares ranks), 备注; the
+    page's 注 lines under each table."""
     wb = new_workbook(page.title)
     used = set()
     status = ("已审定" if page.is_finalized else "录入中（暂定）") + f"　评价日期：{page.evaluated_on.isoformat()}"
     for group in page.groups:
         ws = wb.create_sheet(sheet_title(group.label, used))
         labels = ["序号", "单位"] + [f"{c.label}\n（{c.maximum}分）" for c in group.columns] + \
-            ["季度得分\n（100分）", "最终得分", "排名", "备注"]
-        widths = [6, 24] + [11] * len(group.columns) + [11, 12, 7, 30]
+            ["季度得分\n（100分）", "最终得分", "排名"] + (["较上季度"] if page.compared_with else []) + ["备注"]
+        widths = [6, 24] + [11] * len(group.columns) + [11, 12, 7] + ([9] if page.compared_with else []) + [30]
         ncols = len(labels)
         title_rows(ws, page.title, f"考评组：{group.label}（{len(group.rows)}家）　　{status}", ncols)
         table_header(ws, labels, widths)
@@ -89,6 +90,10 @@ def quarter_workbook(page) -> bytes:
             write_score(ws, row_no, column, row.total)
             write_score(ws, row_no, column + 1, row.final, bold=True)
             write_cell(ws, row_no, column + 2, row.rank, font=BODY, alignment=WRAP_CENTER, border=BORDER)
+            if page.compared_with:
+                column += 1
+                write_cell(ws, row_no, column + 2, row.movement["text"] if row.movement else "",
+                           font=BODY, alignment=WRAP_CENTER, border=BORDER)
             remarks = ([row.blend] if row.blend else []) + row.remarks
             write_cell(ws, row_no, column + 3, "\n".join(remarks), font=BODY, alignment=WRAP_TOP, border=BORDER)
             fit_row_height(ws, row_no, [(row.name, widths[1]), ("\n".join(remarks), widths[-1])])

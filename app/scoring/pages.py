@@ -15,6 +15,7 @@ from app.core.templating import localtime
 from app.org.models import Unit, UnitGroup
 from app.scoring import charts, engine
 from app.scoring.engine import decimal_text as plain
+from app.scoring.reports import rank_movements
 
 TITLE_PREFIX = "湘潭市产业强市“千百十”工程"
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -76,6 +77,7 @@ class QuarterRow:
     complete: bool
     missing: list  # Chinese labels of the components not entered
     last_placed: str | None
+    movement: dict | None = None  # rank against the previous quarter (app.scoring.reports.rank_movements)
 
     @property
     def remarks(self) -> list:
@@ -164,6 +166,7 @@ class QuarterPage:
     approved_on: date | None = None  # the leadership group's 审定 (finalized quarters)
     doc_number: str | None = None
     opinion: Opinion | None = None  # the office's 考评意见 (frozen with the quarter once finalized)
+    compared_with: str | None = None  # "2025年第四季度": whose ranks the movement compares with, None: no movement
 
     @property
     def title(self):
@@ -214,6 +217,9 @@ class QuarterPage:
         if not self.complete:
             out.append(f"{self.incomplete_count} 个单位得分未录入完整，缺项按 0 分计，结果为暂定。")
         out.append("各组评分最后一名单位，单位主要负责人须在书记季度讲评会上作出说明（附件2 六(三)）。")
+        if self.compared_with:
+            out.append(f"名次变化与{self.compared_with}本组名次相比：“↑”上升、“↓”下降、“—”不变，"
+                       "“新”为上季度未参加本组排名。")
         out.append(f"千百十办考评得分中交办事项部分：{self.task_settings}。")
         out += [f"本季度曾于{r.text}。" for r in self.reopenings]
         return out
@@ -269,7 +275,7 @@ def _columns(rows):
     return columns, notes
 
 
-def _group_tables(report, rules):
+def _group_tables(report, rules, movements=None):
     names = {row["unit_id"]: row["name"] for row in report["units"]}
     blends = {blend.target: blend for blend in rules.blends}
     last = {}
@@ -304,7 +310,8 @@ def _group_tables(report, rules):
                 marked = LAST_PLACED_PROVISIONAL  # ranked on what has been entered so far
             rows.append(QuarterRow(row["unit_id"], row["name"], row["short_name"], cells, row["total"], row["final"],
                                    blend, row["rank"], row["complete"],
-                                   [_missing_label(code, profile) for code in missing], marked))
+                                   [_missing_label(code, profile) for code in missing], marked,
+                                   (movements or {}).get(row["unit_id"])))
         tables.append(GroupTable(group, columns, rows, notes))
     return tables
 
@@ -316,9 +323,12 @@ def _blend_notes(report, rules):
             for b in rules.blends if b.target in names and b.source in names]
 
 
-def quarter_page(report, state, rules, opinion=None) -> QuarterPage:
+def quarter_page(report, state, rules, opinion=None, previous=None) -> QuarterPage:
     """The page model of a quarter's report (live or the finalized snapshot). A finalized quarter shows the 审定
-    and the 考评意见 its snapshot froze; an open one the current `opinion` (a ResultOpinion row, or None)."""
+    and the 考评意见 its snapshot froze; an open one the current `opinion` (a ResultOpinion row, or None).
+    `previous`: the report its ranks are compared with (reports.previous_quarter_report), or None for no movement."""
+    movements = rank_movements(report, previous)
+    compared_with = f"{previous['year']}年{QUARTER_NAMES[previous['quarter']]}" if previous is not None else None
     finalized = report["status"] == "finalized"
     finalized_at = state.finalized_at if state is not None and state.finalized_at else (
         datetime.fromisoformat(report["finalized_at"]) if report.get("finalized_at") else None)
@@ -328,11 +338,11 @@ def quarter_page(report, state, rules, opinion=None) -> QuarterPage:
         year=report["year"], quarter=report["quarter"], status=report["status"],
         evaluated_on=date.fromisoformat(report["evaluated_on"]), rule_version=report["rule_version"],
         finalized_by=by, finalized_at=finalized_at if finalized else None, reopenings=_reopenings(state),
-        groups=_group_tables(report, rules), complete=report["complete"], incomplete_count=incomplete,
+        groups=_group_tables(report, rules, movements), complete=report["complete"], incomplete_count=incomplete,
         blend_notes=_blend_notes(report, rules), task_settings=task_settings_text(rules),
         approved_on=_iso_date(report.get("approved_on")) or (state.approved_on if finalized and state else None),
         doc_number=report.get("doc_number") or (state.doc_number if finalized and state else None),
-        opinion=opinion_of(report.get("opinion")) if finalized else opinion_of(opinion))
+        opinion=opinion_of(report.get("opinion")) if finalized else opinion_of(opinion), compared_with=compared_with)
 
 
 # --- the year ---------------------------------------------------------------------------------------------

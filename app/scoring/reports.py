@@ -12,6 +12,7 @@ from decimal import Context, Decimal, localcontext
 
 import sqlalchemy as sa
 
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.scoring import engine
 from app.scoring.models import FailDecision, PolicyRate, ScoreEntry, ScoringQuarter, YearSetting
@@ -316,3 +317,62 @@ def year_report(year, evaluated_on: date, quarters=None, live=False):
         "rule_version": year_rules.version.version if year_rules.version else None,
         "rule_set_id": year_rules.version.id if year_rules.version else None,
     }
+
+
+# --- rank movement against the previous quarter -----------------------------------------------------------
+
+def previous_quarter(year, quarter):
+    """The quarter before: Q1 looks back to the previous year's Q4."""
+    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+
+def previous_quarter_report(year, quarter, evaluated_on: date):
+    """The report the quarter's ranks are compared with: the previous quarter's frozen snapshot when it was
+    finalized, else its live ranks when any score was entered for it (as of its last day, or `evaluated_on` if
+    earlier); None when there is nothing to compare with (no such year, or a quarter nobody scored). A constant
+    number of statements, whatever the number of units."""
+    year, quarter = previous_quarter(year, quarter)
+    try:
+        check_period(year, quarter)
+    except ServiceError:
+        return None
+    state = quarter_state(year, quarter)
+    if state is not None and state.is_finalized and state.snapshot:
+        return dict(state.snapshot, status="finalized")
+    entered = db.session.scalar(sa.select(sa.func.count()).select_from(ScoreEntry).where(
+        ScoreEntry.year == year, ScoreEntry.quarter == quarter))
+    if not entered:
+        return None
+    last_day = engine.quarter_dates(year, quarter)[1]
+    report = compute_quarter(year, quarter, min(last_day, evaluated_on))
+    report["status"] = "open"
+    return report
+
+
+MOVEMENT_NEW = {"kind": "new", "delta": None, "text": "新", "label": "上季度未参加本组排名"}
+
+
+def rank_movements(report, previous) -> dict:
+    """{unit_id: movement} of the quarter's ranks against `previous` (a report, or None: then {}). Ranks are within
+    a group, so a unit compares with its own rank in the same group last quarter; a unit that was not ranked in that
+    group is "新". Each movement: kind (up / down / same / new), delta (places gained, negative when lost), the
+    short text shown ("↑2", "↓1", "—", "新") and the words a screen reader says ("较上季度上升 2 位")."""
+    if previous is None:
+        return {}
+    before = {row["unit_id"]: (row["group"], row["rank"]) for row in previous["units"]}
+    out = {}
+    for row in report["units"]:
+        group, rank = before.get(row["unit_id"], (None, None))
+        if group != row["group"] or rank is None:
+            out[row["unit_id"]] = dict(MOVEMENT_NEW)
+            continue
+        delta = rank - row["rank"]
+        if delta > 0:
+            out[row["unit_id"]] = {"kind": "up", "delta": delta, "text": f"↑{delta}",
+                                   "label": f"较上季度上升 {delta} 位"}
+        elif delta < 0:
+            out[row["unit_id"]] = {"kind": "down", "delta": delta, "text": f"↓{-delta}",
+                                   "label": f"较上季度下降 {-delta} 位"}
+        else:
+            out[row["unit_id"]] = {"kind": "same", "delta": 0, "text": "—", "label": "与上季度名次相同"}
+    return out

@@ -347,7 +347,8 @@ def test_explanation_and_quarter_page_query_counts_do_not_grow_with_tasks(client
     assert len(re.findall(r'href="/tasks/\d+"', text)) == 14
     many_quarter, _ = measure(QUARTER_URL)
     assert (many_explain, many_quarter) == (few_explain, few_quarter)
-    assert few_explain <= 16 and few_quarter <= 16
+    # the quarter page also looks up the previous quarter for the rank movement: its state and whether it was scored
+    assert few_explain <= 16 and few_quarter <= 18
 
 
 # --- who may see a unit -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from app.scoring.excel import quarter_workbook, year_workbook
 from app.scoring.forms.approvals import OpinionForm, YearFinalizeForm, YearReopenForm
 from app.scoring.forms.quarter import FinalizeForm, ReopenForm
 from app.scoring.pages import QUARTER_NAMES, explanation, quarter_page, unit_chart, unit_page, year_page
-from app.scoring.reports import quarter_report, year_quarter_reports, year_report
+from app.scoring.reports import previous_quarter_report, quarter_report, year_quarter_reports, year_report
 from app.scoring.views import XLSX, bp, link, period_or_404, year_or_404
 
 # --- loading ----------------------------------------------------------------------------------------------
@@ -52,9 +52,11 @@ def _visible_unit(unit_id):
 
 def _load_quarter(year, quarter):
     year, quarter = period_or_404(year, quarter)
-    report = quarter_report(year, quarter, _as_of())
+    on = _as_of()
+    report = quarter_report(year, quarter, on)
     opinion = approvals.opinion_of(year, quarter) if report["status"] != "finalized" else None
-    return quarter_page(report, queries.quarter_states(year).get(quarter), queries.report_rules(report), opinion)
+    return quarter_page(report, queries.quarter_states(year).get(quarter), queries.report_rules(report), opinion,
+                        previous_quarter_report(year, quarter, on))
 
 
 def _load_year(year):
