@@ -6,8 +6,13 @@ in order of precedence:
 1. an administrator's override (the override table, filled by hand or by importing the State Council notice);
 2. the maintained `chinesecalendar` library, for the years its data covers (read from the installed library at
    import time, never hard-coded);
-3. Monday to Friday, for any other year. Dates that depend on this fallback are *provisional*: the screens mark
-   them so, until an administrator enters the year (``override_years``) or the library is upgraded.
+3. for any other year, before the State Council publishes it: Monday to Friday less the statutory holidays every
+   year has (``assumed_holidays``: 元旦 1-1; 春节 the eve and lunar 1-1…1-3; 清明 (the solar term); 劳动节 5-1,
+   5-2; 端午 lunar 5-5; 中秋 lunar 8-15; 国庆 10-1…10-3 — the 全国年节及纪念日放假办法 as amended in 2024), the
+   lunar dates from the `lunar_python` package. No 调休 working weekend is assumed: only the notice says which.
+   Dates that depend on this fallback are *provisional*: the screens mark them so, until an administrator enters
+   the year (``override_years``: then Monday–Friday plus the entered days, the office's entries win) or the
+   library is upgraded.
 
 Pure: no Flask, no database. The service layer loads the override table and builds a `WorkdayCalendar`; a
 calendar is immutable once built, and caches one small table per year (a flag per day, prefix sums and the list
@@ -29,10 +34,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import accumulate
 from types import MappingProxyType
 
 import chinese_calendar
+from lunar_python import Lunar, Solar
 
 __all__ = [
     "LIBRARY_FIRST_YEAR",
@@ -44,6 +51,7 @@ __all__ = [
     "NoticeImportError",
     "OverrideRow",
     "WorkdayCalendar",
+    "assumed_holidays",
     "decode_notice_upload",
     "library_covers",
     "parse_notice_csv",
@@ -82,6 +90,53 @@ def library_covers(year: int) -> bool:
     return year in LIBRARY_YEARS
 
 
+# --- the statutory holidays assumed for a year nobody has published --------------------------------------------
+
+# 全国年节及纪念日放假办法 (2024): the days off every year has, whatever the State Council's notice adds around them.
+_FIXED_HOLIDAYS = ((1, 1, "元旦"), (5, 1, "劳动节"), (5, 2, "劳动节"), (10, 1, "国庆节"), (10, 2, "国庆节"),
+                   (10, 3, "国庆节"))
+_LUNAR_HOLIDAYS = ((1, 1, "春节"), (1, 2, "春节"), (1, 3, "春节"), (5, 5, "端午节"), (8, 15, "中秋节"))
+
+
+def _lunar_day(year: int, month: int, day: int) -> date | None:
+    """The Gregorian day of lunar `month`/`day` in the lunar year that begins in `year` (None out of range)."""
+    try:
+        solar = Lunar.fromYmd(year, month, day).getSolar()
+        return date(solar.getYear(), solar.getMonth(), solar.getDay())
+    except (ValueError, IndexError, KeyError, ZeroDivisionError):
+        return None
+
+
+def _qingming(year: int) -> date | None:
+    """清明, the solar term (4 or 5 April; the search allows a day or two more either way)."""
+    for day in range(2, 8):
+        try:
+            if Solar.fromYmd(year, 4, day).getLunar().getJieQi() == "清明":
+                return date(year, 4, day)
+        except (ValueError, IndexError, KeyError, ZeroDivisionError):
+            return None
+    return None
+
+
+@lru_cache(maxsize=64)
+def assumed_holidays(year: int) -> Mapping[date, str]:
+    """The statutory holidays assumed for `year` before its notice is known: {day: name}, in that year only."""
+    found: dict[date, str] = {date(year, month, day): name for month, day, name in _FIXED_HOLIDAYS}
+    spring = _lunar_day(year, 1, 1)
+    if spring is not None and spring.year == year:
+        eve = date.fromordinal(spring.toordinal() - 1)
+        if eve.year == year:
+            found[eve] = "春节（除夕）"
+    for month, day, name in _LUNAR_HOLIDAYS:
+        lunar = _lunar_day(year, month, day)
+        if lunar is not None and lunar.year == year:
+            found[lunar] = name
+    qingming = _qingming(year)
+    if qingming is not None:
+        found[qingming] = "清明节"
+    return MappingProxyType(dict(sorted(found.items())))
+
+
 def _as_date(value: date) -> date:
     # A datetime is a date subclass but never equal to one: `datetime(2026, 10, 1) != date(2026, 10, 1)`,
     # so a datetime key would silently miss every table.
@@ -93,6 +148,7 @@ class DaySource(enum.Enum):
 
     override = "override"
     library = "library"
+    assumed = "assumed"
     fallback = "fallback"
 
     @property
@@ -103,7 +159,8 @@ class DaySource(enum.Enum):
 _DAY_SOURCE_LABELS = {
     DaySource.override: "管理员设置",
     DaySource.library: "国务院放假安排（内置日历）",
-    DaySource.fallback: "按周一至周五推定（暂定）",
+    DaySource.assumed: "按法定节日推定的假日（暂定）",
+    DaySource.fallback: "按周一至周五和法定节日推定（暂定）",
 }
 
 
@@ -122,14 +179,16 @@ class _YearTable:
         return len(self.workday_ordinals)
 
 
-def _build_year_table(year: int, overrides: Mapping[date, bool]) -> _YearTable:
-    """One year's table: Monday–Friday, then the library's entries, then the overrides (which win)."""
+def _build_year_table(year: int, overrides: Mapping[date, bool], assume_holidays: bool = False) -> _YearTable:
+    """One year's table: Monday–Friday, then the assumed statutory holidays (a year nobody has published or
+    entered), then the library's entries, then the overrides (which win)."""
     first = date(year, 1, 1)
     first_ordinal = first.toordinal()
     length = 366 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 365
     weekday = first.weekday()
     flags = bytearray(1 if (weekday + i) % 7 < 5 else 0 for i in range(length))
-    for layer in (_LIBRARY_DAYS.get(year, {}), overrides):
+    assumed = dict.fromkeys(assumed_holidays(year), False) if assume_holidays else {}
+    for layer in (assumed, _LIBRARY_DAYS.get(year, {}), overrides):
         for day, is_workday in layer.items():
             flags[day.toordinal() - first_ordinal] = 1 if is_workday else 0
     return _YearTable(
@@ -145,7 +204,8 @@ class WorkdayCalendar:
 
     `overrides` maps a date to True (working day) or False (day off); they win over the library and over the
     fallback. `override_years` are years an administrator has entered completely: their Monday–Friday default
-    plus overrides is authoritative, so they are not provisional even outside the library's range.
+    plus overrides is authoritative (no holiday is assumed there), so they are not provisional even outside the
+    library's range. Other years outside the library are Monday–Friday less `assumed_holidays`, provisional.
 
     Every method accepts `datetime` as well as `date` (the time is dropped) and returns `date`. Dates outside
     `datetime.date`'s range (years 1–9999) raise ValueError or OverflowError.
@@ -169,7 +229,7 @@ class WorkdayCalendar:
     def _table(self, year: int) -> _YearTable:
         table = self._tables.get(year)
         if table is None:
-            table = _build_year_table(year, self._overrides_by_year.get(year, {}))
+            table = _build_year_table(year, self._overrides_by_year.get(year, {}), self.is_year_provisional(year))
             self._tables[year] = table
         return table
 
@@ -181,12 +241,14 @@ class WorkdayCalendar:
         return table.flags[d.toordinal() - table.first_ordinal] == 1
 
     def day_source(self, d: date) -> DaySource:
-        """What decided `d`: an override, the library, or the Monday–Friday fallback."""
+        """What decided `d`: an override, the library, an assumed statutory holiday, or Monday–Friday."""
         d = _as_date(d)
         if d in self._overrides_by_year.get(d.year, {}):
             return DaySource.override
         if library_covers(d.year) or d in _LIBRARY_DAYS.get(d.year, {}):
             return DaySource.library
+        if self.is_year_provisional(d.year) and d in assumed_holidays(d.year):
+            return DaySource.assumed
         return DaySource.fallback
 
     def is_year_provisional(self, year: int) -> bool:
@@ -194,7 +256,7 @@ class WorkdayCalendar:
         return not library_covers(year) and year not in self._override_years
 
     def is_provisional(self, d: date) -> bool:
-        """True when `d`'s year is decided by the Monday–Friday fallback.
+        """True when `d`'s year is decided by the fallback (Monday–Friday less the assumed holidays).
 
         Judged per year, not per day: a date computed by counting working days depends on every day counted,
         so a single override inside an unentered year does not make the year trustworthy.

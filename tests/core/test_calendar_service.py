@@ -106,12 +106,15 @@ def test_deleting_an_override_restores_the_library_day_and_is_audited():
 
 # --- the Monday–Friday fallback and the State Council notice --------------------------------------------------
 
-def test_a_year_nobody_has_entered_falls_back_to_monday_to_friday_and_is_provisional():
+def test_a_year_nobody_has_entered_falls_back_to_monday_to_friday_less_new_year_and_is_provisional():
     assert not library_covers(YEAR)
     cal = get_calendar()
-    assert cal.is_workday(NEW_YEAR) == (NEW_YEAR.weekday() < 5)
+    assert not cal.is_workday(NEW_YEAR)  # 元旦 is assumed
+    assert cal.day_source(NEW_YEAR) is DaySource.assumed
+    second = NEW_YEAR + timedelta(1)
+    assert cal.is_workday(second) == (second.weekday() < 5)
+    assert cal.day_source(second) is DaySource.fallback
     assert not cal.is_workday(FIRST_SATURDAY)
-    assert cal.day_source(NEW_YEAR) is DaySource.fallback
     assert cal.is_provisional(NEW_YEAR)
     assert light_window(date(YEAR, 3, 2)).provisional
     assert dispatch_list_provisional(date(YEAR, 3, 2))

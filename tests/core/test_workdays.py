@@ -157,18 +157,23 @@ def test_datetimes_are_taken_as_their_date():
 # --- the Monday–Friday fallback and provisional dates ------------------------------------------------------
 
 
-def test_fallback_year_is_monday_to_friday_and_provisional():
+def test_fallback_year_is_monday_to_friday_less_the_statutory_holidays_and_provisional():
     year_days = days(f"{FALLBACK_YEAR}-01-01", f"{FALLBACK_YEAR}-12-31")
-    assert [CAL.is_workday(day) for day in year_days] == [day.weekday() < 5 for day in year_days]
+    assumed = workdays.assumed_holidays(FALLBACK_YEAR)
+    assert len(assumed) >= 12
+    assert [CAL.is_workday(day) for day in year_days] == [day.weekday() < 5 and day not in assumed
+                                                          for day in year_days]
     assert all(CAL.is_provisional(day) for day in year_days)
-    assert CAL.day_source(date(FALLBACK_YEAR, 1, 1)) is DaySource.fallback
-    assert DaySource.fallback.label == "按周一至周五推定（暂定）"
+    assert CAL.day_source(date(FALLBACK_YEAR, 1, 1)) is DaySource.assumed
+    assert CAL.day_source(date(FALLBACK_YEAR, 3, 10)) is DaySource.fallback
+    assert DaySource.fallback.label == "按周一至周五和法定节日推定（暂定）"
 
 
-def test_2031_falls_back_to_monday_to_friday_while_the_library_stops_before_it():
+def test_2031_falls_back_to_monday_to_friday_and_new_year_while_the_library_stops_before_it():
     if library_covers(2031):
         pytest.skip("the installed library covers 2031")
-    assert CAL.is_workday(d("2031-01-01"))  # a Wednesday; 元旦 is unknown until an administrator enters it
+    assert not CAL.is_workday(d("2031-01-01"))  # a Wednesday: 元旦 is assumed until an administrator enters 2031
+    assert CAL.is_workday(d("2031-01-02"))
     assert not CAL.is_workday(d("2031-01-04"))  # Saturday
     assert CAL.add_workdays(d("2031-01-03"), 1) == d("2031-01-06")
     assert CAL.is_provisional(d("2031-06-01"))
@@ -242,9 +247,9 @@ def test_each_year_table_is_built_once_per_calendar(monkeypatch):
     built = []
     real = workdays._build_year_table
 
-    def counting(year, overrides):
+    def counting(year, *args):
         built.append(year)
-        return real(year, overrides)
+        return real(year, *args)
 
     monkeypatch.setattr(workdays, "_build_year_table", counting)
     cal = WorkdayCalendar()
@@ -336,11 +341,19 @@ def test_workdays_between_is_additive_and_antisymmetric(a, x, y):
     assert CAL.workdays_between(a, a) == 0
 
 
-# What the library (or Monday–Friday past its range) says about each day around its last covered year.
+# What the library (or Monday–Friday past its range, before the assumed holidays) says about each day around
+# its last covered year.
 SPAN = days(f"{LIBRARY_LAST_YEAR - 1}-12-01", f"{FIRST_UNCOVERED_YEAR + 1}-01-31")
 UNOVERRIDDEN = {
     day: chinese_calendar.is_workday(day) if library_covers(day.year) else day.weekday() < 5 for day in SPAN
 }
+
+
+def unoverridden(day, entered):
+    """Monday–Friday in an entered year; less the assumed statutory holidays in a year nobody entered."""
+    if library_covers(day.year) or day.year in entered:
+        return UNOVERRIDDEN[day]
+    return UNOVERRIDDEN[day] and day not in workdays.assumed_holidays(day.year)
 
 
 @given(OVERRIDES, st.lists(st.sampled_from([LIBRARY_LAST_YEAR, FIRST_UNCOVERED_YEAR]), max_size=2))
@@ -348,7 +361,7 @@ def test_overrides_win_everywhere_and_counts_match_a_day_by_day_walk(overrides, 
     cal = WorkdayCalendar(overrides, entered)
     start, span = SPAN[0], SPAN
     for day in span:
-        expected = overrides.get(day, UNOVERRIDDEN[day])
+        expected = overrides.get(day, unoverridden(day, entered))
         assert cal.is_workday(day) == expected
         assert cal.is_provisional(day) == (not library_covers(day.year) and day.year not in entered)
     end = span[-1]

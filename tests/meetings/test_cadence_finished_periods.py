@@ -5,10 +5,12 @@ the period (issue 16, section 5). 2026 is in the installed holiday data."""
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from app.core.workdays import WorkdayCalendar
+from app.extensions import db
 from app.meetings import cadence
-from app.meetings.models import Anchor, MeetingType
+from app.meetings.models import Anchor, ExpectedMeeting, MeetingType
 
 D = date.fromisoformat
 LIBRARY = WorkdayCalendar()
@@ -67,3 +69,24 @@ def test_a_meeting_on_the_periods_last_day_by_rule_is_left_alone():
     monthly = rule(MeetingType.monthly, anchor=Anchor.end, offset_days=0)
     january = cadence.period_of(MeetingType.monthly, D("2026-01-01"))  # 01-31 is a Saturday → 01-30 (Friday)
     assert cadence.meeting_dates(monthly, january, LIBRARY)[0] == D("2026-01-30")
+
+
+# --- a year the State Council has not published: the statutory holidays are assumed ------------------------------
+
+def test_no_dispatch_meeting_falls_on_new_years_day_2027_while_2027_is_provisional():
+    if LIBRARY.is_workday(D("2027-01-01")) and not LIBRARY.is_provisional(D("2027-01-01")):
+        pytest.skip("2027 is published and 元旦 is worked")
+    xun = cadence.period_of(MeetingType.dispatch, D("2027-01-01"))
+    day, _, provisional = cadence.meeting_dates(cadence.default_rule(MeetingType.dispatch), xun, LIBRARY)
+    assert day == D("2027-01-04") and provisional is True  # raw 01-02 (Saturday), 元旦 off: Monday
+
+
+def test_the_job_puts_no_meeting_on_new_years_day_2027():
+    cadence.generate_expected(D("2026-12-06"), LIBRARY)
+    on_new_year = db.session.scalars(sa.select(ExpectedMeeting).where(
+        ExpectedMeeting.scheduled_on == D("2027-01-01"))).all()
+    assert on_new_year == []
+    dispatch = db.session.scalars(sa.select(ExpectedMeeting).where(
+        ExpectedMeeting.type == MeetingType.dispatch, ExpectedMeeting.period_key == "2027-01-1")).all()
+    assert len(dispatch) >= 8  # one per vice mayor
+    assert {(m.scheduled_on, m.provisional) for m in dispatch} == {(D("2027-01-04"), True)}
