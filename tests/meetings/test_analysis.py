@@ -429,3 +429,20 @@ def test_excel_of_an_empty_month_says_so_on_each_empty_sheet():
     assert wb["红灯单位"].cell(row=4, column=1).value == "本月无数据。"
     assert wb["按单位"].cell(row=4, column=1).value == "本月无数据。"
     assert wb["按分组"].cell(row=4, column=2).value == "县市区组"
+
+
+def test_page_says_what_its_red_counts_count_and_keeps_wide_tables_in_their_own_scroll_box(
+        client, login_as, clock, march):
+    clock.set(datetime(2026, 4, 5, 9, 0))
+    login_as("shizhang")
+    html = client.get("/meetings/analysis?month=2026-03").get_data(as_text=True)
+    definition = ("红灯：评价日（2026-03-31）已过完成时限仍未办结的交办事项，按牵头单位统计"
+                  "（配合单位、已撤销的事项不计），与“逾期未办结”为同一数；评价日之后才办结的事项在评价日仍按未办结计。"
+                  "待办、督办清单中的红灯按今天计算，数目可能不同。")
+    assert html.count(definition) == 2  # beside the lights of the evaluation day and the units with most red
+    # every table sits in a focusable, named box that scrolls sideways on its own (the page does not)
+    assert html.count('<table') == html.count('role="region" aria-label=') + 1  # but the two-column lights table
+    assert 'tabindex="0" role="region" aria-label="各单位情况"' in html
+    # the trend chart's months as a table too
+    assert "<summary>近十二个月数据表</summary>" in html
+    assert '<tr><th scope="row">3月</th><td class="num">4</td><td class="num">2</td><td class="num">4</td></tr>' in html
