@@ -1,5 +1,6 @@
 """Pages of the cadence: rules, expected meetings, the compliance view, the month calendar and iCal feeds."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -18,7 +19,42 @@ from app.meetings.forms.cadence import ComplianceFilterForm, RuleForm
 from app.meetings.models import MeetingType
 from app.meetings.views import bp
 
-UPCOMING_DAYS = 30
+# The landing page's two lists: meetings held in the last WINDOW_DAYS days, and today's and the next WINDOW_DAYS.
+WINDOW_DAYS = 30
+UPCOMING_DAYS = WINDOW_DAYS  # the old name, kept for callers
+AHEAD = ("待召开", "light border")
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """A meeting of the landing page's lists with its record status in words and where the row leads (or None)."""
+
+    meeting: object
+    status: str
+    badge: str
+    link: str | None
+    action: str
+
+
+def meeting_rows(meetings, today):
+    """Rows with the record's status on `today`: 已录入 / 逾期录入 (a record), 待录入 / 缺失 (held, none yet),
+    待召开 (ahead), 已取消; the link is the record, or the form to log it, as the signed-in user may follow."""
+    rows = []
+    for m in meetings:
+        if m.is_cancelled:
+            status, badge = "已取消", "secondary"
+        elif m.record is None and m.scheduled_on > today:
+            status, badge = AHEAD
+        else:
+            found = compliance.classify(m.record_due_on, m.record.created_at if m.record else None, today)[0]
+            status, badge = found.label, compliance.STATUS_BADGES[found]
+        link = record_link(m)
+        if m.record is not None:
+            action = "查看纪要"
+        else:
+            action = "提交述职" if m.type is MeetingType.semiannual else "录入记录"
+        rows.append(MeetingRow(m, status, badge, link, action if link else ""))
+    return rows
 
 
 def record_url(meeting, external=False):
@@ -54,13 +90,17 @@ def _month_end(day):
 @require("signed_in")
 def index():
     today = clock_today()
-    upcoming = compliance.meetings_for(current_user, today, today + timedelta(days=UPCOMING_DAYS), today)
+    # one query for both lists: the last 30 days (most recent first) and today with the next 30
+    rows = meeting_rows(compliance.meetings_for(current_user, today - timedelta(days=WINDOW_DAYS),
+                                                today + timedelta(days=WINDOW_DAYS), today), today)
+    past = [r for r in reversed(rows) if r.meeting.scheduled_on < today]
+    upcoming = [r for r in rows if r.meeting.scheduled_on >= today]
     open_rows, open_total = compliance.open_for(current_user, today)
     first = today.replace(day=1)
     counts = compliance.compliance_counts(first, _month_end(first), today)
-    return render_template("meetings/index.html", today=today, upcoming=upcoming, open_rows=open_rows,
+    return render_template("meetings/index.html", today=today, past=past, upcoming=upcoming, open_rows=open_rows,
                            open_total=open_total, counts=counts, types=list(MeetingType), record_url=record_url,
-                           record_link=record_link,
+                           record_link=record_link, window_days=WINDOW_DAYS,
                            period_label=cadence.key_period_label, rate=compliance.compliance_rate)
 
 
