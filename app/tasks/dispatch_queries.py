@@ -1,18 +1,52 @@
 """The 10-day dispatch list (旬调度清单) of a vice mayor: which tasks, grouped by unit, with their lights and the
 latest follow-ups, in a constant number of queries."""
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from app.core.calendar import get_calendar
 from app.core.periods import Xun
 from app.extensions import db
-from app.org.models import Person, PortfolioItem, Unit
-from app.tasks.models import OPEN_STATES, Light, Task, TaskState
+from app.org.models import Person, PortfolioItem, Position, Unit
+from app.tasks.models import OPEN_STATES, Light, Task, TaskParty, TaskState
 from app.tasks.queries import Progress, TaskLine, light_window, load_task_lines, open_clause
+
+# red first, then yellow, green and done: what needs the leader comes first (then by due date)
+LIGHT_RANK = {Light.red: 0, Light.yellow: 1, Light.green: 2, Light.done_on_time: 3, Light.done_late: 3,
+              Light.cancelled: 4}
+DONE_LIGHTS = (Light.done_on_time, Light.done_late)
+
+
+@dataclass
+class Summary:
+    """The counts of a list or of one unit's part: by light, new this 旬, no feedback this 旬."""
+
+    total: int = 0
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+    done: int = 0
+    new: int = 0  # assigned within the 旬
+    stale: int = 0  # no follow-up by the lead unit since the previous 旬 began
+
+    def add(self, light, new, stale):
+        self.total += 1
+        if light in DONE_LIGHTS:
+            self.done += 1
+        elif light in (Light.red, Light.yellow, Light.green):
+            setattr(self, light.value, getattr(self, light.value) + 1)
+        self.new += bool(new)
+        self.stale += bool(stale)
+
+    @property
+    def text(self):
+        """“21 项：红灯 8 · 黄灯 6 · 绿灯 4 · 办结 3”."""
+        return f"{self.total} 项：红灯 {self.red} · 黄灯 {self.yellow} · 绿灯 {self.green} · 办结 {self.done}"
 
 
 @dataclass
@@ -37,6 +71,9 @@ class DispatchList:
     page: int = 1
     per_page: int | None = None  # None: the whole list (print, Excel)
     offset: int = 0  # sequence numbers continue across pages
+    position_title: str = "副市长"  # the person's real title (市长, 常务副市长 ...): see `position_title`
+    summary: Summary = field(default_factory=Summary)  # the whole list's counts
+    unit_summaries: dict = field(default_factory=dict)  # unit id -> Summary of the unit's part of the whole list
 
     @property
     def pages(self):
@@ -48,7 +85,37 @@ class DispatchList:
 
     @property
     def title(self):
-        return f"副市长{self.person.name} {self.xun.label}调度清单"
+        return f"{self.position_title}{self.person.name} {self.xun.label}调度清单"
+
+    def unit_summary(self, unit_id):
+        return self.unit_summaries.get(unit_id) or Summary()
+
+
+def position_title(person: Person, on: date) -> str:
+    """The person's title as the list names him: his vice mayor's post if he holds one (副市长, 常务副市长 ...),
+    else the mayor's or the party secretary's, else his first current post (one query)."""
+    positions = db.session.scalars(sa.select(Position).where(Position.person_id == person.id,
+                                                             Position.current_on(on))
+                                   .order_by(Position.starts_on, Position.id)).all()
+    chosen = next((p for flag in ("is_vice_mayor", "is_mayor", "is_secretary") for p in positions
+                   if getattr(p, flag)), positions[0] if positions else None)
+    # the post, without a remark on the duties: “副市长(负责日常工作)” heads its list as “副市长”
+    return re.sub(r"\s*[(（].*[)）]\s*$", "", chosen.title) or chosen.title if chosen else "市领导"
+
+
+def opens_every_list(user, on: date) -> bool:
+    """Who may open any vice mayor's list: the office and the observers (every user who reads all but is not a
+    leader), and among the leaders the mayor and the party secretary, who have no portfolio of their own. A vice
+    mayor opens only his own list."""
+    if not user.reads_all:
+        return False
+    if not user.is_leader:
+        return True
+    if user.person_id is None:
+        return False
+    return db.session.scalar(sa.select(sa.func.count(Position.id)).where(
+        Position.person_id == user.person_id, Position.current_on(on),
+        sa.or_(Position.is_mayor, Position.is_secretary))) > 0
 
 
 def dispatch_filter(person: Person, xun: Xun, as_of: date):
@@ -87,23 +154,38 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
     unit_ids, where = dispatch_filter(person, xun, as_of)
     units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.sort_order)).all()
     order = {u.id: i for i, u in enumerate(units)}
+    window = light_window(as_of)
     offset = 0
+
+    def sort_key(key):  # units in portfolio order; within a unit red, yellow, green, done; then by due date
+        return (order.get(key.lead_unit_id, len(order)), LIGHT_RANK[window.of(key)], key.due_on, key.id)
+
     if page and per_page:
-        # One narrow statement (index-only: ix_tasks_lead_unit_cover) gives every task's unit and due date;
-        # the counts per unit and the page's ids come from it here, then only the page's rows are loaded with
-        # their eager loads (sorting every candidate row with its joined units and plans is far slower).
-        keys = db.session.execute(sa.select(Task.id, Task.lead_unit_id, Task.due_on).where(*where)).all()
-        unit_counts = dict(Counter(key.lead_unit_id for key in keys))
-        keys.sort(key=lambda key: (order.get(key.lead_unit_id, len(order)), key.due_on, key.id))
+        # One narrow statement gives every task's unit, light and feedback date; the counts, the order and the
+        # page's ids come from it here, then only the page's rows are loaded with their units and follow-ups
+        # (sorting every candidate row with its joined units and plans is far slower).
+        lead = aliased(TaskParty)
+        keys = db.session.execute(
+            sa.select(Task.id, Task.lead_unit_id, Task.state, Task.assigned_on, Task.due_on, Task.completed_on,
+                      lead.last_reported_on.label("lead_reported_on"))
+            .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
+            .where(*where)).all()
+        keys = [_Key(*key) for key in keys]
+        keys.sort(key=sort_key)
         offset = (page - 1) * per_page
         ids = [key.id for key in keys[offset:offset + per_page]]
         loaded = {line.id: line for line in load_task_lines(ids)}
     else:
-        lines = sorted(load_task_lines(where=where), key=lambda line: (line.due_on, line.id))
-        loaded = {line.id: line for line in lines}
+        keys = sorted(load_task_lines(where=where), key=sort_key)
+        loaded = {line.id: line for line in keys}
         ids = list(loaded)
-        unit_counts = dict(Counter(line.lead_unit_id for line in lines))
-    window = light_window(as_of)
+    unit_counts = dict(Counter(key.lead_unit_id for key in keys))
+    summary, unit_summaries = Summary(), {}
+    for key in keys:
+        light, new, stale = window.of(key), xun.start <= key.assigned_on <= xun.end, is_stale(
+            key, key.lead_reported_on, xun)
+        summary.add(light, new, stale)
+        unit_summaries.setdefault(key.lead_unit_id, Summary()).add(light, new, stale)
     cal = get_calendar()
     by_unit = {u.id: [] for u in units}
     for task_id in ids:
@@ -123,4 +205,21 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
                         units=[(u, by_unit.get(u.id, [])) for u in shown],
                         provisional=window.provisional or cal.range_is_provisional(xun.start, xun.end),
                         unit_counts=unit_counts, total=sum(unit_counts.values()), page=page or 1,
-                        per_page=per_page if page else None, offset=offset)
+                        per_page=per_page if page else None, offset=offset,
+                        position_title=position_title(person, min(as_of, xun.end)), summary=summary,
+                        unit_summaries=unit_summaries)
+
+
+@dataclass
+class _Key:
+    """A task of the list as the narrow statement reads it: enough for its light, order and counts."""
+
+    id: int
+    lead_unit_id: int
+    state: TaskState
+    assigned_on: date
+    due_on: date
+    completed_on: date | None
+    lead_reported_on: date | None
+
+    light = Task.light

@@ -1,57 +1,180 @@
-"""The 10-day dispatch list (旬调度清单) of a vice mayor: the page, its print and its Excel file."""
+"""The 10-day dispatch list (旬调度清单) of a vice mayor: the page, urging from it, its 督办 sheet (print and
+numbered issue) and its Excel file."""
 
 import io
 
-from flask import abort, current_app, render_template, request, send_file
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from app.core.clock import today
+from app.core.actions import perform
+from app.core.clock import get_clock, today
+from app.core.errors import ServiceError
+from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number
 from app.core.periods import Xun
 from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Person
-from app.org.queries import vice_mayors
-from app.tasks import excel, queries
+from app.org.queries import portfolio_unit_ids, vice_mayors
+from app.tasks import dispatch_sheets, excel, queries, services
+from app.tasks.dispatch_queries import opens_every_list
+from app.tasks.models import OPEN_STATES, Task, Urge
 from app.tasks.views import XLSX, _detail_url, _int_arg, bp
 
+MAX_URGE = 200  # tasks urged at once (a whole list is far fewer)
 
-def _dispatch_target():
-    """The leader and 旬 asked for; leaders see only their own list, the office and observers any."""
+
+def _dispatch_target(args=None):
+    """(person, 旬, today, the vice mayors to switch between). The office, the observers, the mayor and the party
+    secretary open any leader's list (without ?person=, the first vice mayor's) with a switcher; a vice mayor
+    only his own."""
+    args = request.args if args is None else args
     on = today()
-    xun = Xun.parse(request.args.get("xun", "")) or Xun.of(on)
-    if current_user.is_leader:
-        person = current_user.person
-        asked = _int_arg("person")
-        if asked is not None and asked != person.id:
-            abort(403)
-    else:
-        person_id = _int_arg("person")
+    xun = Xun.parse(args.get("xun", "")) or Xun.of(on)
+    asked = _int_arg("person") if args is request.args else _form_int(args.get("person"))
+    if opens_every_list(current_user, on):
         leaders = vice_mayors(on)
-        person = db.session.get(Person, person_id) if person_id else (leaders[0] if leaders else None)
+        person = db.session.get(Person, asked) if asked else (leaders[0] if leaders else None)
         if person is None:
             abort(404)
-    return person, xun, on
+        return person, xun, on, leaders
+    person = current_user.person
+    if person is None or (asked is not None and asked != person.id):
+        abort(403)
+    return person, xun, on, []
+
+
+def _form_int(value):
+    try:
+        number = int(value) if value else None
+    except ValueError:
+        return -1
+    return number if number is None or -ID_MAX <= number <= ID_MAX else -1
+
+
+def _urgeable_ids(user, rows, on):
+    """The ids of the rows this user may urge, in at most two statements: services.can_urge's rule (the assigner,
+    the office, or a leader whose portfolio has the lead unit; never the lead unit's own account) read for a
+    whole page at once. tests/tasks/test_dispatch_views.py checks it agrees with can_urge row by row."""
+    ids = [row.task.id for row in rows if row.task.state in OPEN_STATES]
+    if not ids or not (user.is_admin or user.is_leader):
+        return set()
+    portfolio = portfolio_unit_ids(user.person_id, on) if user.is_leader and user.person_id else set()
+    found = db.session.execute(sa.select(Task.id, Task.lead_unit_id, Task.assigner_id).where(Task.id.in_(ids)))
+    result = set()
+    for task_id, lead_unit_id, assigner_id in found:
+        own_unit = user.unit_id is not None and user.unit_id == lead_unit_id
+        decides = not own_unit and (user.is_admin or (user.is_leader and assigner_id == user.id))
+        if decides or (user.is_leader and lead_unit_id in portfolio):
+            result.add(task_id)
+    return result
+
+
+def _list_args(dl):
+    return {"person": dl.person.id, "xun": dl.xun.code}
 
 
 @bp.route("/dispatch")
 @require("dispatch")
 def dispatch():
-    person, xun, on = _dispatch_target()
+    person, xun, on, leaders = _dispatch_target()
     show_all = request.args.get("all") == "1"
     dl = queries.dispatch_list(person, xun, on, page=None if show_all else page_number(),
                                per_page=current_app.config["DISPATCH_PAGE_SIZE"])
-    leaders = [] if current_user.is_leader else vice_mayors(on)
     return render_template("tasks/dispatch.html", dl=dl, leaders=leaders,
                            red_units=queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]),
-                           detail_url=_detail_url())
+                           urgeable=_urgeable_ids(current_user, dl.rows, on), levels=Urge.LEVELS,
+                           sheet=dispatch_sheets.sheet_of(person, xun), detail_url=_detail_url())
+
+
+class _Unconfirmed(ServiceError):
+    """Some chosen tasks were urged within the hour: nothing is kept, the form asks again (仍要催办)."""
+
+    def __init__(self, tasks):
+        super().__init__("以下事项一小时内已催办过，请确认是否仍要催办。", code="confirm_urge", status=409)
+        self.tasks = tasks
+
+
+def _urge_all(tasks, level, note, on, confirmed):
+    """Urge every task, as one unit of work: a refusal names its task and keeps nothing."""
+    unconfirmed = []
+    for task in tasks:
+        try:
+            services.urge_task(current_user, task, level, note, on, confirmed=confirmed)
+        except ServiceError as error:
+            if error.code == "confirm_urge" and not confirmed:
+                unconfirmed.append(task)
+                continue
+            raise ServiceError(f"“{task.title}”：{error.message}", field=error.field, code=error.code,
+                               status=error.status) from None
+    if unconfirmed:
+        raise _Unconfirmed(unconfirmed)
+    return len(tasks)
+
+
+@bp.route("/dispatch/urge", methods=["POST"])
+@require("dispatch")
+def dispatch_urge():
+    """催办 / 督办 / 通报 one or more tasks of the list, all or nothing."""
+    person, xun, on, _ = _dispatch_target(request.form)
+    back = url_for("tasks.dispatch", person=person.id, xun=xun.code)
+    ids = {_form_int(value) for value in request.form.getlist("task")[:MAX_URGE]} - {None, -1}
+    tasks = db.session.scalars(sa.select(Task).where(Task.id.in_(ids)).order_by(Task.id)).all() if ids else []
+    level = _form_int(request.form.get("level"))
+    note = request.form.get("note", "")
+    refused = None
+    if not tasks or len(tasks) != len(ids):
+        refused = "请勾选要催办的事项。" if not ids else "所选事项有的已不存在，请刷新清单后重新勾选。"
+    elif level not in Urge.LEVELS:
+        refused = "请选择催办级别（催办、督办或通报）。"
+    if refused:
+        flash(refused, "danger")
+        return redirect(back)
+    done = perform(lambda: _urge_all(tasks, level, note, on, request.form.get("confirmed") == "1"),
+                   lambda count: f"已{Urge.LEVELS[level]} {count} 项事项。",
+                   on_refusal=lambda error: None if isinstance(error, _Unconfirmed) else
+                   flash(error.message, "danger"))
+    if not done and isinstance(done.error, _Unconfirmed):
+        return render_template("tasks/dispatch_urge_confirm.html", person=person, xun=xun, tasks=tasks,
+                               recent=done.error.tasks, level=level, levels=Urge.LEVELS, note=note,
+                               back=back), 409
+    return redirect(back)
+
+
+@bp.route("/dispatch/sheet")
+@require("dispatch")
+def dispatch_sheet():
+    """The 督办 sheet: the whole list, ready to print on A4, with its number once the office has issued it."""
+    person, xun, on, _ = _dispatch_target()
+    dl = queries.dispatch_list(person, xun, on)
+    sheet = dispatch_sheets.sheet_of(person, xun)
+    issued_on = sheet.issued_at.astimezone(get_clock().tz).date() if sheet else on
+    return render_template("tasks/dispatch_sheet.html", dl=dl, sheet=sheet, issuer=dispatch_sheets.ISSUER,
+                           issued_on=issued_on)
+
+
+@bp.route("/dispatch/issue", methods=["POST"])
+@require("admin")
+def dispatch_issue():
+    """编号签发: the office numbers the list (once: issuing it again shows the number it has)."""
+    if not request.form.get("person") or not Xun.parse(request.form.get("xun", "")):
+        flash("请从某位市领导某一旬的调度清单上编号签发。", "danger")
+        return redirect(url_for("tasks.dispatch"))
+    person, xun, on, _ = _dispatch_target(request.form)
+    done = perform(lambda: dispatch_sheets.issue_sheet(current_user, person, xun, on),
+                   lambda issued: f"已编号签发：{issued[0].label}。" if issued[1] else
+                   f"该清单已签发，编号为 {issued[0].label}。")
+    if not done:
+        return redirect(url_for("tasks.dispatch", person=person.id, xun=xun.code))
+    return redirect(url_for("tasks.dispatch_sheet", person=person.id, xun=xun.code))
 
 
 @bp.route("/dispatch.xlsx")
 @require("dispatch")
 def dispatch_excel():
-    person, xun, on = _dispatch_target()
+    person, xun, on, _ = _dispatch_target()
     dl = queries.dispatch_list(person, xun, on)
     data = excel.dispatch_workbook(dl)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,

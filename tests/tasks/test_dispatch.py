@@ -140,7 +140,8 @@ def test_dispatch_list_shows_open_tasks_and_those_due_or_completed_in_the_xun_gr
     assert sorted(u.name for u, _ in dl.units) == sorted(PORTFOLIOS["丁诚"])
     assert [u.sort_order for u, _ in dl.units] == sorted(u.sort_order for u, _ in dl.units)
     by_unit = {u.name: [row.task.title for row in rows] for u, rows in dl.units}
-    assert by_unit["市工信局"] == ["逾期未反馈", "本旬办结", "上旬有反馈", "本旬到期已提前办结", "本旬有反馈"]
+    # red first, then yellow, green and done; within a light by due date
+    assert by_unit["市工信局"] == ["逾期未反馈", "上旬有反馈", "本旬有反馈", "本旬办结", "本旬到期已提前办结"]
     assert by_unit["湘乡市人民政府"] == ["新交办未反馈", "从未反馈"]
     assert all(not rows for name, rows in by_unit.items() if name not in ("市工信局", "湘乡市人民政府"))
     assert len(dl.rows) == 7
@@ -185,7 +186,7 @@ def test_dispatch_list_follows_the_portfolio_in_force_on_the_day_it_is_drawn_up(
     # within it although completed; not tasks assigned later, completed ones due elsewhere, or cancelled ones
     earlier = dispatch_list(person("丁诚"), Xun(2026, 10, 3), D("2026-10-31"))
     assert {u.name: [row.task.title for row in rows] for u, rows in earlier.units if rows} == {
-        "市工信局": ["上月办结", "逾期未反馈", "上旬有反馈", "本旬有反馈"], "湘乡市人民政府": ["从未反馈"]}
+        "市工信局": ["逾期未反馈", "上旬有反馈", "本旬有反馈", "上月办结"], "湘乡市人民政府": ["从未反馈"]}
 
 
 def test_dispatch_list_in_a_year_nobody_has_entered_is_provisional():
@@ -239,3 +240,36 @@ def test_dispatch_list_query_count_does_not_grow_with_rows(count_queries, clock)
     assert (few_rows, many_rows) == (2, 42)
     assert many == few, f"{few} queries for {few_rows} rows, {many} for {many_rows}"
     assert few <= 8
+
+
+def test_dispatch_list_counts_lights_new_and_stale_tasks_for_the_list_and_each_unit(portfolio_tasks):
+    """By hand: 市工信局 has 逾期未反馈 (red, stale), 上旬有反馈 (yellow), 本旬有反馈 (green), 本旬办结 and
+    本旬到期已提前办结 (done), plus 本旬新交办 (green, assigned on 11-12: new, not stale); 湘乡市 has 新交办未反馈
+    (green, assigned in the previous 旬: not new, not stale) and 从未反馈 (green, stale)."""
+    assign("本旬新交办", "市工信局", "2026-12-10", assigned="2026-11-12")
+    db.session.flush()
+    dl = dispatch_list(person("丁诚"), XUN, AS_OF)
+    assert dl.summary.text == "8 项：红灯 1 · 黄灯 1 · 绿灯 4 · 办结 2"
+    assert (dl.summary.new, dl.summary.stale) == (1, 2)
+    gxj, xx = unit("市工信局").id, unit("湘乡市人民政府").id
+    assert dl.unit_summary(gxj).text == "6 项：红灯 1 · 黄灯 1 · 绿灯 2 · 办结 2"
+    assert (dl.unit_summary(gxj).new, dl.unit_summary(gxj).stale) == (1, 1)
+    assert dl.unit_summary(xx).text == "2 项：红灯 0 · 黄灯 0 · 绿灯 2 · 办结 0"
+    assert (dl.unit_summary(xx).new, dl.unit_summary(xx).stale) == (0, 1)
+    assert dl.unit_summary(unit("市通管办").id).text == "0 项：红灯 0 · 黄灯 0 · 绿灯 0 · 办结 0"
+    # a page of the list counts the whole list, and keeps the red-first order across pages
+    first = dispatch_list(person("丁诚"), XUN, AS_OF, page=1, per_page=4)
+    second = dispatch_list(person("丁诚"), XUN, AS_OF, page=2, per_page=4)
+    assert first.summary == dl.summary and first.unit_summaries == dl.unit_summaries
+    assert [r.task.title for r in first.rows + second.rows] == [r.task.title for r in dl.rows]
+    assert [r.task.title for r in dl.rows if r.task.lead_unit_id == gxj] == [
+        "逾期未反馈", "上旬有反馈", "本旬新交办", "本旬有反馈", "本旬办结", "本旬到期已提前办结"]
+
+
+def test_dispatch_list_title_names_the_persons_real_post(portfolio_tasks):
+    assert dispatch_list(person("丁诚"), XUN, AS_OF).title == "副市长丁诚 2026年11月中旬调度清单"
+    # his post is “副市长(负责日常工作)”: the remark on his duties does not head the list
+    assert dispatch_list(person("杨晓军"), XUN, AS_OF).title == "副市长杨晓军 2026年11月中旬调度清单"
+    assert dispatch_list(person("吴志雄"), XUN, AS_OF).title == "常务副市长吴志雄 2026年11月中旬调度清单"
+    assert dispatch_list(person("胡贺波"), XUN, AS_OF).title == "市长胡贺波 2026年11月中旬调度清单"
+    assert dispatch_list(person("刘志仁"), XUN, AS_OF).title == "市委书记刘志仁 2026年11月中旬调度清单"
