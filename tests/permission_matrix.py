@@ -124,7 +124,8 @@ ROUTES = [
     ("L   403 403 403 403 403 403 +   403", "core.calendar_import", "POST", "/admin/calendar/import"),
     ("L   403 403 403 403 403 403 +   403", "core.calendar_delete", "POST", "/admin/calendar/{override}/delete"),
     # tasks: lists, assigning, import, dispatch list ({task}: a task of unit A assigned by the office; {vice_mayor}:
-    # 丁诚, whose portfolio holds unit A: a leader sees only his own list (X), the office and observers any)
+    # 丁诚, whose portfolio holds unit A: a vice mayor sees only his own list (X), the office, the observers, the
+    # mayor and the party secretary any; 催办 from the list: an empty form is refused with a flash (+))
     ("L   200 200 200 403 403 403 200 403", "tasks.inbox", "GET", "/tasks/inbox"),
     ("L   200 403 200 200 200 200 200 200", "tasks.overview", "GET", "/tasks/"),  # A and asr: the units they assess (附件2 六(二))
     ("L   403 403 403 200 200 200 200 403", "tasks.assign", "GET", "/tasks/new"),
@@ -133,8 +134,11 @@ ROUTES = [
     ("L   403 403 403 200 200 200 200 403", "tasks.import_tasks", "GET", "/tasks/import"),
     ("L   403 403 403 +   +   +   +   403", "tasks.import_tasks", "POST", "/tasks/import"),
     ("L   403 403 403 200 200 200 200 403", "tasks.import_template", "GET", "/tasks/import/template.xlsx"),
-    ("L   403 403 403 200 X   X   200 200", "tasks.dispatch", "GET", "/tasks/dispatch?person={vice_mayor}"),
-    ("L   403 403 403 200 X   X   200 200", "tasks.dispatch_excel", "GET", "/tasks/dispatch.xlsx?person={vice_mayor}"),
+    ("L   403 403 403 200 X   200 200 200", "tasks.dispatch", "GET", "/tasks/dispatch?person={vice_mayor}"),
+    ("L   403 403 403 200 X   200 200 200", "tasks.dispatch_excel", "GET", "/tasks/dispatch.xlsx?person={vice_mayor}"),
+    ("L   403 403 403 200 X   200 200 200", "tasks.dispatch_sheet", "GET", "/tasks/dispatch/sheet?person={vice_mayor}"),
+    ("L   403 403 403 +   +   +   +   +  ", "tasks.dispatch_urge", "POST", "/tasks/dispatch/urge"),
+    ("L   403 403 403 403 403 403 +   403", "tasks.dispatch_issue", "POST", "/tasks/dispatch/issue"),
     # tasks: one task (object rules are checked by the services: 404 or a flashed refusal, never 403)
     ("L   200 404 404 200 200 200 200 200", "tasks.detail", "GET", "/tasks/{task}"),
     ("L   200 404 404 200 200 200 200 200", "tasks.evidence", "GET", "/tasks/{task}/files/{file}"),
