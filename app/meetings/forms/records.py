@@ -1,5 +1,10 @@
 """Forms of the record pages: one record form whose sections depend on the meeting type, the repeating decision
-fieldset (several decisions at once, each with lead unit, co-units and due date), and the small action forms."""
+fieldset (several decisions at once, each with lead unit, co-units and due date), and the small action forms.
+
+A form finds every mistake at once (issue #16, part 4): each field, and each field of each decision row, carries
+its own message. The record services stop at the first mistake; the checks they make that a form can make first
+are made here with the services' own messages, and `check_decision_rows` runs the services' per-decision checks on
+every row, so that the service, which still checks everything, refuses only what changed meanwhile."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -7,12 +12,14 @@ from wtforms import BooleanField, FieldList, Form, FormField, StringField, Submi
 from wtforms.validators import InputRequired, Optional
 
 from app.core import text as limits
+from app.core.errors import ServiceError
 from app.core.forms import (
     ChineseDateField,
     IdSelectField,
     MultiLine,
     OneLine,
     UnitMultiSelect,
+    ValidationError,
     VersionedForm,
     limit_note,
     max_length,
@@ -20,6 +27,7 @@ from app.core.forms import (
     required,
     strip,
 )
+from app.meetings import services
 from app.meetings.models import MeetingType
 from app.meetings.services import MAX_DECISIONS, UNIT_TYPES, DecisionInput, RecordInput
 
@@ -38,6 +46,35 @@ DATE_REQUIRED = InputRequired(message="请填写日期。")
 VISIT_NOTE_MAX = limits.ITEM_TEXT_MAX - 201
 
 
+def _add_error(field, message):
+    field.errors = [*field.errors, message]
+
+
+def refusal_status(form, errors):
+    """The answer's status for a refused form: the record service's own (403 for a unit the user may not assign,
+    422 for a past due date, 409 for a signed record without a reason) when every mistake is one of its rules,
+    else 400. `errors`: error_items(form)."""
+    statuses = getattr(form, "refusal_statuses", ())
+    return statuses[0] if statuses and len(statuses) == len(errors) else 400
+
+
+def error_items(form):
+    """(field id, message) of every error of a validated form, its decision rows' fields included, in the order
+    of the page: the list at the top of the form, each linking to its field."""
+    items = []
+    for field in form:
+        if field.type == "FieldList":
+            for entry in field.entries:
+                items.extend(error_items(entry.form) if hasattr(entry, "form") else
+                             [(entry.id, message) for message in entry.errors])
+        elif field.type == "FormField":
+            items.extend(error_items(field.form))
+        else:  # a hidden field's error (the form's token, its version) has no field to show it beside
+            target = None if field.type in ("CSRFTokenField", "HiddenField") else field.id
+            items.extend((target, str(message)) for message in field.errors)
+    return items
+
+
 class DecisionEntry(Form):
     """One decision of the repeating fieldset; a row left without text is ignored."""
 
@@ -47,6 +84,24 @@ class DecisionEntry(Form):
     co_unit_ids = UnitMultiSelect("配合单位（可多选）")
     due_on = ChineseDateField("完成时限", validators=[Optional()])
     make_task = BooleanField("同时交办为事项", default=True)
+
+    def written(self):
+        """The decision's text; a row without one is ignored."""
+        return (self.text.data or "").strip()
+
+    def validate(self, extra_validators=None):
+        """The decision services' "required" checks (meetings.services._check_decision, its messages) on this row,
+        beside the fields' own, so that a row missing both its lead unit and its due date shows both at once.
+        (Here rather than as validate_<field>: the due date's Optional() would stop those when it is blank.)"""
+        valid = super().validate(extra_validators)
+        text = self.written()
+        if text and self.lead_unit_id.data is None and not self.lead_unit_id.errors:
+            _add_error(self.lead_unit_id, f"请为会议决定“{text[:30]}”选择牵头单位。")
+            valid = False
+        if text and self.make_task.data and self.due_on.data is None and not self.due_on.errors:
+            _add_error(self.due_on, f"请为会议决定“{text[:30]}”填写完成时限。")
+            valid = False
+        return valid
 
 
 class VisitEntry(Form):
@@ -83,6 +138,30 @@ class DecisionsMixin:
     def decision_inputs(self):
         return _decision_inputs(self.decisions.entries)
 
+    def check_decision_rows(self, actor, expected, attending_units, today):
+        """Run the services' checks of one decision (known units, due date not past, units the actor may assign
+        to) on every written row not already marked, each refusal on the row's field it names. Returns whether
+        every row passed."""
+        passed = True
+        for entry in self.decisions.entries:
+            row = entry.form
+            if not row.written():
+                continue
+            if any(f.errors for f in row):
+                passed = False
+                continue
+            try:
+                _, lead_unit, co_units, _, make_task = services._resolve_decision(
+                    _decision_inputs([entry])[0], today)
+                services._check_assignable(actor, expected, attending_units, lead_unit, co_units, make_task)
+            except ServiceError as error:
+                _add_error(getattr(row, error.field or "", None) or row.text, error.message)
+                self.refusal_statuses = [*getattr(self, "refusal_statuses", ()), error.status]
+                passed = False
+        errors = [entry.errors for entry in self.decisions.entries]  # the list keeps what validate() found
+        self.decisions.errors = errors if any(errors) else []
+        return passed
+
 
 class RecordFieldsMixin:
     """The text fields a record is created and later edited with; `setup_record_fields` labels them by type."""
@@ -99,6 +178,15 @@ class RecordFieldsMixin:
         MultiLine("正文"), Optional(), max_length("正文", limits.MINUTES_MAX)])
     comments = TextAreaField("领导讲评", description=limit_note(limits.COMMENTS_MAX), validators=[
         MultiLine(), Optional(), max_length("领导讲评", limits.COMMENTS_MAX)])
+
+    def check_required_texts(self):
+        """A 半年述职 needs its text (the record services' rule and message). Run after the fields' validation,
+        which resets their errors."""
+        minutes = self.minutes
+        if self.record_type is MeetingType.semiannual and not (minutes.data or "").strip() and not minutes.errors:
+            _add_error(minutes, "请填写述职报告正文。")
+            return False
+        return True
 
     def setup_record_fields(self, record_type, units):
         self.record_type = record_type
@@ -119,14 +207,26 @@ class RecordForm(RecordFieldsMixin, DecisionsMixin, FlaskForm):
     files = MultipleFileField("述职材料（可选，可多选）")
     submit = SubmitField("保存纪要")
 
-    def __init__(self, *args, record_type=None, units=(), projects=(), **kwargs):
+    def __init__(self, *args, record_type=None, units=(), projects=(), today=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.today = today
         self.setup_record_fields(record_type, units)
         self.setup_decisions(units)
         for entry in self.visits.entries:
             entry.form.project_id.choices = options([(None, "（从台账选择项目）")] + list(projects))
         if record_type is MeetingType.semiannual:
             self.submit.label.text = "提交述职报告"
+
+    def validate_held_on(self, field):
+        if self.today is not None and field.data is not None:
+            try:
+                services._held_on(field.data, self.today)  # not after today (the service's rule and message)
+            except ServiceError as error:
+                raise ValidationError(error.message) from None
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return self.check_required_texts() and valid
 
     def instruction_inputs(self, formdata):
         """(task_id, text) of every filled `instruction-<task id>` field of the dispatch form."""
@@ -173,9 +273,23 @@ class RecordEditForm(RecordFieldsMixin, ReasonMixin, VersionedForm):
 
     FIELDS = ("held_on", "place", "chair", "attendees", "topics", "minutes", "comments")
 
-    def __init__(self, *args, record_type=None, units=(), **kwargs):
+    def __init__(self, *args, record_type=None, units=(), signed=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.signed = signed
         self.setup_record_fields(record_type, units)
+
+    def validate(self, extra_validators=None):
+        """update_record's checks, with its messages, beside the fields' own: every mistake at once."""
+        valid = super().validate(extra_validators)
+        valid = self.check_required_texts() and valid
+        if self.record_type is MeetingType.consultation and not self.unit_ids.data and not self.unit_ids.errors:
+            _add_error(self.unit_ids, "请选择参加会商的考评单位。")
+            valid = False
+        if self.signed and not (self.reason.data or "").strip() and not self.reason.errors:
+            _add_error(self.reason, "该纪要已签发锁定，修改必须填写修改理由。")
+            self.refusal_statuses = [409]  # as the service's refusal (code "locked")
+            valid = False
+        return valid
 
     def changes(self):
         data = {name: getattr(self, name).data for name in self.FIELDS}

@@ -33,6 +33,8 @@ from app.meetings.forms.records import (
     RecordForm,
     SignForm,
     VisitForm,
+    error_items,
+    refusal_status,
 )
 from app.meetings.models import ESCALATES_TO, ITEM_KIND_ORDER, ItemKind, MeetingType, RecordAttachment, RecordItem
 from app.meetings.views import bp
@@ -93,9 +95,10 @@ def new_record(expected_id):
         data = {"held_on": min(expected.scheduled_on, today())}
         if expected.type is MeetingType.consultation:
             data["unit_ids"] = [u.id for u in services.assessing_units(expected.period_start.year)]
-    form = RecordForm(record_type=expected.type, units=_active_units(), projects=projects, data=data)
+    form = RecordForm(record_type=expected.type, units=_active_units(), projects=projects, data=data,
+                      today=today())
     status = 200
-    if form.validate_on_submit():
+    if form.is_submitted() and _every_check(form, expected):
         def create():
             visits = form.visit_rows(lambda project_id: links.get_subject(current_user, "project", project_id)) \
                 if expected.type is MeetingType.quarterly else []
@@ -109,13 +112,33 @@ def new_record(expected_id):
         if done:
             return redirect(url_for("meetings.record", record_id=done.value.id))
         status = done.status
-    elif form.errors:
-        status = 400
+    errors = error_items(form)
+    if errors and status == 200:
+        status = refusal_status(form, errors)
     completion = services.consultation_completion(expected, today()) \
         if expected.type is MeetingType.consultation else None
     return render_template("meetings/record_new.html", form=form, expected=expected,
                            title=labels.record_title(expected), preview=_dispatch_preview(expected),
-                           completion=completion, upload_help=allowed_description()), status
+                           completion=completion, upload_help=allowed_description(), errors=errors), status
+
+
+def _attending_units(form, expected):
+    """The units the form records as attending (a staff member's decisions may go only to them and his own)."""
+    if expected.type not in services.UNIT_TYPES or form.unit_ids.errors:
+        return []
+    ids = [i for i in form.unit_ids.data or () if isinstance(i, int)]
+    units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids))).all() if ids else []
+    if not units and expected.type is MeetingType.consultation:
+        units = services.assessing_units(expected.period_start.year)
+    return units
+
+
+def _every_check(form, expected):
+    """The form's checks and the decision services' on every row, all of them (not stopping at the first
+    mistake), so that the page shows every mistake at once beside its field. Nothing is written."""
+    valid = form.validate()
+    rows_valid = form.check_decision_rows(current_user, expected, _attending_units(form, expected), today())
+    return valid and rows_valid
 
 
 def _tag_visits(record, projects):
@@ -231,7 +254,7 @@ def edit_record(record_id):
     if request.method == "GET":
         data = {name: getattr(record, name) for name in RecordEditForm.FIELDS}
         data.update(unit_ids=[u.id for u in record.units], version=record.version)
-    form = RecordEditForm(record_type=record.type, units=_active_units(), data=data)
+    form = RecordEditForm(record_type=record.type, units=_active_units(), data=data, signed=record.is_signed)
     status = 200
     if form.validate_on_submit():
         done = perform(lambda: services.update_record(current_user, record, form.changes(), form.reason.data,
@@ -240,15 +263,20 @@ def edit_record(record_id):
         if done:
             return redirect(url_for("meetings.record", record_id=record.id))
         status = done.status
-    elif form.errors:
-        status = 400
+    errors = error_items(form)
+    if errors and status == 200:
+        status = refusal_status(form, errors)
     return render_template("meetings/record_edit.html", form=form, record=record,
-                           title=labels.record_title(record.expected)), status
+                           title=labels.record_title(record.expected), errors=errors), status
 
 
-def _act(record_id, form, action, success, anchor=None):
-    """The shape of every record action: validate, call one service, commit; refusals flash in Chinese."""
-    if form.validate_on_submit():
+def _act(record_id, form, action, success, anchor=None, check=None):
+    """The shape of every record action: validate, call one service, commit; refusals flash in Chinese, every
+    mistake of the form at once. `check(form)`: further checks after the form's own (all are run)."""
+    valid = form.validate_on_submit()
+    if check is not None and form.is_submitted():
+        valid = check(form) and valid
+    if valid:
         perform(lambda: action(form), success)
     else:
         flash(form_error_text(form, "提交的内容有误。"), "danger")
@@ -270,7 +298,8 @@ def add_decisions(record_id):
     form = DecisionsForm(units=_active_units())
     return _act(record_id, form, lambda f: services.add_decisions(current_user, record, f.decision_inputs(), today(),
                                                                    f.reason.data),
-                "会议决定已保存，需交办的已生成交办事项。", "decisions")
+                "会议决定已保存，需交办的已生成交办事项。", "decisions",
+                check=lambda f: f.check_decision_rows(current_user, record.expected, record.units, today()))
 
 
 @bp.route("/records/<int:record_id>/instructions", methods=["POST"])
