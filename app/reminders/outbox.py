@@ -35,11 +35,13 @@ from app.extensions import db
 from app.reminders import recheck
 from app.reminders.channels import PermanentFailure, Target, TemporaryFailure, channel_for
 from app.reminders.models import Channel, ChannelPreference, Notification, OutboxMessage, OutboxStatus
-from app.reminders.rules import load_settings, within_sending_window
+from app.reminders.rules import load_settings, next_window_start, within_sending_window
 
 log = logging.getLogger(__name__)
 
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 720)
+# Channels delivered at any hour: a notification inside the app disturbs nobody. The others wait for the window.
+HELD_NEVER = (Channel.in_app,)
 # The states from which the office may retry or cancel a message (the office page shows the buttons by these).
 RETRYABLE = (OutboxStatus.failed, OutboxStatus.pending, OutboxStatus.cancelled)
 CANCELLABLE = (OutboxStatus.failed, OutboxStatus.pending)
@@ -49,9 +51,10 @@ def worker_name():
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(now: datetime, lease_seconds: int, limit: int = 500):
-    """Claim up to `limit` due rows (pending and due, or sending with an expired lease); commit; return the
-    claim token. The claim is its own short transaction so other workers see it at once.
+def claim(now: datetime, lease_seconds: int, limit: int = 500, channels=None):
+    """Claim up to `limit` due rows (pending and due, or sending with an expired lease) of `channels` (None:
+    every channel); commit; return the claim token. The claim is its own short transaction so other workers see
+    it at once.
 
     It starts a transaction of its own (committing the caller's) because on SQLite a transaction that has read
     cannot wait for the write lock: if another worker wrote meanwhile, SQLite refuses the UPDATE at once
@@ -62,7 +65,10 @@ def claim(now: datetime, lease_seconds: int, limit: int = 500):
     due = sa.select(t.c.id).where(sa.or_(
         sa.and_(t.c.status == OutboxStatus.pending.value, t.c.next_attempt_at <= now),
         sa.and_(t.c.status == OutboxStatus.sending.value, t.c.lease_until < now),
-    )).order_by(t.c.id).limit(limit)
+    ))
+    if channels is not None:
+        due = due.where(t.c.channel.in_([c.value for c in channels]))
+    due = due.order_by(t.c.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     db.session.execute(t.update().where(t.c.id.in_(due.scalar_subquery()))
@@ -91,13 +97,13 @@ def digest(rows):
 
 
 def deliver(now: datetime, limit: int = 500):
-    """One delivery run. Returns counts {claimed, sent, retried, failed, obsolete}; does nothing outside the
-    window."""
+    """One delivery run. Returns counts {claimed, sent, retried, failed, obsolete}. Outside the sending window
+    (working hours on working days) only in-app notifications go: e-mail and group robots wait for it (the
+    office's queue says until when: `held_until`)."""
     settings = load_settings()
     counts = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "obsolete": 0}
-    if not within_sending_window(now.astimezone(get_clock().tz), load_calendar(), settings):
-        return counts
-    token = claim(now, settings["lease_seconds"], limit)
+    in_window = within_sending_window(now.astimezone(get_clock().tz), load_calendar(), settings)
+    token = claim(now, settings["lease_seconds"], limit, channels=None if in_window else HELD_NEVER)
     m = OutboxMessage
     # Plain rows, not ORM objects: nothing is loaded lazily later, so each group's transaction below begins
     # with its own UPDATE (see claim() on SQLite), and no transaction stays open while a webhook is called.
@@ -196,6 +202,19 @@ def _mark(ids, token, status, error, next_attempt_at):
                                         t.c.status == OutboxStatus.sending.value)
                        .values(status=status.value, last_error=error[:2000], next_attempt_at=next_attempt_at,
                                lease_until=None))
+
+
+def held_until(message, now, calendar, settings):
+    """When a waiting e-mail or robot message will go because of the sending window: the local datetime the
+    window next opens at or after its next attempt, or None when it is not held (in-app, not waiting, or its
+    time falls inside the window)."""
+    if message.channel in HELD_NEVER or message.status not in (OutboxStatus.pending, OutboxStatus.sending):
+        return None
+    tz = get_clock().tz
+    at = max(message.next_attempt_at, now).astimezone(tz)
+    if within_sending_window(at, calendar, settings):
+        return None
+    return next_window_start(at, calendar, settings)
 
 
 def retry(actor, message):

@@ -226,7 +226,7 @@ def scheduler_view(now: datetime):
     for row in rows:
         if row.name != "lock":
             job = registered.get(row.name)
-            label, words = (job.label or job.name, job.result_labels) if job else ("其他任务", {})
+            label, words = (job.label or "其他任务", job.result_labels) if job else ("其他任务", {})
             jobs.append((row, label, describe_result(row.last_result, words)))
     age = now - lock.heartbeat_at if lock is not None and lock.heartbeat_at is not None else None
     return SchedulerView(lock, jobs, age is None or age > HEARTBEAT_STALE_AFTER, age)

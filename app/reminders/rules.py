@@ -2,11 +2,12 @@
 
 Every number here is a setting the office can change on the rules page; the defaults follow what users asked
 for first: deadline reminders 3 and 1 working days ahead, on the due day, then daily while overdue with
-escalation, never outside working hours.
+escalation. E-mail and group robots go in working hours only (the sending window); an in-app notification
+is written at once, whatever the hour.
 """
 
 import copy
-from datetime import time
+from datetime import datetime, time, timedelta
 
 from app.extensions import db
 from app.reminders.models import ReminderSetting
@@ -66,7 +67,22 @@ def parse_clock(text) -> time:
 
 
 def within_sending_window(local_now, calendar, settings) -> bool:
-    """Reminders go out in working hours on working days only (never at 3 a.m.)."""
+    """E-mail and robot reminders go out in working hours on working days only (never at 3 a.m.)."""
     if settings["working_days_only"] and not calendar.is_workday(local_now.date()):
         return False
     return parse_clock(settings["send_start"]) <= local_now.time() < parse_clock(settings["send_end"])
+
+
+def next_window_start(local_now, calendar, settings):
+    """The first moment at or after `local_now` (aware, local) inside the sending window: `local_now` itself when
+    it is inside, else the window's start today (before it opens) or on the next sending day; None when the
+    window is empty (its end not after its start)."""
+    if within_sending_window(local_now, calendar, settings):
+        return local_now
+    start, end = parse_clock(settings["send_start"]), parse_clock(settings["send_end"])
+    if end <= start:
+        return None
+    day = local_now.date()
+    if local_now.time() >= start or (settings["working_days_only"] and not calendar.is_workday(day)):
+        day = calendar.next_workday(day) if settings["working_days_only"] else day + timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=local_now.tzinfo)

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.auth.models import User
 from app.core.actions import perform
+from app.core.calendar import get_calendar
 from app.core.clock import get_clock
 from app.core.pagination import paginate
 from app.core.permissions import require
@@ -132,8 +133,11 @@ def office():
                                          channel=_enum_arg(Channel, "channel"),
                                          rule=(request.args.get("rule") or "").strip()[:48] or None)
     page = paginate(queries.outbox_query(outbox_filter))
+    calendar, settings = get_calendar(), load_settings()
+    held = {m.id: outbox.held_until(m, now, calendar, settings) for m in page.items}
     return render_template(
-        "reminders/office.html", page=page, f=outbox_filter, counts=queries.status_counts(),
+        "reminders/office.html", page=page, f=outbox_filter, counts=queries.status_counts(), held=held,
+        window=(settings["send_start"], settings["send_end"], settings["working_days_only"]),
         statuses=list(OutboxStatus), channels=list(Channel), rules=queries.outbox_rules(),
         rule_label=queries.rule_label, occasion_label=queries.occasion_label, safe_link=_safe_link,
         upcoming=queries.upcoming(now),

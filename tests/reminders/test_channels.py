@@ -331,13 +331,19 @@ def test_a_channel_the_recipient_removed_fails_visibly_without_blocking_in_app(c
     assert failed.status is OutboxStatus.failed and failed.last_error == "收件人已关闭或删除该渠道"
 
 
-def test_nothing_is_sent_outside_working_hours_or_on_days_off(clock):
+def test_no_email_or_robot_is_sent_outside_working_hours_or_on_days_off(clock):
     gxj = account("gxj")
-    jobs.enqueue(reminders_for(gxj, 1), clock.now())
+    db.session.add(ChannelPreference(unit_id=gxj.unit_id, channel=Channel.wecom, address="GXJ-ROBOT"))
+    db.session.flush()
+    jobs.enqueue(reminders_for(gxj, 1, unit_id=gxj.unit_id), clock.now())  # in-app and the unit's robot
     for local in (datetime(2026, 3, 10, 7, 59), datetime(2026, 3, 10, 17, 30), datetime(2026, 3, 14, 10, 0),
                   datetime(2026, 10, 5, 10, 0)):  # before 08:30, at 17:30, a Saturday, National Day
         clock.set(local)
-        assert outbox.deliver(clock.now())["claimed"] == 0, local
+        claimed = outbox.deliver(clock.now())["claimed"]
+        # the in-app one goes at the first run after it is due (enqueued at 09:00), whatever the hour
+        assert claimed == (1 if local == datetime(2026, 3, 10, 17, 30) else 0), local
+    robot = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.channel == Channel.wecom))
+    assert robot.status is OutboxStatus.pending and robot.attempts == 0
     clock.set(datetime(2026, 10, 10, 10, 0))  # the 调休 Saturday after National Day is a working day
-    assert outbox.deliver(clock.now())["sent"] == 1
+    assert outbox.deliver(clock.now())["claimed"] == 1
     assert date(2026, 10, 10).weekday() == 5
