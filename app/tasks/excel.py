@@ -1,4 +1,5 @@
-"""Excel in and out for tasks: the 旬调度清单 export, the task-list import template, and the import itself.
+"""Excel in and out for tasks: the 旬调度清单 export, a filtered task list's export (the overview's 导出 Excel), the
+task-list import template, and the import itself.
 
 Every exported string goes through `app.core.excel.write_cell`, which stores it as text (never a live formula).
 The exports are written with XlsxWriter and the import read with openpyxl, both imported only when a file is
@@ -173,6 +174,84 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     else:
         summary = f"合计 {number} 项：" + "、".join(f"{light.label}{counts[light]}项" for light in SUMMARY_ORDER
                                                   if counts.get(light))
+    merge_cells(ws, row_no, 1, ncols, summary, font=BODY, alignment=Alignment(vertical="center", wrap_text=True),
+                border=BORDER)
+    ws.set_height(row_no, 22)
+
+    print_setup(ws, HEADER_ROW, ncols, row_no)
+    return save_workbook(wb)
+
+
+# --- a filtered task list (the overview's 导出 Excel) ----------------------------------------------------------
+
+LIST_COLUMNS = (("序号", 6), ("亮灯", 9), ("事项", 34), ("牵头单位", 14), ("配合单位", 18), ("时限", 12),
+                ("状态", 10), ("最新进展", 46), ("计划", 18))
+LIST_LIGHT_COLUMN = 2
+LIST_DUE_COLUMN = 6
+
+
+def _line_progress(line, year: int) -> str:
+    progress = line.progress
+    if progress is None:
+        return "（牵头单位暂无反馈）"
+    return f"{progress.text.strip()}（{_short_date(progress.reported_on, year)}，进度{progress.percent}%）"
+
+
+def task_list_workbook(title: str, window, lines) -> bytes:
+    """A filtered task list as a 通报 prints it: `title` (naming the filters), the date line, the header, one row
+    per task (queries.TaskLine, in the list's order) with its light's fill, and a closing count by light. A4
+    landscape, fit to width, the three top rows repeated on every page, panes frozen below the header."""
+    wb = new_workbook(title)
+    ws = wb.create_sheet("事项清单")
+    ncols = len(LIST_COLUMNS)
+    widths = [width for _, width in LIST_COLUMNS]
+    ws.set_widths(widths)
+
+    merge_cells(ws, 1, 1, ncols, title, font=TITLE,
+                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+    ws.set_height(1, 32)
+    as_of = f"截至 {_cn_date(window.today)}，共 {len(lines)} 项" + (
+        "（亮灯日期按周一至周五推定，待确认）" if window.provisional else "")
+    merge_cells(ws, 2, 1, ncols, as_of, font=BODY, alignment=Alignment(horizontal="right", vertical="center"))
+    ws.set_height(2, 20)
+    for index, (label, _) in enumerate(LIST_COLUMNS, start=1):
+        write_cell(ws, HEADER_ROW, index, label, font=HEAD, alignment=WRAP_CENTER, border=BORDER, fill=HEADER_FILL)
+    ws.set_height(HEADER_ROW, 24)
+
+    centred = (1, LIST_LIGHT_COLUMN, LIST_DUE_COLUMN, 7)
+    styles = [wb.style(font=BODY, border=BORDER, alignment=WRAP_CENTER if column in centred else WRAP_TOP,
+                       number_format="yyyy-mm-dd" if column == LIST_DUE_COLUMN else None)
+              for column in range(1, ncols + 1)]
+    light_styles = {light: wb.style(font=BODY, border=BORDER, alignment=WRAP_CENTER, fill=LIGHT_FILLS.get(light))
+                    for light in Light}
+    counts = {}
+    row_no = HEADER_ROW
+    year = window.today.year
+    for number, line in enumerate(lines, start=1):
+        row_no += 1
+        light = window.of(line)
+        counts[light] = counts.get(light, 0) + 1
+        values = (
+            number,
+            light.label,
+            ("【重点】" if line.priority is TaskPriority.key else "") + line.title,
+            line.lead_unit.name,
+            "、".join(unit.name for unit, _ in line.co_units),
+            line.due_on,
+            line.state.label,
+            _line_progress(line, year),
+            f"{line.plan_code} {line.plan_name}" if line.plan_code else "",
+        )
+        for column, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
+            write_styled(ws, row_no, column, value, light_styles[light] if column == LIST_LIGHT_COLUMN else style)
+        fit_row_height(ws, row_no, list(zip(values, widths, strict=True)))
+
+    row_no += 1
+    if not lines:
+        summary = "没有符合条件的事项。"
+    else:
+        summary = f"合计 {len(lines)} 项：" + "、".join(f"{light.label}{counts[light]}项" for light in SUMMARY_ORDER
+                                                      if counts.get(light))
     merge_cells(ws, row_no, 1, ncols, summary, font=BODY, alignment=Alignment(vertical="center", wrap_text=True),
                 border=BORDER)
     ws.set_height(row_no, 22)

@@ -1,20 +1,24 @@
-"""Task lists: the unit's inbox and the overview of every task, and the rows they (and the plan page, the
-dispatch list) print, computed before rendering."""
+"""Task lists: the unit's inbox and the overview of every task (and its Excel file), and the rows they (and the
+plan page, the ledger's pages) print, computed before rendering."""
 
+import io
 from dataclasses import dataclass
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.core.clock import today
 from app.core.pagination import paginate_rows
 from app.core.permissions import require
 from app.core.scopes import extra_read_unit_ids
+from app.core.text import download_name
+from app.extensions import db
 from app.org.models import UnitGroup
-from app.tasks import filters, queries
+from app.tasks import excel, filters, queries
 from app.tasks.models import Light, TaskPriority, TaskState
 from app.tasks.views import (
     LIGHT_BADGE,
+    XLSX,
     _active_units,
     _date_arg,
     _detail_url,
@@ -30,7 +34,6 @@ from app.tasks.views import (
 class UnitLink:
     name: str
     url: str
-    red: bool  # leads an overdue open task
 
 
 @dataclass(slots=True)
@@ -54,15 +57,19 @@ class TaskRow:
 
 
 @bp.app_template_global()
-def task_rows(tasks, window, red_units):
-    """TaskRow per task (queries.TaskLine); links built once per page and per unit."""
+def task_rows(tasks, window, red_units=None):
+    """TaskRow per task (queries.TaskLine); links built once per page and per unit.
+
+    `red_units` is no longer shown: a "红" mark beside each unit name in a task's row read as "this task is red"
+    (issue #16). The row's light says how the task stands; a unit's own standing is shown, labelled, where the
+    unit is the subject (unit_name in tasks/_macros.html). The argument stays for the callers that still pass it."""
     links = {}
     unit_url = url_for("org.unit", unit_id=0).removesuffix("0")
 
     def link(unit_id, name):
         found = links.get(unit_id)
         if found is None:
-            found = links[unit_id] = UnitLink(name, f"{unit_url}{unit_id}", unit_id in red_units)
+            found = links[unit_id] = UnitLink(name, f"{unit_url}{unit_id}")
         return found
 
     detail_url = _detail_url()
@@ -79,6 +86,13 @@ def task_rows(tasks, window, red_units):
     return rows
 
 
+# What the inbox's counts count, said beside them: the monthly analysis counts red differently (app/meetings).
+INBOX_RED_NOTE = "红灯：本单位牵头或配合的在办事项中已逾期的"
+INBOX_COUNTS_NOTE = ("以上计数均为本单位牵头或配合的在办事项（不含已办结、已撤销）。" + INBOX_RED_NOTE
+                     + "；黄灯：{limit} 前（含）到期的；绿灯：其余在办事项。按今天计算；月分析中的红灯按评价日、"
+                     "只按牵头单位统计，数目可能不同。")
+
+
 @bp.route("/inbox")
 @require("unit_member")
 def inbox():
@@ -93,35 +107,125 @@ def inbox():
                          total=total)
     return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
                            closed=closed, closed_count=closed_count, unit=current_user.unit,
-                           red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
+                           counts_note=INBOX_COUNTS_NOTE.format(limit=window.yellow_limit.isoformat()))
 
 
-def _unit_ids(tasks):
-    return {unit_id for t in tasks for unit_id in t.unit_ids}
+# --- the overview and its Excel file --------------------------------------------------------------------------
+
+# The overview's state choice: the real states, and two pseudo-states.
+STATE_OPEN = "open"  # 在办: every open state (the default when no filter is given)
+STATE_ALL = "all"  # 全部: no state condition
+STATE_LABELS = {STATE_OPEN: "在办", STATE_ALL: "全部"}
+FILTER_ARGS = ("plan", "unit", "group", "light", "state", "due_from", "due_to", "q")
+EXPORT_MAX_ROWS = 5000  # TASK_EXPORT_MAX_ROWS in the config overrides it
+
+
+@dataclass
+class OverviewQuery:
+    """The overview's filters as asked for in the query string, and what the page and its Excel file need to
+    show them."""
+
+    task_filter: queries.TaskFilter
+    state_choice: str  # STATE_OPEN, STATE_ALL or a TaskState value
+    extra_filters: list
+    units: list  # the units the reader may filter by
+    plans: list
+
+    def state_label(self):
+        return STATE_LABELS.get(self.state_choice) or TaskState(self.state_choice).label
+
+    def description(self):
+        """The filters in words, for the Excel file's title: ["在办", "红灯", "市工信局"]; [] when none."""
+        f = self.task_filter
+        words = [] if self.state_choice == STATE_ALL else [self.state_label()]
+        if f.light:
+            words.append(f.light.label)
+        if f.unit_id:
+            words.extend(u.short_name for u in self.units if u.id == f.unit_id)
+        if f.group:
+            words.append(f.group.label)
+        if f.plan_id:
+            words.extend(f"{p.code} {p.name}" for p in self.plans if p.id == f.plan_id)
+        if f.due_from or f.due_to:
+            words.append(f"时限 {f.due_from.isoformat() if f.due_from else '…'} 至 "
+                         f"{f.due_to.isoformat() if f.due_to else '…'}")
+        if f.text:
+            words.append(f"含“{f.text}”")
+        for extra in self.extra_filters:
+            if extra.value is not None:
+                words.extend(text for value, text in extra.options() if value == extra.value)
+        return words
+
+
+def _state_choice(extra_filters):
+    """The state asked for; with no filter at all, the open tasks (在办); with other filters but no state (older
+    links, e.g. ?light=red), every state."""
+    raw = request.args.get("state") or ""
+    if raw in STATE_LABELS:
+        return raw
+    state = _enum_arg(TaskState, "state")
+    if state is not None:
+        return state.value
+    given = any(request.args.get(name) for name in FILTER_ARGS) or any(f.value is not None for f in extra_filters)
+    return STATE_ALL if given else STATE_OPEN
+
+
+def _overview_query():
+    """The overview's filters for every task for the readers of the whole city; for an assessing unit's staff
+    (附件2 六(二)) restricted to the tasks led by the units it assesses (app.core.scopes)."""
+    extra_filters = filters.active_filters()  # registered by packages above tasks (e.g. the ledger's tags)
+    scope = None if current_user.reads_all else sorted(extra_read_unit_ids(current_user))
+    if scope is not None and not scope:  # the permission said otherwise a moment ago: never an unrestricted list
+        abort(403)
+    state_choice = _state_choice(extra_filters)
+    task_filter = queries.TaskFilter(unit_ids=scope or [],
+        plan_id=_int_arg("plan"), unit_id=_int_arg("unit"),
+        group=_enum_arg(UnitGroup, "group"), light=_enum_arg(Light, "light"),
+        state=None if state_choice in STATE_LABELS else TaskState(state_choice),
+        closed=False if state_choice == STATE_OPEN else None,
+        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100],
+        extra=filters.clauses(extra_filters))
+    units = _active_units() if scope is None else [u for u in _active_units() if u.id in set(scope)]
+    return OverviewQuery(task_filter, state_choice, extra_filters, units, _plans())
 
 
 @bp.route("/")
 @require("read_tasks")
 def overview():
-    """Every task for the readers of the whole city; for an assessing unit's staff (附件2 六(二)) the tasks led by
-    the units it assesses (app.core.scopes), restricted in the query."""
-    on = today()
-    window = queries.light_window(on)
-    extra_filters = filters.active_filters()  # registered by packages above tasks (e.g. the ledger's tags)
-    scope = None if current_user.reads_all else sorted(extra_read_unit_ids(current_user))
-    if scope is not None and not scope:  # the permission said otherwise a moment ago: never an unrestricted list
-        abort(403)
-    task_filter = queries.TaskFilter(unit_ids=scope or [],
-        plan_id=_int_arg("plan"), unit_id=_int_arg("unit"),
-        group=_enum_arg(UnitGroup, "group"), light=_enum_arg(Light, "light"), state=_enum_arg(TaskState, "state"),
-        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"), text=(request.args.get("q") or "").strip()[:100],
-        extra=filters.clauses(extra_filters))
+    """Every task the reader may read, open ones by default, red first (queries.overview_ids)."""
+    window = queries.light_window(today())
+    q = _overview_query()
+    task_filter = q.task_filter
     # Without a light filter the light counts add up to the number of matching tasks: no count query.
     counts = queries.light_counts(task_filter.clauses(window), window) if not task_filter.light else None
     page = paginate_rows(queries.overview_ids(task_filter, window), queries.load_task_lines,
                          total=sum(counts.values()) if counts is not None else None)
-    units = _active_units() if scope is None else [u for u in _active_units() if u.id in set(scope)]
+    export_args = {key: value for key, value in request.args.items() if key != "page"}
+    export_args["state"] = q.state_choice
     return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
-                           units=units, plans=_plans(), groups=list(UnitGroup), lights=list(Light),
-                           states=list(TaskState), extra_filters=extra_filters,
-                           red_units=queries.units_with_red_tasks(on, _unit_ids(page.items)))
+                           units=q.units, plans=q.plans, groups=list(UnitGroup), lights=list(Light),
+                           states=list(TaskState), state_choice=q.state_choice,
+                           extra_filters=q.extra_filters, export_url=url_for("tasks.export_excel", **export_args))
+
+
+@bp.route("/export.xlsx")
+@require("read_tasks")
+def export_excel():
+    """The overview's list with the same filters and scope, as an Excel file for a 通报; refused with a message
+    (back to the list) when it holds more rows than a file should."""
+    on = today()
+    window = queries.light_window(on)
+    q = _overview_query()
+    limit = current_app.config.get("TASK_EXPORT_MAX_ROWS", EXPORT_MAX_ROWS)
+    ids = db.session.scalars(queries.overview_ids(q.task_filter, window).limit(limit + 1)).all()
+    if len(ids) > limit:
+        flash(f"符合条件的事项超过 {limit} 项，无法导出为一个 Excel 文件。"
+              "请增加筛选条件（如亮灯、单位、考评组或时限）后再导出。", "warning")
+        return redirect(url_for("tasks.overview", **request.args))
+    position = {task_id: n for n, task_id in enumerate(ids)}
+    lines = sorted(queries.load_task_lines(ids), key=lambda line: position[line.id])
+    words = q.description()
+    title = f"事项清单（{' · '.join(words) if words else '全部'}）"
+    data = excel.task_list_workbook(title, window, lines)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=download_name(f"{title}.xlsx", fallback="事项清单.xlsx"))

@@ -380,8 +380,23 @@ def latest_follow_ups(task_ids):
     return by_task
 
 
+def _mixes_open_and_closed(task_filter: TaskFilter):
+    """Whether the list may hold open and closed tasks together."""
+    if task_filter.closed is not None or task_filter.state is not None:
+        return False
+    return task_filter.light is None
+
+
 def overview_ids(task_filter: TaskFilter, window):
-    return sa.select(Task.id).where(*task_filter.clauses(window)).order_by(Task.due_on, Task.id)
+    """The ids of the overview's tasks in page order: red, yellow, green, then the closed ones, each by due date.
+    For open tasks the light follows the due date (red before today, yellow up to the limit, green after), so
+    ordering the open tasks by due date puts them red first, with the oldest overdue on top; the closed ones
+    follow only when the list mixes both (a plain ORDER BY due_on otherwise, which the (state, due_on) index of
+    the open tasks answers without sorting)."""
+    order = [Task.due_on, Task.id]
+    if _mixes_open_and_closed(task_filter):
+        order.insert(0, sa.case((open_clause(), 0), else_=1))
+    return sa.select(Task.id).where(*task_filter.clauses(window)).order_by(*order)
 
 
 # --- a task's detail ----------------------------------------------------------------------------------------

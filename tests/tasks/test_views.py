@@ -23,7 +23,8 @@ from tests.tasks.helpers import add_reported_task
 
 D = date.fromisoformat
 TODAY = D("2026-03-10")
-RED_MARK = 'title="该单位有逾期未办结事项">红</span>'
+OLD_RED_PILL = ">红</span>"  # the bare pill beside a unit's name, which read as "this task is red"
+OVERDUE_UNIT_BADGE = "有逾期事项"
 
 
 # --- helpers shared by the view tests -----------------------------------------------------------------------
@@ -86,7 +87,7 @@ def inbox_world(clock):
     complete(tasks["done"], "gxj")
     services.cancel_task(account("admin"), tasks["cancelled"], "任务调整")
     for _ in range(3):
-        services.urge_task(account("admin"), tasks["green_late"], 1, "请加快", TODAY)
+        services.urge_task(account("admin"), tasks["green_late"], 1, "请加快", TODAY, confirmed=True)
     services.urge_task(account("admin"), tasks["green_soon"], 2, "督办", TODAY)
     db.session.flush()
     return tasks
@@ -136,16 +137,63 @@ def test_inbox_filters_by_light_and_shows_closed_tasks_separately(client, login_
     assert 'nav-link active' in html
 
 
-def test_inbox_marks_a_unit_with_a_red_task_and_a_task_urged_more_than_once(client, login_as, inbox_world):
+def test_inbox_rows_carry_no_unit_pill_only_the_tasks_light_and_its_urges(client, login_as, inbox_world):
+    """Issue #16: a "红" pill beside every unit name read as "this task is red". 市工信局 leads an overdue task,
+    yet its green task's row says 绿灯 and nothing red about the unit."""
     login_as("gxj")
     html = page(client, "/tasks/inbox")
-    # 市工信局 leads an overdue task: it carries the red mark wherever it is named, 市发改委 does not
-    assert RED_MARK in row_of(html, "收件箱绿灯晚到期")
-    assert RED_MARK not in row_of(html, "收件箱黄灯配合").split("</td>", 3)[2]  # the lead cell: 市发改委
-    assert "多次催办×3" in row_of(html, "收件箱绿灯晚到期")
+    green = row_of(html, "收件箱绿灯晚到期")
+    assert "绿灯" in green and OLD_RED_PILL not in green and OVERDUE_UNIT_BADGE not in green
+    assert "text-bg-danger" not in green
+    assert OLD_RED_PILL not in html and "rounded-pill" not in html
+    assert "红灯" in row_of(html, "收件箱红灯逾期")
+    assert "多次催办×3" in green
     once = row_of(html, "收件箱绿灯三月底")
     assert "已催办" in once and "多次催办" not in once
     assert "催办" not in row_of(html, "收件箱红灯逾期")
+
+
+def test_a_units_overdue_standing_is_said_in_words_where_the_unit_is_the_subject(client, login_as, inbox_world):
+    """On a task's page (tasks/_macros.html unit_name) the unit leading an overdue task is marked 有逾期事项 with
+    what it means, not a bare 红: here on a green task of 市工信局, whose other task is overdue."""
+    login_as("gxj")
+    html = page(client, f"/tasks/{inbox_world['green_late'].id}")
+    assert OVERDUE_UNIT_BADGE in html and "该单位牵头的在办事项中有已逾期的" in html
+    assert OLD_RED_PILL not in html
+    login_as("kjj")  # 市科技局 leads no overdue task: no badge beside it
+    html = page(client, f"/tasks/{inbox_world['other'].id}")
+    assert OVERDUE_UNIT_BADGE not in html
+
+
+def test_inbox_says_what_its_counts_count(client, login_as, inbox_world):
+    login_as("gxj")
+    html = page(client, "/tasks/inbox")
+    note = re.search(r'id="inbox-counts-note">(.*?)</p>', html, re.S).group(1)
+    assert "红灯：本单位牵头或配合的在办事项中已逾期的" in note
+    assert "不含已办结、已撤销" in note and "黄灯：2026-03-15 前（含）到期的" in note
+    assert "月分析中的红灯按评价日、只按牵头单位统计，数目可能不同" in note
+
+
+def test_light_dots_are_images_with_a_name(client, login_as, inbox_world):
+    """axe flagged aria-label on a plain <span>: the dot is role="img" with its label."""
+    login_as("gxj")
+    html = page(client, "/tasks/inbox")
+    dots = re.findall(r'<span class="light [^"]*"[^>]*>', html)
+    assert dots and all('role="img"' in d and 'aria-label="' in d for d in dots)
+
+
+def test_list_pages_have_cards_for_phones_beside_the_table(client, login_as, inbox_world):
+    """Every list built by task_table (inbox, overview, plan page) has a card per task, the light and the deadline
+    first, then the title, the units and the latest progress; the table shows only from the md breakpoint."""
+    login_as("gxj")
+    html = page(client, "/tasks/inbox")
+    assert 'class="table-responsive task-list-table d-none d-md-block"' in html
+    assert 'css/task_lists.css' in html
+    cards = re.findall(r'<li class="task-card task-card-(\w+)">(.*?)</li>', html, re.S)
+    assert [light for light, _ in cards] == ["red", "yellow", "yellow", "green", "green"]
+    red = cards[0][1]
+    order = [red.find(x) for x in ("红灯", "时限 2026-03-05", "收件箱红灯逾期", "牵头：", "暂无反馈")]
+    assert all(p >= 0 for p in order) and order == sorted(order), order
 
 
 def test_inbox_malformed_filters_show_the_open_tasks_and_never_fail(client, login_as, inbox_world):
@@ -188,13 +236,71 @@ def overview_titles(client, query=""):
 
 def test_overview_lists_every_task_with_its_light_counts(client, login_as, overview_world):
     login_as("admin")
-    html = page(client, "/tasks/")
-    positions = order_of(html, "总览甲计划逾期", "总览乙县域黄灯", "总览丁已办结", "总览丙完成率100%目标")
-    assert positions == sorted(positions)  # by due date
+    html = page(client, "/tasks/?state=all")
+    positions = order_of(html, "总览甲计划逾期", "总览乙县域黄灯", "总览丙完成率100%目标", "总览丁已办结")
+    assert positions == sorted(positions)  # red, yellow, green, then the closed ones
     counts = re.search(r'</form>\s*<p class="small">(.*?)</p>', html, re.S).group(1)  # above the table
     words = re.sub(r"<[^>]+>|\s+", " ", counts).split()
     assert dict(zip(words[::2], words[1::2], strict=True)) == {"红灯": "1", "黄灯": "1", "绿灯": "1", "按时办结": "1"}
     assert "P1 " in row_of(html, "总览甲计划逾期")
+    assert '<option value="all" selected>' in html
+
+
+@pytest.fixture
+def red_first_world(clock):
+    """Open tasks of every light and closed ones due earlier than all of them (they came first when the overview
+    listed every task by due date)."""
+    gxj, kjj = unit_of("gxj"), unit_of("kjj")
+    tasks = {
+        "done_early": assign_task("次序早已办结", kjj, due="2026-02-20", assigned="2026-02-02"),
+        "cancelled_early": assign_task("次序早已撤销", kjj, due="2026-02-21", assigned="2026-02-02"),
+        "green": assign_task("次序绿灯", gxj, due="2026-04-20"),
+        "red_recent": assign_task("次序红灯近", kjj, due="2026-03-09", assigned="2026-02-02"),
+        "yellow": assign_task("次序黄灯", gxj, due="2026-03-12"),
+        "red_old": assign_task("次序红灯早", gxj, due="2026-02-27", assigned="2026-02-02"),
+        "done_late": assign_task("次序晚已办结", gxj, due="2026-05-20", assigned="2026-02-02"),
+    }
+    complete(tasks["done_early"], "kjj", on="2026-02-19")
+    complete(tasks["done_late"], "gxj")
+    services.cancel_task(account("admin"), tasks["cancelled_early"], "任务调整")
+    db.session.flush()
+    return tasks
+
+
+OPEN_ORDER = ["次序红灯早", "次序红灯近", "次序黄灯", "次序绿灯"]
+CLOSED = ["次序早已办结", "次序早已撤销", "次序晚已办结"]
+
+
+def test_overview_opens_on_the_open_tasks_red_first_then_by_due_date(client, login_as, red_first_world):
+    """Issue #16: with no filter the overview shows the open tasks (在办), red first: the office opens it to see
+    what is late, not the tasks closed long ago."""
+    login_as("admin")
+    html = page(client, "/tasks/")
+    positions = order_of(html, *OPEN_ORDER)
+    assert positions == sorted(positions)
+    assert not [t for t in CLOSED if t in html]
+    assert '<option value="open" selected>在办（未办结）</option>' in html
+    assert "共 4 条" in html or "按红灯、黄灯、绿灯排列" in html
+    # the light counts above the list are the open tasks'
+    counts = re.search(r'</form>\s*<p class="small">(.*?)</p>', html, re.S).group(1)
+    words = re.sub(r"<[^>]+>|\s+", " ", counts).split()
+    assert dict(zip(words[::2], words[1::2], strict=True)) == {"红灯": "2", "黄灯": "1", "绿灯": "1"}
+    # the 在办 choice with other filters, as the form sends it
+    html = page(client, f"/tasks/?state=open&unit={unit_of('gxj').id}")
+    assert [t for t in OPEN_ORDER + CLOSED if t in html] == ["次序红灯早", "次序黄灯", "次序绿灯"]
+
+
+def test_overview_all_choice_lists_the_closed_tasks_after_the_open_ones(client, login_as, red_first_world):
+    login_as("admin")
+    html = page(client, "/tasks/?state=all")
+    positions = order_of(html, *OPEN_ORDER, *CLOSED)
+    assert positions == sorted(positions)
+    assert '<option value="all" selected>全部状态</option>' in html
+    # a link with other filters and no state (e.g. the home page's light counts) keeps every state
+    assert "次序晚已办结" in page(client, "/tasks/?q=次序")
+    # a real state is still a choice
+    html = page(client, "/tasks/?state=completed")
+    assert [t for t in OPEN_ORDER + CLOSED if t in html] == ["次序早已办结", "次序晚已办结"]
 
 
 @pytest.mark.parametrize(("query", "shown"), [
@@ -362,6 +468,8 @@ def bulk_tasks(n, start=0):
     ("admin", "/tasks/", None),
     ("admin", "/tasks/?light=green&q=批量", None),
     ("admin", "/tasks/?plan={P1}&unit={fgw}", None),
+    ("admin", "/tasks/?state=all", None),
+    ("admin", "/tasks/?state=open&light=red", None),
     ("fushizhang2", "/tasks/dispatch", "调度清单"),
     ("admin", "/tasks/dispatch?person={dingcheng}&all=1", "调度清单"),
     ("guancha", "/org/plans/P1", None),
