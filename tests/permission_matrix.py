@@ -128,6 +128,7 @@ ROUTES = [
     # mayor and the party secretary any; 催办 from the list: an empty form is refused with a flash (+))
     ("L   200 200 200 403 403 403 200 403", "tasks.inbox", "GET", "/tasks/inbox"),
     ("L   200 403 200 200 200 200 200 200", "tasks.overview", "GET", "/tasks/"),  # A and asr: the units they assess (附件2 六(二))
+    ("L   200 403 200 200 200 200 200 200", "tasks.export_excel", "GET", "/tasks/export.xlsx"),  # the overview's list, same scope
     ("L   403 403 403 200 200 200 200 403", "tasks.assign", "GET", "/tasks/new"),
     ("L   403 403 403 +   +   +   +   403", "tasks.assign", "POST", "/tasks/new"),
     ("L   403 403 403 200 200 200 200 403", "tasks.workday", "GET", "/tasks/workday?date=2026-03-10"),
