@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.helpers import expect_heading
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
 # (account, data-home kind, a heading the first-question panel carries)
 HOMES = [
