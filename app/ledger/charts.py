@@ -177,7 +177,8 @@ def line_chart(keys, series, *, title, described, chart_id, css_class, height=24
     values_all = [v for _, values, _ in series for v in values if v is not None]
     maximum = maximum or nice_max(max(values_all, default=0))
     parts = []
-    top = _legend(parts, [(name, colour) for name, _, colour in series], 10) + 8 if len(series) > 1 else 16
+    # room above the plot for the top axis value, which sits above its grid line
+    top = (_legend(parts, [(name, colour) for name, _, colour in series], 10) if len(series) > 1 else 0) + 20
     bottom = height - 34
     count = max(len(keys), 1)
 
@@ -195,8 +196,10 @@ def line_chart(keys, series, *, title, described, chart_id, css_class, height=24
             grid.append(f'<text x="0" y="{y - 4:.1f}" fill="{MUTED}">{tick:,.0f}</text>')
     for i, (month, year) in enumerate(_month_labels(keys)):
         parts.append(f'<text x="{x_at(i)}" y="{bottom + 16}" text-anchor="middle" fill="{TEXT}">{escape(month)}</text>')
-        if year:
-            parts.append(f'<text x="{x_at(i)}" y="{bottom + 30}" text-anchor="middle" fill="{MUTED}">'
+        if year:  # the first month's year starts at its month, so it is not cut at the left edge
+            anchor = "start" if i == 0 else "middle"
+            parts.append(f'<text x="{x_at(i)}" dx="{-8 if i == 0 else 0}" y="{bottom + 30}" text-anchor="{anchor}" '
+                         f'fill="{MUTED}">'
                          f'{escape(year)}</text>')
     for name, values, colour in series:
         for i in range(len(values) - 1):
