@@ -16,7 +16,12 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 import tests.e2e.conftest as e2e
+from app.auth.models import User
 from app.extensions import db
+from app.meetings.models import ExpectedMeeting, MeetingType
+from app.org.models import Unit
+from app.reminders import jobs, outbox
+from app.reminders.models import Notification
 from app.tasks.models import Task
 from tests.e2e.helpers import click_and_wait, click_nav, expect_heading, flashes
 
@@ -118,3 +123,107 @@ def test_chooser_keyboard_only_picks_and_removes_a_unit(page, sign_in, live_serv
     page.keyboard.press("Backspace")
     assert items.count() == 0
     assert page.locator("select[name=co_unit_ids]").evaluate("s => s.selectedOptions.length") == 0
+
+
+# --- the 周会商 form on a phone ----------------------------------------------------------------------------------
+
+def _weekly_meeting_of(live_server, unit_name, period_key="2026-W16"):
+    with live_server.app_context():
+        return db.session.scalar(
+            sa.select(ExpectedMeeting.id).join(Unit, Unit.id == ExpectedMeeting.convener_unit_id)
+            .where(ExpectedMeeting.type == MeetingType.weekly, ExpectedMeeting.period_key == period_key,
+                   Unit.name == unit_name))
+
+
+def pick(page, chooser, typed, name):
+    """Type in a chooser, wait for its list to show the matches only, pick `name`, close the list."""
+    chooser.click()
+    chooser.press_sequentially(typed)
+    matches = page.locator(f"#{chooser.get_attribute('aria-controls')}").get_by_role("option")
+    expect(matches.filter(has_not_text=typed)).to_have_count(0)
+    matches.filter(has_text=name).first.click()
+    chooser.press("Escape")
+
+
+def _is_marked(locator):
+    return "is-invalid" in (locator.get_attribute("class") or "").split()
+
+
+def test_weekly_meeting_form_on_a_phone_shows_every_mistake_at_once_without_sideways_scrolling(
+        page, sign_in, shot, live_server):
+    meeting_id = _weekly_meeting_of(live_server, "市工信局")
+    sign_in("gxj")
+    page.set_viewport_size(PHONE)
+    page.goto(f"/meetings/expected/{meeting_id}/record")
+    expect_heading(page, "周会商")
+    assert_no_sideways_scrolling(page, "the 周会商 form")
+    shot("weekly-form-phone")
+
+    page.get_by_label("会议日期").fill("2026-04-20")  # after the frozen today, 2026-04-14
+    attending = page.get_by_role("combobox", name="参会单位（可多选）")
+    attending.click()
+    pick(page, attending, "科技", "市科技局")
+    page.get_by_label("会议纪要").fill("研究精品钢材产业链本周推进事项。")
+    rows = page.locator("[data-repeat-row]")
+    rows.nth(0).get_by_label("决定事项").fill("编制新材料产业链招商图谱")  # neither lead unit nor due date
+    page.get_by_role("button", name="添加一条").click()
+    expect(rows).to_have_count(2)
+    second = rows.nth(1)
+    second.get_by_label("决定事项").fill("组织链上企业参加产需对接会")
+    second.get_by_label("牵头单位").select_option(label="市工信局")
+    second.get_by_label("完成时限").fill("2026-04-01")  # before today
+    # The added row's co-units are a chooser too; 市发改委 is not at the meeting, so gxj may not assign to it.
+    co_units = second.get_by_role("combobox", name="配合单位（可多选）")
+    pick(page, co_units, "发改", "市发改委")
+    assert_no_sideways_scrolling(page, "the 周会商 form filled in")
+    shot("weekly-form-phone-filled")
+
+    click_and_wait(page, page.get_by_role("button", name="保存纪要"))
+    summary = page.locator("[data-error-summary]")
+    assert "提交的内容有 5 处需要修改" in summary.inner_text(), summary.inner_text()
+    for message in ("会议日期 2026-04-20 晚于今天", "请为会议决定“编制新材料产业链招商图谱”选择牵头单位。",
+                    "请为会议决定“编制新材料产业链招商图谱”填写完成时限。", "完成时限 2026-04-01 早于今天",
+                    "“市发改委”不是本次会议的召集单位或出席单位"):
+        assert summary.get_by_text(message).count() == 1, message
+    rows = page.locator("[data-repeat-row]")
+    assert _is_marked(page.get_by_label("会议日期"))
+    assert _is_marked(rows.nth(0).get_by_label("牵头单位")) and _is_marked(rows.nth(0).get_by_label("完成时限"))
+    assert _is_marked(rows.nth(1).get_by_label("完成时限"))
+    assert _is_marked(rows.nth(1).locator(".ts-wrapper"))  # the chooser carries its list's mark
+    assert rows.nth(1).locator(".invalid-feedback").filter(has_text="市发改委").is_visible()
+    # What was typed is kept, the chosen units too.
+    assert rows.nth(1).get_by_label("决定事项").input_value() == "组织链上企业参加产需对接会"
+    assert [t.replace("×", "").strip() for t in rows.nth(1).locator(".ts-wrapper .item").all_inner_texts()] == \
+        ["市发改委"]
+    assert_no_sideways_scrolling(page, "the 周会商 form with its mistakes")
+    shot("weekly-form-phone-mistakes")
+    with live_server.app_context():
+        meeting = db.session.get(ExpectedMeeting, meeting_id)
+        assert meeting.record is None
+        assert db.session.scalar(sa.select(sa.func.count(Task.id)).where(
+            Task.title.in_(["编制新材料产业链招商图谱", "组织链上企业参加产需对接会"]))) == 0
+
+
+# --- 我的通知 on a phone ------------------------------------------------------------------------------------------
+
+def test_notifications_on_a_phone_read_as_cards_without_sideways_scrolling(page, sign_in, shot, live_server):
+    with live_server.app_context():  # the scheduler's own jobs, once, at the frozen moment
+        now = live_server.clock.now()
+        jobs.scan(now)
+        db.session.commit()
+        outbox.deliver(now)
+        db.session.commit()
+        user_id = db.session.scalar(sa.select(User.id).where(User.username == "gxj"))
+        count = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user_id))
+    assert count > 0, "the demo data gives 市工信局 reminders to deliver"
+    sign_in("gxj")
+    page.set_viewport_size(PHONE)
+    page.goto("/reminders/")
+    expect_heading(page, "我的通知")
+    cards = page.locator(".notification-list .list-group-item")
+    assert 0 < cards.count() <= count
+    assert_no_sideways_scrolling(page, "我的通知")
+    first = cards.first
+    box, title = first.bounding_box(), first.locator(".fw-semibold").first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and title["x"] + title["width"] <= box["x"] + box["width"]
+    shot("notifications-phone")

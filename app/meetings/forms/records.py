@@ -27,9 +27,11 @@ from app.core.forms import (
     required,
     strip,
 )
+from app.extensions import db
 from app.meetings import services
 from app.meetings.models import MeetingType
 from app.meetings.services import MAX_DECISIONS, UNIT_TYPES, DecisionInput, RecordInput
+from app.org.models import Unit
 
 MINUTES_LABELS = {
     MeetingType.weekly: "会议纪要", MeetingType.dispatch: "调度情况", MeetingType.monthly: "分析说明",
@@ -150,14 +152,22 @@ class DecisionsMixin:
             if any(f.errors for f in row):
                 passed = False
                 continue
-            try:
-                _, lead_unit, co_units, _, make_task = services._resolve_decision(
-                    _decision_inputs([entry])[0], today)
-                services._check_assignable(actor, expected, attending_units, lead_unit, co_units, make_task)
-            except ServiceError as error:
-                _add_error(getattr(row, error.field or "", None) or row.text, error.message)
-                self.refusal_statuses = [*getattr(self, "refusal_statuses", ()), error.status]
-                passed = False
+            decision = _decision_inputs([entry])[0]
+            # The row's units (the form checked they are among the choices) for the assignment check, made even
+            # when the decision's own checks refuse it: a past due date and a unit not at the meeting both show.
+            lead_unit = db.session.get(Unit, decision.lead_unit_id) if decision.lead_unit_id is not None else None
+            co_units = [db.session.get(Unit, unit_id) for unit_id in decision.co_unit_ids]
+            checks = [(services._resolve_decision, (decision, today))]
+            if lead_unit is not None and None not in co_units:
+                checks.append((services._check_assignable, (actor, expected, attending_units, lead_unit, co_units,
+                                                            decision.make_task)))
+            for check, args in checks:
+                try:
+                    check(*args)
+                except ServiceError as error:
+                    _add_error(getattr(row, error.field or "", None) or row.text, error.message)
+                    self.refusal_statuses = [*getattr(self, "refusal_statuses", ()), error.status]
+                    passed = False
         errors = [entry.errors for entry in self.decisions.entries]  # the list keeps what validate() found
         self.decisions.errors = errors if any(errors) else []
         return passed
