@@ -29,7 +29,7 @@ from app.ledger.reporting_calendar import last_reportable_month, month_code, mon
 from app.meetings.compliance import ComplianceStatus, compliance_counts, compliance_rows, meetings_for
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType
 from app.org import queries as org_queries
-from app.org.models import Person, Position, Unit
+from app.org.models import Person, Position, Unit, UnitGroup
 from app.reminders.models import OutboxMessage, OutboxStatus
 from app.reminders.queries import unread_count
 from app.scoring.models import ScoringQuarter
@@ -190,14 +190,11 @@ class QuarterRanking:
     year: int
     quarter: int
     previous: tuple | None  # (year, quarter) compared with, or None
-    groups: list = field(default_factory=list)  # [(group value, [RankLine])]
+    groups: list = field(default_factory=list)  # [(group label, [RankLine])]
 
     @property
     def label(self):
         return f"{self.year}年第{self.quarter}季度"
-
-
-GROUP_LABELS = {"a": "第一组", "b": "第二组", "c": "第三组"}
 
 
 def last_ranking(on: date, shown=RANKS_SHOWN) -> QuarterRanking | None:
@@ -223,8 +220,9 @@ def last_ranking(on: date, shown=RANKS_SHOWN) -> QuarterRanking | None:
         was = previous_ranks.get(r["unit_id"])
         grouped.setdefault(r["group"], []).append(
             RankLine(r["unit_id"], r["short_name"], r["rank"], r["final"], None if was is None else was - r["rank"]))
-    for group in sorted(grouped):
-        ranking.groups.append((group, sorted(grouped[group], key=lambda line: line.rank)[:shown]))
+    labels = {group.value: group.label for group in UnitGroup}
+    for group in [g.value for g in UnitGroup if g.value in grouped] + sorted(set(grouped) - set(labels)):
+        ranking.groups.append((labels.get(group, group), sorted(grouped[group], key=lambda line: line.rank)[:shown]))
     return ranking
 
 
