@@ -329,8 +329,10 @@ def previous_quarter(year, quarter):
 def previous_quarter_report(year, quarter, evaluated_on: date):
     """The report the quarter's ranks are compared with: the previous quarter's frozen snapshot when it was
     finalized, else its live ranks when any score was entered for it (as of its last day, or `evaluated_on` if
-    earlier); None when there is nothing to compare with (no such year, or a quarter nobody scored). A constant
-    number of statements, whatever the number of units."""
+    earlier); None when there is nothing to compare with (a quarter not yet begun on `evaluated_on`, no such year,
+    or a previous quarter nobody scored). A constant number of statements, whatever the number of units."""
+    if engine.quarter_dates(year, quarter)[0] > evaluated_on:
+        return None  # nothing ranked yet: every unit would tie and seem to move
     year, quarter = previous_quarter(year, quarter)
     try:
         check_period(year, quarter)

@@ -115,3 +115,10 @@ def test_the_movement_adds_a_constant_number_of_statements(client, login_as, clo
     with count_queries() as many:
         assert "较上季度" in client.get("/scoring/2026/q1").text
     assert many.count == few.count
+
+
+def test_a_quarter_not_yet_begun_shows_no_movement(client, login_as, clock):
+    fill_entries(2026, 1, values=Q1_2026)
+    assert previous_quarter_report(2026, 2, date(2026, 3, 10)) is None
+    login_as("admin")
+    assert "data-movement" not in client.get("/scoring/2026/q2").text
