@@ -93,6 +93,8 @@ class Config:
     PAGE_SIZE = 50
     DISPATCH_PAGE_SIZE = int(os.environ.get("DISPATCH_PAGE_SIZE", "60"))  # rows per screen; print shows all
     TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Shanghai")
+    # 申请办结 needs at least one evidence file or a stated reason why there is none (app.tasks.services)
+    COMPLETION_NEEDS_EVIDENCE = _bool("COMPLETION_NEEDS_EVIDENCE", True)
 
 
 class DevelopmentConfig(Config):
@@ -105,6 +107,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = True
     LOGIN_MAX_FAILURES = 5
+    # Off while the suite's older page tests request 办结 without evidence; tests of the rule switch it on
+    # (tests/tasks/test_workflow_rules.py). Production and development keep the default (on).
+    COMPLETION_NEEDS_EVIDENCE = _bool("COMPLETION_NEEDS_EVIDENCE", False)
 
 
 class ProductionConfig(Config):

@@ -131,7 +131,9 @@ ROUTES = [
     ("L   200 403 200 200 200 200 200 200", "tasks.export_excel", "GET", "/tasks/export.xlsx"),  # the overview's list, same scope
     ("L   403 403 403 200 200 200 200 403", "tasks.assign", "GET", "/tasks/new"),
     ("L   403 403 403 +   +   +   +   403", "tasks.assign", "POST", "/tasks/new"),
-    ("L   403 403 403 200 200 200 200 403", "tasks.workday", "GET", "/tasks/workday?date=2026-03-10"),
+    ("L   200 200 200 200 200 200 200 200", "tasks.workday", "GET", "/tasks/workday?date=2026-03-10"),
+    ("L   403 403 403 X   X   X   200 403", "tasks.edit", "GET", "/tasks/{task}/edit"),
+    ("L   403 403 403 X   X   X   +   403", "tasks.edit", "POST", "/tasks/{task}/edit"),
     ("L   403 403 403 200 200 200 200 403", "tasks.import_tasks", "GET", "/tasks/import"),
     ("L   403 403 403 +   +   +   +   403", "tasks.import_tasks", "POST", "/tasks/import"),
     ("L   403 403 403 200 200 200 200 403", "tasks.import_template", "GET", "/tasks/import/template.xlsx"),

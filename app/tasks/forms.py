@@ -37,6 +37,7 @@ class AssignForm(FlaskForm):
     priority = SelectField("优先级", choices=options(TaskPriority.choices()), default=TaskPriority.normal.value,
                            invalid_choice_message="请从列表中选择优先级（一般或重点）。")
     due_on = ChineseDateField("完成时限", validators=[required("完成时限")])
+    accept_non_workday = HiddenField()  # "1": the user chose to keep a deadline on a non-working day
     submit = SubmitField("交办")
 
     def __init__(self, *args, units=(), plans=(), **kwargs):
@@ -49,6 +50,22 @@ class AssignForm(FlaskForm):
     def validate_lead_unit_id(self, field):
         if field.data is None:
             raise ValidationError("请选择牵头单位。")
+
+
+class EditForm(VersionedForm):
+    """修改事项 after assigning: no lead unit (a new lead unit is a new task) and no due date (extensions only)."""
+
+    title = AssignForm.title
+    content = AssignForm.content
+    plan_id = IdSelectField("计划或举措")
+    co_unit_ids = UnitMultiSelect("配合单位（可多选）")
+    priority = AssignForm.priority
+    submit = SubmitField("保存修改")
+
+    def __init__(self, *args, units=(), plans=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan_id.choices = options([(None, "（无）")] + [(p.id, f"{p.code} {p.name}") for p in plans])
+        self.co_unit_ids.choices = options([(u.id, u.name) for u in units])
 
 
 class AcceptForm(VersionedForm):
@@ -64,6 +81,8 @@ class FollowUpForm(FlaskForm):
         MultiLine(), required("进展情况"), max_length("进展情况", limits.FOLLOW_UP_MAX)])
     percent = ChineseIntegerField("完成进度（%）", default=0, validators=[
         NumberRange(0, 100, message="完成进度必须是 0 到 100 的整数。")])
+    decrease_reason = TextAreaField("进度下降的原因（进度低于上次反馈时必填）", validators=[
+        MultiLine(), Optional(), max_length("进度下降的原因", limits.REASON_MAX)])
     files = MultipleFileField("佐证材料（可选，可多选）")
     submit = SubmitField("提交进展")
 
@@ -72,20 +91,43 @@ class CompletionForm(VersionedForm):
     completed_on = ChineseDateField("完成日期", validators=[required("完成日期")])
     summary = TextAreaField("办结情况", description=limit_note(limits.SUMMARY_MAX), validators=[
         MultiLine(), required("办结情况"), max_length("办结情况", limits.SUMMARY_MAX)])
+    files = MultipleFileField("佐证材料（可多选）")
+    no_evidence_reason = TextAreaField("无佐证材料的原因（没有佐证材料时必填）", validators=[
+        MultiLine(), Optional(), max_length("无佐证材料的原因", limits.REASON_MAX)])
     submit = SubmitField("申请办结")
 
 
 class ExtensionForm(VersionedForm):
     new_due_on = ChineseDateField("申请延期至", validators=[required("延期后的时限")])
+    accept_non_workday = HiddenField()  # "1": the user chose to keep a date on a non-working day
     reason = TextAreaField("延期理由", description=limit_note(limits.REASON_MAX), validators=[
         MultiLine(), required("延期理由"), max_length("延期理由", limits.REASON_MAX)])
     submit = SubmitField("申请延期")
 
 
 class DecisionForm(VersionedForm):
-    note = TextAreaField("意见", description=limit_note(limits.REASON_MAX), validators=[
-        MultiLine(), Optional(), max_length("意见", limits.REASON_MAX)])
-    submit = SubmitField("提交")
+    """Approving (a completion or an extension): an optional note. Each decision has its own form class, so its
+    button says what it does and its fields are checked as the decision needs."""
+
+    note = TextAreaField("审核意见（可选）", description=limit_note(limits.REASON_MAX), validators=[
+        MultiLine(), Optional(), max_length("审核意见", limits.REASON_MAX)])
+    submit = SubmitField("同意办结")
+
+
+class ReturnForm(VersionedForm):
+    note = TextAreaField("退回理由", description=limit_note(limits.REASON_MAX), validators=[
+        MultiLine(), Optional(), max_length("退回理由", limits.REASON_MAX)])  # required: the service says so
+    submit = SubmitField("退回")
+
+
+class ApproveExtensionForm(DecisionForm):
+    submit = SubmitField("同意延期")
+
+
+class RefuseExtensionForm(VersionedForm):
+    note = TextAreaField("不同意的理由", description=limit_note(limits.REASON_MAX), validators=[
+        MultiLine(), Optional(), max_length("不同意的理由", limits.REASON_MAX)])  # required: the service says so
+    submit = SubmitField("不同意")
 
 
 class UrgeForm(VersionedForm):
@@ -95,7 +137,7 @@ class UrgeForm(VersionedForm):
     level = SelectField("级别", choices=options((str(k), v) for k, v in Urge.LEVELS.items()), default="1",
                         invalid_choice_message="请选择催办级别（催办、督办或通报）。")  # WTForms' own is English
     note = TextAreaField("催办说明", description=limit_note(limits.REASON_MAX), validators=[
-        MultiLine(), required("催办说明"), max_length("催办说明", limits.REASON_MAX)])
+        MultiLine(), Optional(), max_length("催办说明", limits.REASON_MAX)])  # required: the service says so
     submit = SubmitField("催办")
 
 

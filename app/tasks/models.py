@@ -169,6 +169,8 @@ class FollowUp(db.Model):
     text: Mapped[str] = mapped_column(sa.Text, comment="what was done")
     percent: Mapped[int] = mapped_column(default=0, comment="estimated completion, 0–100")
     reported_on: Mapped[date] = mapped_column(comment="the day of the report")
+    decrease_reason: Mapped[str | None] = mapped_column(
+        sa.Text, comment="why the percent is below the unit's previous report (required then)")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, comment="when (UTC)")
 
     unit = relationship("Unit")
@@ -269,6 +271,8 @@ class CompletionRequest(RequestDecisionMixin, db.Model):
                                          comment="the task")
     completed_on: Mapped[date] = mapped_column(comment="the day the unit completed the task")
     summary: Mapped[str] = mapped_column(sa.Text, comment="what was achieved")
+    no_evidence_reason: Mapped[str | None] = mapped_column(
+        sa.Text, comment="why no evidence file supports the request (when the task has none)")
 
     __table_args__ = (sa.Index("ix_completion_requests_status", "status"),)
 

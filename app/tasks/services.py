@@ -15,12 +15,14 @@ import logging
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Role
 from app.core import text as limits
 from app.core.audit import record_change, snapshot
+from app.core.calendar import get_calendar
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.scopes import extra_read_unit_ids
@@ -30,6 +32,7 @@ from app.tasks.models import (
     CLOSED_STATES,
     CompletionRequest,
     EventKind,
+    Evidence,
     ExtensionRequest,
     FollowUp,
     RequestStatus,
@@ -214,6 +217,41 @@ def _require_state(task, states, message):
         raise ServiceError(f"{message}（当前状态：{task.state.label}）。", code="bad_state", status=409)
 
 
+# STRICT_RULES: the rules that ask the person entering something for more (a reason for a decreasing percent,
+# evidence or a reason for 办结, confirming a deadline on a non-working day) apply when the caller says so
+# (`strict=True`, `accept_non_workday=False`): the task page and the assign form do. Callers that replay what
+# happened (the demo, the Excel import) and the JSON API do not pass them yet, so they keep their behaviour.
+
+
+def _check_workday(day, field, label, accept_non_workday):
+    """A date on a non-working day is refused (code `non_workday`, the next working day named in the message and
+    in `error.suggestion`) unless the user accepted it; callers that do not ask (imports, the demo, the API) pass
+    True and keep the date as given."""
+    if accept_non_workday or day is None:
+        return
+    cal = get_calendar()
+    if cal.is_workday(day):
+        return
+    suggestion = cal.next_workday(day)
+    error = ServiceError(f"{label} {day.isoformat()} 不是工作日，下一个工作日是 {suggestion.isoformat()}。"
+                         f"请改为 {suggestion.isoformat()}，或确认仍按 {day.isoformat()}。",
+                         field=field, code="non_workday")
+    error.suggestion = suggestion
+    raise error
+
+
+def completion_needs_evidence():
+    """The setting COMPLETION_NEEDS_EVIDENCE (config.py, on by default): 办结 needs evidence or a stated reason."""
+    return bool(current_app.config.get("COMPLETION_NEEDS_EVIDENCE", True))
+
+
+def last_percent(task, unit_id):
+    """The progress the unit reported last on the task (None before its first report)."""
+    party = task.party_for(unit_id) if unit_id is not None else None
+    follow_up = party.last_follow_up if party is not None else None
+    return follow_up.percent if follow_up is not None else None
+
+
 # --- actions ------------------------------------------------------------------------------------------------
 
 def validate_units(lead_unit, co_units):
@@ -239,8 +277,11 @@ def validate_units(lead_unit, co_units):
 
 def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="", co_units=(),
                 source=TaskSource.free, plan=None, source_ref=None, priority=TaskPriority.normal,
-                meeting_ref_id=None, on_behalf_of=None):
+                meeting_ref_id=None, on_behalf_of=None, accept_non_workday=True):
     """交办: create a task for a lead unit (and co-units) with a deadline that is not in the past.
+
+    `accept_non_workday=False` (the assign form) refuses a deadline on a non-working day, naming the next one, until
+    the user confirms it (see _check_workday).
 
     `on_behalf_of` (a Unit) is for a meeting decision: the task is assigned in the name of the convening unit
     (its assigner unit) by the user logging the record. The meetings service has checked that this user may log
@@ -258,6 +299,7 @@ def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="
         raise ServiceError("请填写完成时限。", field="due_on")
     if due_on < today:
         raise ServiceError(f"完成时限 {due_on.isoformat()} 早于今天，请选择今天或以后的日期。", field="due_on")
+    _check_workday(due_on, "due_on", "完成时限", accept_non_workday)
     if source is TaskSource.plan and plan is None:
         raise ServiceError("来源为计划举措时，请选择具体的计划或举措。", field="plan_id")
     task = Task(title=title, content=content, source=source, plan=plan, source_ref=source_ref,
@@ -276,6 +318,80 @@ def assign_task(actor, *, title, lead_unit, due_on: date, today: date, content="
     return task
 
 
+EDIT_LABELS = {"title": "事项名称", "content": "具体内容", "priority": "优先级", "plan_id": "计划或举措",
+               "co_unit_ids": "配合单位"}
+
+
+def can_edit(user, task):
+    """Editing a task after assigning it: the assigning office (千百十办) or leader, while the task is open."""
+    return can_decide(user, task) and task.state not in CLOSED_STATES
+
+
+def _edit_values(task):
+    return {"title": task.title, "content": task.content or "", "priority": task.priority.value,
+            "plan_id": task.plan_id, "co_unit_ids": sorted(task.co_unit_ids)}
+
+
+def edit_task(actor, task, *, title, content, co_units, priority, plan, expected_version=None):
+    """修改事项: the office or the assigning leader corrects a task after assigning it — its title, content,
+    co-units, priority and plan. The lead unit stays (a new lead unit is a new task) and the due date moves only
+    through an approved extension. Returns {field: (before, after)} of what changed (empty: nothing written).
+
+    Every change is audited (task.edit, before and after) and shown on the timeline (修改); the lead and co-units
+    (old and new) see it there and are notified by the reminders' scan of 修改 events."""
+    _check_version(task, expected_version)
+    _require(can_decide(actor, task), "只有千百十办或交办领导可以修改事项。")
+    if task.state in CLOSED_STATES:
+        raise ServiceError(f"该事项已{task.state.label}，不能再修改。", code="bad_state", status=409)
+    title = limits.one_line(title, "事项名称", TITLE_MAX, required=True, field="title")
+    content = _text(content, "具体内容", TEXT_MAX, required=False, field="content")
+    if not isinstance(priority, TaskPriority):
+        raise ServiceError("请从列表中选择优先级（一般或重点）。", field="priority")
+    if task.source is TaskSource.plan and plan is None:
+        raise ServiceError("来源为计划举措时，请选择具体的计划或举措。", field="plan_id")
+    current = set(task.co_unit_ids)
+    # a co-unit already on the task may stay even if it was deactivated since; a new one must be active
+    kept = [u for u in co_units if u is not None and u.id in current]
+    added = validate_units(task.lead_unit, [u for u in co_units if u is None or u.id not in current])
+    co_ids = sorted({u.id for u in kept + added} - {task.lead_unit_id})
+    if len(co_ids) > MAX_CO_UNITS:
+        raise ServiceError(f"配合单位最多 {MAX_CO_UNITS} 个。", field="co_unit_ids")
+    before = _edit_values(task)
+    after = {"title": title, "content": content, "priority": priority.value,
+             "plan_id": plan.id if plan is not None else None, "co_unit_ids": co_ids}
+    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    if not changed:
+        return {}
+    names = {u.id: u.name for u in kept + added} | {p.unit_id: p.unit.name for p in task.parties}
+    task.title, task.content, task.priority, task.plan = title, content, priority, plan
+    if "co_unit_ids" in changed:
+        for party in [p for p in task.parties if not p.is_lead and p.unit_id not in co_ids]:
+            task.parties.remove(party)
+        for unit_id in [i for i in co_ids if i not in current]:
+            task.parties.append(TaskParty(unit_id=unit_id, is_lead=False))
+    _touch(task)
+    parts = []
+    for key, (old, new) in changed.items():
+        if key == "co_unit_ids":
+            more = "、".join(names[i] for i in new if i not in old)
+            fewer = "、".join(names[i] for i in old if i not in new)
+            parts.append("配合单位" + (f"增加 {more}" if more else "") + ("，" if more and fewer else "")
+                         + (f"减少 {fewer}" if fewer else ""))
+        elif key == "priority":
+            parts.append(f"优先级由“{TaskPriority(old).label}”改为“{TaskPriority(new).label}”")
+        elif key == "plan_id":
+            parts.append(f"计划或举措改为“{plan.code} {plan.name}”" if plan is not None else "取消了计划或举措")
+        elif key == "content":
+            parts.append("修改了具体内容")
+        else:
+            parts.append(f"事项名称由“{old}”改为“{new}”")
+    _event(task, actor, EventKind.edited, note="；".join(parts))
+    record_change(actor, "task.edit", task, {k: v[0] for k, v in changed.items()},
+                  {k: v[1] for k, v in changed.items()})
+    _flush()
+    return changed
+
+
 def accept_task(actor, task, expected_version=None):
     """签收: the lead unit acknowledges the task."""
     _check_version(task, expected_version)
@@ -289,8 +405,12 @@ def accept_task(actor, task, expected_version=None):
     _flush()
 
 
-def record_follow_up(actor, task, text, percent, today: date, expected_version=None):
+def record_follow_up(actor, task, text, percent, today: date, expected_version=None, decrease_reason=None,
+                     strict=False):
     """进展反馈: the lead unit or a co-unit reports its own progress. Returns the FollowUp.
+
+    `strict` (the page passes it; see STRICT_RULES): a percent below the unit's last report needs
+    `decrease_reason`, kept with the follow-up. A reason given with a decrease is kept in either case.
 
     An append: without `expected_version` it is saved whatever was appended or changed meanwhile (the state is
     checked on the row as it is now); with one, a stale version is still a Conflict."""
@@ -310,30 +430,47 @@ def record_follow_up(actor, task, text, percent, today: date, expected_version=N
         raise ServiceError("完成进度必须是 0 到 100 的整数。", field="percent") from None
     if not 0 <= percent <= 100:
         raise ServiceError("完成进度必须是 0 到 100 的整数。", field="percent")
+    last = last_percent(task, actor.unit_id)
+    decrease_reason = _text(decrease_reason, "进度下降的原因", REASON_MAX, required=False, field="decrease_reason")
+    if last is not None and percent < last:
+        if not decrease_reason and strict:
+            raise ServiceError(f"完成进度由上次的 {last}% 降为 {percent}%，请填写进度下降的原因。",
+                               field="decrease_reason")
+    else:
+        decrease_reason = ""  # a reason only goes with a decrease
     before = snapshot(task, TASK_FIELDS)
     follow_up = FollowUp(task_id=task.id, unit_id=actor.unit_id, author_id=actor.id, text=text, percent=percent,
-                         reported_on=today)
+                         reported_on=today, decrease_reason=decrease_reason or None)
     db.session.add(follow_up)
     db.session.flush()
     party = task.party_for(actor.unit_id)
     party.last_follow_up_id = follow_up.id
+    party.last_follow_up = follow_up  # the loaded relationship too: last_percent() reads it in this session
     party.last_reported_on = today
     from_state = task.state
     if lead and task.state is TaskState.accepted:
         task.state = TaskState.in_progress
     _touch(task)
     _event(task, actor, EventKind.follow_up, from_state if task.state is not from_state else None,
-           note=f"{percent}%：{text[:200]}", unit_id=actor.unit_id)
+           note=f"{percent}%：{text[:200]}" + (f"（进度由 {last}% 降为 {percent}%：{decrease_reason[:200]}）"
+                                              if decrease_reason else ""), unit_id=actor.unit_id)
     record_change(actor, "follow_up.create", follow_up, None,
-                  {"task_id": task.id, "unit_id": actor.unit_id, "percent": percent, "text": text})
+                  {"task_id": task.id, "unit_id": actor.unit_id, "percent": percent, "text": text,
+                   **({"previous_percent": last, "decrease_reason": decrease_reason} if decrease_reason else {})})
     if task.state is not from_state:
         _audit(actor, "task.start", task, before)
     _flush()
     return follow_up
 
 
-def request_completion(actor, task, completed_on: date, summary, today: date, expected_version=None):
-    """申请办结: the lead unit states the day it completed the task (never in the future)."""
+def request_completion(actor, task, completed_on: date, summary, today: date, expected_version=None,
+                       no_evidence_reason=None, new_evidence=0, strict=False):
+    """申请办结: the lead unit states the day it completed the task (never in the future).
+
+    `strict` (the page passes it; see STRICT_RULES) and the setting COMPLETION_NEEDS_EVIDENCE on (the default):
+    the task needs at least one evidence file (on
+    any follow-up or the task; `new_evidence` counts the files being uploaded with the request) or a stated
+    reason why there is none (`no_evidence_reason`, kept with the request)."""
     _check_version(task, expected_version)
     _require(is_lead_staff(actor, task), "只有牵头单位可以申请办结。")
     _require_state(task, (TaskState.accepted, TaskState.in_progress), "该事项当前不能申请办结")
@@ -344,15 +481,22 @@ def request_completion(actor, task, completed_on: date, summary, today: date, ex
         raise ServiceError(f"完成日期 {completed_on.isoformat()} 晚于今天，不能预报办结。", field="completed_on")
     if completed_on < task.assigned_on:
         raise ServiceError(f"完成日期不能早于交办日期 {task.assigned_on.isoformat()}。", field="completed_on")
+    no_evidence_reason = _text(no_evidence_reason, "无佐证材料的原因", REASON_MAX, required=False,
+                               field="no_evidence_reason") or None
+    if strict and completion_needs_evidence() and not new_evidence and not no_evidence_reason and not db.session.scalar(
+            sa.select(sa.exists().where(Evidence.task_id == task.id))):
+        raise ServiceError("申请办结需要佐证材料：请上传至少一份佐证材料（如照片、文件、合同），"
+                           "或填写“无佐证材料的原因”。", field="no_evidence_reason")
     before = snapshot(task, TASK_FIELDS)
     db.session.add(CompletionRequest(task_id=task.id, completed_on=completed_on, summary=summary,
-                                     requested_by_id=actor.id))
+                                     requested_by_id=actor.id, no_evidence_reason=no_evidence_reason))
     from_state = task.state
     task.state = TaskState.completion_requested
     _touch(task)
     _event(task, actor, EventKind.completion_requested, from_state,
-           note=f"完成日期：{completed_on.isoformat()}；{summary[:200]}", unit_id=actor.unit_id)
-    _audit(actor, "task.request_completion", task, before)
+           note=f"完成日期：{completed_on.isoformat()}；{summary[:200]}"
+           + (f"；无佐证材料的原因：{no_evidence_reason[:200]}" if no_evidence_reason else ""), unit_id=actor.unit_id)
+    _audit(actor, "task.request_completion", task, before, reason=no_evidence_reason)
     _flush()
 
 
@@ -401,8 +545,10 @@ def return_task(actor, task, note, expected_version=None):
     _flush()
 
 
-def request_extension(actor, task, new_due_on: date, reason, today: date, expected_version=None):
-    """申请延期: the lead unit asks for a later deadline; one pending request at a time."""
+def request_extension(actor, task, new_due_on: date, reason, today: date, expected_version=None,
+                      accept_non_workday=True):
+    """申请延期: the lead unit asks for a later deadline; one pending request at a time. `accept_non_workday=False`
+    (the page) refuses a new date on a non-working day, naming the next one, until the user confirms it."""
     _check_version(task, expected_version)
     _require(is_lead_staff(actor, task), "只有牵头单位可以申请延期。")
     _require_state(task, (TaskState.assigned, TaskState.accepted, TaskState.in_progress), "该事项当前不能申请延期")
@@ -415,6 +561,7 @@ def request_extension(actor, task, new_due_on: date, reason, today: date, expect
         raise ServiceError("延期后的时限不能早于今天。", field="new_due_on")
     if _pending_extension(task) is not None:
         raise ServiceError("已有一份待审核的延期申请，请等待审核结果。", code="duplicate", status=409)
+    _check_workday(new_due_on, "new_due_on", "延期后的时限", accept_non_workday)
     db.session.add(ExtensionRequest(task_id=task.id, requested_due_on=new_due_on, previous_due_on=task.due_on,
                                     reason=reason, requested_by_id=actor.id))
     _touch(task)

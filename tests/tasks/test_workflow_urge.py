@@ -70,7 +70,7 @@ def test_the_task_page_marks_an_empty_urge_note(client, login_as, clock):
     db.session.commit()
     login_as("admin")
     response = client.post(f"/tasks/{task.id}/urge", data={"level": "1", "note": "  ", "version": task.version})
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert re.search(r'<textarea[^>]*class="[^"]*is-invalid[^"]*"[^>]*id="urge-note"', body) or \
         re.search(r'<textarea[^>]*id="urge-note"[^>]*class="[^"]*is-invalid', body), body
