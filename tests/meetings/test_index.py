@@ -104,3 +104,15 @@ def test_the_statement_count_does_not_grow_with_the_rows(cadence_on, client, log
     many, n_many = statements()
     assert n_many > n_few + 30 and n_few > 0
     assert few == many
+
+
+def test_the_month_calendar_of_an_unpublished_year_marks_the_assumed_holidays(client, login_as, clock):
+    clock.set(datetime(2026, 12, 6, 10, 0))
+    login_as("admin")
+    page = client.get("/meetings/calendar?month=2027-01").get_data(as_text=True)
+    assert "2027年节假日安排尚未公布" in page
+    cell = page.split('data-day="2027-01-01"')[1].split("</td>")[0]
+    assert "节日（推定）" in cell
+    assert "节日（推定）" not in page.split('data-day="2027-01-04"')[1].split("</td>")[0]
+    published = client.get("/meetings/calendar?month=2026-10").get_data(as_text=True)
+    assert "尚未公布" not in published and "节日（推定）" not in published
