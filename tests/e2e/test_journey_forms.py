@@ -227,3 +227,12 @@ def test_notifications_on_a_phone_read_as_cards_without_sideways_scrolling(page,
     box, title = first.bounding_box(), first.locator(".fw-semibold").first.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and title["x"] + title["width"] <= box["x"] + box["width"]
     shot("notifications-phone")
+
+
+def test_choosing_in_the_original_list_shows_in_the_chooser(page, sign_in, live_server):
+    """A script (or a test) choosing in the hidden list the form submits: the chooser shows the same units."""
+    sign_in("admin")
+    page.goto("/tasks/new")
+    page.locator("select[name=co_unit_ids]").select_option(label=["市发改委", "市科技局"])
+    items = page.locator(".ts-wrapper .item")
+    assert sorted(t.replace("×", "").strip() for t in items.all_inner_texts()) == ["市发改委", "市科技局"]

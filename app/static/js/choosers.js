@@ -75,6 +75,12 @@
     });
     Array.prototype.forEach.call(ts.control.querySelectorAll('.item'), labelRemoveButton);
     ts.on('item_add', function (value, item) { labelRemoveButton(item); });
+    // Another script (or a test) choosing in the original list: the chooser shows it too. Its own changes fire
+    // 'change' as well, with nothing to do then.
+    select.addEventListener('change', function () {
+      var chosen = Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; });
+      if (chosen.sort().join('\n') !== [].concat(ts.getValue()).sort().join('\n')) ts.setValue(chosen, true);
+    });
     copyDescription(select, ts);
     // The hidden original would be a second, unnamed list to a screen reader (and to axe): the chooser stands in.
     select.setAttribute('aria-hidden', 'true');
