@@ -86,6 +86,9 @@ def task_rows(tasks, window, red_units=None):
     return rows
 
 
+# The lights in the order the lists show them: red first.
+LIGHT_ORDER = (Light.red, Light.yellow, Light.green, Light.done_on_time, Light.done_late, Light.cancelled)
+
 # What the inbox's counts count, said beside them: the monthly analysis counts red differently (app/meetings).
 INBOX_RED_NOTE = "红灯：本单位牵头或配合的在办事项中已逾期的"
 INBOX_COUNTS_NOTE = ("以上计数均为本单位牵头或配合的在办事项（不含已办结、已撤销）。" + INBOX_RED_NOTE
@@ -107,6 +110,7 @@ def inbox():
                          total=total)
     return render_template("tasks/inbox.html", page=page, window=window, counts=counts, light=light,
                            closed=closed, closed_count=closed_count, unit=current_user.unit,
+                           open_lights=LIGHT_ORDER[:3],
                            counts_note=INBOX_COUNTS_NOTE.format(limit=window.yellow_limit.isoformat()))
 
 
@@ -203,6 +207,7 @@ def overview():
     export_args = {key: value for key, value in request.args.items() if key != "page"}
     export_args["state"] = q.state_choice
     return render_template("tasks/overview.html", page=page, window=window, f=task_filter, counts=counts,
+                           light_order=LIGHT_ORDER,
                            units=q.units, plans=q.plans, groups=list(UnitGroup), lights=list(Light),
                            states=list(TaskState), state_choice=q.state_choice,
                            extra_filters=q.extra_filters, export_url=url_for("tasks.export_excel", **export_args))

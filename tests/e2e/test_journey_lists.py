@@ -8,6 +8,9 @@ filtered list as Excel and reads back its title and first rows. Every page is ch
 """
 
 
+import io
+from pathlib import Path
+
 import pytest
 from openpyxl import load_workbook
 
@@ -91,7 +94,7 @@ def test_inbox_and_overview_read_as_cards_on_a_phone_and_export_to_excel(page, s
     shot("overview-red-1366")
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
-    ws = load_workbook(download.value.path()).active
+    ws = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     assert ws["A1"].value == "事项清单（在办 · 红灯）"
     assert ws["A2"].value.startswith("截至 2026年4月14日")
     assert [c.value for c in ws[3]][:3] == ["序号", "亮灯", "事项"]

@@ -172,6 +172,8 @@ def test_inbox_says_what_its_counts_count(client, login_as, inbox_world):
     assert "红灯：本单位牵头或配合的在办事项中已逾期的" in note
     assert "不含已办结、已撤销" in note and "黄灯：2026-03-15 前（含）到期的" in note
     assert "月分析中的红灯按评价日、只按牵头单位统计，数目可能不同" in note
+    tabs = html[html.find('class="nav nav-pills'):html.find('id="inbox-counts-note"')]
+    assert order_of(tabs, "红灯", "黄灯", "绿灯") == sorted(order_of(tabs, "红灯", "黄灯", "绿灯"))  # red first
 
 
 def test_light_dots_are_images_with_a_name(client, login_as, inbox_world):
