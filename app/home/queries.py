@@ -26,7 +26,7 @@ from app.core.periods import Xun, quarter_bounds, quarter_of, shift_month
 from app.extensions import db
 from app.ledger.cockpit import cockpit
 from app.ledger.reporting_calendar import last_reportable_month, month_code, month_label, month_statuses, unit_duties
-from app.meetings.compliance import ComplianceStatus, compliance_counts, compliance_rows, meetings_for
+from app.meetings.compliance import ComplianceStatus, compliance_counts, compliance_rows
 from app.meetings.models import ExpectedMeeting, MeetingRecord, MeetingType
 from app.org import queries as org_queries
 from app.org.models import Person, Position, Unit, UnitGroup
@@ -244,7 +244,7 @@ class CityHome:
     totals: dict  # {Light: count} over the city's open tasks
 
 
-def city_home(user, on: date) -> CityHome:
+def city_home(on: date) -> CityHome:
     month = shift_month(on.year, on.month, -1)
     summary = cockpit(*month, on)
     window = light_window(on)
@@ -255,14 +255,13 @@ def city_home(user, on: date) -> CityHome:
         totals[Light(light)] = n
     start, end = week_bounds(on)
     meetings, weekly = [], {"expected": 0, "logged": 0}
-    for meeting in meetings_for(user, start, end, on):
-        if meeting.is_cancelled:
-            continue
-        if meeting.type is MeetingType.weekly:
+    # the whole city's meetings (the mayor's own calendar has only his own and the city's): one statement
+    for row in compliance_rows(start, end, today=on):
+        if row.expected.type is MeetingType.weekly:
             weekly["expected"] += 1
-            weekly["logged"] += meeting.record is not None
+            weekly["logged"] += row.record_id is not None
         else:
-            meetings.append(meeting)
+            meetings.append(row.expected)
     return CityHome(month, summary["lights"], units_by_red(on), last_ranking(on), (start, end), meetings, weekly,
                     org_queries.vice_mayors(on), totals)
 

@@ -28,7 +28,7 @@ def index():
     if kind == "vice_mayor":
         context["vm"] = home_queries.vice_mayor_home(current_user.person_id, on)
     elif kind in ("city", "observer"):
-        context["city"] = home_queries.city_home(current_user, on)
+        context["city"] = home_queries.city_home(on)
     elif kind == "office":
         context["queue"] = home_queries.office_queue(on)
     elif current_user.unit_id:

@@ -113,3 +113,21 @@ def test_home_issues_the_same_number_of_statements_for_few_and_many_tasks(client
     _more_data(60, 12, start=3)
     many = measure()
     assert many == few, f"{username}: {few} statements for 3 tasks, {many} for 63"
+
+
+def test_city_lists_this_weeks_meetings_of_every_vice_mayor(client, login_as, clock):
+    person_id = account("fushizhang").person_id
+    day = date(2026, 3, 11)
+    db.session.add(ExpectedMeeting(type=MeetingType.dispatch, period_key="2026-03-1", period_start=date(2026, 3, 1),
+                                   period_end=date(2026, 3, 10), convener_key=f"person:{person_id}",
+                                   convener_person_id=person_id, scheduled_on=day, record_due_on=day,
+                                   provisional=False))
+    db.session.add(ExpectedMeeting(type=MeetingType.dispatch, period_key="2026-02-3", period_start=date(2026, 2, 21),
+                                   period_end=date(2026, 2, 28), convener_key=f"person:{person_id}",
+                                   convener_person_id=person_id, scheduled_on=date(2026, 3, 2),
+                                   record_due_on=date(2026, 3, 2), provisional=False))  # last week's
+    db.session.flush()
+    html = home(client, login_as, "shizhang")
+    week = html[html.index("本周会议"):html.index("会议日历")]
+    assert "3月11日 旬调度 · 杨晓军" in week
+    assert "3月2日" not in week
