@@ -63,7 +63,7 @@ ACCOUNTS = [
     ("scjgj", "市市场监管局联络员", Role.staff, "市市场监管局", None),
     ("jrb", "市经研金融办联络员", Role.staff, "市经研金融办", None),
     ("wlj", "市文旅广体局联络员", Role.staff, "市文旅广体局", None),
-    ("spj", "市行政审批局联络员", Role.staff, "市行政审批局", None),
+    ("xzsp", "市行政审批局联络员", Role.staff, "市行政审批局", None),
     ("guancha", "观察员", Role.observer, None, None),
 ]
 

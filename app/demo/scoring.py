@@ -378,7 +378,7 @@ class _Seeder(Actors):
             elif action == "follow_up":
                 task_services.record_follow_up(staff, task, PROGRESS[k % len(PROGRESS)], args["percent"], day)
             elif action == "urge":
-                task_services.urge_task(admin, task, args["level"], URGES[args["level"]], day)
+                task_services.urge_task(admin, task, args["level"], URGES[args["level"]], day, confirmed=True)
             elif action == "extend":
                 task_services.request_extension(staff, task, args["new_due"], EXTENSION_REASON, day)
             elif action == "approve_ext":

@@ -652,7 +652,7 @@ def _perform(step, task, plan, lead, co_units, title, assigner, admin, staff, wr
         for leader, portfolio in leaders.values():
             if lead.id in portfolio and level == 2:
                 urger = leader
-        services.urge_task(urger, task, level, URGE_NOTES[level], day)
+        services.urge_task(urger, task, level, URGE_NOTES[level], day, confirmed=True)
     elif step.action == "request_completion":
         services.request_completion(lead_staff, task, args["completed_on"], rng.choice(SUMMARIES), day)
     elif step.action == "return":
