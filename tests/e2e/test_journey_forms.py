@@ -95,9 +95,15 @@ def _assign_with_chooser(page, shot, live_server, title, step):
 
 
 def test_office_finds_co_unit_by_typing_in_chooser_and_task_has_it(page, sign_in, shot, live_server):
+    # The chooser runs under the app's own Content-Security-Policy (no inline styles or scripts allowed): the
+    # browser reports any refusal on the console.
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     sign_in("admin")
     click_nav(page, "交办事项")
     _assign_with_chooser(page, shot, live_server, "组织新材料企业参加产需对接会（选择器测试）", "desktop")
+    assert refused == []
 
 
 def test_chooser_works_on_a_phone_without_sideways_scrolling(page, sign_in, shot, live_server):
