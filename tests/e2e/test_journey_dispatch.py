@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.meetings.models import ExpectedMeeting, ItemKind, MeetingRecord, MeetingType, RecordItem
 from app.org.models import Unit
-from app.tasks.models import CompletionRequest, FollowUp, RequestStatus, Task, TaskSource, TaskState
-from tests.e2e.helpers import E2E_NOW, click_and_wait, click_nav, expect_heading, flashes
+from app.tasks.models import CompletionRequest, FollowUp, RequestStatus, Task, TaskSource, TaskState, Urge
+from tests.e2e.helpers import E2E_NOW, check_accessibility, click_and_wait, click_nav, expect_heading, flashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -56,14 +56,11 @@ def _task_to_finish(live_server):
 def _dispatch_rows(page):
     """(title, light label, state label) of every task row of the dispatch list on screen."""
     rows = []
-    for row in page.locator("table.dispatch-table tbody tr").all():
-        cells = row.locator("td")
-        if cells.count() != 7:
-            continue  # a unit's heading row
-        status = cells.nth(6)
-        rows.append((cells.nth(1).locator("a").first.inner_text().strip(),
-                     status.locator(".badge").first.inner_text().strip(),
-                     status.locator("div.small").first.inner_text().strip()))
+    for row in page.locator("table.dispatch-table tbody tr.dispatch-row").all():
+        cells = row.locator("td")  # the light first, then 序号, 事项 ... and the state last
+        rows.append((cells.nth(2).locator("a").first.inner_text().strip(),
+                     cells.nth(0).locator(".badge").first.inner_text().strip(),
+                     cells.nth(7).locator("div.small").first.inner_text().strip()))
     return rows
 
 
@@ -77,10 +74,27 @@ def _open_record_form(page, meeting_type, period, title):
     expect_heading(page, title)
 
 
+def _choose(scope, label, names):
+    """Pick `names` in a searchable chooser (Tom Select) as a user does: type, click the option."""
+    box = scope.get_by_role("combobox", name=label)
+    for name in names:
+        box.click()
+        box.fill("")
+        box.press_sequentially(name)
+        scope.get_by_role("listbox", name=label).get_by_role("option", name=name, exact=True).click()
+    _close_choosers(box.page)
+
+
+def _close_choosers(page):
+    """Leave the choosers as a click elsewhere would: their lists close (else one covers the buttons below it)."""
+    page.evaluate("document.querySelectorAll('select[multiple]').forEach("
+                  "s => { if (s.tomselect) { s.tomselect.close(); s.tomselect.blur(); } })")
+
+
 def _fill_decision(row, text, lead_unit, co_units, due_on):
     row.get_by_label("决定事项").fill(text)
     row.get_by_label("牵头单位").select_option(label=lead_unit)
-    row.get_by_label("配合单位（可多选）").select_option(label=co_units)
+    _choose(row, "配合单位（可多选）", co_units)
     row.get_by_label("完成时限").fill(due_on.isoformat() if due_on else "")
     assert row.get_by_label("同时交办为事项").is_checked()
 
@@ -92,7 +106,7 @@ def _log_weekly_meeting(page, shot, live_server):
     page.get_by_label("地点").fill("市工信局三楼会议室")
     page.get_by_label("主持人").fill("市工信局主要负责人")
     # Every unit a decision is assigned to attends (a unit's record may assign only its own and attending units).
-    page.get_by_label("参会单位（可多选）").select_option(label=["市发改委", "市科技局", "市大数据和产业创新发展中心"])
+    _choose(page, "参会单位（可多选）", ["市发改委", "市科技局", "市大数据和产业创新发展中心"])
     page.get_by_label("参会人员").fill("市发改委分管负责人、市科技局分管负责人、市大数据中心分管负责人")
     page.get_by_label("议题").fill("精品钢材及新材料产业链推进情况；本周交办事项办理进度")
     page.get_by_label("会议纪要").fill(WEEKLY_MINUTES)
@@ -106,11 +120,12 @@ def _log_weekly_meeting(page, shot, live_server):
     shot("gxj-weekly-meeting-form")
 
     # A decision to be made a task without its due date: refused in Chinese, nothing saved, the form kept.
+    _close_choosers(page)
     click_and_wait(page, page.get_by_role("button", name="保存纪要"))
     message = f"请为会议决定“{text[:30]}”填写完成时限。"
     assert page.get_by_text(message).first.is_visible(), page.locator("form").inner_text()
     assert rows.count() == 2 and rows.nth(1).get_by_label("决定事项").input_value() == text
-    assert rows.nth(0).get_by_label("配合单位（可多选）").evaluate(
+    assert rows.nth(0).locator("select[multiple]").evaluate(
         "s => Array.from(s.selectedOptions, o => o.text)") == DECISIONS[0][2]
     shot("gxj-weekly-meeting-refused")
     with live_server.app_context():
@@ -123,6 +138,7 @@ def _log_weekly_meeting(page, shot, live_server):
         expected_id = meeting.id
 
     rows.nth(1).get_by_label("完成时限").fill(DECISIONS[1][3].isoformat())
+    _close_choosers(page)
     click_and_wait(page, page.get_by_role("button", name="保存纪要"))
     assert flashes(page) == [f"已保存：{WEEKLY_TITLE}。"], page.locator(".alert").all_inner_texts()
     expect_heading(page, WEEKLY_TITLE)
@@ -183,9 +199,10 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     follow_up.get_by_label("进展情况").fill(PROGRESS)
     follow_up.get_by_label("完成进度（%）").fill("120")
     click_and_wait(page, follow_up.get_by_role("button", name="提交进展"))
-    assert page.get_by_role("alert").filter(has_text="完成进度必须是 0 到 100 的整数。").is_visible()
+    assert page.get_by_role("alert").filter(has_text="完成进度必须是 0 到 100 的整数。").first.is_visible()
     follow_up = page.locator("form#follow-up")
-    assert follow_up.get_by_text("完成进度必须是 0 到 100 的整数。").is_visible()  # beside the field
+    beside = follow_up.locator(".invalid-feedback", has_text="完成进度必须是 0 到 100 的整数。")  # beside the field
+    assert beside.is_visible()
     shot("gxj-progress-refused")
     # the refusal shows the form again as typed: only the percentage needs correcting
     assert follow_up.get_by_label("进展情况").input_value() == PROGRESS
@@ -199,6 +216,7 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
     completion = page.locator("form#completion")
     completion.get_by_label("完成日期").fill(E2E_NOW.date().isoformat())
     completion.get_by_label("办结情况").fill(SUMMARY)
+    completion.get_by_label("无佐证材料的原因（没有佐证材料时必填）").fill("佐证材料已由纸质文件报千百十办")
     click_and_wait(page, completion.get_by_role("button", name="申请办结"))
     assert flashes(page) == ["办结申请已提交，等待审核。"], page.locator(".alert").all_inner_texts()
     assert page.locator("h1 + div .badge", has_text="申请办结").count() == 1
@@ -236,7 +254,7 @@ def test_lead_unit_reports_progress_and_requests_completion_then_vice_mayor_disp
             decided_rows
         row = page.locator("table.dispatch-table tbody tr", has=page.get_by_role("link", name=text, exact=True))
         assert due_on.isoformat() in row.inner_text()
-        heading = row.locator("xpath=preceding-sibling::tr[count(td) != 7][1]")
+        heading = row.locator("xpath=preceding-sibling::tr[contains(@class, 'dispatch-unit-head')][1]")
         assert lead in heading.inner_text(), heading.inner_text()
 
     with page.expect_download() as download_info:
@@ -311,3 +329,97 @@ def _log_dispatch_meeting(page, shot, live_server, decided, total):
                                                                RecordItem.kind == ItemKind.instruction)).all()
         assert [(i.task_id, i.text) for i in items] == [(instructed_id, INSTRUCTION)]
 
+
+
+# --- the list for the mayor, the office and on a phone ----------------------------------------------------------
+
+URGE_NOTE = "请于本旬内报送整改措施和完成时间（浏览器测试）"
+
+
+def _heading(page):
+    return page.locator("h1").first.inner_text().strip()
+
+
+def test_mayor_switches_lists_office_issues_a_sheet_vice_mayor_urges_and_reads_cards_on_a_phone(
+        page, sign_in, sign_out, shot, artifacts, live_server):
+    # --- the mayor: no list of his own; the first vice mayor's, then another's through the switcher ----------
+    sign_in("shizhang")
+    click_nav(page, "旬调度清单")
+    assert _heading(page) == "常务副市长吴志雄 2026年4月中旬调度清单"
+    assert "胡贺波" not in _heading(page)
+    summary = page.locator("#dispatch-summary").inner_text()
+    assert re.match(r"\d+ 项：红灯 \d+ · 黄灯 \d+ · 绿灯 \d+ · 办结 \d+", summary), summary
+    page.get_by_label("市领导").select_option(label="丁诚")
+    click_and_wait(page, page.get_by_role("button", name="查看"))
+    assert _heading(page) == "副市长丁诚 2026年4月中旬调度清单"
+    rows = _dispatch_rows(page)
+    assert rows, "丁诚's list is empty"
+    rank = {"红灯": 0, "黄灯": 1, "绿灯": 2}
+    for unit_block in page.locator("tbody.dispatch-unit").all():  # red first within each unit
+        lights = [rank.get(text.strip(), 3) for text in unit_block.locator("td.col-light .badge").all_inner_texts()]
+        assert lights == sorted(lights), lights
+    shot("mayor-switched-to-dingcheng")
+    sign_out()
+
+    # --- the office: 编号签发 on 丁诚's list, then the 督办 sheet --------------------------------------------------
+    sign_in("admin")
+    click_nav(page, "旬调度清单")
+    page.get_by_label("市领导").select_option(label="丁诚")
+    click_and_wait(page, page.get_by_role("button", name="查看"))
+    page.once("dialog", lambda dialog: dialog.accept())
+    click_and_wait(page, page.get_by_role("button", name="编号签发"))
+    assert "/tasks/dispatch/sheet" in page.url
+    number = page.locator("#sheet-number").inner_text().strip()
+    assert re.fullmatch(r"千百十办〔2026〕第 \d+ 期", number), number
+    assert "湘潭市产业强市“千百十”工程工作领导小组办公室" in page.locator("header").inner_text()
+    assert page.locator("#sheet-date").inner_text().strip() == "2026年4月14日"
+    assert page.locator("#sheet-signatures").inner_text().split() == ["签发人：", "经办人：", "日期："]
+    assert page.get_by_role("button", name="编号签发").count() == 0
+    shot("office-dispatch-sheet")
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    (artifacts / "dispatch-sheet.pdf").write_bytes(pdf)
+    # A4 landscape as the sheet's @page asks (841.89 x 595.28 pt); the page-number footer is drawn in the
+    # @page margin box (the CSS is asserted in tests/tasks/test_dispatch_views.py; no PDF text reader installed)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(abs(float(w) - 841.89) < 1 and abs(float(h) - 595.28) < 1 for w, h in boxes), boxes
+    click_and_wait(page, page.get_by_role("link", name="‹ 返回调度清单"))
+    assert page.get_by_role("button", name=f"已签发：{number}").count() == 1
+    sign_out()
+
+    # --- the vice mayor: urges two tasks from the list at once, as 督办 ------------------------------------------
+    sign_in("fushizhang2")
+    click_nav(page, "旬调度清单")
+    assert _heading(page) == "副市长丁诚 2026年4月中旬调度清单"
+    assert page.get_by_label("市领导").count() == 0  # no switcher: his own list only
+    open_rows = page.locator("tr.dispatch-row", has=page.locator("input[name=task]")).filter(
+        has_not=page.locator(".badge", has_text="催办"))
+    chosen = [open_rows.nth(i) for i in range(2)]
+    titles = [row.locator("td.col-title a").first.inner_text().strip() for row in chosen]
+    for row in chosen:
+        row.locator("input[name=task]").check()
+    assert page.locator("[data-urge-count]").inner_text() == "2"
+    page.get_by_label("级别").select_option(label="督办")
+    page.get_by_label("催办说明（必填）").fill(URGE_NOTE)
+    shot("vice-mayor-urging-two")
+    click_and_wait(page, page.get_by_role("button", name=re.compile("催办所选")))
+    assert flashes(page) == ["已督办 2 项事项。"], page.locator(".alert").all_inner_texts()
+    with live_server.app_context():
+        urged = db.session.execute(sa.select(Task.title, Urge.level).join(Urge, Urge.task_id == Task.id)
+                                   .where(Urge.note == URGE_NOTE)).all()
+        assert sorted(urged) == sorted((title, 2) for title in titles)
+    for title in titles:
+        row = page.locator("tr.dispatch-row", has=page.get_by_role("link", name=title, exact=True))
+        assert row.locator(".badge", has_text="催办").count() == 1
+
+    # --- on a phone: cards, the light and the deadline first, nothing wider than the screen --------------------
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    check_accessibility(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("table.dispatch-table thead").is_hidden()
+    card = page.locator("tr.dispatch-row").first
+    light, due, title = (card.locator(sel).bounding_box() for sel in ("td.col-light", "td.col-due", "td.col-title"))
+    assert light["y"] <= due["y"] < title["y"] and light["x"] < due["x"], (light, due, title)
+    assert card.locator("td.col-due").inner_text().startswith("时限 ")
+    assert card.bounding_box()["width"] <= 390
+    shot("vice-mayor-dispatch-phone")
