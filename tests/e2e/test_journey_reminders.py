@@ -52,7 +52,7 @@ def test_office_assigns_task_and_unit_receives_deadline_reminder_in_notification
     page.get_by_label("来源说明（会议、批示文号等）").fill("市长批示〔2026〕12号")
     page.get_by_label("完成时限").fill(DUE.isoformat())
     click_and_wait(page, page.get_by_role("button", name="交办"))
-    assert page.get_by_text("请选择牵头单位。").is_visible()
+    assert page.locator(".invalid-feedback", has_text="请选择牵头单位。").is_visible()  # the summary above lists it too
     shot("office-assign-refused")
     with live_server.app_context():
         assert db.session.scalar(sa.select(Task.id).where(Task.title == TITLE)) is None
