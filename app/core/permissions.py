@@ -24,7 +24,7 @@ PERMISSIONS = {
     "assign": ("交办事项（千百十办、市领导）", lambda user: user.assigns),
     "unit_member": ("单位工作人员（有所属单位的账号）",
                     lambda user: user.works_in_unit),
-    "dispatch": ("查看旬调度清单（市领导本人、千百十办、观察员）",
+    "dispatch": ("查看旬调度清单（副市长本人；市长、市委书记、千百十办、观察员查看全部）",
                  lambda user: user.reads_all),
     "read_tasks": ("查看事项总览（全市查看者；考评单位查看其考评对象的事项）",
                    lambda user: user.reads_all or bool(extra_read_unit_ids(user))),
