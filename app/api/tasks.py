@@ -210,9 +210,11 @@ EXTENSION_BODY = _body(["due_on", "reason"], due_on=dict(DATE, description="申�
 NOTE_BODY = _body(note=text_schema(services.REASON_MAX, "意见（可选）"))
 NOTE_REQUIRED_BODY = _body(["note"], note=text_schema(services.REASON_MAX, "理由或意见"))
 VERSION_BODY = _body()
-URGE_BODY = _body(["level"], level={"type": "integer", "enum": sorted(Urge.LEVELS),
-                                    "description": "1 催办、2 督办、3 通报"},
-                  note=text_schema(services.REASON_MAX, "催办说明（可选）"))
+URGE_BODY = _body(["level", "note"], level={"type": "integer", "enum": sorted(Urge.LEVELS),
+                                            "description": "1 催办、2 督办、3 通报"},
+                  note=text_schema(services.REASON_MAX, "催办说明（必填：催什么、何时前办好）"),
+                  confirmed={"type": "boolean", "description": "同一事项一小时内再次催办时须为 true（否则答 409 "
+                                                              "confirm_urge，说明上次催办在多少分钟前）"})
 CANCEL_BODY = _body(["reason"], reason=text_schema(services.REASON_MAX, "撤销理由"))
 
 

@@ -564,17 +564,25 @@ def test_extension_refused_needs_a_note_and_keeps_the_due_date(client, tokens, a
 
 
 def test_urge_by_the_office_and_by_the_vice_mayor_in_charge(client, tokens, task):
-    response = post(client, tokens["admin"], task.id, "urge", {"level": 1})
+    response = post(client, tokens["admin"], task.id, "urge", {"level": 1, "note": "请本周内反馈进展"})
     assert response.status_code == 200, response.get_data(as_text=True)
-    response = post(client, tokens["fushizhang2"], task.id, "urge", {"level": 3, "note": "全市通报"})
+    # a second urge within the hour asks for confirmation first, and writes nothing until it is given
+    before = written()
+    assert_json_error(post(client, tokens["fushizhang2"], task.id, "urge", {"level": 3, "note": "全市通报"}),
+                      409, "confirm_urge")
+    assert written() == before
+    response = post(client, tokens["fushizhang2"], task.id, "urge", {"level": 3, "note": "全市通报", "confirmed": True})
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["urge_count"] == 2 and [u["level_label"] for u in body["urges"]] == ["催办", "通报"]
     before = written()
     # 杨晓军's portfolio does not include 市工信局 and he did not assign the task
-    assert_json_error(post(client, tokens["fushizhang"], task.id, "urge", {"level": 1}), 403, "forbidden")
-    for payload in ({"level": 4}, {"level": 0}, {"level": "1"}, {"level": True}, {}, {"level": 1, "note": 5}):
-        field = "note" if "note" in payload else "level"
+    assert_json_error(post(client, tokens["fushizhang"], task.id, "urge", {"level": 1, "note": "催"}), 403, "forbidden")
+    for payload in ({"level": 4, "note": "催"}, {"level": 0, "note": "催"}, {"level": "1", "note": "催"},
+                    {"level": True, "note": "催"}, {"note": "催"}, {"level": 1, "note": 5}, {"level": 1},
+                    {"level": 1, "note": "  "}):
+        field = "level" if not isinstance(payload.get("level"), int) or payload["level"] not in (1, 2, 3) \
+            or payload["level"] is True else "note"
         assert_json_error(post(client, tokens["admin"], task.id, "urge", payload), 422, "invalid", field)
     assert written() == before
 

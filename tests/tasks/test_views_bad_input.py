@@ -93,11 +93,13 @@ def test_unit_staff_and_observers_cannot_assign(client, login_as, clock, usernam
 
 def test_a_due_date_on_a_non_working_day_is_warned_about(client, login_as, clock):
     login_as("admin")
-    # a refused form (no title) shows the warning for the Saturday it was given
-    response = client.post("/tasks/new", data=assign_data(title="", due_on="2026-03-14"))
+    # a Saturday is refused once, naming the next working day, and nothing is written until the user chooses
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
+    response = client.post("/tasks/new", data=assign_data(due_on="2026-03-14"))
     html = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert "2026-03-14 不是工作日，时限将按该日计算；如需顺延请改为工作日。" in html
+    assert response.status_code in (400, 422)
+    assert "2026-03-14 不是工作日，下一个工作日是 2026-03-16。" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == before
     # a working day gives no warning; the date picker's check says the same
     html = client.post("/tasks/new", data=assign_data(title="", due_on="2026-03-16")).get_data(as_text=True)
     assert "不是工作日" not in html
