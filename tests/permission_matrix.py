@@ -248,7 +248,7 @@ ROUTES = [
     ("401 403 403 403 403 403 403 +   403", "api.scoring_finalize_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/finalize"),
     ("401 403 403 403 403 403 403 +   403", "api.scoring_reopen_post", "POST", "/api/v1/scoring/{year}/q/{quarter}/reopen"),
     ("401 200 200 200 200 200 200 200 200", "api.scoring_year", "GET", "/api/v1/scoring/{year}"),
-    ("401 403 403 403 200 X   X   200 200", "api.dispatch", "GET", "/api/v1/dispatch?person_id={vice_mayor}"),
+    ("401 403 403 403 200 X   200 200 200", "api.dispatch", "GET", "/api/v1/dispatch?person_id={vice_mayor}"),
     ("401 200 200 200 200 200 200 200 200", "api.meeting_list", "GET", "/api/v1/meetings"),
     ("401 200 200 200 200 200 200 200 200", "api.meeting_detail", "GET", "/api/v1/meetings/{meeting}"),
     ("401 +   X   X   X   X   X   +   X  ", "api.record_create_post", "POST", "/api/v1/meetings/{meeting}/record"),

@@ -490,6 +490,11 @@ def test_a_vice_mayor_sees_only_their_own_dispatch_list_the_mayor_any(client, lo
     mayor = _request(client, login_as, api_token, "tasks.dispatch", "GET", f"/tasks/dispatch?person={vice_in}",
                      "mayor")
     assert mayor.status_code == 200 and TASK_TITLE in mayor.text
+    mayor_api = _request(client, login_as, api_token, "api.dispatch", "GET", f"/api/v1/dispatch?person_id={vice_in}",
+                         "mayor")
+    assert mayor_api.status_code == 200
+    assert TASK_TITLE in [item["title"] for item in mayor_api.get_json()["items"]]
+    assert mayor_api.get_json()["title"].startswith("副市长")  # the vice mayor's post, not the reader's
     not_theirs = _request(client, login_as, api_token, "tasks.dispatch", "GET", "/tasks/dispatch", "vice_mayor_out")
     assert not_theirs.status_code == 200 and TASK_TITLE not in not_theirs.text
     for role in ("admin", "observer"):

@@ -53,7 +53,7 @@ from app.core.errors import PermissionDenied, ServiceError
 from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Person, Plan, Unit, UnitGroup
-from app.tasks import queries, services
+from app.tasks import dispatch_queries, queries, services
 from app.tasks.models import (
     OPEN_STATES,
     Evidence,
@@ -659,16 +659,16 @@ def task_cancel(task_id):
 # --- the dispatch list --------------------------------------------------------------------------------------
 
 @route("/dispatch", permission="dispatch",
-       summary="旬调度清单（市领导本人、千百十办、观察员），按分管单位和完成时限排序",
+       summary="旬调度清单（副市长本人；市长、市委书记、千百十办、观察员可看任一副市长的），按分管单位和完成时限排序",
        parameters=DISPATCH_PARAMETERS, response=DISPATCH_SCHEMA, tag=TAG, conditional=True)
 def dispatch():
     user, on = g.api_user, today()
     person_id = arg_int("person_id", "人员 id")
-    if user.role is Role.leader:
+    if user.role is Role.leader and not dispatch_queries.opens_every_list(user, on):
         if user.person_id is None:
             raise PermissionDenied("您的账号未关联市领导，无法查看调度清单。")
         if person_id is not None and person_id != user.person_id:
-            raise PermissionDenied("市领导只能查看本人的调度清单。")
+            raise PermissionDenied("分管副市长只能查看本人的调度清单。")
         person_id = user.person_id
     elif person_id is None:
         raise bad_parameter("person_id", "请用参数 person_id 指定要查看哪位市领导的调度清单。")
@@ -710,8 +710,9 @@ def dispatch():
                     "id": p.follow_up_id, "text": p.text, "percent": p.percent,
                     "reported_on": p.reported_on.isoformat()}} for p in latest.get(row.id, [])]
         items.append(item)
+    title = dispatch_queries.position_title(person, min(on, xun.end))
     return conditional.answer(page.envelope(
-        items, title=f"副市长{person.name} {xun.label}调度清单", person={"id": person.id, "name": person.name},
+        items, title=f"{title}{person.name} {xun.label}调度清单", person={"id": person.id, "name": person.name},
         as_of=on.isoformat(), provisional=window.provisional or calendar.range_is_provisional(xun.start, xun.end),
         xun={"code": xun.code, "label": xun.label, "start": xun.start.isoformat(), "end": xun.end.isoformat(),
              "previous": xun.previous().code, "next": xun.next().code}))
