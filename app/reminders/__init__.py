@@ -24,7 +24,8 @@ def register(app):
     register_job(app, "reminders.deliver", outbox.deliver, cfg["SCHEDULER_DELIVER_SECONDS"], label="发送提醒",
                  result_labels={"claimed": "取出", "sent": "已发送", "retried": "稍后重试", "failed": "发送失败",
                                 "obsolete": "已作废"})
-    for scan in (jobs.due_task_reminders, jobs.follow_up_reminders, jobs.pending_request_reminders):
+    for scan in (jobs.due_task_reminders, jobs.follow_up_reminders, jobs.pending_request_reminders,
+                 jobs.task_edit_notices):
         register_scan(app, scan)
     register_rule(app, "task_due", "交办事项即将到期", recheck_task_due)
     register_rule(app, "task_overdue", "交办事项逾期", recheck_task_overdue)
@@ -32,3 +33,4 @@ def register(app):
     register_rule(app, "follow_up_stale", "旬调度前未反馈进展", recheck_follow_up_stale)
     register_rule(app, "extension_pending", "延期申请待审核", recheck_request(ExtensionRequest))
     register_rule(app, "completion_pending", "办结申请待审核", recheck_request(CompletionRequest))
+    register_rule(app, "task_edited", "交办事项被修改（通知牵头和配合单位）")

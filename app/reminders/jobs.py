@@ -28,7 +28,16 @@ from app.org.models import PortfolioItem, Unit
 from app.reminders.models import Channel, ChannelPreference, OutboxMessage
 from app.reminders.registry import reminder_scans
 from app.reminders.rules import load_settings
-from app.tasks.models import OPEN_STATES, CompletionRequest, ExtensionRequest, RequestStatus, Task, TaskParty
+from app.tasks.models import (
+    OPEN_STATES,
+    CompletionRequest,
+    EventKind,
+    ExtensionRequest,
+    RequestStatus,
+    Task,
+    TaskEvent,
+    TaskParty,
+)
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +196,35 @@ def pending_request_reminders(today: date, cal, settings, recipients):
                                           f"**{title}** 的{label}（{unit}提出）已等待 "
                                           f"{settings['pending_request_workdays']} 个工作日以上，请及时审核。",
                                           f"/tasks/{task_id}"))
+    return reminders
+
+
+EDIT_NOTICE_DAYS = 3  # an edit older than this is not announced any more (e.g. after a long downtime)
+
+
+def task_edit_notices(today: date, cal, settings, recipients):
+    """修改事项: the staff of the lead and co-units of a task the office edited after assigning it (app.tasks.services.
+    edit_task writes the 修改 event), one notice per edit (the occasion is the event's id), while the task is open and
+    for edits of the last few days. Two queries, whatever the number of edits."""
+    since = datetime.combine(today - timedelta(days=EDIT_NOTICE_DAYS), datetime.min.time(), tzinfo=get_clock().tz)
+    events = db.session.execute(
+        sa.select(TaskEvent.id, TaskEvent.task_id, TaskEvent.note, Task.title)
+        .join(Task, Task.id == TaskEvent.task_id)
+        .where(TaskEvent.kind == EventKind.edited, TaskEvent.at >= since, Task.state.in_(OPEN_STATES))).all()
+    if not events:
+        return []
+    parties = defaultdict(list)
+    for task_id, unit_id in db.session.execute(sa.select(TaskParty.task_id, TaskParty.unit_id).where(
+            TaskParty.task_id.in_({e.task_id for e in events}))).all():
+        parties[task_id].append(unit_id)
+    reminders = []
+    for event_id, task_id, note, title in events:
+        for unit_id in parties[task_id]:
+            for user_id in recipients.staff(unit_id):
+                reminders.append(Reminder("task_edited", "task", str(task_id), f"edit-{event_id}", user_id,
+                                          f"交办事项已修改：{title[:60]}",
+                                          f"千百十办修改了 **{title}**：{note or '见事项页面'}。请按修改后的要求办理。",
+                                          f"/tasks/{task_id}", unit_id))
     return reminders
 
 

@@ -310,7 +310,8 @@ class TaskEvent(db.Model):
     actor = relationship("User")
     unit = relationship("Unit")
 
-    __table_args__ = (sa.Index("ix_task_events_task_at", "task_id", "at"),)
+    __table_args__ = (sa.Index("ix_task_events_task_at", "task_id", "at"),
+                      sa.Index("ix_task_events_kind_at", "kind", "at"))  # the reminders' scan of recent edits
 
     @property
     def from_label(self):

@@ -1,4 +1,5 @@
-"""tasks: the reason kept with a decreasing follow-up, and the reason a completion request has no evidence
+"""tasks: the reason kept with a decreasing follow-up, the reason a completion request has no evidence, and an index
+of the timeline by kind and time (the reminders' scan of recent 修改 events, to notify the units)
 
 Revision ID: 5e55a0000015
 Revises: 5e55a0000014
@@ -23,9 +24,11 @@ def upgrade():
     with op.batch_alter_table('completion_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('no_evidence_reason', sa.Text(), nullable=True,
                                       comment='why no evidence file supports the request (when the task has none)'))
+    op.create_index('ix_task_events_kind_at', 'task_events', ['kind', 'at'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_task_events_kind_at', table_name='task_events')
     with op.batch_alter_table('completion_requests', schema=None) as batch_op:
         batch_op.drop_column('no_evidence_reason')
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
