@@ -173,3 +173,25 @@ def test_a_form_without_errors_renders_no_summary_and_no_invalid_marks(app):
 
     assert "data-form-errors" not in html and "aria-invalid" not in html
     assert 'aria-describedby="name-help"' in html
+
+
+def test_every_select_field_is_styled_as_a_select_whatever_its_class(app):
+    """An IdSelectField (e.g. 所属单位 on the user form) was styled as a text box (form-control): the macro looked
+    for the class name '_IdSelect'. Any field drawn by WTForms' Select widget is a form-select."""
+    from flask import render_template_string
+    from flask_wtf import FlaskForm
+    from wtforms import SelectMultipleField
+
+    from app.core.forms import IdSelectField, options
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        unit_id = IdSelectField("所属单位", choices=options([(1, "市工信局")]))
+        unit_ids = SelectMultipleField("配合单位", choices=options([("1", "市工信局")]))
+
+    with app.test_request_context():
+        html = render_template_string('{% from "_macros.html" import field %}{{ field(form.unit_id) }}'
+                                      '{{ field(form.unit_ids) }}', form=Form())
+    assert html.count('class="form-select"') == 2 and "form-control" not in html
