@@ -493,3 +493,23 @@ def test_the_targets_page_makes_as_many_statements_for_two_books_as_for_one(clie
         html = client.get(f"/scoring/{YEAR}/my-targets").get_data(as_text=True)
     assert "研发经费投入" in html and "会同市行政审批局考评" in html
     assert four.count == one.count
+
+
+def test_the_chains_irreversible_buttons_name_their_consequence_before_posting(client, login_as):
+    """#16: submitting, returning, recording the 审定 and publishing a 细则 ask first, naming what follows (the
+    browser's dialog, js/confirm.js, reads data-confirm)."""
+    book = complete_book("miit")
+    page = f"{BASE}/miit"
+    login_as("gxj")
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-confirm="提交后本细则交千百十办审核' in html
+    post(client, "submit", version=1)
+    login_as("admin")
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-confirm="退回后起草单位须按意见修改' in html
+    post(client, "accept", version=1, comment="")
+    assert 'data-confirm="记录审定后本细则即可发布' in client.get(page).get_data(as_text=True)
+    post(client, "approve", version=1, approved_on="2026-03-20", doc_number=DOC)
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-confirm="发布后本细则即为本年度考评依据' in html
+    assert reload(book).status is CriteriaStatus.approved  # asking changes nothing
