@@ -113,7 +113,7 @@ MEETING_SCHEMA = {
         "convener_unit": nullable(REF), "convener_person": PERSON_REF,
         "scheduled_on": dict(DATE, description="拟召开日期（工作日）"),
         "record_due_on": dict(DATE, description="纪要录入期限"),
-        "provisional": {"type": "boolean", "description": "所在年份节假日安排尚未公布，日期按周末推定"},
+        "provisional": {"type": "boolean", "description": "所在年份节假日安排尚未公布，日期按周末和法定节日推定"},
         "is_cancelled": {"type": "boolean"},
         "status": COMPLIANCE_STATUS, "status_label": {"type": "string"},
         "record_id": nullable({"type": "integer"}), "logged_on": nullable(DATE),

@@ -44,7 +44,7 @@ def _subtitle(a):
     if not a["closed"]:
         text += "（本月尚未结束，为截至评价日的数据）"
     if a.get("provisional"):
-        text += "　亮灯所用节假日安排尚未公布，按周末推定"
+        text += "　亮灯所用节假日安排尚未公布，按周末和法定节日推定"
     return text
 
 

@@ -117,7 +117,7 @@ def event_lines(meeting, url, now):
         f"{meeting.period_start.isoformat()} 至 {meeting.period_end.isoformat()}）",
         f"召集（报告）：{meeting.convener_label}",
         f"记录截止：{meeting.record_due_on.isoformat()}；{state}",
-        *(["日期按周一至周五推定，待节假日安排公布后确认"] if meeting.provisional else []),
+        *(["日期按周末和法定节日推定，待节假日安排公布后确认"] if meeting.provisional else []),
         f"查看：{url}",
     ])
     changed = meeting.updated_at or meeting.created_at or now

@@ -127,7 +127,7 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
     merge_cells(ws, 1, 1, ncols, dl.title, font=TITLE,
                 alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
     ws.set_height(1, 32)
-    as_of = f"截至 {_cn_date(dl.as_of)}" + ("（日期按周一至周五推定，待确认）" if dl.provisional else "")
+    as_of = f"截至 {_cn_date(dl.as_of)}" + ("（日期按周末和法定节日推定，待确认）" if dl.provisional else "")
     merge_cells(ws, 2, 1, ncols, as_of, font=BODY, alignment=Alignment(horizontal="right", vertical="center"))
     ws.set_height(2, 20)
     for index, (label, _) in enumerate(DISPATCH_COLUMNS, start=1):
@@ -211,7 +211,7 @@ def task_list_workbook(title: str, window, lines) -> bytes:
                 alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
     ws.set_height(1, 32)
     as_of = f"截至 {_cn_date(window.today)}，共 {len(lines)} 项" + (
-        "（亮灯日期按周一至周五推定，待确认）" if window.provisional else "")
+        "（亮灯日期按周末和法定节日推定，待确认）" if window.provisional else "")
     merge_cells(ws, 2, 1, ncols, as_of, font=BODY, alignment=Alignment(horizontal="right", vertical="center"))
     ws.set_height(2, 20)
     for index, (label, _) in enumerate(LIST_COLUMNS, start=1):
