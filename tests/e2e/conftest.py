@@ -229,6 +229,16 @@ def browser():
         browser.close()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every journey drives the live server's own database: without `no_db_transaction` the unit tests' rolled-back
+    session would be swapped into the app, and a journey would silently read an empty database (its counts all 0)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.no_db_transaction)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
