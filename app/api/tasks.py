@@ -201,10 +201,15 @@ CREATE_BODY = {
     },
 }
 FOLLOW_UP_BODY = _body(["text", "percent"], text=text_schema(services.FOLLOW_UP_MAX, "进展情况"),
-                       percent={"type": "integer", "minimum": 0, "maximum": 100})
+                       percent={"type": "integer", "minimum": 0, "maximum": 100},
+                       decrease_reason=text_schema(services.REASON_MAX,
+                                                   "进度低于本单位上次反馈时必填：说明进度下调的原因"))
 COMPLETION_BODY = _body(["completed_on", "summary"],
                         completed_on=dict(DATE, description="实际完成日期：可补录过去的日期，不能晚于今天"),
-                        summary=text_schema(services.SUMMARY_MAX, "办结情况"))
+                        summary=text_schema(services.SUMMARY_MAX, "办结情况"),
+                        no_evidence_reason=text_schema(
+                            services.REASON_MAX, "事项没有任何佐证材料时必填（设置“办结须有佐证材料”开启时）："
+                            "说明为何没有佐证材料；佐证材料请在页面上传"))
 EXTENSION_BODY = _body(["due_on", "reason"], due_on=dict(DATE, description="申请延期到的日期"),
                        reason=text_schema(services.REASON_MAX, "延期理由"))
 NOTE_BODY = _body(note=text_schema(services.REASON_MAX, "意见（可选）"))
@@ -560,7 +565,10 @@ def task_follow_up_create(task_id):
     text = text_field(data, "text", "进展情况", services.FOLLOW_UP_MAX)
     percent = int_field(data, "percent", "完成进度", minimum=0, maximum=100)
     version = version_field(data)
-    follow_up = services.record_follow_up(g.api_user, task, text, percent, today(), expected_version=version)
+    decrease_reason = text_field(data, "decrease_reason", "进度下调原因", services.REASON_MAX, required=False)
+    # the same rules as the task page (a decrease needs its reason)
+    follow_up = services.record_follow_up(g.api_user, task, text, percent, today(), expected_version=version,
+                                          decrease_reason=decrease_reason, strict=True)
     db.session.commit()
     return ok(dict(follow_up_json(follow_up), task_version=task.version, task_state=task.state.value), 201)
 
@@ -589,7 +597,10 @@ def task_request_completion(task_id):
     def act(task, data):
         completed_on = date_field(data, "completed_on", "完成日期")
         summary = text_field(data, "summary", "办结情况", services.SUMMARY_MAX)
-        services.request_completion(g.api_user, task, completed_on, summary, today(), version_field(data))
+        reason = text_field(data, "no_evidence_reason", "无佐证材料的原因", services.REASON_MAX, required=False)
+        # the same rules as the task page: evidence, or the reason there is none, when the setting asks for it
+        services.request_completion(g.api_user, task, completed_on, summary, today(), version_field(data),
+                                    no_evidence_reason=reason, strict=True)
 
     return _transition(task_id, act)
 

@@ -219,8 +219,8 @@ def _require_state(task, states, message):
 
 # STRICT_RULES: the rules that ask the person entering something for more (a reason for a decreasing percent,
 # evidence or a reason for 办结, confirming a deadline on a non-working day) apply when the caller says so
-# (`strict=True`, `accept_non_workday=False`): the task page and the assign form do. Callers that replay what
-# happened (the demo, the Excel import) and the JSON API do not pass them yet, so they keep their behaviour.
+# (`strict=True`, `accept_non_workday=False`): the task page, the assign form and the JSON API (strict; its
+# dates are taken as given) do. Callers that replay what happened (the demo, the Excel import) do not.
 
 
 def _check_workday(day, field, label, accept_non_workday):

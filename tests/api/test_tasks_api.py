@@ -749,3 +749,37 @@ def test_openapi_lists_every_task_endpoint_with_its_schemas(client):
     assert {p["name"] for p in document["paths"]["/api/v1/dispatch"]["get"]["parameters"]} == {
         "person_id", "xun", "unit_id", "light", "state", "due_from", "due_to", "updated_since", "include", "page",
         "per_page", "cursor"}
+
+
+# --- the task page's rules hold for the API too (#16) ------------------------------------------------------
+
+def test_a_decreasing_percent_needs_its_reason_through_the_api(client, tokens, accepted):
+    url = f"/api/v1/tasks/{accepted.id}/follow-ups"
+    assert client.post(url, json={"text": "完成选址", "percent": 60}, headers=tokens["gxj"]).status_code == 201
+    before = written()
+    assert_json_error(client.post(url, json={"text": "方案调整", "percent": 40}, headers=tokens["gxj"]), 422,
+                      "invalid", "decrease_reason")
+    assert written() == before
+    response = client.post(url, json={"text": "方案调整", "percent": 40, "decrease_reason": "用地方案被退回重做"},
+                           headers=tokens["gxj"])
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert db.session.get(FollowUp, response.get_json()["id"]).decrease_reason == "用地方案被退回重做"
+
+
+def test_completion_without_evidence_needs_the_reason_through_the_api(app, client, tokens, accepted):
+    app.config["COMPLETION_NEEDS_EVIDENCE"] = True
+    try:
+        url = f"/api/v1/tasks/{accepted.id}/request-completion"
+        payload = {"completed_on": "2026-03-10", "summary": "已完成"}
+        before = written()
+        body = assert_json_error(client.post(url, json=payload, headers=tokens["gxj"]), 422, "invalid",
+                                 "no_evidence_reason")
+        assert CHINESE.search(body["message"])
+        assert written() == before
+        response = client.post(url, json=dict(payload, no_evidence_reason="会议纪要尚未印发"), headers=tokens["gxj"])
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert task_row(accepted.id).state is TaskState.completion_requested
+        assert db.session.scalar(sa.select(CompletionRequest.no_evidence_reason).where(
+            CompletionRequest.task_id == accepted.id)) == "会议纪要尚未印发"
+    finally:
+        app.config["COMPLETION_NEEDS_EVIDENCE"] = False
