@@ -140,7 +140,7 @@ ROUTES = [
     ("L   403 403 403 200 X   200 200 200", "tasks.dispatch", "GET", "/tasks/dispatch?person={vice_mayor}"),
     ("L   403 403 403 200 X   200 200 200", "tasks.dispatch_excel", "GET", "/tasks/dispatch.xlsx?person={vice_mayor}"),
     ("L   403 403 403 200 X   200 200 200", "tasks.dispatch_sheet", "GET", "/tasks/dispatch/sheet?person={vice_mayor}"),
-    ("L   403 403 403 +   +   +   +   +  ", "tasks.dispatch_urge", "POST", "/tasks/dispatch/urge"),
+    ("L   403 403 403 +   +   +   +   403", "tasks.dispatch_urge", "POST", "/tasks/dispatch/urge"),
     ("L   403 403 403 403 403 403 +   403", "tasks.dispatch_issue", "POST", "/tasks/dispatch/issue"),
     # tasks: one task (object rules are checked by the services: 404 or a flashed refusal, never 403)
     ("L   200 404 404 200 200 200 200 200", "tasks.detail", "GET", "/tasks/{task}"),

@@ -59,11 +59,11 @@ ACCOUNTS = [
     ("xtx", "湘潭县联络员", Role.staff, "湘潭县人民政府", None),
     ("gxq", "湘潭高新区联络员", Role.staff, "湘潭高新区管委会", None),
     # The other assessing units (附件2 三(一)), each with an account that drafts its 考评细则 and scores its indicators.
-    ("swj", "市商务局联络员", Role.staff, "市商务局", None),
-    ("scjgj", "市市场监管局联络员", Role.staff, "市市场监管局", None),
-    ("jrb", "市经研金融办联络员", Role.staff, "市经研金融办", None),
-    ("wlj", "市文旅广体局联络员", Role.staff, "市文旅广体局", None),
-    ("xzsp", "市行政审批局联络员", Role.staff, "市行政审批局", None),
+    ("shangwu", "市商务局联络员", Role.staff, "市商务局", None),
+    ("shichang", "市市场监管局联络员", Role.staff, "市市场监管局", None),
+    ("jinrong", "市经研金融办联络员", Role.staff, "市经研金融办", None),
+    ("wenlv", "市文旅广体局联络员", Role.staff, "市文旅广体局", None),
+    ("shenpi", "市行政审批局联络员", Role.staff, "市行政审批局", None),
     ("guancha", "观察员", Role.observer, None, None),
 ]
 

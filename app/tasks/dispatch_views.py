@@ -115,7 +115,7 @@ def _urge_all(tasks, level, note, on, confirmed):
 
 
 @bp.route("/dispatch/urge", methods=["POST"])
-@require("dispatch")
+@require("assign")  # who urges: the office and the city's leaders (an observer reads the list only)
 def dispatch_urge():
     """催办 / 督办 / 通报 one or more tasks of the list, all or nothing."""
     person, xun, on, _ = _dispatch_target(request.form)

@@ -250,7 +250,7 @@ def test_the_page_shows_its_tagged_tasks_with_lights_and_reads_constant_statemen
     for i in range(1, 5):
         add(i)
     after, text = statements()
-    assert all(f"甲机械帮扶事项{i}" in text for i in range(5)) and "逾期" in text
+    assert all(f"甲机械帮扶事项{i}" in text for i in range(5)) and "红灯" in text  # the overdue one lights red
     assert after == before, f"{before} statements with one task, {after} with five tasks, registries and months"
 
 
