@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import chinese_calendar
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core import workdays
@@ -357,6 +357,7 @@ def unoverridden(day, entered):
 
 
 @given(OVERRIDES, st.lists(st.sampled_from([LIBRARY_LAST_YEAR, FIRST_UNCOVERED_YEAR]), max_size=2))
+@settings(deadline=None)  # the first example computes a year's lunar holidays (cached after): no per-example deadline
 def test_overrides_win_everywhere_and_counts_match_a_day_by_day_walk(overrides, entered):
     cal = WorkdayCalendar(overrides, entered)
     start, span = SPAN[0], SPAN
