@@ -136,3 +136,18 @@ def check_accessibility(page):
     current = audit(page)
     if current is not None:
         current.check()
+
+
+def confirm_and_wait(page, target, expect=""):
+    """Click a button that asks first (data-confirm, js/confirm.js: the browser's own dialog), check the dialog
+    names `expect`, accept it, and wait for the next page."""
+    seen = []
+
+    def accept(dialog):
+        seen.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    click_and_wait(page, target)
+    assert seen and expect in seen[0], f"expected a confirmation naming {expect!r}, got {seen}"
+    return seen[0]

@@ -22,6 +22,7 @@ Each key step is shot at 1280 px and at 390 px (`NN-<step>-1280.png`, `NN-<step>
 scroll sideways, and a unit's indicator page reads as a list there (points and what was lost first).
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -43,7 +44,7 @@ from app.scoring.models import (
     ScoreEntry,
     ScoringQuarter,
 )
-from tests.e2e.helpers import click_and_wait, click_nav, expect_heading, flashes
+from tests.e2e.helpers import click_and_wait, click_nav, confirm_and_wait, expect_heading, flashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -337,7 +338,7 @@ def _book_in_review(page, live_server):
     click_and_wait(page, row.get_by_role("link"))
     page.locator("#criteria-workflow").get_by_label("修订理由").fill(REVISION_REASON)
     click_and_wait(page, _panel_button(page, "修订（建立新版本）"))
-    click_and_wait(page, _panel_button(page, "报千百十办审核"))
+    confirm_and_wait(page, _panel_button(page, "报千百十办审核"), "提交后本细则交千百十办审核")
     assert flashes(page) == ["考评细则已报千百十办审核。"], _danger_texts(page)
     click_and_wait(page, page.get_by_role("link", name="全部考评细则"))
     return page.locator("table tbody tr", has=page.get_by_text(CriteriaStatus.submitted.label)).first
@@ -374,7 +375,7 @@ def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, s
 
     page.locator("#criteria-workflow").get_by_label("审定日期").fill(APPROVED_ON)
     page.locator("#criteria-workflow").get_by_label("审定文号").fill(BOOK_DOC_NUMBER)
-    click_and_wait(page, _panel_button(page, "记录审定"))
+    confirm_and_wait(page, _panel_button(page, "记录审定"), "记录审定后本细则即可发布")
     assert flashes(page) == ["领导小组审定已记录。"], _danger_texts(page)
     assert _workflow_badge(page) == f"第 {version} 版 · {CriteriaStatus.approved.label}"
     assert BOOK_DOC_NUMBER in page.locator("#criteria-workflow").inner_text()
@@ -382,7 +383,7 @@ def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, s
                                                    BOOK_DOC_NUMBER)
     _both_widths(page, snap, "book-approved")
 
-    click_and_wait(page, _panel_button(page, "发布"))
+    confirm_and_wait(page, _panel_button(page, "发布"), "发布后本细则即为本年度考评依据")
     assert flashes(page) == [f"{YEAR}年{label}考评细则（第{version}版）已发布，已纳入考评规则并通知各被考评单位。"], \
         _danger_texts(page)
     assert _workflow_badge(page) == f"第 {version} 版 · {CriteriaStatus.published.label}"
@@ -415,7 +416,7 @@ def test_office_approves_a_revised_book_and_records_the_quarters_opinion(page, s
 
     page.get_by_label("审定日期").fill("2026-04-14")
     page.get_by_label("审定文号").fill(QUARTER_DOC_NUMBER)
-    click_and_wait(page, page.get_by_role("button", name="审定", exact=True))
+    confirm_and_wait(page, page.get_by_role("button", name=re.compile(r"^审定并冻结")), "得分和排名将冻结")
     refused = flashes(page, "danger")
     assert len(refused) == 1 and "个单位的得分未录入完整" in refused[0] and "不能审定" in refused[0], refused
     assert "录入中" in page.locator(".results-status").inner_text()

@@ -23,6 +23,7 @@ database of its own, a fresh copy of the same seeded data (the `live_server` bel
 whatever worker the journeys run.
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -33,7 +34,7 @@ from app.extensions import db
 from app.org.models import Unit
 from app.scoring.models import CriteriaScore, ResultOpinion, ScoreEntry, ScoringQuarter
 from tests.e2e import conftest as e2e
-from tests.e2e.helpers import click_and_wait, click_nav, expect_heading, flashes
+from tests.e2e.helpers import click_and_wait, click_nav, confirm_and_wait, expect_heading, flashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_transaction]
 
@@ -123,7 +124,7 @@ def _fill_approval(page):
     page.get_by_label("评价日期").last.fill(APPROVED_ON)
     page.get_by_label("审定日期").fill(APPROVED_ON)
     page.get_by_label("审定文号").fill(DOC_NUMBER)
-    click_and_wait(page, page.get_by_role("button", name="审定", exact=True))
+    confirm_and_wait(page, page.get_by_role("button", name=re.compile(r"^审定并冻结")), "得分和排名将冻结")
 
 
 @pytest.fixture
