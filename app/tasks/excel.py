@@ -168,16 +168,16 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
             write_styled(ws, row_no, 7, values[6], status_styles[row.light])
             fit_row_height(ws, row_no, list(zip(values, widths, strict=True)))
 
-    row_no += 1
-    if number == 0:
-        summary = "本旬无调度事项。"
-    else:
-        summary = f"合计 {number} 项：" + "、".join(f"{light.label}{counts[light]}项" for light in SUMMARY_ORDER
-                                                  if counts.get(light))
+    return _close_with_summary(wb, ws, row_no + 1, ncols, number, counts, "本旬无调度事项。")
+
+
+def _close_with_summary(wb, ws, row_no, ncols, number, counts, empty):
+    """The closing row (合计 N 项 by light, or `empty`), the print settings, and the file's bytes."""
+    summary = empty if number == 0 else f"合计 {number} 项：" + "、".join(
+        f"{light.label}{counts[light]}项" for light in SUMMARY_ORDER if counts.get(light))
     merge_cells(ws, row_no, 1, ncols, summary, font=BODY, alignment=Alignment(vertical="center", wrap_text=True),
                 border=BORDER)
     ws.set_height(row_no, 22)
-
     print_setup(ws, HEADER_ROW, ncols, row_no)
     return save_workbook(wb)
 
@@ -246,18 +246,7 @@ def task_list_workbook(title: str, window, lines) -> bytes:
             write_styled(ws, row_no, column, value, light_styles[light] if column == LIST_LIGHT_COLUMN else style)
         fit_row_height(ws, row_no, list(zip(values, widths, strict=True)))
 
-    row_no += 1
-    if not lines:
-        summary = "没有符合条件的事项。"
-    else:
-        summary = f"合计 {len(lines)} 项：" + "、".join(f"{light.label}{counts[light]}项" for light in SUMMARY_ORDER
-                                                      if counts.get(light))
-    merge_cells(ws, row_no, 1, ncols, summary, font=BODY, alignment=Alignment(vertical="center", wrap_text=True),
-                border=BORDER)
-    ws.set_height(row_no, 22)
-
-    print_setup(ws, HEADER_ROW, ncols, row_no)
-    return save_workbook(wb)
+    return _close_with_summary(wb, ws, row_no + 1, ncols, len(lines), counts, "没有符合条件的事项。")
 
 
 # --- the import template ------------------------------------------------------------------------------------
