@@ -57,14 +57,15 @@ def create_app(config=None, overrides=None):
     from app.org import views as org_views
     from app.reminders import views as reminder_views
     from app.scoring import views as scoring_views
-    from app.tasks import views as task_views
+    from app.tasks import dispatch_views, list_views, views  # noqa: F401  (their routes join the blueprint)
+    from app.tasks import pages as task_pages
 
     register_input_guards(app)  # before the blueprints: it replaces the `int` URL converter
     app.register_blueprint(home_views.bp)
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(org_views.bp)
-    app.register_blueprint(task_views.bp)
+    app.register_blueprint(task_pages.bp)
     app.register_blueprint(scoring_views.bp)
     app.register_blueprint(reminder_views.bp)
     app.register_blueprint(meeting_views.bp)

@@ -698,7 +698,7 @@ def dispatch():
     if person is None:
         raise not_found("人员不存在。")
     window, calendar = queries.light_window(on), get_calendar()
-    unit_ids, where = queries.dispatch_filter(person, xun, on)
+    unit_ids, where = dispatch_queries.dispatch_filter(person, xun, on)
     where += task_filter.clauses(window)
     # the portfolio (which units; their order is in the units' change mark) is part of the list
     portfolio = unit_ids.subquery()
@@ -713,7 +713,7 @@ def dispatch():
     latest = queries.latest_follow_ups([r.id for r in page.rows]) if include and page.rows else {}
     items = []
     for row in page.rows:
-        item = dict(row_json(row, window, calendar), stale=queries.is_stale(row, row.last_reported_on, xun))
+        item = dict(row_json(row, window, calendar), stale=dispatch_queries.is_stale(row, row.last_reported_on, xun))
         if include:
             item["follow_ups"] = [{
                 "unit": {"id": p.unit_id, "name": p.unit_name}, "is_lead": p.is_lead,

@@ -48,8 +48,8 @@ from app.org.models import Unit, UnitGroup
 from app.scoring.criteria_scoring import completion_summary
 from app.scoring.queries import assessor_unit_ids
 from app.scoring.reports import quarter_report
+from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.models import Task, TaskSource
-from app.tasks.queries import dispatch_list
 from app.tasks.services import assign_task, validate_units
 
 RECORD_FIELDS = ("held_on", "place", "chair", "attendees", "topics", "minutes", "comments", "status")

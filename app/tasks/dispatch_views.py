@@ -18,10 +18,10 @@ from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Person
 from app.org.queries import portfolio_unit_ids, vice_mayors
-from app.tasks import dispatch_sheets, excel, queries, services
+from app.tasks import dispatch_queries, dispatch_sheets, excel, queries, services
 from app.tasks.dispatch_queries import opens_every_list
 from app.tasks.models import OPEN_STATES, Task, Urge
-from app.tasks.views import XLSX, _detail_url, _int_arg, bp
+from app.tasks.pages import XLSX, _detail_url, _int_arg, bp
 
 MAX_URGE = 200  # tasks urged at once (a whole list is far fewer)
 
@@ -81,7 +81,7 @@ def _list_args(dl):
 def dispatch():
     person, xun, on, leaders = _dispatch_target()
     show_all = request.args.get("all") == "1"
-    dl = queries.dispatch_list(person, xun, on, page=None if show_all else page_number(),
+    dl = dispatch_queries.dispatch_list(person, xun, on, page=None if show_all else page_number(),
                                per_page=current_app.config["DISPATCH_PAGE_SIZE"])
     return render_template("tasks/dispatch.html", dl=dl, leaders=leaders,
                            red_units=queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]),
@@ -148,7 +148,7 @@ def dispatch_urge():
 def dispatch_sheet():
     """The 督办 sheet: the whole list, ready to print on A4, with its number once the office has issued it."""
     person, xun, on, _ = _dispatch_target()
-    dl = queries.dispatch_list(person, xun, on)
+    dl = dispatch_queries.dispatch_list(person, xun, on)
     sheet = dispatch_sheets.sheet_of(person, xun)
     issued_on = sheet.issued_at.astimezone(get_clock().tz).date() if sheet else on
     return render_template("tasks/dispatch_sheet.html", dl=dl, sheet=sheet, issuer=dispatch_sheets.ISSUER,
@@ -175,7 +175,7 @@ def dispatch_issue():
 @require("dispatch")
 def dispatch_excel():
     person, xun, on, _ = _dispatch_target()
-    dl = queries.dispatch_list(person, xun, on)
+    dl = dispatch_queries.dispatch_list(person, xun, on)
     data = excel.dispatch_workbook(dl)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=download_name(f"{dl.title}.xlsx".replace(" ", "_"), fallback="旬调度清单.xlsx"))

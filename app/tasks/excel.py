@@ -45,8 +45,8 @@ from app.core.text import has_control
 from app.extensions import db
 from app.org.models import Plan, Unit
 from app.tasks import services
+from app.tasks.dispatch_queries import DispatchList, DispatchRow
 from app.tasks.models import Light, TaskPriority, TaskSource
-from app.tasks.queries import DispatchList, DispatchRow
 
 log = logging.getLogger(__name__)
 

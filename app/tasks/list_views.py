@@ -16,7 +16,7 @@ from app.extensions import db
 from app.org.models import UnitGroup
 from app.tasks import excel, filters, queries
 from app.tasks.models import Light, TaskPriority, TaskState
-from app.tasks.views import (
+from app.tasks.pages import (
     LIGHT_BADGE,
     XLSX,
     _active_units,

@@ -450,13 +450,3 @@ def plan_tasks(plan_id, window, limit=200):
                              .order_by(Task.due_on, Task.id).limit(limit)).all()
     position = {task_id: n for n, task_id in enumerate(ids)}
     return counts, sorted(load_task_lines(ids), key=lambda task: position[task.id])
-
-
-# The dispatch list lives in its own module; its names stay importable from here.
-from app.tasks.dispatch_queries import (  # noqa: E402, F401
-    DispatchList,
-    DispatchRow,
-    dispatch_filter,
-    dispatch_list,
-    is_stale,
-)

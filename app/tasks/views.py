@@ -1,11 +1,11 @@
-"""Task pages: assigning, a task's detail and actions, evidence, and Excel import; the blueprint and the helpers
-its list pages (list_views: the unit's inbox, the overview) and the 10-day dispatch list (dispatch_views) share."""
+"""Task pages: assigning, a task's detail and actions, evidence, and Excel import (the blueprint and the helpers
+the task page modules share are in app.tasks.pages)."""
 
 import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.core.actions import perform
@@ -13,7 +13,6 @@ from app.core.calendar import get_calendar
 from app.core.clock import today
 from app.core.errors import ServiceError
 from app.core.forms import apply_service_error, form_error_text
-from app.core.input_guards import ID_MAX
 from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
@@ -35,56 +34,14 @@ from app.tasks.forms import (
     ReturnForm,
     UrgeForm,
 )
-from app.tasks.models import Evidence, Light, TaskPriority, TaskSource
-
-bp = Blueprint("tasks", __name__, url_prefix="/tasks")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-LIGHT_BADGE = {Light.green: "text-bg-success", Light.yellow: "text-bg-warning", Light.red: "text-bg-danger",
-               Light.done_on_time: "text-bg-secondary", Light.done_late: "text-bg-dark",
-               Light.cancelled: "text-bg-light border"}
-
-
-bp.add_app_template_global(LIGHT_BADGE, "LIGHT_BADGE")
-
-
-def _detail_url():
-    """A task's page is this plus its id (likewise a unit's). Lists build it once instead of a url_for per row:
-    werkzeug's URL building was about a tenth of a list page's time."""
-    return url_for("tasks.detail", task_id=0).removesuffix("0")
-
-
-def _active_units():
-    return db.session.scalars(sa.select(Unit).where(Unit.is_active).order_by(Unit.sort_order)).all()
-
-
-def _plans():
-    return db.session.scalars(sa.select(Plan).order_by(Plan.sort_order)).all()
-
-
-def _enum_arg(enum_cls, name):
-    value = request.args.get(name) or None
-    try:
-        return enum_cls(value) if value else None
-    except ValueError:
-        return None
-
-
-def _date_arg(name):
-    try:
-        return date.fromisoformat(request.args.get(name, "")) if request.args.get(name) else None
-    except ValueError:
-        return None
-
-
-def _int_arg(name):
-    """An id from the query string: None when absent or not a number, -1 (no such row) when out of range."""
-    try:
-        value = int(request.args.get(name)) if request.args.get(name) else None
-    except ValueError:
-        return None
-    return value if value is None or -ID_MAX <= value <= ID_MAX else -1
+from app.tasks.models import Evidence, TaskPriority, TaskSource
+from app.tasks.pages import (
+    XLSX,
+    _active_units,
+    _date_arg,
+    _plans,
+    bp,
+)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -401,6 +358,3 @@ def import_template():
     return send_file(io.BytesIO(excel.task_list_template()), mimetype=XLSX, as_attachment=True,
                      download_name=download_name("交办事项导入模板.xlsx"))
 
-
-# The other pages of the blueprint register their routes on import.
-from app.tasks import dispatch_views, list_views  # noqa: E402,F401

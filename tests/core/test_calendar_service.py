@@ -16,7 +16,8 @@ from app.core.periods import Xun
 from app.core.workdays import LIBRARY_LAST_YEAR, DaySource, library_covers
 from app.extensions import db
 from app.org.models import Person
-from app.tasks.queries import dispatch_list, light_window
+from app.tasks.dispatch_queries import dispatch_list
+from app.tasks.queries import light_window
 
 D = date.fromisoformat
 YEAR = max(LIBRARY_LAST_YEAR + 1, 2031)  # a year the installed library does not know yet

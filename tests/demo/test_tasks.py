@@ -11,6 +11,7 @@ from app.core.periods import Xun
 from app.demo.tasks import seed_demo_tasks
 from app.extensions import db
 from app.org.models import Unit
+from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.models import (
     CompletionRequest,
     ExtensionRequest,
@@ -22,7 +23,7 @@ from app.tasks.models import (
     TaskParty,
     TaskState,
 )
-from app.tasks.queries import dispatch_list, light_window
+from app.tasks.queries import light_window
 from benchmarks.stress_data import seed_stress_tasks
 
 

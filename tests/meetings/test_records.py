@@ -23,8 +23,8 @@ from app.meetings.models import (
 )
 from app.meetings.services import DecisionInput, RecordInput
 from app.tasks import services as task_services
+from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.models import Task, TaskSource, TaskState
-from app.tasks.queries import dispatch_list
 from tests.factories import make_task, unit
 from tests.factories import person as services_person
 from tests.meetings.records_helpers import D, counts, dispatch, monthly, quarterly, semiannual, weekly

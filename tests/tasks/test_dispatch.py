@@ -16,8 +16,8 @@ from app.demo.org import PORTFOLIOS
 from app.extensions import db
 from app.org.models import PortfolioItem
 from app.tasks import services
+from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.models import Light
-from app.tasks.queries import dispatch_list
 from tests.factories import account, person, unit
 from tests.tasks.helpers import add_reported_task
 

@@ -15,10 +15,10 @@ from app.core.periods import Xun
 from app.extensions import db
 from app.org.queries import vice_mayors
 from app.tasks import services
+from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.dispatch_sheets import DispatchSheet
 from app.tasks.dispatch_views import _urgeable_ids
 from app.tasks.models import Task, Urge
-from app.tasks.queries import dispatch_list
 from tests.factories import account, assign_task, person
 
 XUN = "2026-03-1"  # the clock fixture's 旬: 2026-03-01 … 03-10, today 03-10

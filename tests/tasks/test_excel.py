@@ -14,6 +14,7 @@ from app.core.periods import Xun
 from app.extensions import db
 from app.org.models import Person, Plan
 from app.tasks import services
+from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.excel import (
     MAX_IMPORT_ROWS,
     STALE_LABEL,
@@ -26,7 +27,6 @@ from app.tasks.excel import (
     task_list_template,
 )
 from app.tasks.models import Light, Task, TaskPriority, TaskSource
-from app.tasks.queries import dispatch_list
 from tests.factories import unit
 
 TODAY = date(2026, 3, 10)
