@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from app.core.actions import perform
 from app.core.clock import get_clock, today
-from app.core.errors import ServiceError
 from app.core.input_guards import ID_MAX
 from app.core.pagination import page_number
 from app.core.periods import Xun
@@ -17,10 +16,10 @@ from app.core.permissions import require
 from app.core.text import download_name
 from app.extensions import db
 from app.org.models import Person
-from app.org.queries import portfolio_unit_ids, vice_mayors
+from app.org.queries import vice_mayors
 from app.tasks import dispatch_queries, dispatch_sheets, excel, queries, services
 from app.tasks.dispatch_queries import opens_every_list
-from app.tasks.models import OPEN_STATES, Task, Urge
+from app.tasks.models import Task, Urge
 from app.tasks.pages import XLSX, _detail_url, _int_arg, bp
 
 MAX_URGE = 200  # tasks urged at once (a whole list is far fewer)
@@ -54,24 +53,6 @@ def _form_int(value):
     return number if number is None or -ID_MAX <= number <= ID_MAX else -1
 
 
-def _urgeable_ids(user, rows, on):
-    """The ids of the rows this user may urge, in at most two statements: services.can_urge's rule (the assigner,
-    the office, or a leader whose portfolio has the lead unit; never the lead unit's own account) read for a
-    whole page at once. tests/tasks/test_dispatch_views.py checks it agrees with can_urge row by row."""
-    ids = [row.task.id for row in rows if row.task.state in OPEN_STATES]
-    if not ids or not (user.is_admin or user.is_leader):
-        return set()
-    portfolio = portfolio_unit_ids(user.person_id, on) if user.is_leader and user.person_id else set()
-    found = db.session.execute(sa.select(Task.id, Task.lead_unit_id, Task.assigner_id).where(Task.id.in_(ids)))
-    result = set()
-    for task_id, lead_unit_id, assigner_id in found:
-        own_unit = user.unit_id is not None and user.unit_id == lead_unit_id
-        decides = not own_unit and (user.is_admin or (user.is_leader and assigner_id == user.id))
-        if decides or (user.is_leader and lead_unit_id in portfolio):
-            result.add(task_id)
-    return result
-
-
 def _list_args(dl):
     return {"person": dl.person.id, "xun": dl.xun.code}
 
@@ -85,33 +66,9 @@ def dispatch():
                                per_page=current_app.config["DISPATCH_PAGE_SIZE"])
     return render_template("tasks/dispatch.html", dl=dl, leaders=leaders,
                            red_units=queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]),
-                           urgeable=_urgeable_ids(current_user, dl.rows, on), levels=Urge.LEVELS,
+                           urgeable=services.urgeable_task_ids(current_user, [r.task.id for r in dl.rows], on),
+                           levels=Urge.LEVELS,
                            sheet=dispatch_sheets.sheet_of(person, xun), detail_url=_detail_url())
-
-
-class _Unconfirmed(ServiceError):
-    """Some chosen tasks were urged within the hour: nothing is kept, the form asks again (仍要催办)."""
-
-    def __init__(self, tasks):
-        super().__init__("以下事项一小时内已催办过，请确认是否仍要催办。", code="confirm_urge", status=409)
-        self.tasks = tasks
-
-
-def _urge_all(tasks, level, note, on, confirmed):
-    """Urge every task, as one unit of work: a refusal names its task and keeps nothing."""
-    unconfirmed = []
-    for task in tasks:
-        try:
-            services.urge_task(current_user, task, level, note, on, confirmed=confirmed)
-        except ServiceError as error:
-            if error.code == "confirm_urge" and not confirmed:
-                unconfirmed.append(task)
-                continue
-            raise ServiceError(f"“{task.title}”：{error.message}", field=error.field, code=error.code,
-                               status=error.status) from None
-    if unconfirmed:
-        raise _Unconfirmed(unconfirmed)
-    return len(tasks)
 
 
 @bp.route("/dispatch/urge", methods=["POST"])
@@ -132,11 +89,12 @@ def dispatch_urge():
     if refused:
         flash(refused, "danger")
         return redirect(back)
-    done = perform(lambda: _urge_all(tasks, level, note, on, request.form.get("confirmed") == "1"),
+    done = perform(lambda: services.urge_tasks(current_user, tasks, level, note, on,
+                                               confirmed=request.form.get("confirmed") == "1"),
                    lambda count: f"已{Urge.LEVELS[level]} {count} 项事项。",
-                   on_refusal=lambda error: None if isinstance(error, _Unconfirmed) else
+                   on_refusal=lambda error: None if isinstance(error, services.UrgeNeedsConfirmation) else
                    flash(error.message, "danger"))
-    if not done and isinstance(done.error, _Unconfirmed):
+    if not done and isinstance(done.error, services.UrgeNeedsConfirmation):
         return render_template("tasks/dispatch_urge_confirm.html", person=person, xun=xun, tasks=tasks,
                                recent=done.error.tasks, level=level, levels=Urge.LEVELS, note=note,
                                back=back), 409

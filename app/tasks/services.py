@@ -96,20 +96,36 @@ def can_assign(user):
     return user.assigns
 
 
+def _decides(user, lead_unit_id, assigner_id):
+    if user.unit_id is not None and user.unit_id == lead_unit_id:
+        return False
+    return user.role is Role.admin or (user.role is Role.leader and assigner_id == user.id)
+
+
 def can_decide(user, task):
     """The assigning office or leader approves, returns, decides extensions and cancels — never the lead unit."""
-    if user.unit_id is not None and user.unit_id == task.lead_unit_id:
-        return False
-    if user.role is Role.admin:
-        return True
-    return user.role is Role.leader and task.assigner_id == user.id
+    return _decides(user, task.lead_unit_id, task.assigner_id)
+
+
+def _portfolio(user, today):
+    return portfolio_unit_ids(user.person_id, today) if user.role is Role.leader and user.person_id else set()
 
 
 def can_urge(user, task, today):
-    if can_decide(user, task):
-        return True
-    return user.role is Role.leader and user.person_id is not None and \
-        task.lead_unit_id in portfolio_unit_ids(user.person_id, today)
+    """催办: who decides on the task, or a leader whose portfolio has the lead unit."""
+    return _decides(user, task.lead_unit_id, task.assigner_id) or task.lead_unit_id in _portfolio(user, today)
+
+
+def urgeable_task_ids(user, task_ids, today):
+    """The open tasks among `task_ids` this user may urge (can_urge's rule for a whole list), in at most two
+    statements whatever their number."""
+    if not task_ids or user.role not in (Role.admin, Role.leader):
+        return set()
+    portfolio = _portfolio(user, today)
+    rows = db.session.execute(sa.select(Task.id, Task.lead_unit_id, Task.assigner_id).where(
+        Task.id.in_(list(task_ids)), Task.state.not_in(CLOSED_STATES)))
+    return {task_id for task_id, lead_unit_id, assigner_id in rows
+            if _decides(user, lead_unit_id, assigner_id) or lead_unit_id in portfolio}
 
 
 def allowed_actions(user, task, today):
@@ -627,6 +643,32 @@ def urge_task(actor, task, level: int, note, today: date, expected_version=None,
     _event(task, actor, EventKind.urged, note=f"{Urge.LEVELS[level]}：{note}")
     _audit(actor, "task.urge", task, before, reason=note)
     _flush()
+
+
+class UrgeNeedsConfirmation(ServiceError):
+    """Some of the tasks urged together were urged within the hour: nothing is kept; `tasks` are those."""
+
+    def __init__(self, tasks):
+        super().__init__("以下事项一小时内已催办过，请确认是否仍要催办。", code="confirm_urge", status=409)
+        self.tasks = tasks
+
+
+def urge_tasks(actor, tasks, level: int, note, today: date, confirmed=False):
+    """催办 several tasks at once (the dispatch list), all or nothing: a refusal names its task; unless
+    `confirmed`, the tasks urged within the hour are gathered into one UrgeNeedsConfirmation. Returns the count."""
+    recent = []
+    for task in tasks:
+        try:
+            urge_task(actor, task, level, note, today, confirmed=confirmed)
+        except ServiceError as error:
+            if error.code == "confirm_urge" and not confirmed:
+                recent.append(task)
+                continue
+            raise ServiceError(f"“{task.title}”：{error.message}", field=error.field, code=error.code,
+                               status=error.status) from None
+    if recent:
+        raise UrgeNeedsConfirmation(recent)
+    return len(tasks)
 
 
 def cancel_task(actor, task, reason, expected_version=None):

@@ -17,7 +17,6 @@ from app.org.queries import vice_mayors
 from app.tasks import services
 from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.dispatch_sheets import DispatchSheet
-from app.tasks.dispatch_views import _urgeable_ids
 from app.tasks.models import Task, Urge
 from tests.factories import account, assign_task, person
 
@@ -136,7 +135,7 @@ def test_urge_checkboxes_only_for_tasks_the_user_may_urge(client, login_as, lit)
         user = account(username)
         expected = {row.task.id for row in dl.rows
                     if services.can_urge(user, db.session.get(Task, row.task.id), today())}
-        assert _urgeable_ids(user, dl.rows, today()) == expected, username
+        assert services.urgeable_task_ids(user, [r.task.id for r in dl.rows], today()) == expected, username
 
 
 # --- 催办 from the list --------------------------------------------------------------------------------------
