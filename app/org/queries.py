@@ -1,8 +1,10 @@
 """Reads of the organisation, with explicit eager loading."""
 
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -72,9 +74,33 @@ def portfolio_units(person_id, on: date):
         .order_by(Unit.sort_order)).all()
 
 
+@cache
+def _portfolio_statement():
+    # built once (a dispatch list and its urge rights ask on every view): the values are bound parameters
+    return sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == sa.bindparam("person_id"),
+                                                  PortfolioItem.current_on(sa.bindparam("on")))
+
+
 def portfolio_unit_ids(person_id, on: date):
-    return set(db.session.scalars(
-        sa.select(PortfolioItem.unit_id).where(PortfolioItem.person_id == person_id, PortfolioItem.current_on(on))))
+    return set(db.session.scalars(_portfolio_statement(), {"person_id": person_id, "on": on}))
+
+
+@cache
+def _positions_statement():
+    return (sa.select(Position).where(Position.person_id == sa.bindparam("person_id"),
+                                      Position.current_on(sa.bindparam("on")))
+            .order_by(Position.starts_on, Position.id))
+
+
+def current_positions(person_id, on: date) -> list:
+    """The person's posts in force on `on`, earliest first; read once per request (or job) and person: a dispatch
+    list asks both who may open it (the reader's posts) and how to title it (its leader's, often the same)."""
+    memo = g.setdefault("_current_positions", {}) if has_app_context() else {}
+    found = memo.get((person_id, on))
+    if found is None:
+        found = memo[(person_id, on)] = db.session.scalars(_positions_statement(),
+                                                           {"person_id": person_id, "on": on}).all()
+    return found
 
 
 def vice_mayors(on: date):

@@ -5,6 +5,7 @@ The number is sequential within the year of issue and unique; a list (person, �
 gives the number it already has."""
 
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -49,10 +50,16 @@ class DispatchSheet(TimestampMixin, db.Model):
         return f"千百十办〔{self.year}〕第 {self.number} 期"
 
 
+@cache
+def _sheet_statement():
+    # built once: every view of a dispatch list asks
+    return sa.select(DispatchSheet).where(DispatchSheet.person_id == sa.bindparam("person_id"),
+                                          DispatchSheet.xun_key == sa.bindparam("xun_key"))
+
+
 def sheet_of(person, xun: Xun):
     """The sheet issued for this leader's list of this 旬, or None."""
-    return db.session.scalar(sa.select(DispatchSheet).where(DispatchSheet.person_id == person.id,
-                                                            DispatchSheet.xun_key == xun.code))
+    return db.session.scalar(_sheet_statement(), {"person_id": person.id, "xun_key": xun.code})
 
 
 def issue_sheet(actor, person, xun: Xun, today: date):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.core.clock import today
 from app.core.pagination import paginate_rows
@@ -26,6 +27,7 @@ from app.tasks.pages import (
     _int_arg,
     _plans,
     bp,
+    task_marks,
 )
 
 # --- the rows of a task list, ready to display ----------------------------------------------------------------
@@ -39,14 +41,15 @@ class UnitLink:
 @dataclass(slots=True)
 class TaskRow:
     """What one line of a task list shows, computed once before rendering: the template only prints it
-    (a macro call and a url_for per cell cost about half of a page's time)."""
+    (a macro call, a filter or a url_for per cell cost about half of a page's time)."""
 
     url: str
     title: str
-    is_key: bool
-    urge_count: int
+    marks: Markup  # 重点 / 已催办 / 多次催办×N badges (task_marks)
     plan: str  # "P1 名称", or ""
     light: Light
+    light_value: str  # "red" ... (the row's class)
+    light_label: str  # "红灯" ...
     badge: str  # the light's badge class
     lead: UnitLink
     co_units: list  # [UnitLink]
@@ -54,6 +57,16 @@ class TaskRow:
     original_due_on: str  # "" when never extended
     state: str
     progress: queries.Progress | None  # the lead unit's latest follow-up
+    progress_text: str  # "2026-03-01 60%：text…" (the text shortened), "" without a follow-up
+
+
+PROGRESS_CHARS = 60  # a list shows this much of the latest follow-up's text; the task's page shows it whole
+
+
+def progress_line(progress, limit=PROGRESS_CHARS):
+    """“2026-03-01 60%：已完成设备安装…”: the date, the percent and the text cut to `limit` characters."""
+    text = progress.text if len(progress.text) <= limit else progress.text[:limit - 1].rstrip() + "…"
+    return f"{progress.reported_on.isoformat()} {progress.percent}%：{text}"
 
 
 @bp.app_template_global()
@@ -76,13 +89,15 @@ def task_rows(tasks, window, red_units=None):
     rows = []
     for t in tasks:
         light = window.of(t)
+        progress = t.progress
         rows.append(TaskRow(
-            url=f"{detail_url}{t.id}", title=t.title, is_key=t.priority is TaskPriority.key,
-            urge_count=t.urge_count or 0, plan=f"{t.plan_code} {t.plan_name}" if t.plan_code else "", light=light,
-            badge=LIGHT_BADGE[light], lead=link(t.lead_unit.id, t.lead_unit.short_name),
+            url=f"{detail_url}{t.id}", title=t.title,
+            marks=task_marks(t.priority is TaskPriority.key, t.urge_count or 0),
+            plan=f"{t.plan_code} {t.plan_name}" if t.plan_code else "", light=light, light_value=light.value,
+            light_label=light.label, badge=LIGHT_BADGE[light], lead=link(t.lead_unit.id, t.lead_unit.short_name),
             co_units=[link(unit.id, unit.short_name) for unit, _ in t.co_units], due_on=t.due_on.isoformat(),
             original_due_on=t.original_due_on.isoformat() if t.due_on != t.original_due_on else "",
-            state=t.state.label, progress=t.progress))
+            state=t.state.label, progress=progress, progress_text=progress_line(progress) if progress else ""))
     return rows
 
 

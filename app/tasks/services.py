@@ -13,6 +13,7 @@ saw, and saw an older one, is refused.
 
 import logging
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -116,14 +117,21 @@ def can_urge(user, task, today):
     return _decides(user, task.lead_unit_id, task.assigner_id) or task.lead_unit_id in _portfolio(user, today)
 
 
+@cache
+def _urge_candidates_statement():
+    # built once (every view of a dispatch list asks): the list's ids are an expanding parameter
+    return sa.select(Task.id, Task.lead_unit_id, Task.assigner_id).where(
+        Task.id.in_(sa.bindparam("ids", expanding=True)), Task.state.not_in(CLOSED_STATES))
+
+
 def urgeable_task_ids(user, task_ids, today):
     """The open tasks among `task_ids` this user may urge (can_urge's rule for a whole list), in at most two
     statements whatever their number."""
+    user = getattr(user, "_get_current_object", lambda: user)()  # the user itself, not the request's proxy
     if not task_ids or user.role not in (Role.admin, Role.leader):
         return set()
     portfolio = _portfolio(user, today)
-    rows = db.session.execute(sa.select(Task.id, Task.lead_unit_id, Task.assigner_id).where(
-        Task.id.in_(list(task_ids)), Task.state.not_in(CLOSED_STATES)))
+    rows = db.session.execute(_urge_candidates_statement(), {"ids": list(task_ids)})
     return {task_id for task_id, lead_unit_id, assigner_id in rows
             if _decides(user, lead_unit_id, assigner_id) or lead_unit_id in portfolio}
 

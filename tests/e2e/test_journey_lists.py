@@ -42,15 +42,36 @@ def _assert_no_sideways_scroll(page):
         raise AssertionError(f"{page.url} scrolls sideways at 390 px (scrollWidth {width}): {culprits}")
 
 
+# A task row as the reader sees it: its cells in reading order (top to bottom, then left to right) with their text.
+READING_ORDER = """row => Array.from(row.querySelectorAll(':scope > td'))
+    .filter(td => td.offsetParent !== null && td.innerText.trim())
+    .map(td => { const box = td.getBoundingClientRect();
+                 return {cell: td.className.match(/col-(\\w+)/)[1], top: Math.round(box.top), left: box.left,
+                         text: td.innerText.trim()}; })
+    .sort((a, b) => a.top - b.top || a.left - b.left)"""
+
+
 def _cards(page):
-    """(light, first line's text, title) of every task card shown."""
+    """(light, the first line's text, title) of every task row shown as a card: the first line is what the reader
+    sees on the card's top line (light, deadline, state)."""
     cards = []
-    for card in page.locator("ol.task-cards > li.task-card").all():
-        light = next(c.removeprefix("task-card-") for c in card.get_attribute("class").split()
-                     if c.startswith("task-card-"))
-        cards.append((light, card.locator(".task-card-head").inner_text(),
-                      card.locator(".task-card-title a").inner_text()))
+    for row in page.locator("table.task-table tr.task-row").all():
+        light = next(c.removeprefix("task-row-") for c in row.get_attribute("class").split()
+                     if c.startswith("task-row-"))
+        cells = row.evaluate(READING_ORDER)
+        head = " ".join(c["text"] for c in cells if c["top"] == cells[0]["top"])
+        cards.append((light, head, row.locator(".col-title a").inner_text()))
     return cards
+
+
+def _reading_order(row):
+    return [c["cell"] for c in row.evaluate(READING_ORDER)]
+
+
+def _is_card(row):
+    """A row laid out as a card: a flex box with a border on its left, its cells wrapping."""
+    return row.evaluate("r => getComputedStyle(r).display === 'flex' && parseFloat(getComputedStyle(r)"
+                        ".borderLeftWidth) > 3")
 
 
 def test_inbox_and_overview_read_as_cards_on_a_phone_and_export_to_excel(page, sign_in, sign_out, shot):
@@ -58,21 +79,24 @@ def test_inbox_and_overview_read_as_cards_on_a_phone_and_export_to_excel(page, s
     _resize(page, PHONE)
     page.goto("/tasks/inbox")
     expect_heading(page, "交办事项")
-    assert page.locator("ol.task-cards").is_visible() and not page.locator(".task-list-table").is_visible()
+    assert not page.locator("table.task-table thead").is_visible()
+    assert _is_card(page.locator("tr.task-row").first)
     cards = _cards(page)
     assert cards, "the inbox of 市工信局 shows no task card"
     light, head, _ = cards[0]
     assert head.split()[0] in ("红灯", "黄灯", "绿灯") and "时限 2026-" in head  # the light and the deadline first
     assert [LIGHT_ORDER[c[0]] for c in cards] == sorted(LIGHT_ORDER[c[0]] for c in cards)
-    first = page.locator("ol.task-cards > li.task-card").first
-    text = first.inner_text()
+    first = page.locator("tr.task-row").first
+    order = _reading_order(first)
+    assert order[:3] == ["light", "due", "state"] and order.index("title") < order.index("lead"), order
+    text = " ".join(c["text"] for c in first.evaluate(READING_ORDER))  # as read on the screen
     assert text.index("时限") < text.index(cards[0][2]) < text.index("牵头：")
     assert "红灯：本单位牵头或配合的在办事项中已逾期的" in page.locator("#inbox-counts-note").inner_text()
     assert page.get_by_text("有逾期事项").count() == 0  # no unit mark on the rows
     _assert_no_sideways_scroll(page)
     shot("inbox-390")
     _resize(page, DESKTOP)
-    assert page.locator(".task-list-table").is_visible() and not page.locator("ol.task-cards").is_visible()
+    assert page.locator("table.task-table thead").is_visible() and not _is_card(page.locator("tr.task-row").first)
     shot("inbox-1366")
     sign_out()
 
@@ -90,7 +114,7 @@ def test_inbox_and_overview_read_as_cards_on_a_phone_and_export_to_excel(page, s
 
     _resize(page, DESKTOP)
     page.goto("/tasks/?state=open&light=red")
-    assert page.locator(".task-list-table").is_visible()
+    assert page.locator("table.task-table thead").is_visible()
     shot("overview-red-1366")
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()

@@ -9,6 +9,7 @@ input of issue #3 in test_views_bad_input.py; the helpers here are shared by bot
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -55,7 +56,7 @@ def order_of(html, *titles):
 
 def row_of(html, title):
     """The <tr> of the task list that shows `title`."""
-    match = re.search(r"<tr>(?:(?!</tr>).)*?" + re.escape(title) + r".*?</tr>", html, re.S)
+    match = re.search(r"<tr[ >](?:(?!</tr>).)*?" + re.escape(title) + r".*?</tr>", html, re.S)
     assert match, f"no row for {title}"
     return match.group(0)
 
@@ -184,18 +185,35 @@ def test_light_dots_are_images_with_a_name(client, login_as, inbox_world):
     assert dots and all('role="img"' in d and 'aria-label="' in d for d in dots)
 
 
-def test_list_pages_have_cards_for_phones_beside_the_table(client, login_as, inbox_world):
-    """Every list built by task_table (inbox, overview, plan page) has a card per task, the light and the deadline
-    first, then the title, the units and the latest progress; the table shows only from the md breakpoint."""
+def test_list_pages_render_each_task_once_as_a_row_that_phones_show_as_a_card(client, login_as, inbox_world):
+    """Every list built by task_table (inbox, overview, plan page) has one row per task — not a table and a second
+    list of cards (issue #13: rendering every task twice cost a third of the inbox's time). The row carries its
+    light in its class and the labels a card needs (牵头：, 时限), which task_lists.css shows below 768 px, where it
+    lays the row out as a card: the light, the deadline and the state first, then the title, the units and the
+    latest progress."""
     login_as("gxj")
     html = page(client, "/tasks/inbox")
-    assert 'class="table-responsive task-list-table d-none d-md-block"' in html
-    assert 'css/task_lists.css' in html
-    cards = re.findall(r'<li class="task-card task-card-(\w+)">(.*?)</li>', html, re.S)
-    assert [light for light, _ in cards] == ["red", "yellow", "yellow", "green", "green"]
-    red = cards[0][1]
-    order = [red.find(x) for x in ("红灯", "时限 2026-03-05", "收件箱红灯逾期", "牵头：", "暂无反馈")]
-    assert all(p >= 0 for p in order) and order == sorted(order), order
+    assert 'css/task_lists.css' in html and "task-card" not in html
+    rows = re.findall(r'<tr class="task-row task-row-(\w+)">(.*?)</tr>', html, re.S)
+    assert [light for light, _ in rows] == ["red", "yellow", "yellow", "green", "green"]
+    assert html.count("收件箱红灯逾期") == 1  # the task's title once: one markup per task
+    red = rows[0][1]
+    cells = re.findall(r'<td class="col-(\w+)', red)
+    assert cells == ["light", "title", "lead", "co", "due", "state", "progress"]
+    assert '<span class="card-label">牵头：</span>' in red and '<span class="card-label">时限 </span>2026-03-05' in red
+    assert "暂无反馈" in red
+
+
+def test_the_card_layout_puts_the_light_and_the_deadline_first_on_phones():
+    """The phone layout lives in task_lists.css: below 768 px the table's rows become flex boxes ordered light,
+    deadline, state, title, lead unit, co-units, progress; the header row is hidden and nothing keeps its width."""
+    css = (Path(__file__).parents[2] / "app/static/css/task_lists.css").read_text()
+    phone = css[css.index("@media (max-width: 767.98px)"):]
+    order = {name: int(number) for name, number in
+             re.findall(r"\.task-table \.col-(\w+) \{ order: (\d+);", phone)}
+    assert sorted(order, key=order.get) == ["light", "due", "state", "title", "lead", "co", "progress"]
+    assert ".task-table thead { display: none; }" in phone
+    assert "overflow-wrap: anywhere" in phone
 
 
 def test_inbox_malformed_filters_show_the_open_tasks_and_never_fail(client, login_as, inbox_world):
