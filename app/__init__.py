@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.core.transactions import begin_sqlite_transaction, end_reading_transaction, note_begin, note_statement
 from app.extensions import bootstrap, csrf, db, login_manager
 
 
@@ -61,6 +62,7 @@ def create_app(config=None, overrides=None):
     from app.tasks import pages as task_pages
 
     register_input_guards(app)  # before the blueprints: it replaces the `int` URL converter
+    app.teardown_request(end_reading_transaction)  # before Flask-SQLAlchemy's close: see app/core/transactions.py
     app.register_blueprint(home_views.bp)
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
@@ -109,6 +111,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     # Deferred for reading requests, IMMEDIATE for everything that may write: see app/core/transactions.py.
-    from app.core.transactions import begin_sqlite_transaction
-
+    note_begin(conn)
     begin_sqlite_transaction(conn)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_statement(conn, cursor, statement, parameters, context, executemany):
+    # Whether the request's transaction wrote: see app/core/transactions.py (end_reading_transaction).
+    note_statement(conn, cursor, statement, parameters, context, executemany)

@@ -83,3 +83,35 @@ def end_before_slow_work():
         raise RuntimeError("end_before_slow_work() with changes pending: call it before changing anything")
     if session.in_transaction():
         session.commit()
+
+
+# --- PostgreSQL: a request that wrote nothing ends its transaction with COMMIT -----------------------------------
+#
+# psycopg prepares a statement on the server once it has run a few times on a connection, so that PostgreSQL plans
+# it once instead of at every execution; but it forgets every prepared statement at each ROLLBACK (a rolled-back
+# transaction may have undone a PREPARE). Every reading request ended with the ROLLBACK of the session's close, so
+# PostgreSQL planned every statement of every page anew: planning was about half of its CPU per page (issue #13).
+# A request that wrote nothing therefore ends with COMMIT, which changes nothing either. Whether it wrote is told
+# by the statements themselves (anything but a SELECT counts as a write: a flush, an UPDATE, a SAVEPOINT), so a
+# request that flushed something and failed is still rolled back.
+
+def note_begin(connection):
+    """The engine's ``begin`` hook: a new transaction of this request has written nothing yet."""
+    if has_app_context():
+        g._transaction_wrote = False
+
+
+def note_statement(connection, cursor, statement, parameters, context, executemany):
+    """The engine's ``before_cursor_execute`` hook: remember that this request's transaction wrote."""
+    if not statement.lstrip()[:6].upper() == "SELECT" and has_app_context():
+        g._transaction_wrote = True
+
+
+def end_reading_transaction(error=None):
+    """``teardown_request``: commit the open transaction of a request that succeeded and wrote nothing, on
+    PostgreSQL (see above); otherwise leave it to the session's close, which rolls back."""
+    if error is not None or g.get("_transaction_wrote") is not False or db.engine.dialect.name != "postgresql":
+        return
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
