@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.core.clock import today
 from app.core.pagination import paginate_rows
@@ -30,35 +30,13 @@ from app.tasks.pages import (
     task_marks,
 )
 
-# --- the rows of a task list, ready to display ----------------------------------------------------------------
-
-@dataclass(slots=True)
-class UnitLink:
-    name: str
-    url: str
-
-
-@dataclass(slots=True)
-class TaskRow:
-    """What one line of a task list shows, computed once before rendering: the template only prints it
-    (a macro call, a filter or a url_for per cell cost about half of a page's time)."""
-
-    url: str
-    title: str
-    marks: Markup  # 重点 / 已催办 / 多次催办×N badges (task_marks)
-    plan: str  # "P1 名称", or ""
-    light: Light
-    light_value: str  # "red" ... (the row's class)
-    light_label: str  # "红灯" ...
-    badge: str  # the light's badge class
-    lead: UnitLink
-    co_units: list  # [UnitLink]
-    due_on: str
-    original_due_on: str  # "" when never extended
-    state: str
-    progress: queries.Progress | None  # the lead unit's latest follow-up
-    progress_text: str  # "2026-03-01 60%：text…" (the text shortened), "" without a follow-up
-
+# --- the rows of a task list ---------------------------------------------------------------------------------
+#
+# A list page's rows are its hot path (50 a page, the inbox and the overview read many times a day): they are
+# written here in one pass, each value escaped once, instead of by a Jinja loop with a lookup per cell. The Jinja
+# loop (already without macro calls or url_for per cell) was still a quarter of the inbox's CPU in the load test
+# (issue #13). The markup is that of tasks/_macros.html task_table, which lays it out and documents the columns;
+# task_lists.css lays the same rows out as cards below 768 px.
 
 PROGRESS_CHARS = 60  # a list shows this much of the latest follow-up's text; the task's page shows it whole
 
@@ -70,35 +48,49 @@ def progress_line(progress, limit=PROGRESS_CHARS):
 
 
 @bp.app_template_global()
-def task_rows(tasks, window, red_units=None):
-    """TaskRow per task (queries.TaskLine); links built once per page and per unit.
+def task_rows_markup(tasks, window, show_co=True):
+    """The <tr> of each task (queries.TaskLine), in order: light, title (with 重点 / 催办 marks and the plan), lead
+    unit, co-units (when `show_co`), deadline (and the original one if extended), state, latest progress of the
+    lead unit; `card-label`s are what a card shows and a table hides. Links built once per page and per unit.
 
-    `red_units` is no longer shown: a "红" mark beside each unit name in a task's row read as "this task is red"
-    (issue #16). The row's light says how the task stands; a unit's own standing is shown, labelled, where the
-    unit is the subject (unit_name in tasks/_macros.html). The argument stays for the callers that still pass it."""
-    links = {}
+    A unit's own standing (有逾期事项) is not shown in a task's row: a mark beside each unit name read as "this task
+    is red" (issue #16); the row's light says how the task stands."""
     unit_url = url_for("org.unit", unit_id=0).removesuffix("0")
+    links = {}
 
-    def link(unit_id, name):
-        found = links.get(unit_id)
+    def link(unit):
+        found = links.get(unit.id)
         if found is None:
-            found = links[unit_id] = UnitLink(name, f"{unit_url}{unit_id}")
+            found = links[unit.id] = f'<a href="{unit_url}{unit.id}">{escape(unit.short_name)}</a>'
         return found
 
     detail_url = _detail_url()
-    rows = []
+    html = []
     for t in tasks:
         light = window.of(t)
-        progress = t.progress
-        rows.append(TaskRow(
-            url=f"{detail_url}{t.id}", title=t.title,
-            marks=task_marks(t.priority is TaskPriority.key, t.urge_count or 0),
-            plan=f"{t.plan_code} {t.plan_name}" if t.plan_code else "", light=light, light_value=light.value,
-            light_label=light.label, badge=LIGHT_BADGE[light], lead=link(t.lead_unit.id, t.lead_unit.short_name),
-            co_units=[link(unit.id, unit.short_name) for unit, _ in t.co_units], due_on=t.due_on.isoformat(),
-            original_due_on=t.original_due_on.isoformat() if t.due_on != t.original_due_on else "",
-            state=t.state.label, progress=progress, progress_text=progress_line(progress) if progress else ""))
-    return rows
+        plan = f'<div class="small text-body-secondary">{escape(t.plan_code)} {escape(t.plan_name)}</div>' \
+            if t.plan_code else ""
+        if show_co:
+            co = "、".join(link(unit) for unit, _ in t.co_units)
+            co = f'<td class="col-co small"><span class="card-label">配合：</span>{co}</td>' if co \
+                else '<td class="col-co small"></td>'
+        else:
+            co = ""
+        due = t.due_on.isoformat()
+        if t.due_on != t.original_due_on:
+            due += f'<div class="small text-body-secondary">原 {t.original_due_on.isoformat()}</div>'
+        progress = (f'<span class="card-label">最新进展：</span>{escape(progress_line(t.progress))}' if t.progress
+                    else '<span class="text-body-secondary">暂无反馈</span>')
+        html.append(
+            f'<tr class="task-row task-row-{light.value}">'
+            f'<td class="col-light"><span class="badge {LIGHT_BADGE[light]}">{light.label}</span></td>'
+            f'<td class="col-title"><a href="{detail_url}{t.id}">{escape(t.title)}</a>'
+            f'{task_marks(t.priority is TaskPriority.key, t.urge_count or 0)}{plan}</td>'
+            f'<td class="col-lead"><span class="card-label">牵头：</span>{link(t.lead_unit)}</td>{co}'
+            f'<td class="col-due"><span class="card-label">时限 </span>{due}</td>'
+            f'<td class="col-state">{t.state.label}</td>'
+            f'<td class="col-progress small">{progress}</td></tr>\n')
+    return Markup("".join(html))
 
 
 # The lights in the order the lists show them: red first.
