@@ -103,7 +103,7 @@ def note_begin(connection):
 
 def note_statement(connection, cursor, statement, parameters, context, executemany):
     """The engine's ``before_cursor_execute`` hook: remember that this request's transaction wrote."""
-    if not statement.lstrip()[:6].upper() == "SELECT" and has_app_context():
+    if statement.lstrip()[:6].upper() != "SELECT" and has_app_context():
         g._transaction_wrote = True
 
 
