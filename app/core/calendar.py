@@ -12,6 +12,7 @@ from flask import g
 from app.core.audit import record_change
 from app.core.errors import ServiceError
 from app.core.models import CalendarOverride, CalendarYear
+from app.core.sql import select_rows
 from app.core.workdays import NoticeImportError, WorkdayCalendar, decode_notice_upload, parse_notice_csv
 from app.extensions import db
 
@@ -32,7 +33,7 @@ _last_built = {}
 
 def load_calendar() -> WorkdayCalendar:
     overrides, years = {}, []
-    for day, is_workday, year in db.session.execute(_calendar_statement()):
+    for day, is_workday, year in select_rows(_calendar_statement()):
         if year is None:
             overrides[day] = bool(is_workday)
         else:

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
 
+from app.core.sql import select_rows
 from app.extensions import db
 
 
@@ -25,7 +26,7 @@ class RowsPagination(Pagination):
     answer), then load only those rows with their eager loads, in the same order."""
 
     def _query_items(self):
-        ids = list(db.session.scalars(self._query_args["ids"].limit(self.per_page).offset(self._query_offset)))
+        ids = list(select_rows(self._query_args["ids"].limit(self.per_page).offset(self._query_offset)).scalars())
         if not ids:
             return []
         position = {ident: n for n, ident in enumerate(ids)}

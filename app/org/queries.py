@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 from sqlalchemy.orm import selectinload
 
+from app.core.sql import select_rows
 from app.extensions import db
 from app.org.models import (
     Chain,
@@ -82,7 +83,7 @@ def _portfolio_statement():
 
 
 def portfolio_unit_ids(person_id, on: date):
-    return set(db.session.scalars(_portfolio_statement(), {"person_id": person_id, "on": on}))
+    return set(select_rows(_portfolio_statement(), {"person_id": person_id, "on": on}).scalars())
 
 
 @cache

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from app.auth.models import User
 from app.core.jobs import registered_jobs
 from app.core.periods import Xun
+from app.core.sql import select_rows
 from app.extensions import db
 from app.org.models import Unit
 from app.reminders import jobs
@@ -90,7 +91,7 @@ def _unread_statement():
 
 
 def unread_count(user_id):
-    return db.session.scalar(_unread_statement(), {"user_id": user_id})
+    return select_rows(_unread_statement(), {"user_id": user_id}).scalar()
 
 
 def unread_count_for_nav():

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from app.core.calendar import get_calendar
 from app.core.periods import Xun
+from app.core.sql import select_rows
 from app.extensions import db
 from app.org.models import Person, PortfolioItem, Unit
 from app.org.queries import current_positions
@@ -188,7 +189,7 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
         # One narrow statement gives every task's unit, light and feedback date; the counts, the order and the
         # page's ids come from it here, then only the page's rows are loaded with their units and follow-ups
         # (sorting every candidate row with its joined units and plans is far slower).
-        keys = db.session.execute(keys_statement, values).all()
+        keys = select_rows(keys_statement, values).all()
         keys = [_Key(*key) for key in keys]
         keys.sort(key=sort_key)
         offset = (page - 1) * per_page

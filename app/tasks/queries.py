@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.core.calendar import get_calendar
 from app.core.models import CalendarOverride
+from app.core.sql import select_rows
 from app.extensions import db
 from app.org.models import Plan, Unit
 from app.tasks.models import (
@@ -120,7 +121,7 @@ def units_with_red_tasks(today: date, unit_ids=None):
     values = {"today": today}
     if unit_ids is not None:
         values["unit_ids"] = list(unit_ids)
-    return set(db.session.scalars(_red_units_statement(unit_ids is not None), values))
+    return set(select_rows(_red_units_statement(unit_ids is not None), values).scalars())
 
 
 # --- the unit's inbox ---------------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ def inbox_counts(unit_id, window):
     of the open tasks, and beside them all the unit's tasks (an index-only count of task_parties; closed = all
     minus open, instead of scanning every completed task of the city)."""
     counts, total = {light: 0 for light in Light}, 0
-    for value, count in db.session.execute(_inbox_counts_statement(),
+    for value, count in select_rows(_inbox_counts_statement(),
                                            {"unit_id": unit_id, **window_values(window)}).all():
         if value == "*":
             total = count
@@ -266,10 +267,10 @@ def load_task_lines(ids=None, where=None):
         return []
     tasks_statement, co_units_statement = statements
     co_units = {}
-    for task_id, unit_id, name, short_name, *progress in db.session.execute(co_units_statement, values):
+    for task_id, unit_id, name, short_name, *progress in select_rows(co_units_statement, values):
         co_units.setdefault(task_id, []).append((UnitRef(unit_id, name, short_name), _progress(*progress)))
     return [TaskLine(*row[:11], UnitRef(*row[11:14]), row[14], _progress(*row[15:]), co_units.get(row[0], []))
-            for row in db.session.execute(tasks_statement, values)]
+            for row in select_rows(tasks_statement, values)]
 
 
 # --- the office's overview ----------------------------------------------------------------------------------

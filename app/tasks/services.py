@@ -27,6 +27,7 @@ from app.core.calendar import get_calendar
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.scopes import extra_read_unit_ids
+from app.core.sql import select_rows
 from app.extensions import db
 from app.org.queries import portfolio_unit_ids
 from app.tasks.models import (
@@ -131,8 +132,8 @@ def urgeable_task_ids(user, task_ids, today):
     if not task_ids or user.role not in (Role.admin, Role.leader):
         return set()
     portfolio = _portfolio(user, today)
-    rows = db.session.execute(_urge_candidates_statement(), {"ids": list(task_ids)})
-    return {task_id for task_id, lead_unit_id, assigner_id in rows
+    candidates = select_rows(_urge_candidates_statement(), {"ids": list(task_ids)})
+    return {task_id for task_id, lead_unit_id, assigner_id in candidates
             if _decides(user, lead_unit_id, assigner_id) or lead_unit_id in portfolio}
 
 
