@@ -77,6 +77,10 @@ class DispatchList:
     position_title: str = "副市长"  # the person's real title (市长, 常务副市长 ...): see `position_title`
     summary: Summary = field(default_factory=Summary)  # the whole list's counts
     unit_summaries: dict = field(default_factory=dict)  # unit id -> Summary of the unit's part of the whole list
+    # The portfolio's units leading an overdue open task (their "有逾期事项" mark), when the list tells: for a 旬
+    # not yet over it holds every open task of those units (one assigned after the 旬 would be due after it, so
+    # not overdue today); None for a past 旬 (ask queries.units_with_red_tasks).
+    red_unit_ids: set | None = None
 
     @property
     def pages(self):
@@ -206,6 +210,7 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
             key, key.lead_reported_on, xun)
         summary.add(light, new, stale)
         unit_summaries.setdefault(key.lead_unit_id, Summary()).add(light, new, stale)
+    red_unit_ids = {key.lead_unit_id for key in keys if window.of(key) is Light.red} if xun.end >= as_of else None
     cal = get_calendar()
     by_unit = {u.id: [] for u in units}
     for task_id in ids:
@@ -227,7 +232,7 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
                         unit_counts=unit_counts, total=sum(unit_counts.values()), page=page or 1,
                         per_page=per_page if page else None, offset=offset,
                         position_title=position_title(person, min(as_of, xun.end)), summary=summary,
-                        unit_summaries=unit_summaries)
+                        unit_summaries=unit_summaries, red_unit_ids=red_unit_ids)
 
 
 @dataclass

@@ -108,7 +108,8 @@ def dispatch():
     dl = dispatch_queries.dispatch_list(person, xun, on, page=None if show_all else page_number(),
                                per_page=current_app.config["DISPATCH_PAGE_SIZE"])
     return render_template("tasks/dispatch.html", dl=dl, leaders=leaders,
-                           red_units=queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]),
+                           red_units=dl.red_unit_ids if dl.red_unit_ids is not None else
+                           queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]),
                            urgeable=services.urgeable_task_ids(current_user, [r.task.id for r in dl.rows], on),
                            levels=Urge.LEVELS,
                            sheet=dispatch_sheets.sheet_of(person, xun), detail_url=_detail_url())

@@ -18,6 +18,7 @@ from app.org.models import PortfolioItem
 from app.tasks import services
 from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.models import Light
+from app.tasks.queries import units_with_red_tasks
 from tests.factories import account, person, unit
 from tests.tasks.helpers import add_reported_task
 
@@ -273,3 +274,15 @@ def test_dispatch_list_title_names_the_persons_real_post(portfolio_tasks):
     assert dispatch_list(person("吴志雄"), XUN, AS_OF).title == "常务副市长吴志雄 2026年11月中旬调度清单"
     assert dispatch_list(person("胡贺波"), XUN, AS_OF).title == "市长胡贺波 2026年11月中旬调度清单"
     assert dispatch_list(person("刘志仁"), XUN, AS_OF).title == "市委书记刘志仁 2026年11月中旬调度清单"
+
+
+def test_a_current_lists_overdue_units_are_read_from_its_own_rows_and_match_the_query(portfolio_tasks):
+    """For a 旬 not yet over, the units leading an overdue open task ("有逾期事项") come from the list's own rows,
+    one statement fewer per view (issue #13), and are the units the query finds; for a past 旬 the list does not
+    hold every open task, and leaves the answer to the query."""
+    leader = person("丁诚")
+    dl = dispatch_list(leader, XUN, AS_OF, page=1, per_page=60)
+    asked = units_with_red_tasks(AS_OF, [u.id for u, _ in dl.units])
+    assert dl.red_unit_ids == asked == {unit("市工信局").id}
+    assert dispatch_list(leader, XUN, AS_OF).red_unit_ids == asked  # the whole list (print, Excel) likewise
+    assert dispatch_list(leader, XUN.previous(), AS_OF).red_unit_ids is None
