@@ -81,6 +81,8 @@ class DispatchList:
     # not yet over it holds every open task of those units (one assigned after the 旬 would be due after it, so
     # not overdue today); None for a past 旬 (ask queries.units_with_red_tasks).
     red_unit_ids: set | None = None
+    portfolio_unit_ids: frozenset = frozenset()  # the units of the portfolio the list was drawn up from
+    portfolio_on: date | None = None  # the day that portfolio is in force on
 
     @property
     def pages(self):
@@ -232,7 +234,8 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
                         unit_counts=unit_counts, total=sum(unit_counts.values()), page=page or 1,
                         per_page=per_page if page else None, offset=offset,
                         position_title=position_title(person, min(as_of, xun.end)), summary=summary,
-                        unit_summaries=unit_summaries, red_unit_ids=red_unit_ids)
+                        unit_summaries=unit_summaries, red_unit_ids=red_unit_ids,
+                        portfolio_unit_ids=frozenset(order), portfolio_on=values["portfolio_on"])
 
 
 @dataclass

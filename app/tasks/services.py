@@ -13,7 +13,6 @@ saw, and saw an older one, is refused.
 
 import logging
 from datetime import date
-from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,7 +26,6 @@ from app.core.calendar import get_calendar
 from app.core.clock import utcnow
 from app.core.errors import Conflict, PermissionDenied, ServiceError
 from app.core.scopes import extra_read_unit_ids
-from app.core.sql import select_rows
 from app.extensions import db
 from app.org.queries import portfolio_unit_ids
 from app.tasks.models import (
@@ -118,23 +116,18 @@ def can_urge(user, task, today):
     return _decides(user, task.lead_unit_id, task.assigner_id) or task.lead_unit_id in _portfolio(user, today)
 
 
-@cache
-def _urge_candidates_statement():
-    # built once (every view of a dispatch list asks): the list's ids are an expanding parameter
-    return sa.select(Task.id, Task.lead_unit_id, Task.assigner_id).where(
-        Task.id.in_(sa.bindparam("ids", expanding=True)), Task.state.not_in(CLOSED_STATES))
-
-
-def urgeable_task_ids(user, task_ids, today):
-    """The open tasks among `task_ids` this user may urge (can_urge's rule for a whole list), in at most two
-    statements whatever their number."""
+def urgeable_task_ids(user, tasks, today, portfolio=None):
+    """The ids of the open tasks among `tasks` (rows that carry id, lead_unit_id, assigner_id and is_open, such as
+    queries.TaskLine, read in this transaction) this user may urge: can_urge's rule for a whole list, with no
+    statement beyond the user's portfolio (none when the caller knows it: `portfolio`, the unit ids of the
+    user's portfolio in force `today`)."""
     user = getattr(user, "_get_current_object", lambda: user)()  # the user itself, not the request's proxy
-    if not task_ids or user.role not in (Role.admin, Role.leader):
+    if not tasks or user.role not in (Role.admin, Role.leader):
         return set()
-    portfolio = _portfolio(user, today)
-    candidates = select_rows(_urge_candidates_statement(), {"ids": list(task_ids)})
-    return {task_id for task_id, lead_unit_id, assigner_id in candidates
-            if _decides(user, lead_unit_id, assigner_id) or lead_unit_id in portfolio}
+    if portfolio is None:
+        portfolio = _portfolio(user, today)
+    return {task.id for task in tasks if task.is_open
+            and (_decides(user, task.lead_unit_id, task.assigner_id) or task.lead_unit_id in portfolio)}
 
 
 def allowed_actions(user, task, today):

@@ -135,7 +135,10 @@ def test_urge_checkboxes_only_for_tasks_the_user_may_urge(client, login_as, lit)
         user = account(username)
         expected = {row.task.id for row in dl.rows
                     if services.can_urge(user, db.session.get(Task, row.task.id), today())}
-        assert services.urgeable_task_ids(user, [r.task.id for r in dl.rows], today()) == expected, username
+        assert services.urgeable_task_ids(user, [r.task for r in dl.rows], today()) == expected, username
+        if user.person_id == dl.person.id:  # his own list: the portfolio it was drawn up from is his
+            assert services.urgeable_task_ids(user, [r.task for r in dl.rows], today(),
+                                              portfolio=dl.portfolio_unit_ids) == expected, username
 
 
 # --- 催办 from the list --------------------------------------------------------------------------------------

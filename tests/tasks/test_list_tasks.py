@@ -80,11 +80,12 @@ def test_the_whole_list_by_its_filter_gives_the_same_lines_as_by_their_ids(clock
     assert len(by_id) == 3 and all(len(line.co_units) == 1 for line in by_id)
 
 
-def test_a_page_of_narrow_rows_takes_two_statements_whatever_its_length(clock, count_queries):
+def test_a_page_of_narrow_rows_takes_one_statement_whatever_its_length(clock, count_queries):
+    """The tasks and their co-units in one statement (issue #13: one round trip fewer a list page)."""
     ids = [make_task("市工信局", due=f"2026-03-{day:02d}", title=f"事项{day}").id for day in range(1, 29)]
     db.session.commit()
     with count_queries() as few:
         assert len(queries.load_task_lines(ids[:3])) == 3
     with count_queries() as many:
         assert len(queries.load_task_lines(ids)) == 28
-    assert few.count == many.count == 2
+    assert few.count == many.count == 1
