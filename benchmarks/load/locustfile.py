@@ -9,6 +9,7 @@ a follow-up is not confirmed; the run must end with 0 errors.
 """
 
 import itertools
+import os
 import random
 import re
 from datetime import date
@@ -149,11 +150,12 @@ class Office(SignedIn):
 # of requests per request: on one machine the load generator and the server share the cores.
 
 _fast_sessions = {}  # username -> session cookie value
+USER_RATE = float(os.environ.get("LOAD_USER_RATE", "1"))  # requests a second each simulated user asks for
 
 
 class FastSignedIn(FastHttpUser):
     abstract = True
-    wait_time = constant_throughput(1)
+    wait_time = constant_throughput(USER_RATE)
     accounts = ()
     path = "/"
 
