@@ -229,14 +229,21 @@ def _task_line_statement(ids):
     """The tasks whose id is in `ids` (a list, an expanding parameter or a select) with their plan, lead unit and its
     latest follow-up, and beside them (one row per co-unit, by unit id; one row with NULLs when none) their co-units
     with theirs: one statement, one round trip to the database (two cost a list page a tenth of its time in the
-    load test, issue #13)."""
+    load test, issue #13). A select of ids is joined as a derived table, so that the database starts from the tasks
+    it names (as `IN (select)`, PostgreSQL joined every task of the city to its parties and follow-ups first)."""
     lead, last = aliased(TaskParty), aliased(FollowUp)
     co, co_unit, co_last = aliased(TaskParty), aliased(Unit), aliased(FollowUp)
-    return (sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.assigned_on, Task.due_on,
-                      Task.original_due_on, Task.completed_on, Plan.code, Plan.name, Unit.id, Unit.name,
-                      Unit.short_name, lead.last_reported_on, last.reported_on, last.percent, last.text,
-                      Task.assigner_id, co_unit.id, co_unit.name, co_unit.short_name, co_last.reported_on,
-                      co_last.percent, co_last.text)
+    statement = sa.select(Task.id, Task.title, Task.priority, Task.urge_count, Task.state, Task.assigned_on,
+                          Task.due_on, Task.original_due_on, Task.completed_on, Plan.code, Plan.name, Unit.id,
+                          Unit.name, Unit.short_name, lead.last_reported_on, last.reported_on, last.percent, last.text,
+                          Task.assigner_id, co_unit.id, co_unit.name, co_unit.short_name, co_last.reported_on,
+                          co_last.percent, co_last.text)
+    if isinstance(ids, sa.Select):
+        chosen = ids.subquery("chosen")
+        statement = statement.select_from(chosen).join(Task, Task.id == chosen.c.id)
+    else:
+        statement = statement.where(Task.id.in_(ids))
+    return (statement
             .join(Unit, Unit.id == Task.lead_unit_id)
             .outerjoin(Plan, Plan.id == Task.plan_id)
             .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
@@ -244,7 +251,6 @@ def _task_line_statement(ids):
             .outerjoin(co, sa.and_(co.task_id == Task.id, co.is_lead.is_(False)))
             .outerjoin(co_unit, co_unit.id == co.unit_id)
             .outerjoin(co_last, co_last.id == co.last_follow_up_id)
-            .where(Task.id.in_(ids))
             .order_by(Task.id, co.unit_id))
 
 
