@@ -81,6 +81,22 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
+# What the machine's CPUs did during the run: busy (user + system), idle, and stolen by the hypervisor for other
+# guests. On a shared virtual machine a run with much steal is slower for reasons outside the app: compare runs by it.
+cpu_sample() { head -n 1 /proc/stat; }
+cpu_report() {
+  $BIN/python - "$1" "$(cpu_sample)" <<'PY'
+import sys
+before, after = ([int(v) for v in line.split()[1:9]] for line in sys.argv[1:3])
+d = [b - a for a, b in zip(before, after)]
+total = sum(d) or 1
+busy = d[0] + d[1] + d[2] + d[5] + d[6]
+print(f"CPUs during the run: busy {busy / total:.0%}, idle {(d[3] + d[4]) / total:.0%}, "
+      f"stolen by the hypervisor {d[7] / total:.0%}")
+PY
+}
+CPU_BEFORE="$(cpu_sample)"
+
 if [ "$SCENARIO" = open ]; then
   RATE="${LOAD_RATE:-150}"
   echo "== open loop: $RATE requests/s, ${SECONDS_TO_RUN}s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -88,6 +104,7 @@ if [ "$SCENARIO" = open ]; then
   $BIN/python benchmarks/load/openloop.py --port "$PORT" --rate "$RATE" --seconds "$SECONDS_TO_RUN"
   OPEN_STATUS=$?
   set -e
+  cpu_report "$CPU_BEFORE"
   stop_gunicorn
   trap - EXIT
   exit "$OPEN_STATUS"
@@ -100,6 +117,7 @@ $BIN/locust -f benchmarks/load/locustfile.py $CLASSES --headless -u "$USERS" -r 
   --host "http://127.0.0.1:$PORT" --csv "$OUT/locust" --only-summary --stop-timeout 10 >"$OUT/locust.log" 2>&1
 LOCUST_STATUS=$?
 set -e
+cpu_report "$CPU_BEFORE"
 stop_gunicorn
 trap - EXIT
 
