@@ -33,7 +33,7 @@ _last_built = {}
 
 def load_calendar() -> WorkdayCalendar:
     overrides, years = {}, []
-    for day, is_workday, year in select_rows(_calendar_statement()):
+    for day, is_workday, year in select_rows(_calendar_statement()).all():
         if year is None:
             overrides[day] = bool(is_workday)
         else:

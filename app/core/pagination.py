@@ -26,7 +26,7 @@ class RowsPagination(Pagination):
     answer), then load only those rows with their eager loads, in the same order."""
 
     def _query_items(self):
-        ids = list(select_rows(self._query_args["ids"].limit(self.per_page).offset(self._query_offset)).scalars())
+        ids = select_rows(self._query_args["ids"].limit(self.per_page).offset(self._query_offset)).scalars().all()
         if not ids:
             return []
         position = {ident: n for n, ident in enumerate(ids)}

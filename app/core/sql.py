@@ -12,7 +12,8 @@ from app.extensions import db
 
 
 def select_rows(statement, params=None):
-    """The result of a statement that selects columns (not mapped objects), in the session's transaction."""
+    """The result of a statement that selects columns (not mapped objects), in the session's transaction. Take its
+    rows with `.all()` / `.scalars().all()` (one fetch) rather than by iterating it (a fetch per row)."""
     session = db.session()
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()

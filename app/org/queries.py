@@ -83,7 +83,7 @@ def _portfolio_statement():
 
 
 def portfolio_unit_ids(person_id, on: date):
-    return set(select_rows(_portfolio_statement(), {"person_id": person_id, "on": on}).scalars())
+    return set(select_rows(_portfolio_statement(), {"person_id": person_id, "on": on}).scalars().all())
 
 
 @cache

@@ -121,7 +121,7 @@ def units_with_red_tasks(today: date, unit_ids=None):
     values = {"today": today}
     if unit_ids is not None:
         values["unit_ids"] = list(unit_ids)
-    return set(select_rows(_red_units_statement(unit_ids is not None), values).scalars())
+    return set(select_rows(_red_units_statement(unit_ids is not None), values).scalars().all())
 
 
 # --- the unit's inbox ---------------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def load_task_lines(ids=None, where=None):
     else:
         return []
     lines = {}
-    for row in select_rows(statement, values):
+    for row in select_rows(statement, values).all():  # one fetchall, not a fetchone per row
         line = lines.get(row[0])
         if line is None:
             line = lines[row[0]] = TaskLine(*row[:11], UnitRef(*row[11:14]), row[14], _progress(*row[15:18]), [],
