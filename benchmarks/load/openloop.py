@@ -9,6 +9,10 @@ event loop of its own to the times, which makes it the cross-check of locust's n
     .venv/bin/python benchmarks/load/openloop.py --port 8765 --rate 150 --seconds 60
 
 Prints one line per page and the totals; exits 1 when any request failed (status other than 200, or no answer).
+
+`--calibrate` asks each page 40 times one after the other instead (no load) and prints the median: the server's time
+for one request on an idle machine. On this shared virtual machine that time has varied by almost 2× within an hour
+for the same code, with little CPU shown as stolen; run.sh prints it before every run, so that runs can be compared.
 """
 
 import argparse
@@ -45,6 +49,22 @@ def sign_in(port, username):
     raise SystemExit(f"{username}: sign-in refused")
 
 
+def calibrate(port, cookies):
+    """The median time of one request to each page on an otherwise idle server (after 10 unmeasured)."""
+    medians = []
+    for user, path in ((INBOX[0], "/tasks/inbox"), (DISPATCH[0], "/tasks/dispatch")):
+        times = []
+        for n in range(50):
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", path, headers={"Cookie": cookies[user]})
+            connection.getresponse().read()
+            if n >= 10:
+                times.append((time.perf_counter() - started) * 1000)
+        medians.append(f"{path} {sorted(times)[len(times) // 2]:.1f} ms")
+    print("one request at a time, no load (the machine's speed now): " + ", ".join(medians))
+
+
 def percentile(values, share):
     return values[min(len(values) - 1, int(len(values) * share))] if values else 0.0
 
@@ -55,10 +75,14 @@ def main():
     parser.add_argument("--rate", type=float, default=150.0, help="requests a second (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long (default %(default)s)")
     parser.add_argument("--threads", type=int, default=100, help="senders (default %(default)s)")
+    parser.add_argument("--calibrate", action="store_true", help="time single requests without load, then stop")
     args = parser.parse_args()
 
     plan = [(user, "/tasks/inbox") for user in INBOX] + [(user, "/tasks/dispatch") for user in DISPATCH]
     cookies = {user: sign_in(args.port, user) for user, _ in plan}
+    if args.calibrate:
+        calibrate(args.port, cookies)
+        return
     jobs, results, failures = queue.Queue(), [], []
 
     def send():

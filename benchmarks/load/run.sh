@@ -95,6 +95,9 @@ print(f"CPUs during the run: busy {busy / total:.0%}, idle {(d[3] + d[4]) / tota
       f"stolen by the hypervisor {d[7] / total:.0%}")
 PY
 }
+if [ "$SCENARIO" != mixed ]; then
+  $BIN/python benchmarks/load/openloop.py --port "$PORT" --calibrate
+fi
 CPU_BEFORE="$(cpu_sample)"
 
 if [ "$SCENARIO" = open ]; then
