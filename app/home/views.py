@@ -10,7 +10,7 @@ from app.home import queries as home_queries
 from app.home.panels import register_unit_panels
 from app.org import queries
 from app.tasks.models import Light
-from app.tasks.queries import light_window, plan_tasks, units_with_red_tasks
+from app.tasks.queries import light_window, plan_tasks
 
 bp = Blueprint("home", __name__)
 # The unit page (org.unit) shows the unit's tasks, meetings and figures through org's extension point: org may not
@@ -45,6 +45,4 @@ def plan(code):
     on = today()
     window = light_window(on)
     counts, tasks = plan_tasks(plan.id, window)
-    red_units = units_with_red_tasks(on, {unit_id for t in tasks for unit_id in t.unit_ids})
-    return render_template("home/plan.html", plan=plan, window=window, light_counts=counts, tasks=tasks,
-                           red_units=red_units)
+    return render_template("home/plan.html", plan=plan, window=window, light_counts=counts, tasks=tasks)

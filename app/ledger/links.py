@@ -259,16 +259,15 @@ def _subject_clause(chain_id, enterprise_id, project_id):
 
 class TaggedTasks(list):
     """TaskLine rows, open first by due date then the closed ones (latest due first), with what the task table needs:
-    `window` (the lights' thresholds of `today`) and `red_units` (units leading an overdue open task)."""
+    `window` (the lights' thresholds of `today`)."""
 
     window = None
-    red_units = frozenset()
 
 
 def tagged_tasks(*, chain_id=None, enterprise_id=None, project_id=None, today=None, user=None):
     """The tasks tagged with the object, as app.tasks.queries.TaskLine rows with their lights, open first.
     `user` (default: the signed-in user of the request) restricts them to the tasks the user may see.
-    Four statements whatever the number of tasks (the tasks, their co-units, the red units, the calendar)."""
+    Two statements whatever the number of tasks (the tasks with their co-units, the calendar)."""
     on = today or clock_today()
     ids = sa.select(SubjectLink.task_id).where(_subject_clause(chain_id, enterprise_id, project_id),
                                                SubjectLink.task_id.is_not(None))
@@ -283,8 +282,6 @@ def tagged_tasks(*, chain_id=None, enterprise_id=None, project_id=None, today=No
     closed = sorted((t for t in lines if t.state not in OPEN_STATES), key=lambda t: (t.due_on, t.id), reverse=True)
     result = TaggedTasks(open_lines + closed)
     result.window = task_queries.light_window(on)
-    unit_ids = {unit_id for t in result for unit_id in t.unit_ids}
-    result.red_units = task_queries.units_with_red_tasks(on, unit_ids) if unit_ids else set()
     return result
 
 

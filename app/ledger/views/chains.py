@@ -13,7 +13,7 @@ from app.ledger.forms.chains import ChainReportForm, ChainTierForm
 from app.ledger.permissions import can_report_chain, visible_unit_ids
 from app.ledger.views import bp
 from app.org.models import Chain
-from app.tasks.queries import light_window, units_with_red_tasks
+from app.tasks.queries import light_window
 
 
 @bp.route("/chains")
@@ -45,13 +45,10 @@ def _render_chain(chain_id, report_form=None, status=200):
     tasks = links.tagged_tasks(chain_id=chain_id, today=on)
     decisions = links.tagged_decisions(chain_id=chain_id)
     window = getattr(tasks, "window", None) or light_window(on)
-    red_units = getattr(tasks, "red_units", None)
-    if red_units is None:
-        red_units = units_with_red_tasks(on, {u for t in tasks for u in t.unit_ids}) if tasks else set()
     if report_form is None and can_report_chain(current_user, page.chain):
         report_form = _report_form(page.chain, on)
     return render_template("ledger/chain.html", page=page, chain=page.chain, on=on, window=window, tasks=tasks,
-                           red_units=red_units, decisions=decisions, reports=service.chain_reports(chain_id),
+                           decisions=decisions, reports=service.chain_reports(chain_id),
                            report_form=report_form, half_year_label=service.half_year_label), status
 
 

@@ -35,7 +35,7 @@ from app.ledger.models import (
 )
 from app.ledger.views import bp
 from app.org.models import Chain, Person
-from app.tasks.queries import light_window, units_with_red_tasks
+from app.tasks.queries import light_window
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -205,15 +205,12 @@ def _render_detail(enterprise_id, status=200, **forms):
     enterprise = queries.enterprise_detail(enterprise_id)
     on = today()
     tasks = tagged_tasks(enterprise_id=enterprise.id, today=on)
-    # the links part returns the window and red units with the rows; computed here only when it does not
+    # the links part returns the window with the rows; computed here only when it does not
     window = getattr(tasks, "window", None) or light_window(on)
-    red_units = getattr(tasks, "red_units", None)
-    if red_units is None:
-        red_units = units_with_red_tasks(on, {u for t in tasks for u in t.unit_ids}) if tasks else set()
     kept_registries = [kind for kind in Registry if permissions.can_keep_registry(current_user, kind)]
     memberships = sorted(enterprise.memberships, key=lambda m: (m.ends_on is not None, m.starts_on, m.id))
     context = {
-        "enterprise": enterprise, "on": on, "tasks": tasks, "window": window, "red_units": red_units,
+        "enterprise": enterprise, "on": on, "tasks": tasks, "window": window,
         "memberships": memberships,
         "names": queries.user_names([m.ended_by_id for m in memberships]
                                     + [s.recorded_by_id for s in enterprise.listing_steps]),

@@ -44,7 +44,7 @@ from app.ledger.models import (
 )
 from app.ledger.views import bp
 from app.org.models import Chain, Person, Plan, Unit
-from app.tasks.queries import light_window, units_with_red_tasks
+from app.tasks.queries import light_window
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -226,12 +226,11 @@ def _page(project, status=200, **forms):
         forms["milestones_form"] = MilestonesForm(data=data, formdata=None)
     tasks = links.tagged_tasks(project_id=project.id, today=day)
     task_window = light_window(day)
-    red_units = units_with_red_tasks(day, sorted({t.lead_unit.id for t in tasks})) if tasks else set()
     plans = db.session.scalars(sa.select(Plan).order_by(Plan.sort_order)).all() if user.assigns else []
     context = dict(
         project=project, milestone_rows=milestone_rows, light=light, badge=BADGE, keeper=keeper,
         figures=queries.figures(project.id), photos=queries.photos(project.id),
-        problems=queries.problems(project.id), tasks=tasks, task_window=task_window, red_units=red_units,
+        problems=queries.problems(project.id), tasks=tasks, task_window=task_window,
         can_attract=permissions.can_keep_attraction(user), can_assign=user.assigns,
         can_report=services.can_report_problem(user, project), current_year=day.year,
         stage_form=forms.get("stage_form") or StageForm(formdata=None),
