@@ -99,6 +99,14 @@ class DispatchList:
     def unit_summary(self, unit_id):
         return self.unit_summaries.get(unit_id) or Summary()
 
+    def portfolio_of(self, user, on: date):
+        """The unit ids of `user`'s portfolio in force `on` when the list tells them — it is the user's own list,
+        drawn up from that day's portfolio (a vice mayor reading his list of the current 旬) — else None (ask
+        org.queries.portfolio_unit_ids)."""
+        if user.is_leader and user.person_id == self.person.id and self.portfolio_on == on:
+            return self.portfolio_unit_ids
+        return None
+
 
 def position_title(person: Person, on: date) -> str:
     """The person's title as the list names him: his vice mayor's post if he holds one (副市长, 常务副市长 ...),

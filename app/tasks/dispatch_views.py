@@ -96,15 +96,6 @@ def _form_int(value):
     return number if number is None or -ID_MAX <= number <= ID_MAX else -1
 
 
-def _own_portfolio(dl, on):
-    """The reader's portfolio in force today when the list is his own and was drawn up from it (a vice mayor
-    reading his list of the current 旬), else None (urgeable_task_ids then reads it)."""
-    user = current_user
-    if user.is_leader and user.person_id == dl.person.id and dl.portfolio_on == on:
-        return dl.portfolio_unit_ids
-    return None
-
-
 def _list_args(dl):
     return {"person": dl.person.id, "xun": dl.xun.code}
 
@@ -120,7 +111,7 @@ def dispatch():
                            red_units=dl.red_unit_ids if dl.red_unit_ids is not None else
                            queries.units_with_red_tasks(on, [u.id for u, _ in dl.units]),
                            urgeable=services.urgeable_task_ids(current_user, [r.task for r in dl.rows], on,
-                                                               portfolio=_own_portfolio(dl, on)),
+                                                               portfolio=dl.portfolio_of(current_user, on)),
                            levels=Urge.LEVELS,
                            sheet=dispatch_sheets.sheet_of(person, xun), detail_url=_detail_url())
 

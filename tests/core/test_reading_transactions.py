@@ -60,44 +60,37 @@ def test_the_same_reading_request_ended_by_a_rollback_loses_them(app):
     assert _prepared_on(raw) == 0
 
 
-def test_a_request_that_flushed_a_change_without_committing_is_rolled_back(app):
-    def write():
-        user = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
-        user.display_name = "未提交的修改"
-        db.session.flush()  # written inside the transaction, never committed by the "view"
+def _first_user():
+    return db.session.scalar(sa.select(User).order_by(User.id).limit(1))
+
+
+def _flushed(name):
+    _first_user().display_name = name
+    db.session.flush()  # written inside the transaction, never committed by the "view"
+
+
+def _updated(name):
+    db.session.execute(sa.update(User).where(User.id == sa.select(sa.func.min(User.id)).scalar_subquery())
+                       .values(display_name=name))
+
+
+def _pending(name):
+    # changed but not flushed (a view that refused the input after touching an object): a COMMIT would flush it
+    _first_user().display_name = name
+    assert db.session.dirty
+
+
+@pytest.mark.parametrize("write", [_flushed, _updated, _pending], ids=["flushed", "update statement", "pending"])
+def test_a_request_that_wrote_without_committing_is_rolled_back(app, write):
+    name = f"未提交的修改（{write.__name__}）"
+
+    def view():
+        write(name)
         return _raw(db.session)
 
-    _a_request(app, write)
+    _a_request(app, view)
     with app.app_context():
-        names = db.session.scalars(sa.select(User.display_name)).all()
-        db.session.remove()
-    assert "未提交的修改" not in names
-
-
-def test_a_request_that_ran_an_update_statement_is_rolled_back(app):
-    def write():
-        db.session.execute(sa.update(User).where(User.id == sa.select(sa.func.min(User.id)).scalar_subquery())
-                           .values(display_name="未提交的更新"))
-        return _raw(db.session)
-
-    _a_request(app, write)
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).where(User.display_name == "未提交的更新")) == 0
-        db.session.remove()
-
-
-def test_pending_changes_are_never_committed_by_the_end_of_a_request(app):
-    """An object changed but not flushed (a view that refused the input after touching an object) is not flushed
-    by a COMMIT at the request's end: the request is rolled back."""
-    def touch():
-        user = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
-        user.display_name = "待定的修改"
-        assert db.session.dirty
-        return _raw(db.session)
-
-    _a_request(app, touch)
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).where(User.display_name == "待定的修改")) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).where(User.display_name == name)) == 0
         db.session.remove()
 
 

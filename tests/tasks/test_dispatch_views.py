@@ -13,7 +13,7 @@ from app.core.clock import today
 from app.core.models import AuditEntry
 from app.core.periods import Xun
 from app.extensions import db
-from app.org.queries import vice_mayors
+from app.org.queries import portfolio_unit_ids, vice_mayors
 from app.tasks import services
 from app.tasks.dispatch_queries import dispatch_list
 from app.tasks.dispatch_sheets import DispatchSheet
@@ -136,9 +136,14 @@ def test_urge_checkboxes_only_for_tasks_the_user_may_urge(client, login_as, lit)
         expected = {row.task.id for row in dl.rows
                     if services.can_urge(user, db.session.get(Task, row.task.id), today())}
         assert services.urgeable_task_ids(user, [r.task for r in dl.rows], today()) == expected, username
-        if user.person_id == dl.person.id:  # his own list: the portfolio it was drawn up from is his
-            assert services.urgeable_task_ids(user, [r.task for r in dl.rows], today(),
-                                              portfolio=dl.portfolio_unit_ids) == expected, username
+        known = dl.portfolio_of(user, today())
+        if known is not None:  # his own list: the portfolio it was drawn up from is his, and gives the same answer
+            assert known == portfolio_unit_ids(user.person_id, today())
+            assert services.urgeable_task_ids(user, [r.task for r in dl.rows], today(), portfolio=known) == expected
+    assert dl.portfolio_of(account("fushizhang2"), today()) is not None  # 丁诚's own list of the current 旬
+    assert dispatch_list(person("丁诚"), Xun.parse(XUN).previous(), today()).portfolio_of(
+        account("fushizhang2"), today()) is None  # a past 旬: drawn up from another day's portfolio
+    assert dl.portfolio_of(account("admin"), today()) is None and dl.portfolio_of(account("shizhang"), today()) is None
 
 
 # --- 催办 from the list --------------------------------------------------------------------------------------
