@@ -3,6 +3,7 @@ set of the reader's permissions, so each reader still sees only the entries his 
 reader came before him."""
 
 import re
+from pathlib import Path
 
 from app.core.templating import NAV_PERMISSIONS
 
@@ -40,3 +41,11 @@ def test_the_static_files_of_every_page_are_linked_once_rendered(app, client, lo
     assert "bootstrap" in head and "tom-select.bootstrap5.min.css" in head
     assert html.count("js/confirm.js") == 1 and "tom-select.complete.min.js" in html
     assert ("_assets_head.html", "", ()) in app.extensions["shared_fragments"]
+
+
+def test_every_permission_the_menu_asks_about_is_part_of_its_cache_key():
+    """The shared menu is keyed by the answers to NAV_PERMISSIONS: a `can('…')` in _nav_menu.html outside that list
+    would be answered "no" for everyone, silently."""
+    source = (Path(__file__).parents[2] / "app/templates/_nav_menu.html").read_text(encoding="utf-8")
+    asked = set(re.findall(r"can\('(\w+)'\)", source))
+    assert asked and asked <= set(NAV_PERMISSIONS), asked - set(NAV_PERMISSIONS)
