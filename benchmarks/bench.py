@@ -10,6 +10,7 @@ SQL that fetches the same rows (plain Core selects, no ORM, no template) with th
     .venv/bin/python benchmarks/bench.py --no-pg                 # SQLite only
     .venv/bin/python benchmarks/bench.py --rebuild --markdown    # fresh data sets; README table at the end
     .venv/bin/python benchmarks/bench.py --only inbox,dispatch   # some rows only
+    .venv/bin/python benchmarks/bench.py --only excel --no-sqlite --profile 10   # and where their time went
 
 A PostgreSQL server that does not answer is skipped with a message. Building a data set DROPS the `public`
 schema of the --pg database (and deletes the --sqlite file): point them at scratch databases only.
@@ -58,6 +59,9 @@ def parse_args(argv=None):
     parser.add_argument("--only", help="comma-separated item keys: " + ", ".join(i.key for i in ITEMS))
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown for the README")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up line (benchmarks/startup.py)")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="after timing each item, run it N more times under cProfile and print where the time "
+                             "went (the 30 functions of most own time, then of most time with callees)")
     return parser.parse_args(argv)
 
 
@@ -459,6 +463,8 @@ def measure(app, engine, ctx, item, args):
         median, p95, cpu, statements, runs = timed(run, args)
     except PageError as error:
         return Result(note=str(error))
+    if args.profile:
+        profile(item, run, args.profile)
     bare = None
     if item.bare:
         def run_bare():
@@ -475,6 +481,22 @@ def measure(app, engine, ctx, item, args):
 
 class PageError(Exception):
     pass
+
+
+def profile(item, run, times):
+    """`run()` `times` times under cProfile; prints the functions of most own time and of most cumulative time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(times):
+        run()
+    profiler.disable()
+    print(f"\n--- profile of {item.key}, {times} runs ---")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(30)
 
 
 # --- the table ----------------------------------------------------------------------------------------------

@@ -711,9 +711,9 @@ def dispatch():
     page = sql_page(queries.list_rows(), paging, total, scalars=False,
                     keys=queries.list_keys(by_unit=True).where(*where))
     latest = queries.latest_follow_ups([r.id for r in page.rows]) if include and page.rows else {}
-    items = []
+    items, since = [], dispatch_queries.stale_before(xun)
     for row in page.rows:
-        item = dict(row_json(row, window, calendar), stale=dispatch_queries.is_stale(row, row.last_reported_on, xun))
+        item = dict(row_json(row, window, calendar), stale=dispatch_queries.is_stale(row, row.last_reported_on, since))
         if include:
             item["follow_ups"] = [{
                 "unit": {"id": p.unit_id, "name": p.unit_name}, "is_lead": p.is_lead,

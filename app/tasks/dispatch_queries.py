@@ -172,12 +172,17 @@ def _list_statements():
     return units, keys
 
 
-def is_stale(task, lead_reported_on, xun: Xun):
-    """No follow-up by the lead unit since the previous 旬 began (a task assigned since then had no chance yet).
-    `task`: anything with state and assigned_on (a Task or a narrow row)."""
-    stale_before = xun.previous().start
-    return task.state in OPEN_STATES and task.assigned_on < stale_before and (
-        lead_reported_on is None or lead_reported_on < stale_before)
+def stale_before(xun: Xun) -> date:
+    """The day a lead unit's last follow-up must be on or after for a task of `xun`'s list not to be stale: the
+    previous 旬's first day."""
+    return xun.previous().start
+
+
+def is_stale(task, lead_reported_on, since: date):
+    """No follow-up by the lead unit since `since` (`stale_before` of the list's 旬; a task assigned since then had
+    no chance yet). `task`: anything with state and assigned_on (a Task or a narrow row)."""
+    return task.state in OPEN_STATES and task.assigned_on < since and (
+        lead_reported_on is None or lead_reported_on < since)
 
 
 def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=None) -> DispatchList:
@@ -215,9 +220,10 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
         ids = list(loaded)
     unit_counts = dict(Counter(key.lead_unit_id for key in keys))
     summary, unit_summaries = Summary(), {}
+    since, xun_start, xun_end = stale_before(xun), xun.start, xun.end
     for key in keys:
-        light, new, stale = window.of(key), xun.start <= key.assigned_on <= xun.end, is_stale(
-            key, key.lead_reported_on, xun)
+        light, new, stale = window.of(key), xun_start <= key.assigned_on <= xun_end, is_stale(
+            key, key.lead_reported_on, since)
         summary.add(light, new, stale)
         unit_summaries.setdefault(key.lead_unit_id, Summary()).add(light, new, stale)
     red_unit_ids = {key.lead_unit_id for key in keys if window.of(key) is Light.red} if xun.end >= as_of else None
@@ -231,7 +237,7 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
             days_overdue=cal.workdays_overdue(task.due_on, as_of) if task.is_open else 0,
             lead_progress=task.progress,
             co_progress=task.co_units,
-            stale=is_stale(task, task.lead_reported_on, xun),
+            stale=is_stale(task, task.lead_reported_on, since),
         ))
     shown = units if not (page and per_page) else [u for u in units if by_unit.get(u.id)]
     if page and per_page and page >= -(-sum(unit_counts.values()) // per_page):

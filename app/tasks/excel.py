@@ -39,7 +39,7 @@ from app.core.excel import (
     read_upload,
     save_workbook,
     write_cell,
-    write_styled,
+    write_row,
 )
 from app.core.text import has_control
 from app.extensions import db
@@ -136,7 +136,7 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
 
     # The task rows' styles by column (the status column's fill by light): looked up once, not per cell.
     styles = [wb.style(font=BODY, border=BORDER, alignment=WRAP_CENTER if column in (1, 5, 7) else WRAP_TOP,
-                       number_format="yyyy-mm-dd" if column == 5 else None) for column in range(1, ncols)]
+                       number_format="yyyy-mm-dd" if column == 5 else None) for column in range(1, ncols + 1)]
     status_styles = {light: wb.style(font=BODY, border=BORDER, alignment=WRAP_CENTER, fill=LIGHT_FILLS.get(light))
                      for light in Light}
     row_no = HEADER_ROW
@@ -163,10 +163,9 @@ def dispatch_workbook(dl: DispatchList) -> bytes:
                 _progress_text(row, dl.as_of.year),
                 _status_text(row),
             )
-            for column, (value, style) in enumerate(zip(values[:6], styles, strict=True), start=1):
-                write_styled(ws, row_no, column, value, style)
-            write_styled(ws, row_no, 7, values[6], status_styles[row.light])
-            fit_row_height(ws, row_no, list(zip(values, widths, strict=True)))
+            styles[6] = status_styles[row.light]
+            write_row(ws, row_no, values, styles)
+            fit_row_height(ws, row_no, zip(values, widths, strict=True))
 
     return _close_with_summary(wb, ws, row_no + 1, ncols, number, counts, "本旬无调度事项。")
 
@@ -242,9 +241,9 @@ def task_list_workbook(title: str, window, lines) -> bytes:
             _line_progress(line, year),
             f"{line.plan_code} {line.plan_name}" if line.plan_code else "",
         )
-        for column, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
-            write_styled(ws, row_no, column, value, light_styles[light] if column == LIST_LIGHT_COLUMN else style)
-        fit_row_height(ws, row_no, list(zip(values, widths, strict=True)))
+        styles[LIST_LIGHT_COLUMN - 1] = light_styles[light]
+        write_row(ws, row_no, values, styles)
+        fit_row_height(ws, row_no, zip(values, widths, strict=True))
 
     return _close_with_summary(wb, ws, row_no + 1, ncols, len(lines), counts, "没有符合条件的事项。")
 

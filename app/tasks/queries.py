@@ -260,10 +260,6 @@ def _task_line_statement_by_id():
     return _task_line_statement(sa.bindparam("ids", expanding=True))
 
 
-def _progress(reported_on, percent, text):
-    return Progress(reported_on, percent, text) if reported_on is not None else None
-
-
 def load_task_lines(ids=None, where=None):
     """TaskLine of each task `ids`, or of every task matching `where` (the whole dispatch list: no list of ids goes
     to the database), in no particular order; one statement whatever their number."""
@@ -274,14 +270,20 @@ def load_task_lines(ids=None, where=None):
         statement, values = _task_line_statement_by_id(), {"ids": list(ids)}
     else:
         return []
-    lines = {}
+    lines, units = {}, {}
     for row in select_rows(statement, values).all():  # one fetchall, not a fetchone per row
         line = lines.get(row[0])
         if line is None:
-            line = lines[row[0]] = TaskLine(*row[:11], UnitRef(*row[11:14]), row[14], _progress(*row[15:18]), [],
-                                            row[18])
+            lead = units.get(row[11])
+            if lead is None:
+                lead = units[row[11]] = UnitRef(*row[11:14])
+            line = lines[row[0]] = TaskLine(*row[:11], lead, row[14],
+                                            None if row[15] is None else Progress(*row[15:18]), [], row[18])
         if row[19] is not None:
-            line.co_units.append((UnitRef(*row[19:22]), _progress(*row[22:25])))
+            unit = units.get(row[19])
+            if unit is None:
+                unit = units[row[19]] = UnitRef(*row[19:22])
+            line.co_units.append((unit, None if row[22] is None else Progress(*row[22:25])))
     return list(lines.values())
 
 

@@ -3,6 +3,7 @@ text (never a formula, link or number), values keep their types, every cell keep
 print setup, the row-height estimate; and importing the Excel modules loads neither openpyxl nor XlsxWriter."""
 
 import io
+import math
 import subprocess
 import sys
 import unicodedata
@@ -30,6 +31,8 @@ from app.core.excel import (
     save_workbook,
     text_width,
     write_cell,
+    write_row,
+    write_styled,
 )
 from app.tasks.models import TaskPriority
 
@@ -217,6 +220,68 @@ def test_row_height_grows_with_wrapped_lines_and_stops_at_excels_maximum():
 
     # Excel shows row heights in whole pixels (0.75 pt): 32 pt is stored as 32.25
     assert written(fill).row_dimensions[1].height == pytest.approx(32, abs=0.75)
+
+
+def _reference_row_height(values_by_width):
+    """The row height with every value measured, character by character."""
+    def lines(value, width):
+        if value is None or value == "":
+            return 1
+        usable = max(width - 1, 1)
+        return sum(max(1, math.ceil(_reference_width(part) / usable)) for part in str(value).split("\n"))
+
+    most = max((lines(value, width) for value, width in values_by_width), default=1)
+    return min(max(20.0, most * 14.0 + 4), 409)
+
+
+def test_row_height_measures_only_what_could_be_longest_and_still_finds_the_longest():
+    """row_height skips values that cannot take more lines than one already measured: the result must equal the
+    height with every value measured, for rows of wide, narrow and mixed text, line breaks and short values."""
+    import random
+
+    pieces = ["字", "a", "，", "“", "1", " ", "ｶ", "😀", "\n"]
+    rng = random.Random(13)
+    for _ in range(2000):
+        row = []
+        for _ in range(rng.randint(1, 7)):
+            kind = rng.random()
+            if kind < 0.1:
+                value = rng.choice([None, "", 42, date(2026, 3, 1), Decimal("3.5")])
+            else:
+                value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 140)))
+            row.append((value, rng.choice([2, 6, 13, 18, 30, 58])))
+        assert row_height(row) == _reference_row_height(row), row
+
+
+ROW_VALUES = ["进展顺利", "第一行\n第二行", "=1+1", "\r=2", "+86 731", "含\x07控制字符", "长" * 40000, "", None, 7,
+              Decimal("2.50"), 3.25, True, date(2026, 12, 7), date(1900, 1, 15), date(1900, 3, 1),
+              datetime(2026, 12, 7, 8, 30), TaskPriority.key, "2026-12-07"]
+
+
+def test_a_row_written_at_once_is_written_as_cell_by_cell():
+    """write_row takes a short way for plain text and dates: every kind of value must come out of it as
+    write_styled writes it — value, type, number format, quote prefix and style."""
+    def fill(ws):
+        book = ws.book
+        plain = book.style(font=Font(name="宋体", size=10.5), border=BORDER, alignment=WRAP_CENTER)
+        dated = book.style(font=Font(name="宋体", size=10.5), number_format="yyyy-mm-dd")
+        styles = [dated if isinstance(value, date) else plain for value in ROW_VALUES]
+        styles[6] = dated  # a date style on text
+        write_row(ws, 1, ROW_VALUES, styles)
+        for column, (value, style) in enumerate(zip(ROW_VALUES, styles, strict=True), start=1):
+            write_styled(ws, 2, column, value, style)
+        write_row(ws, 3, ROW_VALUES[:3], styles[:3], first_column=4)
+
+    sheet = written(fill)
+    for column in range(1, len(ROW_VALUES) + 1):
+        at_once, one_by_one = sheet.cell(1, column), sheet.cell(2, column)
+        assert (at_once.value, at_once.data_type, at_once.number_format, at_once.quotePrefix) == (
+            one_by_one.value, one_by_one.data_type, one_by_one.number_format, one_by_one.quotePrefix), column
+        assert list(at_once._style) == list(one_by_one._style), column  # the same format (font, fill …) of the file
+    assert sheet.cell(1, 14).value == datetime(2026, 12, 7) and sheet.cell(1, 14).number_format == "yyyy-mm-dd"
+    assert sheet.cell(1, 3).value == "=1+1" and sheet.cell(1, 3).data_type == "s" and sheet.cell(1, 3).quotePrefix
+    assert [sheet.cell(3, column).value for column in (4, 5, 6)] == ROW_VALUES[:3]
+    assert sheet.cell(3, 3).value is None
 
 
 # --- start-up -----------------------------------------------------------------------------------------------
