@@ -7,7 +7,16 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.core.transactions import begin_sqlite_transaction, end_reading_transaction, note_begin, note_statement
+from app.core.transactions import (
+    begin_sqlite_transaction,
+    end_reading_transaction,
+    leave_reading_mode,
+    note_begin,
+    note_checked_in,
+    note_connected,
+    note_statement,
+    ping_if_idle,
+)
 from app.extensions import bootstrap, csrf, db, login_manager
 
 
@@ -106,6 +115,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+# The pool's connections: pinged after idling, out of a reading request's autocommit mode when they come back (see
+# app/core/transactions.py).
+event.listen(Engine, "connect", note_connected)
+event.listen(Engine, "checkout", ping_if_idle)
+event.listen(Engine, "checkin", leave_reading_mode)
+event.listen(Engine, "checkin", note_checked_in)
 
 
 @event.listens_for(Engine, "begin")

@@ -323,10 +323,24 @@ def session_is_valid(row, now):
     return row.is_remembered or now - row.last_seen_at <= idle
 
 
+# Figures of the signed-in user that every page's frame shows (the navigation bell's unread notifications), read in
+# the statement that reads the session row: one round trip fewer on every page (issue #13). name -> a function of
+# the user id column giving a scalar subquery; registered by the domains when the app is created (app.reminders).
+_session_figures = {}
+
+
+def register_session_figure(name, build):
+    """Read `build(UserSession.user_id)` with every session row; the user's `session_figures[name]` holds it."""
+    if name not in _session_figures:
+        _session_figures[name] = build
+        _session_statement.cache_clear()
+
+
 @cache
 def _session_statement():
     # built once: every signed-in request asks (see app.tasks.queries on per-request statements)
-    return sa.select(UserSession).where(UserSession.token_hash == sa.bindparam("token_hash"))
+    figures = [build(UserSession.user_id).label(name) for name, build in _session_figures.items()]
+    return sa.select(UserSession, *figures).where(UserSession.token_hash == sa.bindparam("token_hash"))
 
 
 def session_for_token(session_token):
@@ -339,7 +353,8 @@ def session_for_token(session_token):
     """
     if not isinstance(session_token, str) or not session_token or len(session_token) > 100:
         return None, False
-    row = db.session.scalar(_session_statement(), {"token_hash": hash_token(session_token)})
+    found = db.session.execute(_session_statement(), {"token_hash": hash_token(session_token)}).first()
+    row = found[0] if found is not None else None
     now = utcnow()
     if row is None or not session_is_valid(row, now):
         return None, False
@@ -348,6 +363,7 @@ def session_for_token(session_token):
         ensure_writer()
         row.last_seen_at = now
     row.user.current_session, row.user.current_session_token = row, session_token
+    row.user.session_figures = dict(zip(_session_figures, found[1:], strict=True))
     return row, noted
 
 

@@ -3,8 +3,9 @@
 The scans and rules come from a registry (app.reminders.registry) that each package fills in its `register(app)`;
 `register` below adds this package's own: the tasks' reminders and the scan and delivery jobs."""
 
+from app.auth.services import register_session_figure
 from app.core.jobs import register_job
-from app.reminders import jobs, outbox
+from app.reminders import jobs, outbox, queries
 from app.reminders.recheck import (
     recheck_follow_up_stale,
     recheck_request,
@@ -19,6 +20,7 @@ def register(app):
     """Called once by create_app: the reminders' jobs, the tasks' scans and rules (the office page lists the rules
     in the order they are registered: these first)."""
     cfg = app.config
+    register_session_figure(queries.UNREAD_FIGURE, queries.unread_subquery)  # the navigation bell's count
     register_job(app, "reminders.scan", jobs.scan, cfg["SCHEDULER_SCAN_MINUTES"] * 60, label="扫描到期提醒",
                  result_labels={"due": "到期提醒", "created": "新加入发送队列"})
     register_job(app, "reminders.deliver", outbox.deliver, cfg["SCHEDULER_DELIVER_SECONDS"], label="发送提醒",

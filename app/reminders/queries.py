@@ -90,13 +90,29 @@ def _unread_statement():
         .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
 
 
+UNREAD_FIGURE = "unread_notifications"
+
+
+def unread_subquery(user_id_column):
+    """The unread notifications of the user `user_id_column` names, as a scalar subquery: read with the session row
+    of every signed-in request (app.auth.services.register_session_figure)."""
+    return sa.select(sa.func.count()).select_from(Notification) \
+        .where(Notification.user_id == user_id_column, Notification.read_at.is_(None)).scalar_subquery()
+
+
 def unread_count(user_id):
+    """The user's unread notifications: read with the signed-in user's session at the start of the request, unless
+    marked read since (app.reminders.services), or else counted now."""
+    if current_user and getattr(current_user, "id", None) == user_id:
+        known = getattr(current_user, "session_figures", {}).get(UNREAD_FIGURE)
+        if known is not None:
+            return known
     return select_rows(_unread_statement(), {"user_id": user_id}).scalar()
 
 
 def unread_count_for_nav():
-    """The signed-in user's unread notifications for the navigation bell (one query; None when signed out).
-    A database failure must not break the page that reports it (the 503 page renders the navigation too)."""
+    """The signed-in user's unread notifications for the navigation bell (None when signed out). A database failure
+    must not break the page that reports it (the 503 page renders the navigation too)."""
     if not current_user.is_authenticated:
         return None
     try:

@@ -13,6 +13,7 @@ from app.core.errors import PermissionDenied, ServiceError
 from app.core.text import is_email_address
 from app.extensions import db
 from app.reminders.models import Channel, ChannelPreference, Notification, ReminderSetting
+from app.reminders.queries import UNREAD_FIGURE
 from app.reminders.rules import DEFAULTS, LABELS, SETTINGS_CODE, load_settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def mark_read(user, notification, now):
     if notification.read_at is None:
         notification.read_at = now
         db.session.flush()
+        _forget_unread(user)
 
 
 def mark_all_read(user, now):
@@ -34,7 +36,13 @@ def mark_all_read(user, now):
     result = db.session.execute(sa.update(Notification)
                                 .where(Notification.user_id == user.id, Notification.read_at.is_(None))
                                 .values(read_at=now).execution_options(synchronize_session=False))
+    _forget_unread(user)
     return result.rowcount or 0
+
+
+def _forget_unread(user):
+    """The unread count read with the session (queries.unread_count) is out of date: count again if asked."""
+    getattr(user, "session_figures", {}).pop(UNREAD_FIGURE, None)
 
 
 # --- channels -------------------------------------------------------------------------------------------

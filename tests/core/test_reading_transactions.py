@@ -1,11 +1,15 @@
-"""A request that wrote nothing ends its transaction with COMMIT on PostgreSQL, so that psycopg keeps the statements it
-prepared (it forgets them all at every ROLLBACK); a request that wrote anything is still rolled back unless the view
-committed (app/core/transactions.py, issue #13)."""
+"""On PostgreSQL a reading request (GET, HEAD, OPTIONS) runs its SELECTs without BEGIN and COMMIT, until a statement
+that writes or locks opens the transaction the rest of the request runs in; a request that wrote anything is rolled
+back unless the view committed; psycopg keeps the statements it prepared (it forgets them all at every ROLLBACK);
+the pool pings a connection only after it idled (app/core/transactions.py, issue #13)."""
+
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from app.auth.models import User
+from app.core import transactions
 from app.core.transactions import end_reading_transaction
 from app.extensions import db
 from tests.conftest import is_postgres
@@ -50,14 +54,91 @@ def test_a_reading_request_commits_and_the_statements_psycopg_prepared_survive_i
     assert _prepared_on(raw) >= 1, "the statement prepared during the request was dropped at its end"
 
 
-def test_the_same_reading_request_ended_by_a_rollback_loses_them(app):
-    """What the COMMIT avoids: psycopg forgets its prepared statements at a ROLLBACK."""
+def test_a_reading_request_sends_no_begin_and_its_close_has_nothing_to_roll_back(app):
+    """Its SELECTs run in autocommit mode: no transaction is open between them, and the session's close (which rolls
+    back) loses none of the prepared statements."""
     with app.test_request_context("/", method="GET"):
         for floor in range(8):
             db.session.execute(COUNT_USERS, {"floor": floor}).scalar()
         raw = _raw(db.session)
+        assert raw.autocommit and raw.info.transaction_status.name == "IDLE"
         db.session.remove()  # no end_reading_transaction: the close rolls back
-    assert _prepared_on(raw) == 0
+    assert not raw.autocommit, "the connection went back to the pool in autocommit mode"
+    assert _prepared_on(raw) >= 1
+
+
+def test_a_posted_request_runs_in_a_transaction_from_its_first_statement(app):
+    with app.test_request_context("/", method="POST"):
+        db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
+        raw = _raw(db.session)
+        assert not raw.autocommit and raw.info.transaction_status.name == "INTRANS"
+        db.session.remove()
+
+
+def test_work_outside_a_request_runs_in_a_transaction(app):
+    """Jobs and commands: a connection a reading request used comes back from the pool out of autocommit mode."""
+    with app.test_request_context("/", method="GET"):
+        db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
+        db.session.remove()
+    db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
+    raw = _raw(db.session)
+    assert not raw.autocommit and raw.info.transaction_status.name == "INTRANS"
+    db.session.remove()
+
+
+def _locked(session):
+    session.execute(sa.select(User.id).order_by(User.id).limit(1).with_for_update()).all()
+
+
+def _flushed_in(session):
+    session.scalar(sa.select(User).order_by(User.id).limit(1)).display_name = "改名中"
+    session.flush()
+
+
+@pytest.mark.parametrize("statement", [_locked, _flushed_in], ids=["select for update", "flush"])
+def test_a_reading_request_that_writes_or_locks_opens_a_transaction_first(app, statement):
+    """The lock is held, and the change kept apart, until the request ends: the statement runs in a transaction."""
+    with app.test_request_context("/", method="GET"):
+        db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
+        raw = _raw(db.session)
+        assert raw.info.transaction_status.name == "IDLE"
+        statement(db.session)
+        assert not raw.autocommit and raw.info.transaction_status.name == "INTRANS"
+        db.session.remove()
+
+
+def test_a_reading_request_that_wrote_and_failed_is_rolled_back_whole(app):
+    """Two changes, then the view fails: neither is kept (the first write opened the transaction both ran in)."""
+    with app.test_request_context("/", method="GET"):
+        users = db.session.scalars(sa.select(User).order_by(User.id).limit(2)).all()
+        users[0].display_name = "未完成的请求一"
+        db.session.flush()
+        db.session.execute(sa.update(User).where(User.id == users[1].id).values(display_name="未完成的请求二"))
+        end_reading_transaction(RuntimeError("the view failed"))
+        db.session.remove()
+    names = db.session.scalars(sa.select(User.display_name).where(User.display_name.like("未完成的请求%"))).all()
+    db.session.remove()
+    assert names == []
+
+
+def test_a_reading_request_that_committed_a_write_keeps_it_and_reads_on_without_a_transaction(app):
+    user_id = db.session.scalar(sa.select(sa.func.min(User.id)))
+    before = db.session.get(User, user_id).display_name
+    db.session.remove()
+    try:
+        with app.test_request_context("/", method="GET"):
+            db.session.get(User, user_id).display_name = "已提交的修改"
+            db.session.commit()  # as load_user does for a noted visit
+            db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
+            raw = _raw(db.session)
+            assert raw.autocommit and raw.info.transaction_status.name == "IDLE"
+            end_reading_transaction(None)
+            db.session.remove()
+        assert db.session.get(User, user_id).display_name == "已提交的修改"
+    finally:
+        db.session.get(User, user_id).display_name = before
+        db.session.commit()
+        db.session.remove()
 
 
 def _first_user():
@@ -94,12 +175,90 @@ def test_a_request_that_wrote_without_committing_is_rolled_back(app, write):
         db.session.remove()
 
 
-def test_a_failed_request_is_rolled_back_even_if_it_only_read(app):
+def test_a_failed_request_is_left_to_the_close_even_if_it_only_read(app):
     with app.test_request_context("/", method="GET"):
-        for floor in range(8):
-            db.session.execute(COUNT_USERS, {"floor": floor}).scalar()
-        raw = _raw(db.session)
+        db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
         end_reading_transaction(RuntimeError("the view failed"))
-        assert db.session().in_transaction()  # left to the close, which rolls back
+        assert db.session().in_transaction()  # not committed: left to the close, which rolls back
         db.session.remove()
-    assert _prepared_on(raw) == 0
+
+
+# --- the pool pings a connection only after it idled ------------------------------------------------------------
+
+def _backend(raw):
+    with raw.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    raw.commit()  # a rollback would also send DEALLOCATE ALL (psycopg forgets its prepared statements)
+    return pid
+
+
+def _outside(sql, pid):
+    """`sql` about backend `pid`, asked on a connection of its own outside the pool (autocommit: a fresh view of
+    pg_stat_activity)."""
+    import psycopg
+
+    url = db.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        return conn.execute(sql, {"pid": pid}).fetchone()[0]
+
+
+def _last_query_of(pid):
+    return _outside("SELECT query FROM pg_stat_activity WHERE pid = %(pid)s", pid)
+
+
+def _pooled_connection(app):
+    """The pool's only connection and its backend's pid, used last by a plain request's SELECT."""
+    db.engine.dispose()
+    with app.test_request_context("/", method="GET"):
+        db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
+        raw = _raw(db.session)
+        db.session.remove()
+    return raw, _backend(raw)
+
+
+def _record_of(raw):
+    """The pool's record of the pooled connection `raw` (it keeps its info between checkouts)."""
+    records = [record for record in list(db.engine.pool._pool.queue) if record.dbapi_connection is raw]
+    assert records, "the connection is not in the pool"
+    return records[0]
+
+
+def _idled(record):
+    record.info[transactions.CHECKED_IN_AT] = time.monotonic() - transactions.PING_AFTER_IDLE_SECONDS - 1
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged_and_one_that_idled_is(app):
+    raw, pid = _pooled_connection(app)
+    record = _record_of(raw)
+    transactions.ping_if_idle(raw, record, None)
+    assert _last_query_of(pid) == "COMMIT"  # the last thing _backend ran: no ping
+    _idled(record)
+    transactions.ping_if_idle(raw, record, None)
+    assert _last_query_of(pid) == "SELECT 1"
+    assert not raw.autocommit and raw.info.transaction_status.name == "IDLE"  # as the pool keeps it
+
+
+def test_a_connection_that_idled_and_lost_its_server_is_replaced_before_use(app):
+    raw, pid = _pooled_connection(app)
+    assert _outside("SELECT pg_terminate_backend(%(pid)s)", pid)
+    _idled(_record_of(raw))
+    with app.test_request_context("/", method="GET"):
+        assert db.session.execute(COUNT_USERS, {"floor": 0}).scalar() >= 0  # no error: a new connection
+        assert _backend(_raw(db.session)) != pid
+        db.session.remove()
+
+
+def test_a_connection_that_lost_its_server_and_was_used_a_moment_ago_fails_once_then_the_pool_recovers(app):
+    """The price of not pinging every checkout, and its limit: the first statement on a connection whose server
+    went away since its last use fails (a 503 page), the pool drops its connections, and the next request works."""
+    raw, pid = _pooled_connection(app)
+    assert _outside("SELECT pg_terminate_backend(%(pid)s)", pid)
+    time.sleep(0.2)  # the server has ended the backend
+    with app.test_request_context("/", method="GET"):
+        with pytest.raises(sa.exc.OperationalError):
+            db.session.execute(COUNT_USERS, {"floor": 0}).scalar()
+        db.session.remove()
+    with app.test_request_context("/", method="GET"):
+        assert db.session.execute(COUNT_USERS, {"floor": 0}).scalar() >= 0
+        db.session.remove()

@@ -15,6 +15,8 @@ from datetime import date
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 from app.extensions import db
 from app.meetings.models import ExpectedMeeting, ItemKind, MeetingRecord, MeetingType, RecordItem
@@ -75,13 +77,25 @@ def _open_record_form(page, meeting_type, period, title):
 
 
 def _choose(scope, label, names):
-    """Pick `names` in a searchable chooser (Tom Select) as a user does: type, click the option."""
+    """Pick `names` in a searchable chooser (Tom Select) as a user does: type, click the option. On these shared
+    cores, with other browsers and servers running beside, the list sometimes redraws under the typing (the option
+    hidden, or covered while it moves): then the user closes the list and types again, as a person would."""
     box = scope.get_by_role("combobox", name=label)
+    chosen = scope.locator(".ts-control .item")
     for name in names:
-        box.click()
-        box.fill("")
-        box.press_sequentially(name)
-        scope.get_by_role("listbox", name=label).get_by_role("option", name=name, exact=True).click()
+        for attempt in range(3):
+            box.click()
+            box.fill("")
+            box.press_sequentially(name)
+            option = scope.get_by_role("listbox", name=label).get_by_role("option", name=name, exact=True)
+            try:
+                option.click(timeout=5000)
+                break
+            except PlaywrightTimeoutError:
+                if attempt == 2:
+                    raise
+                _close_choosers(box.page)
+        expect(chosen.filter(has_text=name)).to_have_count(1)
     _close_choosers(box.page)
 
 

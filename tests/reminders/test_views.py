@@ -502,3 +502,49 @@ def test_every_invalid_rule_value_gets_its_own_message_at_once(client, login_as)
         assert text in response.text
     assert response.text.count('class="invalid-feedback"') == 4
     assert db.session.get(ReminderSetting, "rules") is None
+
+
+# --- the bell's count comes with the session row ------------------------------------------------------------
+
+def test_the_bell_count_is_read_with_the_session_row_not_by_a_statement_of_its_own(app, client, login_as):
+    """Every page shows the bell: its count is a subquery of the statement that reads the session (issue #13)."""
+    notify("gxj", "第一条")
+    notify("gxj", "第二条")
+    login_as("gxj")
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        html = client.get("/tasks/inbox").text
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+
+    counting = [s for s in statements if "FROM notifications" in s and "count(" in s.lower()]
+    assert nav_count(html) == 2
+    assert len(counting) == 1 and "FROM user_sessions" in counting[0], counting
+
+
+def test_marking_read_in_a_request_makes_its_bell_count_again(app):
+    """The count read with the session is of the request's start: after marking read, the same request counts."""
+    from flask_login import login_user
+
+    from app.auth.services import open_session
+    from app.reminders import queries, services
+
+    first = notify("gxj", "第一条")
+    notify("gxj", "第二条")
+    user = account("gxj")
+    open_session(user)
+    with app.test_request_context("/"):
+        login_user(user)
+        user.session_figures = {queries.UNREAD_FIGURE: 2}  # as the session row brought it
+        assert queries.unread_count(user.id) == 2
+        services.mark_read(user, first, NOW.replace(tzinfo=UTC))
+        assert queries.unread_count(user.id) == 1
+        user.session_figures = {queries.UNREAD_FIGURE: 1}
+        services.mark_all_read(user, NOW.replace(tzinfo=UTC))
+        assert queries.unread_count(user.id) == 0
+        assert queries.unread_count(account("fgw").id) == 0  # another user's: counted, never the figure
