@@ -17,7 +17,15 @@ from app.extensions import db
 from app.org.models import Person, PortfolioItem, Unit
 from app.org.queries import current_positions
 from app.tasks.models import OPEN_STATES, Light, Task, TaskParty, TaskState
-from app.tasks.queries import Progress, TaskLine, light_window, load_task_lines, open_clause
+from app.tasks.queries import (
+    Progress,
+    TaskLine,
+    light_window,
+    load_task_lines,
+    open_clause,
+    task_line_statement,
+    task_lines_of,
+)
 
 # red first, then yellow, green and done: what needs the leader comes first (then by due date)
 LIGHT_RANK = {Light.red: 0, Light.yellow: 1, Light.green: 2, Light.done_on_time: 3, Light.done_late: 3,
@@ -159,8 +167,9 @@ def _list_values(person: Person, xun: Xun, as_of: date):
 
 @cache
 def _list_statements():
-    """(the portfolio's units in order, the narrow key row of every task on the list), built once with bound
-    parameters (_list_values): building them anew cost a dispatch page about a tenth of its time."""
+    """(the portfolio's units in order, the narrow key row of every task on the list, the task lines of the whole
+    list), built once with bound parameters (_list_values): building them anew cost a dispatch page about a tenth of
+    its time."""
     unit_ids, where = _list_clauses(*(sa.bindparam(name) for name in
                                       ("person_id", "portfolio_on", "xun_start", "xun_end")))
     units = sa.select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.sort_order)
@@ -169,7 +178,7 @@ def _list_statements():
                       lead.last_reported_on.label("lead_reported_on"))
             .outerjoin(lead, sa.and_(lead.task_id == Task.id, lead.unit_id == Task.lead_unit_id))
             .where(*where))
-    return units, keys
+    return units, keys, task_line_statement(sa.select(Task.id).where(*where).correlate(None))
 
 
 def stale_before(xun: Xun) -> date:
@@ -194,15 +203,22 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
     The portfolio is the one in force on the 旬's last day (or `as_of`, if earlier). Constant queries.
     With `page` and `per_page` only that page of rows is loaded (units in portfolio order, then by due
     date); `unit_counts` and `total` still describe the whole list. Print and Excel take the whole list."""
-    units_statement, keys_statement = _list_statements()
+    units_statement, keys_statement, lines_statement = _list_statements()
     values = _list_values(person, xun, as_of)
     units = db.session.scalars(units_statement, values).all()
     order = {u.id: i for i, u in enumerate(units)}
     window = light_window(as_of)
     offset = 0
+    lights = {}  # task id -> light: each task's light worked out once
+
+    def light_of(key):
+        light = lights.get(key.id)
+        if light is None:
+            light = lights[key.id] = window.of(key)
+        return light
 
     def sort_key(key):  # units in portfolio order; within a unit red, yellow, green, done; then by due date
-        return (order.get(key.lead_unit_id, len(order)), LIGHT_RANK[window.of(key)], key.due_on, key.id)
+        return (order.get(key.lead_unit_id, len(order)), LIGHT_RANK[light_of(key)], key.due_on, key.id)
 
     if page and per_page:
         # One narrow statement gives every task's unit, light and feedback date; the counts, the order and the
@@ -215,25 +231,25 @@ def dispatch_list(person: Person, xun: Xun, as_of: date, page=None, per_page=Non
         ids = [key.id for key in keys[offset:offset + per_page]]
         loaded = {line.id: line for line in load_task_lines(ids)}
     else:
-        keys = sorted(load_task_lines(where=dispatch_filter(person, xun, as_of)[1]), key=sort_key)
+        keys = sorted(task_lines_of(lines_statement, values), key=sort_key)
         loaded = {line.id: line for line in keys}
         ids = list(loaded)
     unit_counts = dict(Counter(key.lead_unit_id for key in keys))
     summary, unit_summaries = Summary(), {}
     since, xun_start, xun_end = stale_before(xun), xun.start, xun.end
     for key in keys:
-        light, new, stale = window.of(key), xun_start <= key.assigned_on <= xun_end, is_stale(
+        light, new, stale = light_of(key), xun_start <= key.assigned_on <= xun_end, is_stale(
             key, key.lead_reported_on, since)
         summary.add(light, new, stale)
         unit_summaries.setdefault(key.lead_unit_id, Summary()).add(light, new, stale)
-    red_unit_ids = {key.lead_unit_id for key in keys if window.of(key) is Light.red} if xun.end >= as_of else None
+    red_unit_ids = {key.lead_unit_id for key in keys if light_of(key) is Light.red} if xun.end >= as_of else None
     cal = get_calendar()
     by_unit = {u.id: [] for u in units}
     for task_id in ids:
         task = loaded[task_id]
         by_unit.setdefault(task.lead_unit_id, []).append(DispatchRow(
             task=task,
-            light=window.of(task),
+            light=light_of(task),
             days_overdue=cal.workdays_overdue(task.due_on, as_of) if task.is_open else 0,
             lead_progress=task.progress,
             co_progress=task.co_units,

@@ -265,11 +265,20 @@ def load_task_lines(ids=None, where=None):
     to the database), in no particular order; one statement whatever their number."""
     if where is not None:
         # the subquery is not correlated with the outer statement's own tasks table
-        statement, values = _task_line_statement(sa.select(Task.id).where(*where).correlate(None)), {}
-    elif ids:
-        statement, values = _task_line_statement_by_id(), {"ids": list(ids)}
-    else:
-        return []
+        return task_lines_of(_task_line_statement(sa.select(Task.id).where(*where).correlate(None)), {})
+    if ids:
+        return task_lines_of(_task_line_statement_by_id(), {"ids": list(ids)})
+    return []
+
+
+def task_line_statement(ids_select):
+    """The statement of `task_lines_of` for the tasks `ids_select` chooses (a select of task ids, uncorrelated), for a
+    caller that builds it once with bound parameters (the whole dispatch list)."""
+    return _task_line_statement(ids_select)
+
+
+def task_lines_of(statement, values):
+    """TaskLine of each task a `task_line_statement` reads with `values`, in no particular order."""
     lines, units = {}, {}
     for row in select_rows(statement, values).all():  # one fetchall, not a fetchone per row
         line = lines.get(row[0])
