@@ -262,3 +262,18 @@ def test_a_connection_that_lost_its_server_and_was_used_a_moment_ago_fails_once_
     with app.test_request_context("/", method="GET"):
         assert db.session.execute(COUNT_USERS, {"floor": 0}).scalar() >= 0
         db.session.remove()
+
+
+@pytest.mark.parametrize(("statement", "locking"), [
+    ("SELECT tasks.id FROM tasks WHERE tasks.id = %(id)s FOR UPDATE", True),
+    ("SELECT tasks.id FROM tasks WHERE tasks.id = %(id)s FOR NO KEY UPDATE", True),
+    ("select id from tasks for share", True),
+    ("SELECT id FROM tasks FOR KEY SHARE SKIP LOCKED", True),
+    ("SELECT pg_try_advisory_xact_lock(42)", True),
+    ("select set_config('app.x', '1', true)", True),
+    ("SELECT tasks.id, tasks.title FROM tasks WHERE tasks.title LIKE 'form%' ORDER BY tasks.id", False),
+    ("SELECT count(*) AS count_1 FROM notifications WHERE notifications.user_id = %(user_id)s", False),
+    ("SELECT 'FORMAT' AS x, forms.id FROM forms", False),
+])
+def test_which_selects_lock(statement, locking):
+    assert transactions.locks(statement) is locking
