@@ -38,8 +38,7 @@ with collector_paused():
         end_reading_transaction,
         leave_reading_mode,
         note_begin,
-        note_checked_in,
-        note_connected,
+        note_in_use,
         note_statement,
         ping_if_idle,
     )
@@ -150,10 +149,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 # The pool's connections: pinged after idling, out of a reading request's autocommit mode when they come back (see
 # app/core/transactions.py).
-event.listen(Engine, "connect", note_connected)
+event.listen(Engine, "connect", note_in_use)
 event.listen(Engine, "checkout", ping_if_idle)
 event.listen(Engine, "checkin", leave_reading_mode)
-event.listen(Engine, "checkin", note_checked_in)
+event.listen(Engine, "checkin", note_in_use)
 
 
 @event.listens_for(Engine, "begin")

@@ -29,6 +29,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +413,7 @@ def row_height(values_by_width, line_height=14.0, minimum=20.0) -> float:
         most = _most_lines(text, usable)
         if most > 1:
             candidates.append((most, text, usable))
-    candidates.sort(key=_first, reverse=True)
+    candidates.sort(key=itemgetter(0), reverse=True)
     for most, text, usable in candidates:
         if most <= lines:
             break
@@ -420,10 +421,6 @@ def row_height(values_by_width, line_height=14.0, minimum=20.0) -> float:
         if count > lines:
             lines = count
     return min(max(minimum, lines * line_height + 4), 409)
-
-
-def _first(item):
-    return item[0]
 
 
 def fit_row_height(ws: Sheet, row, values_by_width, line_height=14.0, minimum=20.0):

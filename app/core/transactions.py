@@ -142,6 +142,7 @@ def end_reading_transaction(error=None):
 # in any other request. A connection goes back to the pool out of autocommit mode.
 
 READING = "qbs_reading_without_transaction"  # in a pooled connection's info while its statements autocommit
+IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (not imported: psycopg is needed only with PostgreSQL)
 LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b"
                           r"|\bpg_(?:try_)?advisory|\bset_config\b", re.IGNORECASE)
 
@@ -179,9 +180,6 @@ def leave_reading_mode(dbapi_connection, connection_record):
         dbapi_connection.autocommit = False
 
 
-IDLE = 0  # psycopg.pq.TransactionStatus.IDLE (not imported: psycopg is needed only with PostgreSQL)
-
-
 # --- the pool: ping a connection only after it has been idle ----------------------------------------------------
 #
 # SQLAlchemy's pool_pre_ping sends a round trip before every checkout, a sixteenth of a page's time under load. A
@@ -193,12 +191,8 @@ PING_AFTER_IDLE_SECONDS = 10.0
 CHECKED_IN_AT = "qbs_checked_in_at"
 
 
-def note_connected(dbapi_connection, connection_record):
-    """The pool's ``connect`` hook: a new connection needs no ping."""
-    connection_record.info[CHECKED_IN_AT] = time.monotonic()
-
-
-def note_checked_in(dbapi_connection, connection_record):
+def note_in_use(dbapi_connection, connection_record):
+    """The pool's ``connect`` and ``checkin`` hooks: the connection answered just now (a new one needs no ping)."""
     connection_record.info[CHECKED_IN_AT] = time.monotonic()
 
 

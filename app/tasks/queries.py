@@ -225,7 +225,7 @@ class TaskLine:
         return [self.lead_unit.id, *(unit.id for unit, _ in self.co_units)]
 
 
-def _task_line_statement(ids):
+def task_line_statement(ids):
     """The tasks whose id is in `ids` (a list, an expanding parameter or a select) with their plan, lead unit and its
     latest follow-up, and beside them (one row per co-unit, by unit id; one row with NULLs when none) their co-units
     with theirs: one statement, one round trip to the database (two cost a list page a tenth of its time in the
@@ -257,7 +257,7 @@ def _task_line_statement(ids):
 @cache
 def _task_line_statement_by_id():
     # built once (see WINDOW_PARAMETERS): the page's ids are an expanding parameter
-    return _task_line_statement(sa.bindparam("ids", expanding=True))
+    return task_line_statement(sa.bindparam("ids", expanding=True))
 
 
 def load_task_lines(ids=None, where=None):
@@ -265,20 +265,15 @@ def load_task_lines(ids=None, where=None):
     to the database), in no particular order; one statement whatever their number."""
     if where is not None:
         # the subquery is not correlated with the outer statement's own tasks table
-        return task_lines_of(_task_line_statement(sa.select(Task.id).where(*where).correlate(None)), {})
+        return task_lines_of(task_line_statement(sa.select(Task.id).where(*where).correlate(None)), {})
     if ids:
         return task_lines_of(_task_line_statement_by_id(), {"ids": list(ids)})
     return []
 
 
-def task_line_statement(ids_select):
-    """The statement of `task_lines_of` for the tasks `ids_select` chooses (a select of task ids, uncorrelated), for a
-    caller that builds it once with bound parameters (the whole dispatch list)."""
-    return _task_line_statement(ids_select)
-
-
 def task_lines_of(statement, values):
-    """TaskLine of each task a `task_line_statement` reads with `values`, in no particular order."""
+    """TaskLine of each task a `task_line_statement` reads with `values`, in no particular order (a caller that reads
+    the same tasks often builds the statement once with bound parameters: the whole dispatch list)."""
     lines, units = {}, {}
     for row in select_rows(statement, values).all():  # one fetchall, not a fetchone per row
         line = lines.get(row[0])

@@ -96,7 +96,7 @@ def test_a_filter_is_joined_as_the_set_of_tasks_to_start_from(app):
     """The whole list by its filter (print, Excel): the filter's ids are a derived table the tasks join to, not an
     `IN (select …)` beside the outer joins: PostgreSQL planned the latter by joining every task of the city to its
     parties and follow-ups first (632 ms instead of 32 for the stress dispatch list's Excel file, issue #13)."""
-    statement = queries._task_line_statement(sa.select(Task.id).where(Task.lead_unit_id == 1).correlate(None))
+    statement = queries.task_line_statement(sa.select(Task.id).where(Task.lead_unit_id == 1).correlate(None))
     sql = " ".join(str(statement.compile(db.engine)).split())
     assert re.search(r"FROM \(SELECT tasks\.id AS id FROM tasks WHERE .*?\) AS chosen JOIN tasks ON tasks\.id = "
                      r"chosen\.id", sql), sql
