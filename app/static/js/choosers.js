@@ -59,6 +59,10 @@
       create: false,
       hideSelected: true,
       closeAfterSelect: false,
+      // Filter as the user types, not 300 ms later (Tom Select's default): a late filtering opens the list again
+      // even after the user has moved on to another field, and it then covers the form below. 65 units filter at
+      // once.
+      refreshThrottle: 0,
       searchField: ['text'],
       render: {
         no_results: function () { return '<div class="no-results">没有匹配的单位</div>'; },
