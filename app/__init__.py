@@ -2,11 +2,12 @@
 
 Start-up without the cyclic garbage collector: importing the app and building it allocate about a million objects
 (74 mapped classes, 254 routes, templates, forms) and almost none of them is garbage, yet the collector ran two full
-collections and hundreds of younger ones over them while they were made: with it off, a start took a sixth less CPU
-— which every gunicorn worker, every `flask` command and every cron scan pays (issue #13). So the collector is paused
-while this module's imports and `create_app()` run, and left as it was found afterwards; the first collection after
-the pause still walks what was made, so the start saves about 6 % of its CPU (938 against 1,003 ms, medians of
-benchmarks/startup.py, alternating). gunicorn's workers then freeze what was loaded (gunicorn.conf.py).
+collections and hundreds of younger ones over them while they were made (issue #13). So the collector is paused
+while this module's imports and `create_app()` run, and left as it was found afterwards. What the process loads once
+(the modules' imports and the first app it builds) is then frozen (gc.freeze): moved out of the collector's
+generations, so that its first collection after the pause does not walk all of it again — a twentieth of the start —
+nor do its later full collections. An app built again in the same process (the tests build several) is not frozen,
+so that its garbage can still be collected. gunicorn's workers freeze what their app loaded (gunicorn.conf.py).
 """
 
 import gc
@@ -14,18 +15,23 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collector_paused():
-    """Pause the cyclic garbage collector for the block, then leave it as it was (enabled or not)."""
+def collector_paused(freeze=False):
+    """Pause the cyclic garbage collector for the block, then leave it as it was (enabled or not); with `freeze`,
+    first move what the block made (and everything else alive) out of its sight (gc.freeze)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
 
-with collector_paused():
+_built_once = False  # has this process built an app yet (whose objects were then frozen)?
+
+with collector_paused(freeze=True):
     import logging
     import sqlite3
 
@@ -33,6 +39,7 @@ with collector_paused():
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from app.core.routing import LazyBuilderRule
     from app.core.transactions import (
         begin_sqlite_transaction,
         end_reading_transaction,
@@ -45,16 +52,24 @@ with collector_paused():
     from app.extensions import bootstrap, csrf, db, login_manager
 
 
+class App(Flask):
+    """Flask, with URL builders compiled when first used (app/core/routing.py)."""
+
+    url_rule_class = LazyBuilderRule
+
+
 def create_app(config=None, overrides=None):
     """Build the app. `config` is a Config class (default: from APP_ENV); `overrides` a dict on top."""
-    with collector_paused():
+    global _built_once
+    with collector_paused(freeze=not _built_once):
+        _built_once = True
         return _build_app(config, overrides)
 
 
 def _build_app(config, overrides):
     from config import INSTANCE_DIR, config_for
 
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app = App(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     config = config or config_for()
     app.config.from_object(config)
     if overrides:
