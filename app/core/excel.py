@@ -327,19 +327,30 @@ def write_styled(ws: Sheet, row, column, value, style: Style):
 def write_row(ws: Sheet, row, values, styles, first_column: int = 1):
     """Write a table's row: `values` from `first_column` on, each with its `Style`, exactly as `write_styled` would
     write them one by one. The long exports (the stress dispatch list has some 8,500 cells) spend much of their time
-    per cell, so the common cells take a short way here: text with nothing to clean or guard, and dates (stored as
-    Excel's day number with the date format, which is what XlsxWriter's write_datetime stores)."""
+    per cell, so the common cells take a short way here: text with nothing to clean or guard (one line, or several
+    without a carriage return or a character XML cannot hold), whole numbers, blanks, and dates (stored as Excel's
+    day number with the date format, which is what XlsxWriter's write_datetime stores)."""
     sheet, r = ws.worksheet, row - 1
-    write_string, write_number = sheet.write_string, sheet.write_number
+    write_string, write_number, write_blank = sheet.write_string, sheet.write_number, sheet.write_blank
+    illegal = ILLEGAL_CHARACTERS_RE.search
     for column, (value, style) in enumerate(zip(values, styles, strict=True), start=first_column - 1):
         kind = value.__class__
         if kind is str:
-            if value and value.isprintable() and len(value) <= CELL_TEXT_MAX and not value.startswith(
-                    FORMULA_PREFIXES):
+            if not value:
+                write_blank(r, column, None, style.format())
+                continue
+            if len(value) <= CELL_TEXT_MAX and not value.startswith(FORMULA_PREFIXES) and (
+                    value.isprintable() or ("\r" not in value and illegal(value) is None)):
                 write_string(r, column, value, style.format())
                 continue
+        elif kind is int:
+            write_number(r, column, value, style.format())
+            continue
         elif kind is date and value >= EXCEL_SERIAL_FROM:
             write_number(r, column, value.toordinal() - EXCEL_EPOCH_ORDINAL, style.format("date"))
+            continue
+        elif value is None:
+            write_blank(r, column, None, style.format())
             continue
         write_styled(ws, row, column + 1, value, style)
 

@@ -255,7 +255,8 @@ def test_row_height_measures_only_what_could_be_longest_and_still_finds_the_long
 
 ROW_VALUES = ["进展顺利", "第一行\n第二行", "=1+1", "\r=2", "+86 731", "含\x07控制字符", "长" * 40000, "", None, 7,
               Decimal("2.50"), 3.25, True, date(2026, 12, 7), date(1900, 1, 15), date(1900, 3, 1),
-              datetime(2026, 12, 7, 8, 30), TaskPriority.key, "2026-12-07"]
+              datetime(2026, 12, 7, 8, 30), TaskPriority.key, "2026-12-07", "全角\u3000空格\n第二行", "行\r\n尾",
+              "-\n减号开头", "\n=3", "控制\n字符\x0b", 0, -12, "长\n" * 20000]
 
 
 def test_a_row_written_at_once_is_written_as_cell_by_cell():
