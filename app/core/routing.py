@@ -6,6 +6,10 @@ app's 254 routes that was about 70 ms of every start (a tenth of `create_app()`,
 processes never call — a `flask reminders scan` from cron builds no URL, a web worker builds those of the pages it
 serves. Matching requests does not use them. Here each builder is written on its first use, by Werkzeug's own code,
 and then replaces the stand-in on the rule, so every later `url_for` calls Werkzeug's function directly.
+
+`_compile_builder` is Werkzeug's own, not public API (Werkzeug is pinned in requirements.txt):
+tests/core/test_routing.py builds the same URLs with these rules and with Werkzeug's, so an upgrade that changes it
+fails there rather than in a page.
 """
 
 from werkzeug.routing import Rule

@@ -32,6 +32,7 @@ import re
 import time
 
 from flask import g, has_app_context, has_request_context, request
+from sqlalchemy.exc import DisconnectionError
 
 from app.extensions import db
 
@@ -203,8 +204,6 @@ def ping_if_idle(dbapi_connection, connection_record, connection_proxy):
     last = connection_record.info.get(CHECKED_IN_AT)
     if last is not None and time.monotonic() - last < PING_AFTER_IDLE_SECONDS:
         return
-    from sqlalchemy.exc import DisconnectionError
-
     try:
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
